@@ -1,0 +1,34 @@
+//! One file per subcommand: flag definitions and the call into the library.
+
+pub mod cache;
+pub mod embed;
+pub mod eval;
+pub mod fit;
+pub mod ingest;
+pub mod models;
+pub mod run;
+
+/// Global options shared by every subcommand.
+pub struct Ctx {
+    pub threads: Option<usize>,
+    pub quiet: bool,
+}
+
+impl Ctx {
+    /// The single process-wide thread setting: sizes rayon's global pool,
+    /// which every parallel stage (and tokenizers' batch encoding) uses.
+    pub fn init_threads(&self) -> whyline::Result<()> {
+        if let Some(n) = self.threads {
+            if n == 0 {
+                return Err(whyline::Error::Config(
+                    "--threads must be at least 1".into(),
+                ));
+            }
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build_global()
+                .map_err(|e| whyline::Error::Config(format!("thread pool: {e}")))?;
+        }
+        Ok(())
+    }
+}

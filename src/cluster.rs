@@ -1,0 +1,1 @@
+//! cluster stage (to be written).

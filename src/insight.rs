@@ -1,0 +1,1 @@
+//! insight stage (to be written).

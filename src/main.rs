@@ -1,0 +1,82 @@
+//! The `whyline` command line: parses flags, calls the library, maps the
+//! result to an exit code. No pipeline logic lives here.
+
+mod cli;
+
+use clap::{Parser, Subcommand};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    success
+  1    eval: a quality threshold (--min-macro-f1, --min-label-f1) was missed
+  2    error: the command could not complete (bad usage, model, I/O)
+  3    completed, but some input files or records were skipped (see stderr)
+  130  interrupted";
+
+#[derive(Parser)]
+#[command(
+    name = "whyline",
+    version,
+    about = "Turn what customers say into ranked answers to why they behave as they do",
+    long_about = "whyline reads interview transcripts, product reviews and complaint-call \
+transcripts, finds the emotions, motives and topics behind them with local transformer \
+models, and clusters them into a short ranked list of \"why\" insights backed by quotes \
+that trace back to file, speaker and timestamp.",
+    after_help = EXIT_CODES
+)]
+struct Cli {
+    /// Worker threads for every parallel stage (default: all cores).
+    #[arg(long, global = true, env = "WHYLINE_THREADS")]
+    threads: Option<usize>,
+    /// No progress bars; only errors and the final summary.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read files and print their segments as JSON Lines (one object per segment).
+    Ingest(cli::ingest::Args),
+    /// Embed texts with the sentence encoder (one text per line or a JSONL field).
+    Embed(cli::embed::Args),
+    /// Manage local models: pull, list, verify, path.
+    Models(cli::models::Args),
+    /// Inspect or prune the embedding cache.
+    Cache(cli::cache::Args),
+    /// Train a classifier head on labelled data.
+    Fit(cli::fit::Args),
+    /// Evaluate a facet classifier on labelled data (CI gate).
+    Eval(cli::eval::Args),
+    /// The main job: ingest -> segment -> embed -> facets -> themes -> ranked insights -> reports.
+    Run(cli::run::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let ctx = cli::Ctx {
+        threads: cli.threads,
+        quiet: cli.quiet,
+    };
+    if let Err(e) = ctx.init_threads() {
+        eprintln!("whyline: {e}");
+        std::process::exit(whyline::exit::ERROR);
+    }
+    let res = match cli.command {
+        Command::Ingest(a) => cli::ingest::run(&ctx, a),
+        Command::Embed(a) => cli::embed::run(&ctx, a),
+        Command::Models(a) => cli::models::run(&ctx, a),
+        Command::Cache(a) => cli::cache::run(&ctx, a),
+        Command::Fit(a) => cli::fit::run(&ctx, a),
+        Command::Eval(a) => cli::eval::run(&ctx, a),
+        Command::Run(a) => cli::run::run(&ctx, a),
+    };
+    match res {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("whyline: error: {e}");
+            std::process::exit(e.exit_code());
+        }
+    }
+}
