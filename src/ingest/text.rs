@@ -33,6 +33,9 @@ pub fn looks_like_speaker(name: &str) -> bool {
     {
         return false;
     }
+    if !name.chars().any(char::is_alphabetic) {
+        return false;
+    }
     let first = name.chars().next().unwrap_or(' ');
     first.is_uppercase()
         || first.is_ascii_digit()

@@ -155,18 +155,34 @@ pub fn parse_cues(path: &str, text: &str, flavour: CueFlavour) -> Parsed {
                 (t, &lines[i + 1..])
             }
             None => {
-                // SRT index line alone, or a cue without a timing line.
-                let skip = usize::from(
-                    flavour == CueFlavour::Srt
-                        && lines[0].2.trim().bytes().all(|b| b.is_ascii_digit()),
-                );
+                // A timing line too broken to hold `-->` (`00:00:01 -> ...`):
+                // a line, among the first two, that starts with a timestamp.
+                let starts_with_time = |l: &str| {
+                    l.split_whitespace()
+                        .next()
+                        .and_then(super::timecode::parse_ms)
+                        .is_some()
+                };
+                let broken = lines.iter().take(2).position(|l| starts_with_time(l.2));
+                let skip = match broken {
+                    Some(i) => i + 1,
+                    // An SRT index line alone.
+                    None => usize::from(
+                        flavour == CueFlavour::Srt
+                            && lines[0].2.trim().bytes().all(|b| b.is_ascii_digit()),
+                    ),
+                };
                 if lines.len() > skip {
+                    let what = match broken {
+                        Some(i) => format!("bad cue timing `{}`", lines[i].2.trim()),
+                        None => "cue without a timing line".to_string(),
+                    };
                     out.problems.push(Problem::warn(
-                        Location::line(path, lines[0].0),
-                        "cue without a timing line: text kept without times",
+                        Location::line(path, lines[broken.unwrap_or(0)].0),
+                        format!("{what}: text kept without times"),
                     ));
                 }
-                (None, &lines[skip..])
+                (None, &lines[skip.min(lines.len())..])
             }
         };
         // Group the cue's lines by voice.
