@@ -21,7 +21,11 @@ fn row(s: &Segment) -> String {
         loc,
         s.speaker.as_deref().unwrap_or("-"),
         s.role
-            .map(|r| serde_json::to_value(r).unwrap().as_str().unwrap().to_string())
+            .map(|r| serde_json::to_value(r)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string())
             .unwrap_or("-".into()),
         t(s.start_ms),
         t(s.end_ms),
@@ -97,8 +101,7 @@ fn fixture_notes_txt() {
             "L1 - customer - signal |I had to call support twice before my account was verified.",
             "L4 - customer - signal |Note: the mobile app crashed when I uploaded my ID.",
         ],
-        &[
-        ],
+        &[],
     );
 }
 
@@ -143,8 +146,7 @@ fn fixture_call_srt() {
             "L7 CALLER customer 6312-9500 signal |I want the second charge refunded.",
             "L12 CALLER customer 10000-12000 signal |The duplicate charge is still pending.",
         ],
-        &[
-        ],
+        &[],
     );
 }
 
@@ -188,8 +190,7 @@ fn fixture_reviews_tsv() {
             "L2R1 - customer - signal |The app is \"okay\" but slow to load.",
             "L3R2 - customer - signal |Two fields in quotes, one cell.",
         ],
-        &[
-        ],
+        &[],
     );
 }
 
@@ -217,8 +218,7 @@ fn fixture_bom_crlf_txt() {
             "L2 Customer customer - signal |My card was declined at the store.",
             "L4 Customer customer - signal |It happened twice this week.",
         ],
-        &[
-        ],
+        &[],
     );
 }
 
@@ -230,8 +230,7 @@ fn fixture_utf16le_txt() {
             "L1 Agent agent - role:agent |Hello, how can I help?",
             "L2 Customer customer - signal |The refund still has not arrived after three weeks.",
         ],
-        &[
-        ],
+        &[],
     );
 }
 
@@ -243,8 +242,7 @@ fn fixture_utf16be_txt() {
             "L1 Agent agent - role:agent |Hello, how can I help?",
             "L2 Customer customer - signal |The refund still has not arrived after three weeks.",
         ],
-        &[
-        ],
+        &[],
     );
 }
 
@@ -256,9 +254,7 @@ fn fixture_invalid_utf8_txt() {
             "L1 Customer customer - signal |The caf� app charged me twice.",
             "L2 Customer customer - signal |Please fix the �� billing page.",
         ],
-        &[
-            "warning: FIX/invalid_utf8.txt:1: 3 invalid byte sequence(s) replaced with U+FFFD",
-        ],
+        &["warning: FIX/invalid_utf8.txt:1: 3 invalid byte sequence(s) replaced with U+FFFD"],
     );
 }
 
@@ -266,11 +262,8 @@ fn fixture_invalid_utf8_txt() {
 fn fixture_empty_txt() {
     check(
         "empty.txt",
-        &[
-        ],
-        &[
-            "warning: FIX/empty.txt: no text (empty file)",
-        ],
+        &[],
+        &["warning: FIX/empty.txt: no text (empty file)"],
     );
 }
 
@@ -278,11 +271,8 @@ fn fixture_empty_txt() {
 fn fixture_binary_txt() {
     check(
         "binary.txt",
-        &[
-        ],
-        &[
-            "skipped: FIX/binary.txt:321: binary file (NUL byte at offset 8640), skipped",
-        ],
+        &[],
+        &["skipped: FIX/binary.txt:321: binary file (NUL byte at offset 8640), skipped"],
     );
 }
 
@@ -310,7 +300,11 @@ fn csv_rating_stays_a_number() {
 fn strict_skips_records_with_invalid_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("r.jsonl");
-    std::fs::write(&p, b"{\"text\":\"fine record here\"}\n{\"text\":\"bad \xff byte\"}\n").unwrap();
+    std::fs::write(
+        &p,
+        b"{\"text\":\"fine record here\"}\n{\"text\":\"bad \xff byte\"}\n",
+    )
+    .unwrap();
     let path = p.to_string_lossy().into_owned();
     let lax = read_inputs(std::slice::from_ref(&path), &IngestOptions::default());
     assert_eq!(lax.documents.len(), 2);
@@ -332,8 +326,10 @@ fn roles_flag_and_speaker_override_the_heuristic() {
     let path = format!("{FIX}/otter.txt");
     let report = read_inputs(std::slice::from_ref(&path), &IngestOptions::default());
     let mut o = SegmentOptions::default();
-    o.roles.insert("speaker 1".into(), whyline::ingest::Role::Customer);
-    o.roles.insert("Speaker 2".into(), whyline::ingest::Role::Agent);
+    o.roles
+        .insert("speaker 1".into(), whyline::ingest::Role::Customer);
+    o.roles
+        .insert("Speaker 2".into(), whyline::ingest::Role::Agent);
     let segs = segment_corpus(&report.documents, &o);
     assert_eq!(segs[1].noise, None);
     assert_eq!(segs[3].noise, Some(whyline::segment::Noise::RoleAgent));
