@@ -444,12 +444,12 @@ fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize)> {
     let mut pieces: Vec<Piece> = raw
         .iter()
         .map(|&(a, b)| {
-            let w = norm_words(&flat[a..b]);
-            Piece {
-                a,
-                b,
-                chat: is_filler(&w) || is_greeting(&w) || is_closing(&w),
-            }
+            // Fillers, greetings and closings are short; skip long pieces.
+            let chat = b - a <= 200 && {
+                let w = norm_words(&flat[a..b]);
+                is_filler(&w) || is_greeting(&w) || is_closing(&w)
+            };
+            Piece { a, b, chat }
         })
         .collect();
     // Merge short fragments into a neighbour (previous first) when the

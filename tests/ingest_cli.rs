@@ -1,0 +1,133 @@
+//! `whyline ingest` through the binary: the JSONL contract, exit codes,
+//! standard input, directories and globs, and byte-identical output whatever
+//! the thread count or the order paths are given in.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+fn whyline(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_whyline"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn jsonl_has_the_contract_fields_in_order() {
+    let out = whyline(&["ingest", &format!("{FIX}/ingest/call.vtt")]);
+    assert_eq!(out.status.code(), Some(0));
+    let first = String::from_utf8(out.stdout).unwrap();
+    let line = first.lines().next().unwrap();
+    let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line).unwrap();
+    let keys: Vec<&str> = v.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "id", "doc", "source", "line", "record", "span", "speaker", "role", "start_ms",
+            "end_ms", "text", "noise", "meta"
+        ]
+    );
+    assert_eq!(v["noise"], "role:agent");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("1 documents, 4 segments (2 analysed)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn skipped_records_exit_3_and_are_reported_with_position() {
+    let out = whyline(&["ingest", &format!("{FIX}/ingest/reviews.csv")]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("reviews.csv:4 (record 2): malformed row"),
+        "{err}"
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 3);
+}
+
+#[test]
+fn missing_file_is_skipped_not_fatal() {
+    let out = whyline(&[
+        "ingest",
+        &format!("{FIX}/ingest/interview.txt"),
+        "/nonexistent/x.txt",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 8);
+}
+
+#[test]
+fn bad_format_flag_is_a_usage_error() {
+    let out = whyline(&["ingest", "--format", "docx", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn standard_input_with_sniffed_format() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_whyline"))
+        .args(["ingest", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Kim>The invoice total is wrong.\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["source"], "-");
+    assert_eq!(v["speaker"], "Kim");
+    assert_eq!(v["start_ms"], 1000);
+}
+
+#[test]
+fn directory_and_glob_inputs() {
+    let dir = format!("{FIX}/ingest");
+    let out = whyline(&["ingest", &dir]);
+    let by_dir = out.stdout;
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("16 files"), "{err}");
+    let glob = format!("{FIX}/ingest/*.vtt");
+    let out = whyline(&["ingest", &glob]);
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(s.lines().count(), 7);
+    assert!(!by_dir.is_empty());
+}
+
+#[test]
+fn output_is_byte_identical_whatever_path_order_and_thread_count() {
+    let files = [
+        format!("{FIX}/ingest/interview.txt"),
+        format!("{FIX}/ingest/call.vtt"),
+        format!("{FIX}/ingest/reviews.csv"),
+        format!("{FIX}/ingest/whisperx.json"),
+        format!("{FIX}/ingest/otter.txt"),
+        format!("{FIX}/multidogo/sample.tsv"),
+        format!("{FIX}/cfpb/sample.jsonl"),
+    ];
+    let run = |threads: &str, paths: &[String]| {
+        let mut args = vec!["--threads", threads, "ingest"];
+        args.extend(paths.iter().map(String::as_str));
+        let out = whyline(&args);
+        assert_eq!(out.status.code(), Some(3));
+        out.stdout
+    };
+    let base = run("1", &files);
+    assert!(base.len() > 10_000);
+    let mut rev = files.to_vec();
+    rev.reverse();
+    assert_eq!(base, run("2", &rev), "reversed paths, 2 threads");
+    let mut rot = files.to_vec();
+    rot.rotate_left(3);
+    assert_eq!(base, run("2", &rot), "rotated paths, 2 threads");
+    assert_eq!(base, run("1", &rev), "reversed paths, 1 thread");
+}
