@@ -196,14 +196,71 @@ fn ends_with_abbreviation(s: &str) -> bool {
     ABBREVIATIONS.contains(&low.as_str())
 }
 
-/// Lowercased words of letters, digits and apostrophes.
-fn norm_words(s: &str) -> Vec<String> {
-    s.split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_lowercase().replace('\'', ""))
-        .filter(|w| !w.is_empty())
-        .collect()
+/// The normalised form used to compare sentences: lowercased words of
+/// letters and digits (apostrophes dropped: "don't" is "dont"), one space
+/// between words, punctuation and extra whitespace gone.
+pub fn norm_key(s: &str) -> String {
+    let mut k = String::with_capacity(s.len());
+    let mut gap = false;
+    for c in s.chars() {
+        if c.is_alphanumeric() {
+            if gap && !k.is_empty() {
+                k.push(' ');
+            }
+            gap = false;
+            if c.is_ascii() {
+                k.push(c.to_ascii_lowercase());
+            } else {
+                k.extend(c.to_lowercase());
+            }
+        } else if c != '\'' {
+            gap = true;
+        }
+    }
+    k
 }
+
+fn key_words(key: &str) -> Vec<&str> {
+    if key.is_empty() {
+        Vec::new()
+    } else {
+        key.split(' ').collect()
+    }
+}
+
+/// Collapse every whitespace run to one space, trimming both ends.
+fn collapse_ws(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+/// A fast, non-cryptographic hasher (FxHash) for the corpus-wide sentence
+/// tables; SipHash showed in profiles. Inputs are not adversarial here: the
+/// worst case is a slower lookup, never a wrong answer.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl std::hash::Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxBuild = std::hash::BuildHasherDefault<Fx>;
 
 const FILLER_WORDS: &[&str] = &[
     "um",
@@ -336,72 +393,90 @@ const CLOSINGS: &[&str] = &[
     "anything else",
 ];
 
-/// Remove known phrases from the front of `words`, repeatedly; returns how
-/// many words are left.
-fn strip_phrases(words: &[String], phrases: &[&str], single: &[&str]) -> usize {
+/// Phrase lists split into words once (apostrophes dropped, as in [`norm_key`]).
+struct Lexicon {
+    filler: Vec<Vec<String>>,
+    greeting: Vec<Vec<String>>,
+    greeting_scripts: Vec<Vec<String>>,
+    closing: Vec<Vec<String>>,
+    closing_single: Vec<&'static str>,
+}
+
+fn split_phrases(list: &[&str]) -> Vec<Vec<String>> {
+    let mut v: Vec<Vec<String>> = list
+        .iter()
+        .map(|p| p.split(' ').map(|w| w.replace('\'', "")).collect())
+        .collect();
+    // Longest first: "thank you so much" before "thank you".
+    v.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    v
+}
+
+fn lexicon() -> &'static Lexicon {
+    static LEX: std::sync::OnceLock<Lexicon> = std::sync::OnceLock::new();
+    LEX.get_or_init(|| {
+        let mut closing: Vec<&str> = CLOSINGS.to_vec();
+        closing.extend(FILLER_PHRASES);
+        Lexicon {
+            filler: split_phrases(FILLER_PHRASES),
+            greeting: split_phrases(GREETINGS),
+            greeting_scripts: split_phrases(GREETING_SCRIPTS),
+            closing: split_phrases(&closing),
+            closing_single: [FILLER_WORDS, &["again", "bye", "too", "you"]].concat(),
+        }
+    })
+}
+
+/// Remove known phrases (longest match first) and single words from the
+/// front of `words`, repeatedly; returns how many words are left.
+fn strip_phrases(words: &[&str], phrases: &[Vec<String>], single: &[&str]) -> usize {
     let mut i = 0;
     while i < words.len() {
-        // Longest phrase first ("thank you so much" before "thank you").
-        let mut best = 0;
-        for p in phrases {
-            let pw: Vec<String> = p.split(' ').map(|w| w.replace('\'', "")).collect();
-            if pw.len() > best
-                && words.len() - i >= pw.len()
-                && words[i..i + pw.len()]
-                    .iter()
-                    .zip(&pw)
-                    .all(|(a, b)| *a == *b)
-            {
-                best = pw.len();
-            }
-        }
-        if best > 0 {
-            i += best;
-        } else if single.contains(&words[i].as_str()) {
-            i += 1;
-        } else {
-            break;
+        let rest = &words[i..];
+        match phrases
+            .iter()
+            .find(|p| rest.len() >= p.len() && rest[..p.len()] == p[..])
+        {
+            Some(p) => i += p.len(),
+            None if single.contains(&words[i]) => i += 1,
+            None => break,
         }
     }
     words.len() - i
 }
 
-fn is_filler(words: &[String]) -> bool {
-    !words.is_empty() && strip_phrases(words, FILLER_PHRASES, FILLER_WORDS) == 0
+fn is_filler(words: &[&str]) -> bool {
+    !words.is_empty() && strip_phrases(words, &lexicon().filler, FILLER_WORDS) == 0
 }
 
-fn is_greeting(words: &[String]) -> bool {
+fn is_greeting(words: &[&str]) -> bool {
     if words.is_empty() {
         return false;
     }
-    let joined = words.join(" ");
-    if GREETING_SCRIPTS
+    let lex = lexicon();
+    if lex
+        .greeting_scripts
         .iter()
-        .any(|g| joined.starts_with(&g.replace('\'', "")))
+        .any(|g| words.len() >= g.len() && words[..g.len()] == g[..])
     {
         return true;
     }
-    let left = strip_phrases(words, GREETINGS, &["there", "everyone", "all", "again"]);
+    let left = strip_phrases(words, &lex.greeting, &["there", "everyone", "all", "again"]);
     // "Hi there", "Hello, this is Sam": a greeting plus at most a name.
     let leading = words.len() - left;
     leading > 0
         && (left == 0
-            || (left <= 3 && strip_phrases(&words[leading..], FILLER_PHRASES, FILLER_WORDS) == 0)
-            || (left <= 4 && words[leading..].first().map(String::as_str) == Some("this")))
+            || (left <= 3 && strip_phrases(&words[leading..], &lex.filler, FILLER_WORDS) == 0)
+            || (left <= 4 && words[leading..].first() == Some(&"this")))
 }
 
-fn is_closing(words: &[String]) -> bool {
+fn is_closing(words: &[&str]) -> bool {
     if words.is_empty() {
         return false;
     }
-    let mut all: Vec<&str> = CLOSINGS.to_vec();
-    all.extend(FILLER_PHRASES);
-    let left = strip_phrases(
-        words,
-        &all,
-        &[FILLER_WORDS, &["again", "bye", "too", "you"]].concat(),
-    );
-    left == 0 && strip_phrases(words, FILLER_PHRASES, FILLER_WORDS) > 0
+    let lex = lexicon();
+    strip_phrases(words, &lex.closing, &lex.closing_single) == 0
+        && strip_phrases(words, &lex.filler, FILLER_WORDS) > 0
 }
 
 /// A sentence piece of a turn: byte range in the turn text.
@@ -410,7 +485,26 @@ struct Piece {
     a: usize,
     b: usize,
     /// Filler/greeting/closing: never merged into a neighbour.
-    chat: bool,
+    chat: Option<Noise>,
+}
+
+/// `filler`, `greeting` or `closing` for short chat sentences.
+fn chat_kind(text: &str) -> Option<Noise> {
+    // Fillers, greetings and closings are short; skip long pieces.
+    if text.len() > 200 {
+        return None;
+    }
+    let key = norm_key(text);
+    let w = key_words(&key);
+    if is_filler(&w) {
+        Some(Noise::Filler)
+    } else if is_greeting(&w) {
+        Some(Noise::Greeting)
+    } else if is_closing(&w) {
+        Some(Noise::Closing)
+    } else {
+        None
+    }
 }
 
 fn trim_range(s: &str, a: usize, b: usize) -> (usize, usize) {
@@ -420,8 +514,102 @@ fn trim_range(s: &str, a: usize, b: usize) -> (usize, usize) {
     (a + lead, a + lead + t.len())
 }
 
+/// Sentence ranges `[start, end)` of `s` (each with its trailing spaces), by
+/// UAX #29. ASCII text takes a hand-written path that applies the same rules
+/// (SB6-SB11 for ASCII classes; property-tested against unicode-segmentation)
+/// at several times the speed; other text goes through unicode-segmentation.
+pub fn sentence_bounds(s: &str) -> Vec<(usize, usize)> {
+    if !s.is_ascii() {
+        return s
+            .split_sentence_bound_indices()
+            .map(|(o, t)| (o, o + t.len()))
+            .collect();
+    }
+    let b = s.as_bytes();
+    let n = b.len();
+    let is_term = |c: u8| matches!(c, b'.' | b'?' | b'!');
+    let is_close = |c: u8| matches!(c, b'"' | b'\'' | b'(' | b')' | b'[' | b']' | b'{' | b'}');
+    let is_sp = |c: u8| matches!(c, b' ' | b'\t' | 0x0B | 0x0C);
+    let is_para = |c: u8| matches!(c, b'\n' | b'\r' | 0x85);
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < n {
+        let c = b[i];
+        if is_para(c) {
+            // SB4: break after a paragraph separator (CR LF stays together).
+            let mut j = i + 1;
+            if c == b'\r' && j < n && b[j] == b'\n' {
+                j += 1;
+            }
+            out.push((start, j));
+            start = j;
+            i = j;
+            continue;
+        }
+        if !is_term(c) {
+            i += 1;
+            continue;
+        }
+        // The terminator at i: ATerm ('.') or STerm ('?', '!').
+        let aterm = c == b'.';
+        let prev = if i > 0 { b[i - 1] } else { 0 };
+        let next = if i + 1 < n { b[i + 1] } else { 0 };
+        if aterm && next.is_ascii_digit() {
+            i += 1; // SB6: 3.5
+            continue;
+        }
+        if aterm && prev.is_ascii_alphabetic() && next.is_ascii_uppercase() {
+            i += 1; // SB7: U.S
+            continue;
+        }
+        let mut j = i + 1;
+        while j < n && is_close(b[j]) {
+            j += 1;
+        }
+        let mut k = j;
+        while k < n && is_sp(b[k]) {
+            k += 1;
+        }
+        if aterm {
+            // SB8: ATerm Close* Sp* x (not letter/para/term)* Lower.
+            let mut m = k;
+            while m < n && !(b[m].is_ascii_alphabetic() || is_para(b[m]) || is_term(b[m])) {
+                m += 1;
+            }
+            if m < n && b[m].is_ascii_lowercase() {
+                i += 1;
+                continue;
+            }
+        }
+        if k < n && (matches!(b[k], b',' | b'-' | b':' | b';') || is_term(b[k])) {
+            // SB8a: SContinue or another terminator continues the sentence.
+            i = k.max(i + 1);
+            continue;
+        }
+        // SB9-SB11: a paragraph separator right after belongs to this sentence.
+        let mut end = k;
+        if end < n && is_para(b[end]) {
+            end += 1;
+            if b[end - 1] == b'\r' && end < n && b[end] == b'\n' {
+                end += 1;
+            }
+        }
+        if end >= n {
+            break;
+        }
+        out.push((start, end));
+        start = end;
+        i = end;
+    }
+    if start < n {
+        out.push((start, n));
+    }
+    out
+}
+
 /// Split one turn's text into pieces (byte ranges into `text`).
-fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize)> {
+fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize, Option<Noise>)> {
     // Line breaks inside a turn are layout, not sentence ends (UAX #29 would
     // break at every one): read them as spaces, same byte length.
     let flat: std::borrow::Cow<str> = if text.contains(['\n', '\r']) {
@@ -430,8 +618,8 @@ fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize)> {
         text.into()
     };
     let mut raw: Vec<(usize, usize)> = Vec::new();
-    for (off, s) in flat.split_sentence_bound_indices() {
-        let (a, b) = trim_range(&flat, off, off + s.len());
+    for (off, end) in sentence_bounds(&flat) {
+        let (a, b) = trim_range(&flat, off, end);
         if a == b {
             continue;
         }
@@ -443,13 +631,10 @@ fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize)> {
     let budget = opts.max_tokens.saturating_sub(2).max(8);
     let mut pieces: Vec<Piece> = raw
         .iter()
-        .map(|&(a, b)| {
-            // Fillers, greetings and closings are short; skip long pieces.
-            let chat = b - a <= 200 && {
-                let w = norm_words(&flat[a..b]);
-                is_filler(&w) || is_greeting(&w) || is_closing(&w)
-            };
-            Piece { a, b, chat }
+        .map(|&(a, b)| Piece {
+            a,
+            b,
+            chat: chat_kind(&flat[a..b]),
         })
         .collect();
     // Merge short fragments into a neighbour (previous first) when the
@@ -459,16 +644,16 @@ fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize)> {
     let mut i = 0;
     while i < pieces.len() {
         let p = pieces[i];
-        if !p.chat && words_in(&p) < opts.min_words {
+        if p.chat.is_none() && words_in(&p) < opts.min_words {
             if let Some(prev) = merged.last_mut() {
-                if !prev.chat && estimate_tokens(&flat[prev.a..p.b]) <= budget {
+                if prev.chat.is_none() && estimate_tokens(&flat[prev.a..p.b]) <= budget {
                     prev.b = p.b;
                     i += 1;
                     continue;
                 }
             }
             if let Some(next) = pieces.get_mut(i + 1) {
-                if !next.chat && estimate_tokens(&flat[p.a..next.b]) <= budget {
+                if next.chat.is_none() && estimate_tokens(&flat[p.a..next.b]) <= budget {
                     next.a = p.a;
                     i += 1;
                     continue;
@@ -482,9 +667,11 @@ fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize)> {
     let mut out = Vec::with_capacity(merged.len());
     for p in merged {
         if estimate_tokens(&flat[p.a..p.b]) <= budget {
-            out.push((p.a, p.b));
+            out.push((p.a, p.b, p.chat));
         } else {
-            window(&flat, p.a, p.b, budget, &mut out);
+            let mut w = Vec::new();
+            window(&flat, p.a, p.b, budget, &mut w);
+            out.extend(w.into_iter().map(|(a, b)| (a, b, None)));
         }
     }
     out
@@ -691,7 +878,7 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> Vec<(Segment, Stri
     let roles = assign_roles(doc, opts);
     let speakers_ci: Vec<String> = opts.speakers.iter().map(|s| s.to_lowercase()).collect();
     let mut out = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: HashSet<String, FxBuild> = HashSet::default();
     for (ti, (turn, role)) in doc.turns.iter().zip(roles).enumerate() {
         let text = turn.text.as_str();
         if text.trim().is_empty() {
@@ -709,13 +896,13 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> Vec<(Segment, Stri
         } else {
             opts.analyse == Analyse::All || role == Role::Customer
         };
-        for (si, (a, b)) in split_turn(text, opts).into_iter().enumerate() {
+        for (si, (a, b, chat)) in split_turn(text, opts).into_iter().enumerate() {
             char_pos += text[byte_pos..a].chars().count() as u64;
             let ca = char_pos;
             let cb = ca + text[a..b].chars().count() as u64;
             char_pos = cb;
             byte_pos = b;
-            let seg_text = text[a..b].split_whitespace().collect::<Vec<_>>().join(" ");
+            let seg_text = collapse_ws(&text[a..b]);
             let (start_ms, end_ms) = match (turn.start_ms, turn.end_ms) {
                 (Some(s), Some(e)) if e >= s => (
                     Some(s + (e - s) * ca / total_chars),
@@ -728,20 +915,20 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> Vec<(Segment, Stri
             } else {
                 turn.source.span
             };
-            let words = norm_words(&seg_text);
-            let key = words.join(" ");
+            let key = norm_key(&seg_text);
+            let nwords = if key.is_empty() {
+                0
+            } else {
+                key.matches(' ').count() + 1
+            };
             let letters = seg_text.chars().filter(|c| c.is_alphanumeric()).count();
             let noise = if !analysed {
                 Some(role_noise(role))
-            } else if is_filler(&words) {
-                Some(Noise::Filler)
-            } else if is_greeting(&words) {
-                Some(Noise::Greeting)
-            } else if is_closing(&words) {
-                Some(Noise::Closing)
+            } else if chat.is_some() {
+                chat
             } else if !key.is_empty() && seen.contains(&key) {
                 Some(Noise::Duplicate)
-            } else if words.len() < opts.too_short_words || letters < 4 {
+            } else if nwords < opts.too_short_words || letters < 4 {
                 Some(Noise::TooShort)
             } else {
                 None
@@ -767,7 +954,7 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> Vec<(Segment, Stri
                     meta: doc.meta.clone(),
                 },
                 key,
-                words.len(),
+                nwords,
             ));
         }
     }
@@ -790,9 +977,9 @@ pub fn segment_corpus(docs: &[Document], opts: &SegmentOptions) -> Vec<Segment> 
         .par_iter()
         .map(|d| segment_document(d, opts))
         .collect();
-    let mut doc_count: HashMap<&str, usize> = HashMap::new();
+    let mut doc_count: HashMap<&str, usize, FxBuild> = HashMap::default();
     for segs in &per_doc {
-        let mut keys: HashSet<&str> = HashSet::new();
+        let mut keys: HashSet<&str, FxBuild> = HashSet::default();
         for (_, k, n) in segs {
             if *n >= 3 {
                 keys.insert(k.as_str());
@@ -806,20 +993,20 @@ pub fn segment_corpus(docs: &[Document], opts: &SegmentOptions) -> Vec<Segment> 
         .boilerplate_min_docs
         .max((opts.boilerplate_min_share * order.len() as f64).ceil() as usize)
         .max(2);
-    let boiler: HashSet<&str> = doc_count
+    let boiler: HashSet<&str, FxBuild> = doc_count
         .iter()
         .filter(|(_, &c)| c >= threshold)
         .map(|(k, _)| *k)
         .collect();
+    let boiler: HashSet<String, FxBuild> = boiler.into_iter().map(str::to_string).collect();
     let mut out = Vec::with_capacity(per_doc.iter().map(Vec::len).sum());
-    for segs in &per_doc {
-        for (seg, key, _) in segs {
-            let mut seg = seg.clone();
+    for segs in per_doc {
+        for (mut seg, key, _) in segs {
             let role_flag = matches!(
                 seg.noise,
                 Some(Noise::RoleAgent | Noise::RoleInterviewer | Noise::RoleOther)
             );
-            if !role_flag && boiler.contains(key.as_str()) {
+            if !role_flag && boiler.contains(&key) {
                 seg.noise = Some(Noise::Boilerplate);
             }
             out.push(seg);
@@ -835,7 +1022,7 @@ mod tests {
     fn pieces(s: &str) -> Vec<String> {
         split_turn(s, &SegmentOptions::default())
             .into_iter()
-            .map(|(a, b)| s[a..b].to_string())
+            .map(|(a, b, _)| s[a..b].to_string())
             .collect()
     }
 
@@ -872,22 +1059,36 @@ mod tests {
         assert!(p.iter().all(|x| estimate_tokens(x) <= 254));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn ascii_sentence_path_matches_unicode_segmentation(s in "[aZb1 .?!,;:'\"()\\[\\]{}\t\r\n-]{0,40}") {
+            let want: Vec<(usize, usize)> = s
+                .split_sentence_bound_indices()
+                .map(|(o, t)| (o, o + t.len()))
+                .collect();
+            proptest::prop_assert_eq!(sentence_bounds(&s), want);
+        }
+    }
+
     #[test]
     fn chat_detection() {
-        let w = |s: &str| norm_words(s);
-        assert!(is_filler(&w("Um, yeah, okay.")));
-        assert!(is_filler(&w("Mm-hmm.")));
-        assert!(!is_filler(&w("Yeah the app is slow.")));
-        assert!(is_greeting(&w("Hi there!")));
-        assert!(is_greeting(&w(
-            "Thank you for calling Acme, how can I help?"
-        )));
-        assert!(!is_greeting(&w(
-            "Hi, I want to cancel my card because of the fees."
-        )));
-        assert!(is_closing(&w("Thank you so much, bye!")));
-        assert!(!is_closing(&w(
-            "Thank you for fixing the billing error quickly."
-        )));
+        let f = Some(Noise::Filler);
+        let g = Some(Noise::Greeting);
+        let c = Some(Noise::Closing);
+        assert_eq!(chat_kind("Um, yeah, okay."), f);
+        assert_eq!(chat_kind("Mm-hmm."), f);
+        assert_eq!(chat_kind("Yeah the app is slow."), None);
+        assert_eq!(chat_kind("Hi there!"), g);
+        assert_eq!(chat_kind("Thank you for calling Acme, how can I help?"), g);
+        assert_eq!(
+            chat_kind("Hi, I want to cancel my card because of the fees."),
+            None
+        );
+        assert_eq!(chat_kind("Thank you so much, bye!"), c);
+        assert_eq!(
+            chat_kind("Thank you for fixing the billing error quickly."),
+            None
+        );
+        assert_eq!(norm_key("Don't  STOP, now!"), "dont stop now");
     }
 }
