@@ -13,14 +13,20 @@ fn check(bytes: &[u8], format: Option<Format>, path: &str) {
     };
     match parse_bytes(path, bytes, &opts) {
         Ok((parsed, _)) => {
-            let text_len = decode::decode(path, bytes).map(|d| d.text.len()).unwrap_or(0);
+            let text_len = decode::decode(path, bytes)
+                .map(|d| d.text.len())
+                .unwrap_or(0);
             for p in &parsed.problems {
                 assert_eq!(p.loc.path, path);
             }
             for d in &parsed.documents {
                 for t in &d.turns {
                     assert!(t.source.span[0] <= t.source.span[1]);
-                    assert!(t.source.span[1] <= text_len, "{:?} > {text_len}", t.source.span);
+                    assert!(
+                        t.source.span[1] <= text_len,
+                        "{:?} > {text_len}",
+                        t.source.span
+                    );
                 }
             }
             let segs = segment_corpus(&parsed.documents, &SegmentOptions::default());

@@ -10,7 +10,7 @@ use whyline::segment::{Analyse, SegmentOptions};
 #[derive(clap::Args)]
 #[command(after_help = "\
 Formats (detected from the extension, then the content; --format overrides):
-  text     .txt .md   transcripts: `Name: text`, `[00:01:02] Name: text`,
+  text     .txt       transcripts: `Name: text`, `[00:01:02] Name: text`,
                       `Name (00:01:02): text`, `NAME 00:01:02` header lines, or no speakers
   vtt      .vtt       WebVTT (`<v Speaker>` voices, NOTE/STYLE blocks, cue settings)
   srt      .srt       SRT (`SPEAKER: text` inside cues)

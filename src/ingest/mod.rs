@@ -141,12 +141,12 @@ impl Format {
         }
     }
 
-    /// The format an extension names, if any (`txt`, `md`, `vtt`, `srt`, `json`,
+    /// The format an extension names, if any (`txt`, `text`, `transcript`, `vtt`, `srt`, `json`,
     /// `csv`, `tsv`, `tab`, `jsonl`, `ndjson`).
     pub fn from_extension(path: &str) -> Option<Format> {
         let ext = Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
-            "txt" | "text" | "md" | "transcript" => Some(Format::Text),
+            "txt" | "text" | "transcript" => Some(Format::Text),
             "vtt" => Some(Format::Vtt),
             "srt" => Some(Format::Srt),
             "json" => Some(Format::Whisper),
