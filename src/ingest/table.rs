@@ -279,7 +279,10 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
         if body.is_empty() {
             out.problems.push(Problem::skip(
                 loc,
-                format!("empty text in column `{}`", headers[text_col]),
+                format!(
+                    "empty text in column `{}`",
+                    headers.get(text_col).map(String::as_str).unwrap_or("")
+                ),
             ));
             continue;
         }
