@@ -878,7 +878,6 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> Vec<(Segment, Stri
     let roles = assign_roles(doc, opts);
     let speakers_ci: Vec<String> = opts.speakers.iter().map(|s| s.to_lowercase()).collect();
     let mut out = Vec::new();
-    let mut seen: HashSet<String, FxBuild> = HashSet::default();
     for (ti, (turn, role)) in doc.turns.iter().zip(roles).enumerate() {
         let text = turn.text.as_str();
         if text.trim().is_empty() {
@@ -926,16 +925,11 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> Vec<(Segment, Stri
                 Some(role_noise(role))
             } else if chat.is_some() {
                 chat
-            } else if !key.is_empty() && seen.contains(&key) {
-                Some(Noise::Duplicate)
             } else if nwords < opts.too_short_words || letters < 4 {
                 Some(Noise::TooShort)
             } else {
                 None
             };
-            if !key.is_empty() {
-                seen.insert(key.clone());
-            }
             let id = stable_id(&[&doc.id, &ti.to_string(), &si.to_string(), &seg_text]);
             out.push((
                 Segment {
@@ -956,6 +950,17 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> Vec<(Segment, Stri
                 key,
                 nwords,
             ));
+        }
+    }
+    // `duplicate`: a repeat of an earlier segment of this document (any
+    // speaker); wins over `too_short`, not over role or chat flags.
+    let mut seen: HashSet<&str, FxBuild> = HashSet::default();
+    for (seg, key, _) in &mut out {
+        if key.is_empty() {
+            continue;
+        }
+        if !seen.insert(key.as_str()) && matches!(seg.noise, None | Some(Noise::TooShort)) {
+            seg.noise = Some(Noise::Duplicate);
         }
     }
     out
