@@ -200,6 +200,23 @@ fn ends_with_abbreviation(s: &str) -> bool {
 /// letters and digits (apostrophes dropped: "don't" is "dont"), one space
 /// between words, punctuation and extra whitespace gone.
 pub fn norm_key(s: &str) -> String {
+    if s.is_ascii() {
+        let mut k = Vec::with_capacity(s.len());
+        let mut gap = false;
+        for &b in s.as_bytes() {
+            if b.is_ascii_alphanumeric() {
+                if gap && !k.is_empty() {
+                    k.push(b' ');
+                }
+                gap = false;
+                k.push(b.to_ascii_lowercase());
+            } else if b != b'\'' {
+                gap = true;
+            }
+        }
+        // Only ASCII bytes were pushed.
+        return String::from_utf8(k).unwrap_or_default();
+    }
     let mut k = String::with_capacity(s.len());
     let mut gap = false;
     for c in s.chars() {
@@ -230,6 +247,16 @@ fn key_words(key: &str) -> Vec<&str> {
 
 /// Collapse every whitespace run to one space, trimming both ends.
 fn collapse_ws(s: &str) -> String {
+    let b = s.as_bytes();
+    let simple = s.is_ascii()
+        && b.first().is_none_or(|c| !c.is_ascii_whitespace())
+        && b.last().is_none_or(|c| !c.is_ascii_whitespace())
+        && !b
+            .windows(2)
+            .any(|w| w[0].is_ascii_whitespace() && (w[0] != b' ' || w[1].is_ascii_whitespace()));
+    if simple {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for w in s.split_whitespace() {
         if !out.is_empty() {
@@ -640,11 +667,17 @@ fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize, Option<No
     // Merge short fragments into a neighbour (previous first) when the
     // result stays under budget.
     let mut merged: Vec<Piece> = Vec::with_capacity(pieces.len());
-    let words_in = |p: &Piece| flat[p.a..p.b].split_whitespace().count();
+    let short = |p: &Piece| {
+        flat[p.a..p.b]
+            .split_whitespace()
+            .take(opts.min_words)
+            .count()
+            < opts.min_words
+    };
     let mut i = 0;
     while i < pieces.len() {
         let p = pieces[i];
-        if p.chat.is_none() && words_in(&p) < opts.min_words {
+        if p.chat.is_none() && short(&p) {
             if let Some(prev) = merged.last_mut() {
                 if prev.chat.is_none() && estimate_tokens(&flat[prev.a..p.b]) <= budget {
                     prev.b = p.b;
