@@ -366,3 +366,17 @@ fn boilerplate_is_flagged_across_documents_and_duplicates_within() {
         assert_eq!(chunk[2].noise, Some(whyline::segment::Noise::Duplicate));
     }
 }
+
+#[test]
+fn fixture_rev_txt() {
+    check(
+        "rev.txt",
+        &[
+            "L2 Speaker 1 agent 5000-9000 role:agent |Thanks for taking the time today.",
+            "L5 Speaker 2 customer 9000- filler |Sure.",
+            "L5 Speaker 2 customer 9000- signal |The export to Excel never works for me.",
+            "L5 Speaker 2 customer 9000- signal |It drops half the rows.",
+        ],
+        &[],
+    );
+}
