@@ -156,11 +156,19 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
         noise,
         skipped,
         report.problems.len() - skipped,
-        if report.ignored > 0 {
-            format!(", {} files ignored (unknown extension)", report.ignored)
-        } else {
-            String::new()
-        }
+        [
+            (report.ignored > 0)
+                .then(|| format!(", {} files ignored (unknown extension)", report.ignored)),
+            (report.replaced_bytes > 0).then(|| {
+                format!(
+                    ", {} invalid byte sequences replaced",
+                    report.replaced_bytes
+                )
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<String>()
     );
     Ok(if skipped > 0 {
         whyline::exit::SKIPPED_INPUTS
