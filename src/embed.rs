@@ -698,7 +698,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = EmbeddingCache::open(dir.path()).unwrap();
         let texts: Vec<String> = (0..500).map(|i| format!("t{i}")).collect();
-        let v = vec![0.5f32; 16];
+        let v = [0.5f32; 16];
         let items: Vec<(&str, &[f32])> = texts.iter().map(|t| (t.as_str(), &v[..])).collect();
         cache.put_many("m", &items).unwrap();
         let before = cache.stats().unwrap().bytes;
@@ -715,7 +715,7 @@ mod tests {
         let cache = EmbeddingCache::open(dir.path())
             .unwrap()
             .with_max_bytes(20_000);
-        let v = vec![0.25f32; 64];
+        let v = [0.25f32; 64];
         for round in 0..10 {
             let texts: Vec<String> = (0..50).map(|i| format!("r{round}-{i}")).collect();
             let items: Vec<(&str, &[f32])> = texts.iter().map(|t| (t.as_str(), &v[..])).collect();
