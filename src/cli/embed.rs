@@ -43,18 +43,19 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
     let texts = embed::read_texts(&args.input, args.text_field.as_deref())?;
     let mut opts = ctx.load_options();
     opts.batch_size = args.batch_size;
-    let encoder = whyline::model::load_encoder(args.model.as_deref(), &opts)?;
-    let t_load = t0.elapsed();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let (rows, note) = if args.no_cache {
-        (encoder.embed(&refs)?, String::new())
+    let (rows, dim, note) = if args.no_cache {
+        let encoder = whyline::model::load_encoder(args.model.as_deref(), &opts)?;
+        (encoder.embed(&refs)?, encoder.dim(), String::new())
     } else {
+        // weights load only if some text is not cached yet
+        let encoder = whyline::model::open_encoder_lazy(args.model.as_deref(), &opts)?;
+        let dim = encoder.dim();
         let cached = CachedEmbedder::new(Arc::new(encoder), EmbeddingCache::open_default()?);
         let rows = cached.embed(&refs)?;
         let (hits, misses) = cached.counts();
-        (rows, format!(", {hits} from cache, {misses} embedded"))
+        (rows, dim, format!(", {hits} from cache, {misses} embedded"))
     };
-    let dim = rows.first().map(Vec::len).unwrap_or(384);
     let format = args.format.unwrap_or(
         if args
             .out
@@ -73,11 +74,10 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
     whyline::util::write_atomic(&args.out, &bytes)?;
     if !ctx.quiet {
         eprintln!(
-            "whyline embed: {} texts -> {} ({dim}-d{note}) in {:.2}s (model load {:.2}s)",
+            "whyline embed: {} texts -> {} ({dim}-d{note}) in {:.2}s",
             texts.len(),
             args.out.display(),
             t0.elapsed().as_secs_f64(),
-            t_load.as_secs_f64()
         );
     }
     Ok(whyline::exit::OK)

@@ -496,6 +496,13 @@ fn stderr_stdio() -> std::process::Stdio {
     }
 }
 
+/// The shipped manifest of a cache install directory, if `dir` is one.
+pub fn installed_manifest(dir: &Path) -> Option<Manifest> {
+    let text = std::fs::read_to_string(dir.join(INSTALLED)).ok()?;
+    let inst: Installed = serde_json::from_str(&text).ok()?;
+    Manifest::find(&inst.id).ok().flatten()
+}
+
 /// Hex sha256 of a file, streamed.
 pub fn sha256_file(path: &Path) -> Result<String> {
     let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
