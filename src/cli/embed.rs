@@ -46,7 +46,15 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let (rows, dim, note) = if args.no_cache {
         let encoder = whyline::model::load_encoder(args.model.as_deref(), &opts)?;
-        (encoder.embed(&refs)?, encoder.dim(), String::new())
+        let t_load = t0.elapsed().as_secs_f64();
+        let t1 = std::time::Instant::now();
+        let rows = encoder.embed(&refs)?;
+        let secs = t1.elapsed().as_secs_f64();
+        let note = format!(
+            ", load {t_load:.2}s, embed {secs:.2}s, {:.1} texts/s",
+            refs.len() as f64 / secs.max(1e-9)
+        );
+        (rows, encoder.dim(), note)
     } else {
         // weights load only if some text is not cached yet
         let encoder = whyline::model::open_encoder_lazy(args.model.as_deref(), &opts)?;
