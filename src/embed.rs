@@ -47,21 +47,57 @@ fn key(fingerprint: &str, text: &str) -> Key {
     h.finalize().into()
 }
 
-/// FNV-1a 64: a cheap checksum that catches torn or corrupted records.
+/// Record checksum: the first 8 bytes of sha256 (sha2 is fast and already a
+/// dependency); catches torn or corrupted records.
 fn checksum(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf29ce484222325;
+    let mut h = Sha256::new();
     for p in parts {
-        for b in *p {
-            h ^= *b as u64;
-            h = h.wrapping_mul(0x100000001b3);
-        }
+        h.update(p);
     }
-    h
+    let d = h.finalize();
+    u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+}
+
+/// f32s as little-endian bytes.
+fn f32_bytes(v: &[f32]) -> std::borrow::Cow<'_, [u8]> {
+    #[cfg(target_endian = "little")]
+    {
+        // SAFETY: f32 has no padding and any initialised memory is valid u8;
+        // the slice covers exactly the vector's bytes.
+        std::borrow::Cow::Borrowed(unsafe {
+            std::slice::from_raw_parts(v.as_ptr().cast::<u8>(), std::mem::size_of_val(v))
+        })
+    }
+    #[cfg(not(target_endian = "little"))]
+    {
+        std::borrow::Cow::Owned(v.iter().flat_map(|x| x.to_le_bytes()).collect())
+    }
+}
+
+/// Little-endian bytes (a multiple of 4) back to f32s.
+fn bytes_f32(data: &[u8]) -> Vec<f32> {
+    let n = data.len() / 4;
+    #[cfg(target_endian = "little")]
+    {
+        let mut v = vec![0f32; n];
+        // SAFETY: every bit pattern is a valid f32; the destination holds exactly
+        // n * 4 bytes and does not overlap the source.
+        unsafe {
+            std::ptr::copy_nonoverlapping(data.as_ptr(), v.as_mut_ptr().cast::<u8>(), n * 4);
+        }
+        v
+    }
+    #[cfg(not(target_endian = "little"))]
+    {
+        data.chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
+    }
 }
 
 fn encode_record(out: &mut Vec<u8>, k: &Key, v: &[f32]) {
     let dim = (v.len() as u32).to_le_bytes();
-    let data: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+    let data = f32_bytes(v);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(k);
     out.extend_from_slice(&dim);
@@ -220,11 +256,7 @@ impl EmbeddingCache {
             };
             for_each_record(&bytes, |k, data| {
                 if data.len() == dim * 4 && wanted.contains(k) && !found.contains_key(k) {
-                    let v = data
-                        .chunks_exact(4)
-                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                        .collect();
-                    found.insert(*k, v);
+                    found.insert(*k, bytes_f32(data));
                 }
             });
         }
@@ -404,11 +436,7 @@ fn compact_shard(path: &Path) -> Result<u64> {
     let mut seen = HashSet::new();
     let damaged = for_each_record(&bytes, |k, data| {
         if seen.insert(*k) {
-            let v: Vec<f32> = data
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect();
-            encode_record(&mut out, k, &v);
+            encode_record(&mut out, k, &bytes_f32(data));
         }
     });
     if out.len() != bytes.len() || damaged > 0 {
