@@ -8,7 +8,7 @@
 //!
 //! The cache makes a nightly re-run embed only texts it has not seen. It is
 //! content-addressed by (model fingerprint, exact text) and laid out as a few
-//! append-only shard files per model (`cache/embeddings/<fingerprint>/<xx>.bin`),
+//! append-only shard files per model (`cache/embeddings-v2/<fingerprint>/<xx>.bin`),
 //! not one file per embedding, so 50k entries load in milliseconds. Appends
 //! take an advisory lock on the shard and write whole records; every record
 //! carries a checksum, so a record torn by a crash is skipped, never returned.
@@ -32,7 +32,10 @@ pub trait Embedder: Send + Sync {
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>>;
 }
 
-const MAGIC: &[u8; 4] = b"WLE1";
+/// Directory of the current on-disk layout (bump on any format change, so an
+/// older layout is ignored rather than misread).
+const LAYOUT: &str = "embeddings-v2";
+const MAGIC: &[u8; 4] = b"WLE2";
 const SHARDS: usize = 64;
 /// Default bound on the cache size: 2 GiB (about 1.3 million 384-d vectors).
 pub const DEFAULT_MAX_BYTES: u64 = 2 << 30;
@@ -193,7 +196,7 @@ impl EmbeddingCache {
     }
 
     pub fn open(root: &Path) -> Result<Self> {
-        let dir = root.join("embeddings");
+        let dir = root.join(LAYOUT);
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         Ok(Self {
             root: root.to_path_buf(),
@@ -224,7 +227,7 @@ impl EmbeddingCache {
                 "embedding cache: fingerprint `{fingerprint}` is not a plain name"
             )));
         }
-        Ok(self.root.join("embeddings").join(fingerprint))
+        Ok(self.root.join(LAYOUT).join(fingerprint))
     }
 
     fn shard_path(dir: &Path, k: &Key) -> PathBuf {
@@ -292,7 +295,7 @@ impl EmbeddingCache {
     }
 
     fn shard_files(&self) -> Result<Vec<(PathBuf, std::fs::Metadata)>> {
-        let base = self.root.join("embeddings");
+        let base = self.root.join(LAYOUT);
         let mut out = Vec::new();
         let rd = match std::fs::read_dir(&base) {
             Ok(r) => r,
@@ -672,7 +675,7 @@ mod tests {
         let cache = EmbeddingCache::open(dir.path()).unwrap();
         cache.put_many("m", &[("x", &[1.0, 2.0])]).unwrap();
         let k = key("m", "x");
-        let shard = EmbeddingCache::shard_path(&dir.path().join("embeddings/m"), &k);
+        let shard = EmbeddingCache::shard_path(&dir.path().join(LAYOUT).join("m"), &k);
         // a crash mid-append leaves half a record
         let mut torn = Vec::new();
         encode_record(&mut torn, &key("m", "y"), &[3.0, 4.0]);

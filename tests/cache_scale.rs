@@ -40,7 +40,7 @@ fn fifty_thousand_entries_round_trip_through_the_cache() {
         put.as_secs_f64(),
         get.as_secs_f64(),
         stats.bytes,
-        std::fs::read_dir(dir.path().join("embeddings/scale-test"))
+        std::fs::read_dir(dir.path().join("embeddings-v2/scale-test"))
             .unwrap()
             .count()
     );
