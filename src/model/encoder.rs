@@ -184,13 +184,19 @@ impl SentenceEncoder {
         }
         let ids = self.tok.encode(texts)?;
         let batches = plan(&ids, texts, batch_size);
-        let results: Vec<Result<Vec<Vec<f32>>>> = batches
-            .par_iter()
-            .map(|idx| {
-                let seqs: Vec<&[u32]> = idx.iter().map(|&i| ids[i].as_slice()).collect();
-                self.forward(&seqs)
-            })
-            .collect();
+        let run = |idx: &Vec<usize>| {
+            let seqs: Vec<&[u32]> = idx.iter().map(|&i| ids[i].as_slice()).collect();
+            self.forward(&seqs)
+        };
+        // Batches run in parallel on the rayon pool (candle's matrix products
+        // nest into the same pool, so threads never exceed --threads).
+        // WHYLINE_SERIAL_BATCHES=1 runs them one after another instead, each
+        // parallel inside: kept to re-measure the choice (benches/README.md).
+        let results: Vec<Result<Vec<Vec<f32>>>> = if serial_batches() {
+            batches.iter().map(run).collect()
+        } else {
+            batches.par_iter().map(run).collect()
+        };
         let mut out = vec![Vec::new(); texts.len()];
         for (idx, res) in batches.iter().zip(results) {
             for (&i, v) in idx.iter().zip(res?) {
@@ -226,6 +232,11 @@ impl Embedder for SentenceEncoder {
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
         self.embed_batched(texts, self.batch_size)
     }
+}
+
+fn serial_batches() -> bool {
+    static SERIAL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SERIAL.get_or_init(|| std::env::var("WHYLINE_SERIAL_BATCHES").is_ok_and(|v| v == "1"))
 }
 
 /// What an encoder directory says, read without loading the weights.
