@@ -33,6 +33,8 @@ PYEOF
 
 rss() { grep "Maximum resident set size" "$1" | awk '{printf "%.0f", $NF/1024}'; }
 wall() { grep "Elapsed (wall clock)" "$1" | awk '{print $NF}'; }
+cpu() { awk -F: '/User time|System time/ {s += $2} END {printf "%.1fs", s}' "$1"; }
+pct() { grep "Percent of CPU" "$1" | awk '{print $NF}'; }
 
 echo "== whyline ($BIN, --threads $THREADS)"
 /usr/bin/time -v "$BIN" --threads "$THREADS" embed --no-cache --batch-size 32 \
@@ -51,16 +53,33 @@ print(f"min cosine {float((a * b).sum(1).min()):.7f}, max |diff| {float(np.abs(a
 PYEOF
 )
 
+echo "== whyline cache: cold run (fills a fresh cache), then warm re-run"
+CACHE_HOME=$(mktemp -d)
+t0=$(date +%s.%N)
+WHYLINE_HOME="$CACHE_HOME" "$BIN" --threads "$THREADS" -q embed --model "$MODEL" \
+  --input "$OUT/throughput-5000.txt" --out "$OUT/cold.npy"
+t1=$(date +%s.%N)
+WHYLINE_HOME="$CACHE_HOME" "$BIN" --threads "$THREADS" -q embed --model "$MODEL" \
+  --input "$OUT/throughput-5000.txt" --out "$OUT/warm.npy"
+t2=$(date +%s.%N)
+rm -rf "$CACHE_HOME"
+COLD=$(echo "$t1 - $t0" | bc); WARM=$(echo "$t2 - $t1" | bc)
+if cmp -s "$OUT/cold.npy" "$OUT/warm.npy"; then SAME="byte-identical"; else SAME="DIFFERENT BYTES"; fi
+CACHE_LINE="cache: cold run ${COLD}s, warm re-run ${WARM}s (speed-up $(echo "scale=0; $COLD / $WARM" | bc)x), outputs $SAME"
+echo "$CACHE_LINE"
+
 {
   echo "# whyline embed vs sentence-transformers — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "corpus: $N sentences, $TOKENS tokens on average; batch 32; $THREADS threads"
   echo
-  echo "| implementation | wall (incl. load) | embed only | sentences/s (embed) | peak RSS |"
-  echo "| --- | --- | --- | --- | --- |"
-  echo "| whyline embed --no-cache | $(wall "$OUT/whyline.time") | $(echo "$W_LINE" | sed -E 's/.*embed ([0-9.]+)s.*/\1/')s | $(echo "$W_LINE" | sed -E 's/.* ([0-9.]+) texts\/s.*/\1/') | $(rss "$OUT/whyline.time") MiB |"
-  echo "| $(echo "$PEER_JSON" | sed -E 's/.*"impl": "([^"]*)".*/\1/') | $(wall "$OUT/peer.time") | $(echo "$PEER_JSON" | sed -E 's/.*"encode_s": ([0-9.]+).*/\1/')s | $(echo "$PEER_JSON" | sed -E 's/.*"texts_per_s": ([0-9.]+).*/\1/') | $(rss "$OUT/peer.time") MiB |"
+  echo "| implementation | wall (incl. load) | embed only | sentences/s (embed) | CPU time (user+sys) | CPU share | peak RSS |"
+  echo "| --- | --- | --- | --- | --- | --- | --- |"
+  echo "| whyline embed --no-cache | $(wall "$OUT/whyline.time") | $(echo "$W_LINE" | sed -E 's/.*embed ([0-9.]+)s.*/\1/')s | $(echo "$W_LINE" | sed -E 's/.* ([0-9.]+) texts\/s.*/\1/') | $(cpu "$OUT/whyline.time") | $(pct "$OUT/whyline.time") | $(rss "$OUT/whyline.time") MiB |"
+  echo "| $(echo "$PEER_JSON" | sed -E 's/.*"impl": "([^"]*)".*/\1/') | $(wall "$OUT/peer.time") | $(echo "$PEER_JSON" | sed -E 's/.*"encode_s": ([0-9.]+).*/\1/')s | $(echo "$PEER_JSON" | sed -E 's/.*"texts_per_s": ([0-9.]+).*/\1/') | $(cpu "$OUT/peer.time") | $(pct "$OUT/peer.time") | $(rss "$OUT/peer.time") MiB |"
   echo
   echo "agreement on the corpus: $COS"
+  echo
+  echo "$CACHE_LINE"
 } | tee "$OUT/throughput.md"
