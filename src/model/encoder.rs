@@ -1,0 +1,379 @@
+//! Sentence encoder: body + pooling + L2 normalisation, as sentence-transformers
+//! computes it (`Transformer` -> `Pooling` -> `Normalize`).
+
+use super::batching::plan;
+use super::body::Body;
+use super::config::ModelConfig;
+use super::tokenize::TextTokenizer;
+use super::weights::tensor_err;
+use super::LoadOptions;
+use crate::embed::Embedder;
+use crate::error::{Error, Result};
+use crate::util::sha256_hex;
+use candle_core::{DType, Tensor, D};
+use rayon::prelude::*;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// How token vectors become one sentence vector (`1_Pooling/config.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pooling {
+    Mean,
+    Cls,
+    Max,
+    MeanSqrtLen,
+}
+
+#[derive(Deserialize)]
+struct PoolingJson {
+    #[serde(default)]
+    pooling_mode_cls_token: bool,
+    #[serde(default)]
+    pooling_mode_mean_tokens: bool,
+    #[serde(default)]
+    pooling_mode_max_tokens: bool,
+    #[serde(default)]
+    pooling_mode_mean_sqrt_len_tokens: bool,
+}
+
+#[derive(Deserialize)]
+struct SbertJson {
+    max_seq_length: Option<usize>,
+    #[serde(default)]
+    do_lower_case: bool,
+}
+
+#[derive(Deserialize)]
+struct ModuleJson {
+    #[serde(default)]
+    path: String,
+    #[serde(rename = "type", default)]
+    kind: String,
+}
+
+impl Pooling {
+    /// Read the pooling module's config; mean pooling if the directory has none
+    /// (the sentence-transformers default for a plain transformers checkpoint).
+    pub fn from_dir(dir: &Path) -> Result<Self> {
+        let mut pool_dir = dir.join("1_Pooling");
+        let modules = dir.join("modules.json");
+        if modules.exists() {
+            let text = std::fs::read_to_string(&modules).map_err(|e| Error::io(&modules, e))?;
+            let mods: Vec<ModuleJson> = serde_json::from_str(&text)
+                .map_err(|e| Error::model(&modules, format!("invalid modules.json: {e}")))?;
+            if let Some(m) = mods.iter().find(|m| m.kind.ends_with(".Pooling")) {
+                pool_dir = dir.join(&m.path);
+            }
+        }
+        let p = pool_dir.join("config.json");
+        if !p.exists() {
+            return Ok(Pooling::Mean);
+        }
+        let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+        let j: PoolingJson = serde_json::from_str(&text)
+            .map_err(|e| Error::model(&p, format!("invalid pooling config: {e}")))?;
+        let modes = [
+            (j.pooling_mode_mean_tokens, Pooling::Mean),
+            (j.pooling_mode_cls_token, Pooling::Cls),
+            (j.pooling_mode_max_tokens, Pooling::Max),
+            (j.pooling_mode_mean_sqrt_len_tokens, Pooling::MeanSqrtLen),
+        ];
+        let on: Vec<Pooling> = modes.iter().filter(|m| m.0).map(|m| m.1).collect();
+        match on.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(Error::model(&p, "no pooling mode is enabled")),
+            _ => Err(Error::model(
+                &p,
+                "several pooling modes at once (concatenated vectors) are not supported",
+            )),
+        }
+    }
+
+    /// `[b, s, h]` hidden states and `[b, s]` mask -> `[b, h]`.
+    fn apply(&self, hidden: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
+        match self {
+            Pooling::Cls => hidden.narrow(1, 0, 1)?.squeeze(1),
+            Pooling::Max => {
+                let m = mask.unsqueeze(2)?;
+                // padded positions get -1e9, as sentence-transformers does
+                let neg = ((m.clone() - 1.0)? * 1e9)?;
+                hidden.broadcast_mul(&m)?.broadcast_add(&neg)?.max(1)
+            }
+            Pooling::Mean | Pooling::MeanSqrtLen => {
+                let m = mask.unsqueeze(2)?;
+                let sum = hidden.broadcast_mul(&m)?.sum(1)?;
+                let count = mask.sum_keepdim(1)?.clamp(1e-9, f64::MAX)?;
+                let count = if *self == Pooling::MeanSqrtLen {
+                    count.sqrt()?
+                } else {
+                    count
+                };
+                sum.broadcast_div(&count)
+            }
+        }
+    }
+}
+
+/// A BERT-family sentence encoder running in-process on the CPU.
+pub struct SentenceEncoder {
+    body: Body,
+    tok: TextTokenizer,
+    pooling: Pooling,
+    dir: PathBuf,
+    fingerprint: String,
+    batch_size: usize,
+}
+
+impl SentenceEncoder {
+    /// Load a sentence-transformers (or plain transformers) directory:
+    /// `config.json`, `model.safetensors`, `tokenizer.json`, optional
+    /// `sentence_bert_config.json`, `modules.json`, `1_Pooling/config.json`.
+    pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<Self> {
+        let spec = EncoderSpec::read(dir, opts)?;
+        Self::from_spec(spec)
+    }
+
+    fn from_spec(spec: EncoderSpec) -> Result<Self> {
+        let body = Body::load(&spec.dir)?;
+        let tok = TextTokenizer::load(&spec.dir.join("tokenizer.json"), spec.max_len, spec.lower)?;
+        body.check_tokenizer(&tok)?;
+        Ok(Self {
+            body,
+            tok,
+            pooling: spec.pooling,
+            dir: spec.dir,
+            fingerprint: spec.fingerprint,
+            batch_size: spec.batch_size,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+    pub fn pooling(&self) -> Pooling {
+        self.pooling
+    }
+    pub fn max_seq_length(&self) -> usize {
+        self.tok.max_len()
+    }
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+    /// Change the batch size (texts per forward pass); 0 is an error.
+    pub fn set_batch_size(&mut self, n: usize) -> Result<()> {
+        if n == 0 {
+            return Err(Error::Config("batch size must be at least 1".into()));
+        }
+        self.batch_size = n;
+        Ok(())
+    }
+
+    /// Token count of each text after truncation, special tokens included.
+    pub fn token_counts(&self, texts: &[&str]) -> Result<Vec<usize>> {
+        Ok(self.tok.encode(texts)?.iter().map(|x| x.len()).collect())
+    }
+
+    /// Embed with an explicit batch size.
+    pub fn embed_batched(&self, texts: &[&str], batch_size: usize) -> Result<Vec<Vec<f32>>> {
+        if batch_size == 0 {
+            return Err(Error::Config("batch size must be at least 1".into()));
+        }
+        if texts.is_empty() {
+            return Ok(vec![]);
+        }
+        let ids = self.tok.encode(texts)?;
+        let batches = plan(&ids, texts, batch_size);
+        let run = |idx: &Vec<usize>| {
+            let seqs: Vec<&[u32]> = idx.iter().map(|&i| ids[i].as_slice()).collect();
+            self.forward(&seqs)
+        };
+        // Batches run in parallel on the rayon pool (candle's matrix products
+        // nest into the same pool, so threads never exceed --threads).
+        // WHYLINE_SERIAL_BATCHES=1 runs them one after another instead, each
+        // parallel inside: kept to re-measure the choice (benches/README.md).
+        let results: Vec<Result<Vec<Vec<f32>>>> = if serial_batches() {
+            batches.iter().map(run).collect()
+        } else {
+            batches.par_iter().map(run).collect()
+        };
+        let mut out = vec![Vec::new(); texts.len()];
+        for (idx, res) in batches.iter().zip(results) {
+            for (&i, v) in idx.iter().zip(res?) {
+                out[i] = v;
+            }
+        }
+        Ok(out)
+    }
+
+    fn forward(&self, seqs: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
+        let run = || -> candle_core::Result<Vec<Vec<f32>>> {
+            let batch = self.body.batch(seqs)?;
+            let hidden = self.body.forward(&batch)?;
+            let pooled = self.pooling.apply(&hidden, &batch.mask)?;
+            let norm = pooled
+                .sqr()?
+                .sum_keepdim(D::Minus1)?
+                .sqrt()?
+                .clamp(1e-12, f64::MAX)?;
+            pooled.broadcast_div(&norm)?.to_dtype(DType::F32)?.to_vec2()
+        };
+        run().map_err(tensor_err("encoder forward"))
+    }
+}
+
+impl Embedder for SentenceEncoder {
+    fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+    fn dim(&self) -> usize {
+        self.body.cfg.hidden_size
+    }
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        self.embed_batched(texts, self.batch_size)
+    }
+}
+
+fn serial_batches() -> bool {
+    static SERIAL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SERIAL.get_or_init(|| std::env::var("WHYLINE_SERIAL_BATCHES").is_ok_and(|v| v == "1"))
+}
+
+/// What an encoder directory says, read without loading the weights.
+struct EncoderSpec {
+    dir: PathBuf,
+    dim: usize,
+    max_len: usize,
+    lower: bool,
+    pooling: Pooling,
+    fingerprint: String,
+    batch_size: usize,
+}
+
+impl EncoderSpec {
+    fn read(dir: &Path, opts: &LoadOptions) -> Result<Self> {
+        if !dir.is_dir() {
+            return Err(Error::model(dir, "not a model directory"));
+        }
+        if opts.batch_size == 0 {
+            return Err(Error::Config("batch size must be at least 1".into()));
+        }
+        let cfg_path = dir.join("config.json");
+        if !cfg_path.exists() {
+            return Err(Error::model(cfg_path, "config.json is missing"));
+        }
+        let cfg = ModelConfig::load(&cfg_path)?;
+        super::body::weights_file(dir)?;
+        let sbert_path = dir.join("sentence_bert_config.json");
+        let (st_max, lower) = if sbert_path.exists() {
+            let text =
+                std::fs::read_to_string(&sbert_path).map_err(|e| Error::io(&sbert_path, e))?;
+            let j: SbertJson = serde_json::from_str(&text).map_err(|e| {
+                Error::model(
+                    &sbert_path,
+                    format!("invalid sentence_bert_config.json: {e}"),
+                )
+            })?;
+            (j.max_seq_length, j.do_lower_case)
+        } else {
+            (None, false)
+        };
+        let max_len = opts
+            .max_seq_length
+            .or(st_max)
+            .unwrap_or(512)
+            .min(cfg.max_positions());
+        if max_len < 2 {
+            return Err(Error::Config(format!(
+                "max sequence length {max_len} is too short"
+            )));
+        }
+        let pooling = Pooling::from_dir(dir)?;
+        let mut parts = vec!["whyline-encoder-v1".to_string()];
+        for f in ["model.safetensors", "tokenizer.json", "config.json"] {
+            parts.push(format!("{f}={}", file_sha256(dir, f)?));
+        }
+        parts.push(format!(
+            "arch={:?};pooling={pooling:?};max_len={max_len};lower={lower};norm=l2",
+            cfg.arch
+        ));
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            dim: cfg.hidden_size,
+            max_len,
+            lower,
+            pooling,
+            fingerprint: sha256_hex(parts.join("\n").as_bytes())[..32].to_string(),
+            batch_size: opts.batch_size,
+        })
+    }
+}
+
+/// sha256 of a model file: taken from the manifest for a verified cache
+/// install (same size), otherwise computed.
+fn file_sha256(dir: &Path, f: &str) -> Result<String> {
+    let p = dir.join(f);
+    if let Some(m) = super::store::installed_manifest(dir) {
+        if let Some(entry) = m.files.iter().find(|e| e.path == f) {
+            if std::fs::metadata(&p).map(|md| md.len()).ok() == Some(entry.size) {
+                return Ok(entry.sha256.clone());
+            }
+        }
+    }
+    super::store::sha256_file(&p)
+}
+
+/// A [`SentenceEncoder`] that loads its weights on the first text it must
+/// embed: with a warm [`crate::embed::CachedEmbedder`] in front, a re-run
+/// never loads the model at all.
+pub struct LazyEncoder {
+    spec: EncoderSpec,
+    cell: std::sync::OnceLock<std::result::Result<SentenceEncoder, String>>,
+}
+
+impl LazyEncoder {
+    /// Read the directory's configuration (cheap); weights load on demand.
+    pub fn open(dir: &Path, opts: &LoadOptions) -> Result<Self> {
+        Ok(Self {
+            spec: EncoderSpec::read(dir, opts)?,
+            cell: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The loaded encoder (loading it now if needed).
+    pub fn get(&self) -> Result<&SentenceEncoder> {
+        let r = self.cell.get_or_init(|| {
+            let spec = EncoderSpec {
+                dir: self.spec.dir.clone(),
+                fingerprint: self.spec.fingerprint.clone(),
+                ..self.spec
+            };
+            SentenceEncoder::from_spec(spec).map_err(|e| e.to_string())
+        });
+        r.as_ref()
+            .map_err(|e| Error::model(&self.spec.dir, e.clone()))
+    }
+
+    pub fn is_loaded(&self) -> bool {
+        self.cell.get().is_some()
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.spec.dir
+    }
+}
+
+impl Embedder for LazyEncoder {
+    fn fingerprint(&self) -> &str {
+        &self.spec.fingerprint
+    }
+    fn dim(&self) -> usize {
+        self.spec.dim
+    }
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        if texts.is_empty() {
+            return Ok(vec![]);
+        }
+        self.get()?.embed(texts)
+    }
+}
