@@ -387,3 +387,88 @@ pub fn fit(
     let m = meta(opts.kind, hidden, thresholds, &summary);
     Ok((TrainedHead::new(m, weights)?, summary))
 }
+
+/// What a model card says beyond the head itself.
+#[derive(Debug, Clone, Default)]
+pub struct CardInfo {
+    pub train_path: String,
+    pub tune_desc: String,
+    pub data_source: String,
+    pub licence: String,
+    pub command: String,
+    pub date: String,
+    pub seconds: f64,
+    /// Figures on the tuning set: (name, value).
+    pub tune_figures: Vec<(String, f64)>,
+}
+
+/// The model card (markdown) written next to a head.
+pub fn model_card(head: &TrainedHead, summary: &FitSummary, info: &CardInfo) -> String {
+    let m = &head.meta;
+    let mut s = format!("# whyline facet head: {}\n\n", m.facet);
+    s += &format!(
+        "- kind: {} ({}), {} labels, input dim {}{}\n",
+        m.kind.as_str(),
+        match m.mode {
+            LabelMode::MultiLabel => "multi-label, per-label thresholds",
+            LabelMode::SingleLabel => "single-label, softmax",
+        },
+        m.labels.len(),
+        m.dim,
+        if m.hidden > 0 { format!(", hidden {}", m.hidden) } else { String::new() }
+    );
+    s += &format!("- fingerprint: `{}`\n", head_fingerprint(head));
+    s += &format!("- encoder fingerprint: `{}`\n", m.encoder);
+    s += &format!("- trained: {} (whyline {})\n", info.date, crate::version());
+    s += &format!("- training data: `{}` ({} rows)\n", info.train_path, summary.train_rows);
+    s += &format!("- data source: {}\n", info.data_source);
+    s += &format!("- licence of the training data: **{}**\n", info.licence);
+    s += &format!(
+        "- tuning set (early stopping{}): {} ({} rows)\n",
+        if m.mode == LabelMode::MultiLabel { " and thresholds" } else { "" },
+        info.tune_desc,
+        summary.tune_rows
+    );
+    s += &format!(
+        "- epochs run: {}, best epoch: {}, fit time {:.0} s\n",
+        summary.epochs_run, summary.best_epoch, info.seconds
+    );
+    if let (Some(t), Some(b)) = (summary.temperature, summary.bias) {
+        s += &format!("- fitted temperature {t}, bias {b}\n");
+    }
+    s += "\n## Figures on the tuning set\n\n";
+    s += "These are measured on the set used for early stopping (and thresholds), so they are\n";
+    s += "optimistic; see the README's facet table for figures on data the head never saw.\n\n";
+    s += "| metric | value |\n| --- | --- |\n";
+    for (k, v) in &info.tune_figures {
+        s += &format!("| {k} | {v:.4} |\n");
+    }
+    s += "\n## Reproduce\n\n```sh\n";
+    s += &info.command;
+    s += "\n```\n\nThe same command with the same seed writes byte-identical `head.safetensors`,\n";
+    s += "`head.json` and `labels.json`.\n";
+    s
+}
+
+fn head_fingerprint(h: &TrainedHead) -> String {
+    use super::FacetClassifier;
+    h.fingerprint()
+}
+
+/// Today's date (UTC) as YYYY-MM-DD, without a date crate.
+pub fn today_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
