@@ -118,10 +118,50 @@ pub struct Args {
 
 /// The encoder (through the embedding cache unless `no_cache`).
 pub fn open_embedder(spec: Option<&str>, no_cache: bool) -> Result<Arc<dyn Embedder>> {
-    let _ = (spec, no_cache);
-    Err(Error::Config(
-        "the sentence encoder is not available in this build yet".into(),
-    ))
+    let enc = whyline::model::load_encoder(spec, &whyline::model::LoadOptions::default())?;
+    let enc: Arc<dyn Embedder> = Arc::new(enc);
+    match std::env::var_os("WHYLINE_FACETS_MATRIX_CACHE") {
+        Some(dir) if !no_cache => Ok(Arc::new(MatrixCache {
+            inner: enc,
+            dir: PathBuf::from(dir),
+        })),
+        _ => Ok(enc),
+    }
+}
+
+/// Temporary whole-batch embedding cache (until the shared embedding cache
+/// lands): one file per (encoder, batch of texts), raw little-endian f32.
+struct MatrixCache {
+    inner: Arc<dyn Embedder>,
+    dir: PathBuf,
+}
+
+impl Embedder for MatrixCache {
+    fn fingerprint(&self) -> &str {
+        self.inner.fingerprint()
+    }
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        let mut key = vec![self.inner.fingerprint()];
+        key.extend_from_slice(texts);
+        let p = self.dir.join(whyline::util::stable_id(&key));
+        let dim = self.dim();
+        if let Ok(b) = std::fs::read(&p) {
+            if b.len() == texts.len() * dim * 4 {
+                let v: Vec<f32> = b
+                    .chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect();
+                return Ok(v.chunks(dim).map(<[f32]>::to_vec).collect());
+            }
+        }
+        let out = self.inner.embed(texts)?;
+        let bytes: Vec<u8> = out.iter().flatten().flat_map(|f| f.to_le_bytes()).collect();
+        whyline::util::write_atomic(&p, &bytes)?;
+        Ok(out)
+    }
 }
 
 /// Embed with a progress bar on stderr.
@@ -142,7 +182,7 @@ pub fn embed_with_progress(
         b.set_message(format!("embedding {what}"));
         b
     };
-    let out = classify::embed_all(embedder, texts, 256, &mut |d| bar.set_position(d as u64))?;
+    let out = classify::embed_all(embedder, texts, 1024, &mut |d| bar.set_position(d as u64))?;
     bar.finish_and_clear();
     Ok(out)
 }
