@@ -415,17 +415,28 @@ pub fn model_card(head: &TrainedHead, summary: &FitSummary, info: &CardInfo) -> 
         },
         m.labels.len(),
         m.dim,
-        if m.hidden > 0 { format!(", hidden {}", m.hidden) } else { String::new() }
+        if m.hidden > 0 {
+            format!(", hidden {}", m.hidden)
+        } else {
+            String::new()
+        }
     );
     s += &format!("- fingerprint: `{}`\n", head_fingerprint(head));
     s += &format!("- encoder fingerprint: `{}`\n", m.encoder);
     s += &format!("- trained: {} (whyline {})\n", info.date, crate::version());
-    s += &format!("- training data: `{}` ({} rows)\n", info.train_path, summary.train_rows);
+    s += &format!(
+        "- training data: `{}` ({} rows)\n",
+        info.train_path, summary.train_rows
+    );
     s += &format!("- data source: {}\n", info.data_source);
     s += &format!("- licence of the training data: **{}**\n", info.licence);
     s += &format!(
         "- tuning set (early stopping{}): {} ({} rows)\n",
-        if m.mode == LabelMode::MultiLabel { " and thresholds" } else { "" },
+        if m.mode == LabelMode::MultiLabel {
+            " and thresholds"
+        } else {
+            ""
+        },
         info.tune_desc,
         summary.tune_rows
     );

@@ -63,13 +63,12 @@ struct Output {
 fn parse_label_gates(v: &[String]) -> Result<Vec<(String, f64)>> {
     v.iter()
         .map(|s| {
-            let (l, x) = s.rsplit_once('=').ok_or_else(|| {
-                Error::Config(format!("--min-label-f1 {s:?}: expected LABEL=X"))
+            let (l, x) = s
+                .rsplit_once('=')
+                .ok_or_else(|| Error::Config(format!("--min-label-f1 {s:?}: expected LABEL=X")))?;
+            let x: f64 = x.trim().parse().map_err(|_| {
+                Error::Config(format!("--min-label-f1 {s:?}: {x:?} is not a number"))
             })?;
-            let x: f64 = x
-                .trim()
-                .parse()
-                .map_err(|_| Error::Config(format!("--min-label-f1 {s:?}: {x:?} is not a number")))?;
             Ok((l.to_string(), x))
         })
         .collect()
@@ -176,7 +175,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
 
 fn human(o: &Output) -> String {
     let s = &o.scores;
-    let mut t = format!("task {}  data {}  rows {}\nmodel {}\n", o.task, o.data, o.rows, s.model);
+    let mut t = format!(
+        "task {}  data {}  rows {}\nmodel {}\n",
+        o.task, o.data, o.rows, s.model
+    );
     let line = |name: &str, v: f64, b: Option<f64>| match b {
         Some(b) => format!("  {name:<18} {v:.4}   baseline {b:.4}   ({:+.4})\n", v - b),
         None => format!("  {name:<18} {v:.4}\n"),
@@ -193,7 +195,11 @@ fn human(o: &Output) -> String {
     if let Some(gm) = s.grouped_macro_f1 {
         t += &line("grouped macro-F1", gm, b.and_then(|b| b.grouped_macro_f1));
     }
-    t += &line("calibration error", s.calibration_error, b.map(|b| b.calibration_error));
+    t += &line(
+        "calibration error",
+        s.calibration_error,
+        b.map(|b| b.calibration_error),
+    );
     t += &format!(
         "\n  {:<28} {:>6} {:>6} {:>6} {:>7}{}\n",
         "label",
@@ -201,7 +207,11 @@ fn human(o: &Output) -> String {
         "R",
         "F1",
         "support",
-        if b.is_some() { "  base F1   change" } else { "" }
+        if b.is_some() {
+            "  base F1   change"
+        } else {
+            ""
+        }
     );
     for (i, p) in s.per_label.iter().enumerate() {
         t += &format!(
@@ -227,7 +237,9 @@ fn human(o: &Output) -> String {
             g.name,
             g.min,
             if g.passed { "passed" } else { "FAILED" },
-            g.value.map(|v| format!("{v:.4}")).unwrap_or_else(|| "label unknown".into())
+            g.value
+                .map(|v| format!("{v:.4}"))
+                .unwrap_or_else(|| "label unknown".into())
         );
     }
     t

@@ -129,8 +129,8 @@ pub fn open_embedder(spec: Option<&str>, no_cache: bool) -> Result<Arc<dyn Embed
     }
 }
 
-/// Temporary whole-batch embedding cache (until the shared embedding cache
-/// lands): one file per (encoder, batch of texts), raw little-endian f32.
+/// Temporary per-text embedding cache (until the shared embedding cache
+/// lands): one file per (encoder, text), raw little-endian f32.
 struct MatrixCache {
     inner: Arc<dyn Embedder>,
     dir: PathBuf,
@@ -144,23 +144,30 @@ impl Embedder for MatrixCache {
         self.inner.dim()
     }
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        let mut key = vec![self.inner.fingerprint()];
-        key.extend_from_slice(texts);
-        let p = self.dir.join(whyline::util::stable_id(&key));
         let dim = self.dim();
-        if let Ok(b) = std::fs::read(&p) {
-            if b.len() == texts.len() * dim * 4 {
-                let v: Vec<f32> = b
-                    .chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect();
-                return Ok(v.chunks(dim).map(<[f32]>::to_vec).collect());
+        let fp = self.inner.fingerprint();
+        let path = |t: &str| self.dir.join(whyline::util::stable_id(&[fp, t]));
+        let mut out: Vec<Option<Vec<f32>>> = texts
+            .iter()
+            .map(|t| {
+                let b = std::fs::read(path(t)).ok()?;
+                (b.len() == dim * 4).then(|| {
+                    b.chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect()
+                })
+            })
+            .collect();
+        let miss: Vec<usize> = (0..texts.len()).filter(|&i| out[i].is_none()).collect();
+        if !miss.is_empty() {
+            let mt: Vec<&str> = miss.iter().map(|&i| texts[i]).collect();
+            for (&i, v) in miss.iter().zip(self.inner.embed(&mt)?) {
+                let bytes: Vec<u8> = v.iter().flat_map(|f| f.to_le_bytes()).collect();
+                whyline::util::write_atomic(&path(texts[i]), &bytes)?;
+                out[i] = Some(v);
             }
         }
-        let out = self.inner.embed(texts)?;
-        let bytes: Vec<u8> = out.iter().flatten().flat_map(|f| f.to_le_bytes()).collect();
-        whyline::util::write_atomic(&p, &bytes)?;
-        Ok(out)
+        Ok(out.into_iter().map(Option::unwrap_or_default).collect())
     }
 }
 
@@ -202,7 +209,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
             if k == 0 {
                 return Err(Error::Config("--per-label must be at least 1".into()));
             }
-            (train.per_label_sample(k, a.seed), None, "none (fixed epochs)".to_string())
+            (
+                train.per_label_sample(k, a.seed),
+                None,
+                "none (fixed epochs)".to_string(),
+            )
         }
         (Some(d), None) => {
             let dev = read(d, &a.data)?;
@@ -229,7 +240,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
     let embedder = open_embedder(a.data.encoder.as_deref(), a.data.no_cache)?;
     let train_x = embed_with_progress(ctx, embedder.as_ref(), "train", &train.texts())?;
     let tune_x = match &tune {
-        Some(t) => Some(embed_with_progress(ctx, embedder.as_ref(), "tuning set", &t.texts())?),
+        Some(t) => Some(embed_with_progress(
+            ctx,
+            embedder.as_ref(),
+            "tuning set",
+            &t.texts(),
+        )?),
         None => None,
     };
     let t_embed = t0.elapsed().as_secs_f64();
