@@ -285,3 +285,29 @@ fn load_facets_defaults_run_all_three_facets_on_shared_embeddings() {
         out[2][0]
     );
 }
+
+#[test]
+fn checkpoint_directory_is_a_facet_classifier() {
+    let dir = std::env::var_os("WHYLINE_REFERENCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../../shared/reference"))
+        .join("tiny-seqcls");
+    let enc = encoder();
+    for (name, multi) in [("bert-single", false), ("bert-multi", true)] {
+        let p = dir.join(name).display().to_string();
+        let clf = classify::load_classifier(&enc, "topic", Some(&p)).unwrap();
+        assert_eq!(clf.mode() == classify::LabelMode::MultiLabel, multi, "{name}");
+        assert!(clf.fingerprint().starts_with("checkpoint:"));
+        let texts = ["the delivery was late", "great service"];
+        let preds = clf.predict(&[], &texts).unwrap();
+        assert_eq!(preds.len(), 2);
+        for p in &preds {
+            assert_eq!(p.scores.len(), clf.labels().len());
+            if !multi {
+                let s: f32 = p.scores.iter().sum();
+                assert!((s - 1.0).abs() < 1e-4, "{s}");
+                assert_eq!(p.labels.len(), 1);
+            }
+        }
+    }
+}

@@ -118,7 +118,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
     if a.opts.holdout_fifth {
         set = set.filtered(data::in_holdout_fifth);
     }
-    let embedder = open_embedder(a.opts.encoder.as_deref(), a.opts.no_cache)?;
+    let embedder = open_embedder(ctx, a.opts.encoder.as_deref(), a.opts.no_cache)?;
     let model = load(embedder.as_ref(), &a.task, a.model.as_deref(), &set)?;
     let baseline = match &a.baseline {
         Some(b) => Some(load(embedder.as_ref(), &a.task, Some(b), &set)?),

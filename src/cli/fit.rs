@@ -81,6 +81,9 @@ pub struct Args {
     /// No tuning split is carved: training runs --epochs epochs.
     #[arg(long)]
     per_label: Option<usize>,
+    /// Use only the first N rows of --train (after --holdout-fifth).
+    #[arg(long)]
+    limit: Option<usize>,
     #[arg(long, default_value_t = 42)]
     seed: u64,
     /// Hidden units (--kind mlp).
@@ -116,17 +119,26 @@ pub struct Args {
     data: DataArgs,
 }
 
-/// The encoder (through the embedding cache unless `no_cache`).
-pub fn open_embedder(spec: Option<&str>, no_cache: bool) -> Result<Arc<dyn Embedder>> {
-    let enc = whyline::model::load_encoder(spec, &whyline::model::LoadOptions::default())?;
-    let enc: Arc<dyn Embedder> = Arc::new(enc);
-    match std::env::var_os("WHYLINE_FACETS_MATRIX_CACHE") {
-        Some(dir) if !no_cache => Ok(Arc::new(MatrixCache {
+/// The encoder behind the shared embedding cache (unless `no_cache`): a
+/// re-run over the same texts does not load the model at all.
+pub fn open_embedder(ctx: &Ctx, spec: Option<&str>, no_cache: bool) -> Result<Arc<dyn Embedder>> {
+    let opts = whyline::model::LoadOptions {
+        quiet: ctx.quiet,
+        ..Default::default()
+    };
+    let enc: Arc<dyn Embedder> = Arc::new(whyline::model::open_encoder_lazy(spec, &opts)?);
+    if no_cache {
+        return Ok(enc);
+    }
+    let inner: Arc<dyn Embedder> = match std::env::var_os("WHYLINE_FACETS_MATRIX_CACHE") {
+        Some(dir) => Arc::new(MatrixCache {
             inner: enc,
             dir: PathBuf::from(dir),
-        })),
-        _ => Ok(enc),
-    }
+        }),
+        None => enc,
+    };
+    let cache = whyline::embed::EmbeddingCache::open_default()?;
+    Ok(Arc::new(whyline::embed::CachedEmbedder::new(inner, cache)))
 }
 
 /// Temporary per-text embedding cache (until the shared embedding cache
@@ -204,6 +216,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
     if a.data.holdout_fifth {
         train = train.filtered(|e| !data::in_holdout_fifth(e));
     }
+    if let Some(n) = a.limit {
+        train.examples.truncate(n);
+    }
     let (train, tune, tune_desc) = match (&a.dev, a.per_label) {
         (_, Some(k)) => {
             if k == 0 {
@@ -237,7 +252,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
         Kind::Mlp => HeadKind::Mlp,
         Kind::ZeroShot => HeadKind::ZeroShot,
     };
-    let embedder = open_embedder(a.data.encoder.as_deref(), a.data.no_cache)?;
+    let embedder = open_embedder(ctx, a.data.encoder.as_deref(), a.data.no_cache)?;
     let train_x = embed_with_progress(ctx, embedder.as_ref(), "train", &train.texts())?;
     let tune_x = match &tune {
         Some(t) => Some(embed_with_progress(
@@ -282,6 +297,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
         "dev": a.dev.as_deref().map(file_name),
         "holdout_fifth": a.data.holdout_fifth,
         "per_label": a.per_label,
+        "limit": a.limit,
         "tune_percent": if a.dev.is_none() && a.per_label.is_none() { Some(a.tune_percent) } else { None },
     });
     let quiet = ctx.quiet;
