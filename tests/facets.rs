@@ -296,7 +296,11 @@ fn checkpoint_directory_is_a_facet_classifier() {
     for (name, multi) in [("bert-single", false), ("bert-multi", true)] {
         let p = dir.join(name).display().to_string();
         let clf = classify::load_classifier(&enc, "topic", Some(&p)).unwrap();
-        assert_eq!(clf.mode() == classify::LabelMode::MultiLabel, multi, "{name}");
+        assert_eq!(
+            clf.mode() == classify::LabelMode::MultiLabel,
+            multi,
+            "{name}"
+        );
         assert!(clf.fingerprint().starts_with("checkpoint:"));
         let texts = ["the delivery was late", "great service"];
         let preds = clf.predict(&[], &texts).unwrap();

@@ -210,7 +210,9 @@ pub fn load_classifier(
         return Ok(Box::new(h));
     }
     if path.join("config.json").is_file() {
-        return Ok(Box::new(checkpoint::CheckpointClassifier::load(facet, &path)?));
+        return Ok(Box::new(checkpoint::CheckpointClassifier::load(
+            facet, &path,
+        )?));
     }
     Err(Error::model(
         &path,
