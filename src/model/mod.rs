@@ -19,6 +19,7 @@ mod encoder;
 mod seqcls;
 pub mod store;
 mod tokenize;
+pub mod train;
 mod weights;
 
 pub use encoder::{LazyEncoder, Pooling, SentenceEncoder};
