@@ -1,2 +1,4 @@
 //! Model: local transformer models through candle (the only module that names
 //! candle, tokenizers or hf-hub types).
+
+pub mod train;

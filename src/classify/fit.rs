@@ -1,0 +1,389 @@
+//! Fitting a facet classifier on labelled data: a linear or MLP head on
+//! frozen embeddings, or the calibration of a zero-shot taxonomy.
+//!
+//! Class weighting for rare labels, early stopping on the tuning set, per-label
+//! thresholds tuned on the tuning set (multi-label), and a seed that makes the
+//! result byte-identical run after run.
+
+use super::head::{probs_in_place, HeadKind, HeadMeta, TrainedHead, FORMAT};
+use super::taxonomy::Taxonomy;
+use super::{decide, zero_shot, LabelMode};
+use crate::error::{Error, Result};
+use crate::eval::data::LabelledSet;
+use crate::eval::metrics;
+use crate::model::train::{head_logits, train_head, DenseHead, Objective, TrainConfig};
+use serde::Serialize;
+
+/// Everything `fit` can be told.
+#[derive(Debug, Clone)]
+pub struct FitOptions {
+    pub facet: String,
+    pub kind: HeadKind,
+    /// Hidden units of the MLP.
+    pub hidden: usize,
+    pub lr: f64,
+    pub weight_decay: f64,
+    pub batch_size: usize,
+    pub max_epochs: usize,
+    /// Stop after this many epochs without improvement on the tuning set.
+    pub patience: usize,
+    pub dropout: f32,
+    pub seed: u64,
+    /// Exponent of the inverse-frequency class weights (0 = unweighted, 1 = fully balanced).
+    pub class_weight_power: f32,
+    /// Cap on a multi-label positive weight.
+    pub max_pos_weight: f32,
+    /// Label order, groups, and (zero-shot) label descriptions.
+    pub taxonomy: Option<Taxonomy>,
+}
+
+impl FitOptions {
+    pub fn new(facet: &str, kind: HeadKind) -> Self {
+        FitOptions {
+            facet: facet.to_string(),
+            kind,
+            hidden: 512,
+            lr: 1e-3,
+            weight_decay: 1e-4,
+            batch_size: 128,
+            max_epochs: 40,
+            patience: 5,
+            dropout: 0.2,
+            seed: 42,
+            class_weight_power: 0.5,
+            max_pos_weight: 30.0,
+            taxonomy: None,
+        }
+    }
+}
+
+/// What happened during fitting (also written into the model card).
+#[derive(Debug, Clone, Serialize)]
+pub struct FitSummary {
+    pub epochs_run: usize,
+    pub best_epoch: usize,
+    /// Metric used for early stopping / selection on the tuning set
+    /// (macro-F1 for multi-label, accuracy for single-label).
+    pub tune_metric: String,
+    pub tune_value: f64,
+    pub train_rows: usize,
+    pub tune_rows: usize,
+    pub temperature: Option<f32>,
+    pub bias: Option<f32>,
+}
+
+/// Labels in taxonomy order when the taxonomy covers the data, else sorted.
+pub fn label_order(
+    train: &LabelledSet,
+    tax: Option<&Taxonomy>,
+) -> (Vec<String>, Option<Vec<String>>) {
+    let data = train.label_names();
+    if let Some(t) = tax {
+        let names = t.label_names();
+        if data.iter().all(|l| names.contains(l)) {
+            return (names, t.groups());
+        }
+    }
+    (data, None)
+}
+
+fn flatten(x: &[Vec<f32>], dim: usize) -> Result<Vec<f32>> {
+    let mut out = Vec::with_capacity(x.len() * dim);
+    for (i, r) in x.iter().enumerate() {
+        if r.len() != dim {
+            return Err(Error::Tensor {
+                name: format!("embedding {i}"),
+                msg: format!("dim {} != {dim}", r.len()),
+            });
+        }
+        out.extend_from_slice(r);
+    }
+    Ok(out)
+}
+
+fn targets(gold: &[Vec<usize>], l: usize) -> Vec<f32> {
+    let mut y = vec![0f32; gold.len() * l];
+    for (i, g) in gold.iter().enumerate() {
+        for &j in g {
+            y[i * l + j] = 1.0;
+        }
+    }
+    y
+}
+
+/// Per-label thresholds in steps of 0.01 maximising each label's F1 on
+/// `probs` (`n x l`) against `gold`. Labels without positives keep 0.5.
+pub fn tune_thresholds(probs: &[f32], gold: &[Vec<usize>], l: usize) -> Vec<f32> {
+    const BINS: usize = 100;
+    let mut pos = vec![[0usize; BINS + 1]; l];
+    let mut neg = vec![[0usize; BINS + 1]; l];
+    for (row, g) in probs.chunks(l).zip(gold) {
+        for (j, &p) in row.iter().enumerate() {
+            let b = ((p * BINS as f32) as usize).min(BINS);
+            if g.contains(&j) {
+                pos[j][b] += 1;
+            } else {
+                neg[j][b] += 1;
+            }
+        }
+    }
+    (0..l)
+        .map(|j| {
+            let total_pos: usize = pos[j].iter().sum();
+            if total_pos == 0 {
+                return 0.5;
+            }
+            let (mut tp, mut fp) = (0usize, 0usize);
+            let mut best = (-1.0f64, 0.5f32);
+            // walk thresholds from high to low, accumulating bins >= k
+            for k in (1..=BINS).rev() {
+                tp += pos[j][k];
+                fp += neg[j][k];
+                if k >= BINS {
+                    continue;
+                }
+                let f1 = metrics::Counts {
+                    tp,
+                    fp,
+                    fn_: total_pos - tp,
+                }
+                .f1();
+                if f1 > best.0 {
+                    best = (f1, k as f32 / BINS as f32);
+                }
+            }
+            best.1
+        })
+        .collect()
+}
+
+fn decide_all(probs: &[f32], l: usize, mode: LabelMode, thr: &[f32]) -> Vec<Vec<usize>> {
+    probs
+        .chunks(l)
+        .map(|r| decide(mode, r, thr, true))
+        .collect()
+}
+
+/// Selection metric on the tuning set: macro-F1 (multi-label) or accuracy.
+fn selection(mode: LabelMode, pred: &[Vec<usize>], gold: &[Vec<usize>], l: usize) -> f64 {
+    match mode {
+        LabelMode::MultiLabel => metrics::macro_f1(gold, pred, l),
+        LabelMode::SingleLabel => {
+            let g: Vec<usize> = gold
+                .iter()
+                .map(|g| g.first().copied().unwrap_or(usize::MAX))
+                .collect();
+            let p: Vec<usize> = pred.iter().map(|p| p[0]).collect();
+            metrics::accuracy(&g, &p)
+        }
+    }
+}
+
+/// Fit a classifier. `train_x[i]` embeds `train.examples[i]`; `tune` (with
+/// its embeddings) drives early stopping and thresholds; without it, the head
+/// trains for `max_epochs` and multi-label thresholds stay at 0.5.
+/// `encoder` is the embedder fingerprint recorded in the head.
+/// `progress(epoch, loss, tune_value)` is called after each epoch.
+#[allow(clippy::too_many_arguments)]
+pub fn fit(
+    encoder: &str,
+    train: &LabelledSet,
+    train_x: &[Vec<f32>],
+    tune: Option<(&LabelledSet, &[Vec<f32>])>,
+    opts: &FitOptions,
+    protos: Option<&[Vec<f32>]>,
+    training_record: serde_json::Value,
+    progress: &mut dyn FnMut(usize, f64, Option<f64>),
+) -> Result<(TrainedHead, FitSummary)> {
+    let dim = train_x.first().map(Vec::len).unwrap_or(0);
+    if train_x.len() != train.examples.len() || dim == 0 {
+        return Err(Error::Config(format!(
+            "{} embeddings for {} training examples",
+            train_x.len(),
+            train.examples.len()
+        )));
+    }
+    let mode = if train.multi_label {
+        LabelMode::MultiLabel
+    } else {
+        LabelMode::SingleLabel
+    };
+    let (labels, groups) = label_order(train, opts.taxonomy.as_ref());
+    let l = labels.len();
+    let gold = train.label_indices(&labels)?;
+    let x = flatten(train_x, dim)?;
+    let y = targets(&gold, l);
+    let tune_data = match tune {
+        Some((set, emb)) => {
+            if emb.len() != set.examples.len() {
+                return Err(Error::Config(
+                    "tuning embeddings do not match the tuning set".into(),
+                ));
+            }
+            Some((set.label_indices(&labels)?, flatten(emb, dim)?))
+        }
+        None => None,
+    };
+    let tune_metric = match mode {
+        LabelMode::MultiLabel => "macro_f1",
+        LabelMode::SingleLabel => "accuracy",
+    };
+    let meta =
+        |kind: HeadKind, hidden: usize, thresholds: Vec<f32>, summary: &FitSummary| HeadMeta {
+            format: FORMAT.into(),
+            facet: opts.facet.clone(),
+            kind,
+            mode,
+            labels: labels.clone(),
+            thresholds,
+            min_one: true,
+            groups: groups.clone(),
+            encoder: encoder.to_string(),
+            dim,
+            hidden,
+            training: serde_json::json!({
+                "record": training_record,
+                "seed": opts.seed,
+                "kind": kind.as_str(),
+                "hidden": hidden,
+                "lr": opts.lr,
+                "weight_decay": opts.weight_decay,
+                "batch_size": opts.batch_size,
+                "max_epochs": opts.max_epochs,
+                "patience": opts.patience,
+                "dropout": opts.dropout,
+                "class_weight_power": opts.class_weight_power,
+                "summary": summary,
+            }),
+        };
+
+    if opts.kind == HeadKind::ZeroShot {
+        let protos = protos
+            .ok_or_else(|| Error::Config("zero-shot fitting needs label prototypes".into()))?;
+        let tax = match &opts.taxonomy {
+            Some(t) if t.label_names() == labels => t.clone(),
+            _ => Taxonomy::from_label_names(&opts.facet, mode, &labels),
+        };
+        let tax = Taxonomy { mode, ..tax };
+        let cos = zero_shot::cosines(&x, dim, protos);
+        let (t, b) = zero_shot::fit_calibration(&cos, &y, l, mode);
+        let head =
+            zero_shot::zero_shot_head(protos, &tax, encoder, t, b, None, serde_json::Value::Null)?;
+        let mut summary = FitSummary {
+            epochs_run: 0,
+            best_epoch: 0,
+            tune_metric: tune_metric.into(),
+            tune_value: f64::NAN,
+            train_rows: train.examples.len(),
+            tune_rows: 0,
+            temperature: Some(t),
+            bias: Some(b),
+        };
+        let mut thresholds = head.meta.thresholds.clone();
+        if let Some((tg, tx)) = &tune_data {
+            let mut p = head_logits(&head.weights, tx)?;
+            probs_in_place(&mut p, l, mode);
+            if mode == LabelMode::MultiLabel {
+                thresholds = tune_thresholds(&p, tg, l);
+            }
+            summary.tune_value = selection(mode, &decide_all(&p, l, mode, &thresholds), tg, l);
+            summary.tune_rows = tg.len();
+        }
+        let m = meta(HeadKind::ZeroShot, 0, thresholds, &summary);
+        return Ok((TrainedHead::new(m, head.weights)?, summary));
+    }
+
+    // class weights
+    let mut count = vec![0usize; l];
+    for g in &gold {
+        for &j in g {
+            count[j] += 1;
+        }
+    }
+    let n = gold.len();
+    let pw = opts.class_weight_power;
+    let objective = match mode {
+        LabelMode::MultiLabel => Objective::MultiLabel {
+            pos_weight: count
+                .iter()
+                .map(|&c| {
+                    let c = c.max(1) as f32;
+                    ((n as f32 - c) / c)
+                        .powf(pw)
+                        .clamp(1.0, opts.max_pos_weight)
+                })
+                .collect(),
+        },
+        LabelMode::SingleLabel => Objective::SingleLabel {
+            class_weight: count
+                .iter()
+                .map(|&c| (n as f32 / (l as f32 * c.max(1) as f32)).powf(pw))
+                .collect(),
+        },
+    };
+    let hidden = if opts.kind == HeadKind::Mlp {
+        opts.hidden.max(1)
+    } else {
+        0
+    };
+    let cfg = TrainConfig {
+        hidden,
+        lr: opts.lr,
+        weight_decay: opts.weight_decay,
+        batch_size: opts.batch_size,
+        max_epochs: opts.max_epochs,
+        dropout: opts.dropout,
+        seed: opts.seed,
+    };
+    let default_thr = if mode == LabelMode::MultiLabel {
+        vec![0.5; l]
+    } else {
+        Vec::new()
+    };
+    let mut best: Option<(f64, usize, DenseHead, Vec<f32>)> = None;
+    let mut epochs_run = 0;
+    let last = train_head(
+        &x,
+        dim,
+        &y,
+        l,
+        &objective,
+        &cfg,
+        &mut |epoch, head, loss| {
+            epochs_run = epoch;
+            let Some((tg, tx)) = &tune_data else {
+                progress(epoch, loss, None);
+                return Ok(true);
+            };
+            let mut p = head_logits(head, tx)?;
+            probs_in_place(&mut p, l, mode);
+            let thr = if mode == LabelMode::MultiLabel {
+                tune_thresholds(&p, tg, l)
+            } else {
+                Vec::new()
+            };
+            let v = selection(mode, &decide_all(&p, l, mode, &thr), tg, l);
+            progress(epoch, loss, Some(v));
+            if best.as_ref().is_none_or(|b| v > b.0) {
+                best = Some((v, epoch, head.clone(), thr));
+            }
+            Ok(best.as_ref().is_some_and(|b| epoch < b.1 + opts.patience))
+        },
+    )?;
+    let (value, best_epoch, weights, thresholds) = match best {
+        Some(b) => b,
+        None => (f64::NAN, epochs_run, last, default_thr),
+    };
+    let summary = FitSummary {
+        epochs_run,
+        best_epoch,
+        tune_metric: tune_metric.into(),
+        tune_value: value,
+        train_rows: n,
+        tune_rows: tune_data.as_ref().map(|t| t.0.len()).unwrap_or(0),
+        temperature: None,
+        bias: None,
+    };
+    let m = meta(opts.kind, hidden, thresholds, &summary);
+    Ok((TrainedHead::new(m, weights)?, summary))
+}

@@ -1,0 +1,313 @@
+//! A scored classifier stored on disk: a dense head (linear, MLP, or the
+//! prototype matrix of a fitted zero-shot classifier) over encoder
+//! embeddings, as `head.safetensors` + `head.json` (+ `labels.json`).
+//!
+//! Why one format for all three: a zero-shot classifier is a linear layer
+//! whose rows are label prototypes divided by a temperature, so training,
+//! calibration, thresholds and evaluation treat every kind the same way.
+
+use super::{decide, FacetClassifier, FacetPrediction, LabelMode};
+use crate::error::{Error, Result};
+use crate::model::train::{head_logits, DenseHead};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// File format tag of `head.json`.
+pub const FORMAT: &str = "whyline-head/1";
+
+/// What produced the weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeadKind {
+    Linear,
+    Mlp,
+    ZeroShot,
+}
+
+impl HeadKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            HeadKind::Linear => "linear",
+            HeadKind::Mlp => "mlp",
+            HeadKind::ZeroShot => "zero_shot",
+        }
+    }
+}
+
+/// `head.json`: everything about a head except its weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeadMeta {
+    pub format: String,
+    pub facet: String,
+    pub kind: HeadKind,
+    pub mode: LabelMode,
+    pub labels: Vec<String>,
+    /// Per-label decision thresholds on the probability (multi-label).
+    #[serde(default)]
+    pub thresholds: Vec<f32>,
+    /// Multi-label: when no label passes its threshold, predict the top one.
+    #[serde(default)]
+    pub min_one: bool,
+    /// Optional coarser group per label (e.g. Ekman groups), for grouped metrics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
+    /// Fingerprint of the encoder whose embeddings the head reads.
+    pub encoder: String,
+    pub dim: usize,
+    pub hidden: usize,
+    /// Free-form training record (data, seed, hyper-parameters, dev metrics).
+    #[serde(default)]
+    pub training: serde_json::Value,
+}
+
+/// A loaded head: metadata + weights.
+#[derive(Debug, Clone)]
+pub struct TrainedHead {
+    pub meta: HeadMeta,
+    pub weights: DenseHead,
+    fingerprint: String,
+}
+
+impl TrainedHead {
+    pub fn new(meta: HeadMeta, weights: DenseHead) -> Result<Self> {
+        weights.check()?;
+        let mut h = TrainedHead {
+            meta,
+            weights,
+            fingerprint: String::new(),
+        };
+        h.validate(Path::new("<memory>"))?;
+        let (json, st) = h.to_bytes()?;
+        h.fingerprint = fingerprint_of(h.meta.kind, &json, &st);
+        Ok(h)
+    }
+
+    fn validate(&self, path: &Path) -> Result<()> {
+        let m = &self.meta;
+        let bad = |msg: String| Err(Error::model(path, msg));
+        if m.format != FORMAT {
+            return bad(format!("format {:?}, expected {FORMAT:?}", m.format));
+        }
+        if m.labels.len() != self.weights.n_labels {
+            return bad(format!(
+                "{} labels but the head has {} outputs",
+                m.labels.len(),
+                self.weights.n_labels
+            ));
+        }
+        if m.mode == LabelMode::MultiLabel && m.thresholds.len() != m.labels.len() {
+            return bad(format!(
+                "{} thresholds for {} labels",
+                m.thresholds.len(),
+                m.labels.len()
+            ));
+        }
+        if m.dim != self.weights.dim || m.hidden != self.weights.hidden {
+            return bad("head.json sizes disagree with the weights".into());
+        }
+        if let Some(g) = &m.groups {
+            if g.len() != m.labels.len() {
+                return bad("one group per label expected".into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Serialise: (`head.json`, `head.safetensors`) bytes. Deterministic.
+    pub fn to_bytes(&self) -> Result<(Vec<u8>, Vec<u8>)> {
+        let mut json = serde_json::to_vec_pretty(&self.meta)
+            .map_err(|e| Error::Other(format!("head.json: {e}")))?;
+        json.push(b'\n');
+        let w = &self.weights;
+        let mut tensors: Vec<(&str, Vec<usize>, &[f32])> = vec![
+            ("w2", vec![w.n_labels, w.inner()], &w.w2),
+            ("b2", vec![w.n_labels], &w.b2),
+        ];
+        if w.hidden > 0 {
+            tensors.push(("w1", vec![w.hidden, w.dim], &w.w1));
+            tensors.push(("b1", vec![w.hidden], &w.b1));
+        }
+        let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+            .into_iter()
+            .map(|(n, s, v)| {
+                (
+                    n.to_string(),
+                    s,
+                    v.iter().flat_map(|f| f.to_le_bytes()).collect(),
+                )
+            })
+            .collect();
+        let views = bytes
+            .iter()
+            .map(|(n, s, b)| {
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), b)
+                    .map(|v| (n.clone(), v))
+                    .map_err(|e| Error::Tensor {
+                        name: n.clone(),
+                        msg: e.to_string(),
+                    })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let st = safetensors::serialize(views, None).map_err(|e| Error::Tensor {
+            name: "head.safetensors".into(),
+            msg: e.to_string(),
+        })?;
+        Ok((json, st))
+    }
+
+    /// Write `head.json`, `head.safetensors` and `labels.json` into `dir` (atomically each).
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        let (json, st) = self.to_bytes()?;
+        let mut labels = serde_json::to_vec_pretty(&self.meta.labels)
+            .map_err(|e| Error::Other(e.to_string()))?;
+        labels.push(b'\n');
+        crate::util::write_atomic(&dir.join("head.safetensors"), &st)?;
+        crate::util::write_atomic(&dir.join("labels.json"), &labels)?;
+        crate::util::write_atomic(&dir.join("head.json"), &json)?;
+        Ok(())
+    }
+
+    /// Load a head directory written by [`TrainedHead::save`].
+    pub fn load(dir: &Path) -> Result<Self> {
+        let jp = dir.join("head.json");
+        let json = std::fs::read(&jp).map_err(|e| Error::io(&jp, e))?;
+        let sp = dir.join("head.safetensors");
+        let st = std::fs::read(&sp).map_err(|e| Error::io(&sp, e))?;
+        Self::from_bytes(&json, &st, dir)
+    }
+
+    /// Parse the two files' bytes; `dir` is used in errors.
+    pub fn from_bytes(json: &[u8], st: &[u8], dir: &Path) -> Result<Self> {
+        let jp = dir.join("head.json");
+        let sp = dir.join("head.safetensors");
+        let meta: HeadMeta =
+            serde_json::from_slice(json).map_err(|e| Error::model(&jp, e.to_string()))?;
+        let tensors = safetensors::SafeTensors::deserialize(st)
+            .map_err(|e| Error::model(&sp, e.to_string()))?;
+        let read = |name: &str, shape: &[usize]| -> Result<Vec<f32>> {
+            let t = tensors
+                .tensor(name)
+                .map_err(|e| Error::model(&sp, format!("tensor {name}: {e}")))?;
+            if t.dtype() != safetensors::Dtype::F32 || t.shape() != shape {
+                return Err(Error::model(
+                    &sp,
+                    format!(
+                        "tensor {name}: {:?} {:?}, expected F32 {shape:?}",
+                        t.dtype(),
+                        t.shape()
+                    ),
+                ));
+            }
+            Ok(t.data()
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect())
+        };
+        let l = meta.labels.len();
+        let inner = if meta.hidden == 0 {
+            meta.dim
+        } else {
+            meta.hidden
+        };
+        let (w1, b1) = if meta.hidden > 0 {
+            (
+                read("w1", &[meta.hidden, meta.dim])?,
+                read("b1", &[meta.hidden])?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let weights = DenseHead {
+            dim: meta.dim,
+            hidden: meta.hidden,
+            n_labels: l,
+            w1,
+            b1,
+            w2: read("w2", &[l, inner])?,
+            b2: read("b2", &[l])?,
+        };
+        let h = TrainedHead {
+            fingerprint: fingerprint_of(meta.kind, json, st),
+            meta,
+            weights,
+        };
+        h.validate(dir)?;
+        Ok(h)
+    }
+
+    /// Calibrated probabilities, row-major `n x labels`.
+    pub fn probabilities(&self, embeddings: &[Vec<f32>]) -> Result<Vec<f32>> {
+        let dim = self.meta.dim;
+        let mut x = Vec::with_capacity(embeddings.len() * dim);
+        for (i, e) in embeddings.iter().enumerate() {
+            if e.len() != dim {
+                return Err(Error::Tensor {
+                    name: format!("embedding {i}"),
+                    msg: format!("dim {}, the head expects {dim}", e.len()),
+                });
+            }
+            x.extend_from_slice(e);
+        }
+        let mut z = head_logits(&self.weights, &x)?;
+        probs_in_place(&mut z, self.meta.labels.len(), self.meta.mode);
+        Ok(z)
+    }
+}
+
+/// Turn logits into probabilities: softmax per row (single-label) or sigmoid.
+pub fn probs_in_place(z: &mut [f32], n_labels: usize, mode: LabelMode) {
+    match mode {
+        LabelMode::MultiLabel => z.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
+        LabelMode::SingleLabel => {
+            for row in z.chunks_mut(n_labels.max(1)) {
+                let m = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+                let mut s = 0.0;
+                for v in row.iter_mut() {
+                    *v = (*v - m).exp();
+                    s += *v;
+                }
+                row.iter_mut().for_each(|v| *v /= s);
+            }
+        }
+    }
+}
+
+fn fingerprint_of(kind: HeadKind, json: &[u8], st: &[u8]) -> String {
+    let mut all = json.to_vec();
+    all.extend_from_slice(st);
+    format!("{}:{}", kind.as_str(), &crate::util::sha256_hex(&all)[..16])
+}
+
+impl FacetClassifier for TrainedHead {
+    fn facet(&self) -> &str {
+        &self.meta.facet
+    }
+    fn fingerprint(&self) -> String {
+        self.fingerprint.clone()
+    }
+    fn labels(&self) -> &[String] {
+        &self.meta.labels
+    }
+    fn mode(&self) -> LabelMode {
+        self.meta.mode
+    }
+    fn predict(&self, embeddings: &[Vec<f32>], _texts: &[&str]) -> Result<Vec<FacetPrediction>> {
+        let l = self.meta.labels.len();
+        let p = self.probabilities(embeddings)?;
+        Ok(p.chunks(l.max(1))
+            .take(embeddings.len())
+            .map(|row| FacetPrediction {
+                labels: decide(
+                    self.meta.mode,
+                    row,
+                    &self.meta.thresholds,
+                    self.meta.min_one,
+                )
+                .into_iter()
+                .map(|i| self.meta.labels[i].clone())
+                .collect(),
+                scores: row.to_vec(),
+            })
+            .collect())
+    }
+}

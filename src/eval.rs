@@ -1,1 +1,0 @@
-//! eval stage (to be written).
