@@ -1,4 +1,67 @@
 //! Model: local transformer models through candle (the only module that names
 //! candle, tokenizers or hf-hub types).
+//!
+//! Why: everything whyline concludes rests on the numbers these models
+//! produce, so they run in-process (no Python, no cloud), match the reference
+//! implementations (see `tests/model_parity.rs`), and refuse a bad checkpoint
+//! with an error that names the file instead of panicking.
+//!
+//! - [`load_encoder`] resolves a model spec (path, manifest id, or the default)
+//!   to a directory (see [`store`]) and loads a [`SentenceEncoder`].
+//! - [`SeqClassifier`] runs `*ForSequenceClassification` checkpoints.
 
+mod batching;
+mod bert;
+mod body;
+pub mod config;
+mod distilbert;
+mod encoder;
+mod seqcls;
+pub mod store;
+mod tokenize;
+mod weights;
 pub mod train;
+
+pub use encoder::{Pooling, SentenceEncoder};
+pub use seqcls::SeqClassifier;
+pub use store::{Manifest, ModelStore};
+
+use crate::error::Result;
+
+/// The encoder used when none is named.
+pub const DEFAULT_ENCODER: &str = "all-MiniLM-L6-v2";
+
+/// How to find and run a model.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Texts per forward pass (sentence-transformers' default is 32).
+    pub batch_size: usize,
+    /// Override the model's `max_seq_length`.
+    pub max_seq_length: Option<usize>,
+    /// No progress bars.
+    pub quiet: bool,
+    /// Never touch the network (also set by `HF_HUB_OFFLINE=1`).
+    pub offline: bool,
+    /// Model cache root; default `$WHYLINE_HOME` or `<XDG cache>/whyline`.
+    pub home: Option<std::path::PathBuf>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: 32,
+            max_seq_length: None,
+            quiet: true,
+            offline: false,
+            home: None,
+        }
+    }
+}
+
+/// Load a sentence encoder. `spec`: `None` for the default model (pulled into
+/// the cache on first use), a directory path, or a manifest id / Hub repo id.
+pub fn load_encoder(spec: Option<&str>, opts: &LoadOptions) -> Result<SentenceEncoder> {
+    let store = ModelStore::open(opts)?;
+    let dir = store.resolve(spec.unwrap_or(DEFAULT_ENCODER))?;
+    SentenceEncoder::load_dir(&dir, opts)
+}

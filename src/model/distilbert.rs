@@ -1,0 +1,119 @@
+//! DistilBERT body: BERT's graph under different weight names and without
+//! token types. Ported from transformers' `modeling_distilbert.py`
+//! (`Embeddings`, `MultiHeadSelfAttention`, `TransformerBlock`).
+
+use super::bert::{attention, Batch};
+use super::config::{Activation, ModelConfig};
+use super::weights::Vb;
+use crate::error::Result;
+use candle_core::{Module, Tensor};
+use candle_nn::{LayerNorm, Linear};
+
+type CResult<T> = candle_core::Result<T>;
+
+pub struct DistilBertEmbeddings {
+    word: Tensor,
+    position: Tensor,
+    norm: LayerNorm,
+}
+
+impl DistilBertEmbeddings {
+    pub fn load(vb: Vb, cfg: &ModelConfig) -> Result<Self> {
+        let h = cfg.hidden_size;
+        Ok(Self {
+            word: vb
+                .pp("word_embeddings")
+                .get(&[cfg.vocab_size, h], "weight")?,
+            position: vb
+                .pp("position_embeddings")
+                .get(&[cfg.max_position_embeddings, h], "weight")?,
+            norm: vb.pp("LayerNorm").layer_norm(h, cfg.layer_norm_eps)?,
+        })
+    }
+
+    pub fn vocab_rows(&self) -> usize {
+        self.word.dims()[0]
+    }
+
+    pub fn forward(&self, batch: &Batch) -> CResult<Tensor> {
+        let (b, s) = batch.input_ids.dims2()?;
+        let h = self.word.dims()[1];
+        let ids = batch.input_ids.flatten_all()?;
+        let pos = batch.position_ids.flatten_all()?;
+        let x = (self.word.index_select(&ids, 0)? + self.position.index_select(&pos, 0)?)?;
+        self.norm.forward(&x.reshape((b, s, h))?)
+    }
+}
+
+pub struct TransformerBlock {
+    q: Linear,
+    k: Linear,
+    v: Linear,
+    out: Linear,
+    sa_norm: LayerNorm,
+    lin1: Linear,
+    lin2: Linear,
+    out_norm: LayerNorm,
+    heads: usize,
+    act: Activation,
+}
+
+impl TransformerBlock {
+    pub fn load(vb: Vb, cfg: &ModelConfig) -> Result<Self> {
+        let (h, i) = (cfg.hidden_size, cfg.intermediate_size);
+        let att = vb.pp("attention");
+        Ok(Self {
+            q: att.pp("q_lin").linear(h, h)?,
+            k: att.pp("k_lin").linear(h, h)?,
+            v: att.pp("v_lin").linear(h, h)?,
+            out: att.pp("out_lin").linear(h, h)?,
+            sa_norm: vb.pp("sa_layer_norm").layer_norm(h, cfg.layer_norm_eps)?,
+            lin1: vb.pp("ffn").pp("lin1").linear(h, i)?,
+            lin2: vb.pp("ffn").pp("lin2").linear(i, h)?,
+            out_norm: vb
+                .pp("output_layer_norm")
+                .layer_norm(h, cfg.layer_norm_eps)?,
+            heads: cfg.num_heads,
+            act: cfg.activation,
+        })
+    }
+
+    pub fn forward(&self, x: &Tensor, bias: &Tensor) -> CResult<Tensor> {
+        let ctx = attention(
+            &self.q.forward(x)?,
+            &self.k.forward(x)?,
+            &self.v.forward(x)?,
+            self.heads,
+            bias,
+        )?;
+        let x = self.sa_norm.forward(&(self.out.forward(&ctx)? + x)?)?;
+        let inner = self.act.apply(&self.lin1.forward(&x)?)?;
+        self.out_norm.forward(&(self.lin2.forward(&inner)? + x)?)
+    }
+}
+
+/// `DistilBertModel`: last hidden state `[b, s, h]`.
+pub struct DistilBertModel {
+    pub embeddings: DistilBertEmbeddings,
+    layers: Vec<TransformerBlock>,
+}
+
+impl DistilBertModel {
+    pub fn load(vb: Vb, cfg: &ModelConfig) -> Result<Self> {
+        let embeddings = DistilBertEmbeddings::load(vb.pp("embeddings"), cfg)?;
+        let t = vb.pp("transformer").pp("layer");
+        let layers = (0..cfg.num_layers)
+            .map(|i| TransformerBlock::load(t.pp(i), cfg))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self { embeddings, layers })
+    }
+
+    pub fn forward(&self, batch: &Batch) -> CResult<Tensor> {
+        let bias = batch.attention_bias()?;
+        let mut x = self.embeddings.forward(batch)?;
+        for layer in &self.layers {
+            x = layer.forward(&x, &bias)?;
+        }
+        Ok(x)
+    }
+}

@@ -1,0 +1,2 @@
+//! Sequence-classification checkpoints (to be written).
+pub struct SeqClassifier;

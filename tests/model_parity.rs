@@ -1,0 +1,89 @@
+//! Parity of the candle encoder with sentence-transformers (the reference
+//! embeddings in ../shared/reference, or `WHYLINE_REFERENCE_DIR`), on the real
+//! all-MiniLM-L6-v2, which `load_encoder(None, ..)` pulls on first use.
+
+use whyline::embed::Embedder;
+use whyline::model::{load_encoder, LoadOptions};
+
+fn reference_dir() -> std::path::PathBuf {
+    std::env::var_os("WHYLINE_REFERENCE_DIR")
+        .map(Into::into)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference")
+        })
+}
+
+struct Ref {
+    text: String,
+    tokens: usize,
+    embedding: Vec<f32>,
+}
+
+fn load_reference() -> Vec<Ref> {
+    let p = reference_dir().join("minilm-l6-v2-embeddings.jsonl");
+    let text = std::fs::read_to_string(&p)
+        .unwrap_or_else(|e| panic!("{}: {e} (set WHYLINE_REFERENCE_DIR)", p.display()));
+    text.lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            Ref {
+                text: v["text"].as_str().unwrap().to_string(),
+                tokens: v["tokens"].as_u64().unwrap() as usize,
+                embedding: v["embedding"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_f64().unwrap() as f32)
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn minilm_matches_sentence_transformers_on_276_reference_texts() {
+    let refs = load_reference();
+    assert_eq!(refs.len(), 276);
+    let enc = load_encoder(None, &LoadOptions::default()).expect("load default encoder");
+    assert_eq!(enc.dim(), 384);
+    assert_eq!(enc.max_seq_length(), 256);
+    let texts: Vec<&str> = refs.iter().map(|r| r.text.as_str()).collect();
+    let counts = enc.token_counts(&texts).unwrap();
+    let embs = enc.embed(&texts).unwrap();
+    let (mut worst_cos, mut worst_diff) = (1.0f64, 0.0f64);
+    let mut truncated = 0;
+    for (i, r) in refs.iter().enumerate() {
+        assert_eq!(counts[i], r.tokens, "token count of text {i}: {:?}", r.text);
+        if r.tokens == 256 {
+            truncated += 1;
+        }
+        let (a, b) = (&embs[i], &r.embedding);
+        assert_eq!(a.len(), b.len());
+        let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
+        let na: f64 = a.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+        let nb: f64 = b.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+        let cos = dot / (na * nb);
+        let diff = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs() as f64)
+            .fold(0.0, f64::max);
+        assert!(
+            cos >= 0.99999,
+            "text {i}: cosine {cos} < 0.99999 ({:?})",
+            r.text
+        );
+        assert!(
+            diff <= 1e-4,
+            "text {i}: max |diff| {diff} > 1e-4 ({:?})",
+            r.text
+        );
+        worst_cos = worst_cos.min(cos);
+        worst_diff = worst_diff.max(diff);
+    }
+    assert!(truncated >= 12, "expected the long texts to hit 256 tokens");
+    eprintln!(
+        "parity over {} texts: min cosine {worst_cos:.9}, max |diff| {worst_diff:.3e}, {truncated} truncated at 256",
+        refs.len()
+    );
+}
