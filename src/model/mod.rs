@@ -19,8 +19,8 @@ mod encoder;
 mod seqcls;
 pub mod store;
 mod tokenize;
-mod weights;
 pub mod train;
+mod weights;
 
 pub use encoder::{Pooling, SentenceEncoder};
 pub use seqcls::SeqClassifier;

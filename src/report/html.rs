@@ -74,11 +74,17 @@ pub fn render(ins: &Insights, title: &str, link: &dyn Fn(&Quote) -> Option<Strin
         );
     }
     if !ins.insights.is_empty() {
-        let _ = writeln!(h, "<div class=\"card\"><h2>Share of documents per insight</h2>");
+        let _ = writeln!(
+            h,
+            "<div class=\"card\"><h2>Share of documents per insight</h2>"
+        );
         h.push_str(&share_chart(&ins.insights));
         let _ = writeln!(h, "</div>");
         if ins.insights.iter().any(|i| i.impact.is_some()) {
-            let _ = writeln!(h, "<div class=\"card\"><h2>Impact on the outcome (95% interval)</h2>");
+            let _ = writeln!(
+                h,
+                "<div class=\"card\"><h2>Impact on the outcome (95% interval)</h2>"
+            );
             h.push_str(&impact_chart(&ins.insights));
             let _ = writeln!(h, "</div>");
         }
@@ -102,7 +108,10 @@ pub fn render(ins: &Insights, title: &str, link: &dyn Fn(&Quote) -> Option<Strin
         }
         let _ = writeln!(h, "</table></div>");
     }
-    let _ = writeln!(h, "<div class=\"card\"><h2>Noise set apart</h2><table class=\"noise\">");
+    let _ = writeln!(
+        h,
+        "<div class=\"card\"><h2>Noise set apart</h2><table class=\"noise\">"
+    );
     for (k, v) in &ins.noise.by_reason {
         let _ = writeln!(h, "<tr><td>{}</td><td>{v}</td></tr>", esc(k));
     }
@@ -272,7 +281,11 @@ fn impact_chart(items: &[Insight]) -> String {
     );
     for (k, (rank, d, lo, hi)) in vals.iter().enumerate() {
         let y = (k * row + 12) as f64;
-        let color = if *lo > 0.0 || *hi < 0.0 { "#2a9d8f" } else { "#999" };
+        let color = if *lo > 0.0 || *hi < 0.0 {
+            "#2a9d8f"
+        } else {
+            "#999"
+        };
         let _ = write!(
             s,
             "<text x=\"0\" y=\"{:.1}\">#{rank}</text><line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{color}\" stroke-width=\"2\"/><circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"{color}\"/><text x=\"{:.1}\" y=\"{:.1}\">{d:+.3}</text>",
@@ -298,6 +311,9 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }
