@@ -3,10 +3,28 @@
 //! Why: the encoder and the clustering work on sentences, and every sentence
 //! must keep the provenance of its turn. Noise is flagged with a reason, never
 //! silently dropped, so that a reader can always see what was set apart.
+//!
+//! Steps, per turn: Unicode sentence boundaries (UAX #29, line breaks inside
+//! a turn read as spaces), re-joined after abbreviations (`Dr.`, `e.g.`,
+//! initials) that UAX #29 breaks before a capital; fragments under
+//! [`SegmentOptions::min_words`] words merged into their neighbour (fillers,
+//! greetings and closings stay alone so they can be flagged); sentences over
+//! the encoder budget cut into word windows. Token counts are *estimated*
+//! without the tokenizer, conservatively (see [`estimate_tokens`]), so a
+//! window never exceeds the 256-token budget of MiniLM-class encoders.
+//! Times are interpolated inside a timed turn by character position.
+//! Then noise flags: role first, then filler, greeting, closing, boilerplate
+//! (across documents), duplicate (within a document), too short.
+//!
+//! [`segment_corpus`] sorts documents first, so its output never depends on
+//! the order documents were read in.
 
-use crate::ingest::Role;
+use crate::ingest::{Document, Role, Turn};
+use crate::util::stable_id;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use unicode_segmentation::UnicodeSegmentation;
 
 /// Why a segment is not analysed. Serialised as a plain string:
 /// `filler`, `greeting`, `closing`, `boilerplate`, `duplicate`, `too_short`,
@@ -77,5 +95,799 @@ impl Segment {
     /// True when the segment is analysed (not noise, not another role).
     pub fn is_signal(&self) -> bool {
         self.noise.is_none()
+    }
+}
+
+/// Which speakers are analysed (`--analyse`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Analyse {
+    /// Customers only; agents', interviewers' and others' segments are kept
+    /// as context, flagged `role:agent` / `role:interviewer` / `role:other`.
+    #[default]
+    Customer,
+    /// Every speaker.
+    All,
+}
+
+/// How [`segment_corpus`] cuts and flags.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SegmentOptions {
+    /// `--analyse customer|all` (default customer).
+    pub analyse: Analyse,
+    /// `--speaker NAME` (repeatable): analyse only these speakers (case-
+    /// insensitive); everyone else is flagged by role (`role:other` for
+    /// customers not named). Overrides `analyse`.
+    pub speakers: Vec<String>,
+    /// `--roles NAME=ROLE,...`: speaker name (case-insensitive) to role;
+    /// wins over labels and the heuristic.
+    pub roles: BTreeMap<String, Role>,
+    /// Encoder budget in tokens, special tokens included (default 256).
+    pub max_tokens: usize,
+    /// Fragments with fewer words are merged into a neighbour (default 3).
+    pub min_words: usize,
+    /// A segment with fewer words, or fewer than 4 letters/digits, is
+    /// `too_short` (default 2).
+    pub too_short_words: usize,
+    /// `boilerplate`: the same normalised sentence (at least 3 words) in at
+    /// least `max(boilerplate_min_docs, boilerplate_min_share * documents)`
+    /// documents (defaults 4 and 0.1).
+    pub boilerplate_min_docs: usize,
+    pub boilerplate_min_share: f64,
+}
+
+impl Default for SegmentOptions {
+    fn default() -> Self {
+        SegmentOptions {
+            analyse: Analyse::Customer,
+            speakers: Vec::new(),
+            roles: BTreeMap::new(),
+            max_tokens: 256,
+            min_words: 3,
+            too_short_words: 2,
+            boilerplate_min_docs: 4,
+            boilerplate_min_share: 0.1,
+        }
+    }
+}
+
+/// Conservative token estimate for BERT-style WordPiece encoders, without the
+/// tokenizer: every punctuation/symbol character is one token, every
+/// non-ASCII letter (CJK, ...) one token, every run of ASCII letters/digits
+/// `ceil(len / 3)` tokens. Real English text averages ~1.3 tokens per word;
+/// this counts ~2, so windows stay under budget.
+pub fn estimate_tokens(s: &str) -> usize {
+    let mut n = 0;
+    let mut run = 0usize;
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            run += 1;
+            continue;
+        }
+        n += run.div_ceil(3);
+        run = 0;
+        if !c.is_whitespace() {
+            n += 1;
+        }
+    }
+    n + run.div_ceil(3)
+}
+
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "inc", "ltd",
+    "co", "corp", "no", "nr", "approx", "dept", "est", "fig", "jan", "feb", "mar", "apr", "jun",
+    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "u.s", "a.m", "p.m", "ca", "cf",
+    "al", "gen", "gov", "sen", "rep", "rev", "hon", "capt", "lt", "col", "sgt",
+];
+
+fn ends_with_abbreviation(s: &str) -> bool {
+    let t = s.trim_end();
+    let Some(stem) = t.strip_suffix('.') else {
+        return false;
+    };
+    let last = stem
+        .rsplit(|c: char| c.is_whitespace() || c == '(' || c == '"')
+        .next()
+        .unwrap_or("");
+    if last.chars().count() == 1 && last.chars().all(char::is_uppercase) {
+        return true; // an initial: "J. Smith"
+    }
+    let low = last.to_lowercase();
+    ABBREVIATIONS.contains(&low.as_str())
+}
+
+/// Lowercased words of letters, digits and apostrophes.
+fn norm_words(s: &str) -> Vec<String> {
+    s.split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase().replace('\'', ""))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+const FILLER_WORDS: &[&str] = &[
+    "um",
+    "umm",
+    "uh",
+    "uhm",
+    "uhh",
+    "er",
+    "erm",
+    "hm",
+    "hmm",
+    "mm",
+    "mmm",
+    "mhm",
+    "huh",
+    "ah",
+    "oh",
+    "yeah",
+    "yes",
+    "yep",
+    "yup",
+    "ok",
+    "okay",
+    "right",
+    "sure",
+    "alright",
+    "cool",
+    "great",
+    "perfect",
+    "exactly",
+    "well",
+    "so",
+    "like",
+    "wow",
+    "hmmm",
+    "ahh",
+    "ohh",
+    "no",
+    "nope",
+    "yea",
+    "k",
+    "kk",
+    "fine",
+    "gotcha",
+    "awesome",
+    "nice",
+    "absolutely",
+    "definitely",
+    "totally",
+    "indeed",
+    "true",
+];
+const FILLER_PHRASES: &[&str] = &[
+    "mm hmm",
+    "uh huh",
+    "sounds good",
+    "sounds great",
+    "that sounds good",
+    "that sounds great",
+    "got it",
+    "i see",
+    "all right",
+    "you know",
+    "i mean",
+    "no problem",
+    "of course",
+    "makes sense",
+    "that makes sense",
+    "one moment",
+    "one second",
+    "hold on",
+];
+const GREETINGS: &[&str] = &[
+    "hi",
+    "hello",
+    "hey",
+    "hiya",
+    "good morning",
+    "good afternoon",
+    "good evening",
+    "greetings",
+    "how are you",
+    "how are you doing",
+    "how are you today",
+    "how's it going",
+    "hows it going",
+    "nice to meet you",
+    "thanks for having me",
+    "thank you for having me",
+];
+const GREETING_SCRIPTS: &[&str] = &[
+    "thank you for calling",
+    "thanks for calling",
+    "welcome to",
+    "thank you for contacting",
+    "thanks for contacting",
+];
+const CLOSINGS: &[&str] = &[
+    "bye",
+    "goodbye",
+    "bye bye",
+    "good bye",
+    "thank you",
+    "thanks",
+    "thank you so much",
+    "thank you very much",
+    "thanks so much",
+    "thanks a lot",
+    "thank you for your help",
+    "thanks for your help",
+    "thank you for your time",
+    "thanks for your time",
+    "have a nice day",
+    "have a good day",
+    "have a great day",
+    "have a nice one",
+    "have a good one",
+    "have a great one",
+    "take care",
+    "that's all",
+    "thats all",
+    "that is all",
+    "you're welcome",
+    "youre welcome",
+    "see you",
+    "talk to you later",
+    "is there anything else i can help you with",
+    "is there anything else i can help you with today",
+    "is there anything else",
+    "anything else",
+];
+
+/// Remove known phrases from the front of `words`, repeatedly; returns how
+/// many words are left.
+fn strip_phrases(words: &[String], phrases: &[&str], single: &[&str]) -> usize {
+    let mut i = 0;
+    while i < words.len() {
+        // Longest phrase first ("thank you so much" before "thank you").
+        let mut best = 0;
+        for p in phrases {
+            let pw: Vec<String> = p.split(' ').map(|w| w.replace('\'', "")).collect();
+            if pw.len() > best
+                && words.len() - i >= pw.len()
+                && words[i..i + pw.len()]
+                    .iter()
+                    .zip(&pw)
+                    .all(|(a, b)| *a == *b)
+            {
+                best = pw.len();
+            }
+        }
+        if best > 0 {
+            i += best;
+        } else if single.contains(&words[i].as_str()) {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    words.len() - i
+}
+
+fn is_filler(words: &[String]) -> bool {
+    !words.is_empty() && strip_phrases(words, FILLER_PHRASES, FILLER_WORDS) == 0
+}
+
+fn is_greeting(words: &[String]) -> bool {
+    if words.is_empty() {
+        return false;
+    }
+    let joined = words.join(" ");
+    if GREETING_SCRIPTS
+        .iter()
+        .any(|g| joined.starts_with(&g.replace('\'', "")))
+    {
+        return true;
+    }
+    let left = strip_phrases(words, GREETINGS, &["there", "everyone", "all", "again"]);
+    // "Hi there", "Hello, this is Sam": a greeting plus at most a name.
+    let leading = words.len() - left;
+    leading > 0
+        && (left == 0
+            || (left <= 3 && strip_phrases(&words[leading..], FILLER_PHRASES, FILLER_WORDS) == 0)
+            || (left <= 4 && words[leading..].first().map(String::as_str) == Some("this")))
+}
+
+fn is_closing(words: &[String]) -> bool {
+    if words.is_empty() {
+        return false;
+    }
+    let mut all: Vec<&str> = CLOSINGS.to_vec();
+    all.extend(FILLER_PHRASES);
+    let left = strip_phrases(
+        words,
+        &all,
+        &[FILLER_WORDS, &["again", "bye", "too", "you"]].concat(),
+    );
+    left == 0 && strip_phrases(words, FILLER_PHRASES, FILLER_WORDS) > 0
+}
+
+/// A sentence piece of a turn: byte range in the turn text.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    a: usize,
+    b: usize,
+    /// Filler/greeting/closing: never merged into a neighbour.
+    chat: bool,
+}
+
+fn trim_range(s: &str, a: usize, b: usize) -> (usize, usize) {
+    let sub = &s[a..b];
+    let lead = sub.len() - sub.trim_start().len();
+    let t = sub.trim();
+    (a + lead, a + lead + t.len())
+}
+
+/// Split one turn's text into pieces (byte ranges into `text`).
+fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize)> {
+    // Line breaks inside a turn are layout, not sentence ends (UAX #29 would
+    // break at every one): read them as spaces, same byte length.
+    let flat: std::borrow::Cow<str> = if text.contains(['\n', '\r']) {
+        text.replace(['\n', '\r'], " ").into()
+    } else {
+        text.into()
+    };
+    let mut raw: Vec<(usize, usize)> = Vec::new();
+    for (off, s) in flat.split_sentence_bound_indices() {
+        let (a, b) = trim_range(&flat, off, off + s.len());
+        if a == b {
+            continue;
+        }
+        match raw.last_mut() {
+            Some(last) if ends_with_abbreviation(&flat[last.0..last.1]) => last.1 = b,
+            _ => raw.push((a, b)),
+        }
+    }
+    let budget = opts.max_tokens.saturating_sub(2).max(8);
+    let mut pieces: Vec<Piece> = raw
+        .iter()
+        .map(|&(a, b)| {
+            let w = norm_words(&flat[a..b]);
+            Piece {
+                a,
+                b,
+                chat: is_filler(&w) || is_greeting(&w) || is_closing(&w),
+            }
+        })
+        .collect();
+    // Merge short fragments into a neighbour (previous first) when the
+    // result stays under budget.
+    let mut merged: Vec<Piece> = Vec::with_capacity(pieces.len());
+    let words_in = |p: &Piece| flat[p.a..p.b].split_whitespace().count();
+    let mut i = 0;
+    while i < pieces.len() {
+        let p = pieces[i];
+        if !p.chat && words_in(&p) < opts.min_words {
+            if let Some(prev) = merged.last_mut() {
+                if !prev.chat && estimate_tokens(&flat[prev.a..p.b]) <= budget {
+                    prev.b = p.b;
+                    i += 1;
+                    continue;
+                }
+            }
+            if let Some(next) = pieces.get_mut(i + 1) {
+                if !next.chat && estimate_tokens(&flat[p.a..next.b]) <= budget {
+                    next.a = p.a;
+                    i += 1;
+                    continue;
+                }
+            }
+        }
+        merged.push(p);
+        i += 1;
+    }
+    // Windows for pieces over budget.
+    let mut out = Vec::with_capacity(merged.len());
+    for p in merged {
+        if estimate_tokens(&flat[p.a..p.b]) <= budget {
+            out.push((p.a, p.b));
+        } else {
+            window(&flat, p.a, p.b, budget, &mut out);
+        }
+    }
+    out
+}
+
+/// Cut `text[a..b]` into windows of at most `budget` estimated tokens, at
+/// word boundaries (inside a word only when one word is over budget).
+fn window(text: &str, a: usize, b: usize, budget: usize, out: &mut Vec<(usize, usize)>) {
+    let s = &text[a..b];
+    let mut win_start: Option<usize> = None;
+    let mut win_end = 0usize;
+    let mut used = 0usize;
+    let mut pos = 0usize;
+    while pos < s.len() {
+        let rest = &s[pos..];
+        let ws = rest.len() - rest.trim_start().len();
+        pos += ws;
+        if pos >= s.len() {
+            break;
+        }
+        let wlen = s[pos..].find(char::is_whitespace).unwrap_or(s.len() - pos);
+        let word = &s[pos..pos + wlen];
+        let cost = estimate_tokens(word);
+        if cost > budget {
+            if let Some(st) = win_start.take() {
+                out.push((a + st, a + win_end));
+            }
+            // Hard cut inside the word, on char boundaries.
+            let mut st = pos;
+            let mut used_w = 0usize;
+            let mut run = 0usize;
+            for (ci, c) in word.char_indices() {
+                let add = if c.is_ascii_alphanumeric() {
+                    run += 1;
+                    usize::from(run % 3 == 1)
+                } else {
+                    run = 0;
+                    1
+                };
+                if used_w + add > budget {
+                    out.push((a + st, a + pos + ci));
+                    st = pos + ci;
+                    used_w = 0;
+                    run = usize::from(c.is_ascii_alphanumeric());
+                    used_w += 1;
+                } else {
+                    used_w += add;
+                }
+            }
+            win_start = Some(st);
+            win_end = pos + wlen;
+            used = used_w;
+            pos += wlen;
+            continue;
+        }
+        if win_start.is_some() && used + cost > budget {
+            if let Some(st) = win_start.take() {
+                out.push((a + st, a + win_end));
+            }
+            used = 0;
+        }
+        if win_start.is_none() {
+            win_start = Some(pos);
+        }
+        used += cost;
+        win_end = pos + wlen;
+        pos += wlen;
+    }
+    if let Some(st) = win_start {
+        out.push((a + st, a + win_end));
+    }
+}
+
+/// Resolve every turn's role: explicit turn role, then `--roles`, then a role
+/// word in the speaker label (`Agent`, `Customer`, `Interviewer`, `Caller`,
+/// `Rep`, ...), then the heuristic:
+/// - a document without speaker labels is the customer's (a review, a survey
+///   answer, a monologue);
+/// - unknown speakers are customers when the document already has a known
+///   agent or interviewer, agents when it has a known customer;
+/// - otherwise the *host* is the speaker who speaks first (plus their share
+///   of turns that are questions, to break ties); the host is an
+///   `interviewer` when at least 60% of their turns are questions, else an
+///   `agent`; every other speaker is a customer;
+/// - unlabelled turns in a labelled document are `other`.
+pub fn assign_roles(doc: &Document, opts: &SegmentOptions) -> Vec<Role> {
+    let roles_ci: HashMap<String, Role> = opts
+        .roles
+        .iter()
+        .map(|(k, v)| (k.to_lowercase(), *v))
+        .collect();
+    let label_role = |t: &Turn| -> Option<Role> {
+        if let Some(r) = t.role {
+            return Some(r);
+        }
+        let sp = t.speaker.as_deref()?;
+        if let Some(r) = roles_ci.get(&sp.to_lowercase()) {
+            return Some(*r);
+        }
+        sp.split(|c: char| !c.is_alphanumeric())
+            .find_map(Role::parse)
+            .filter(|r| *r != Role::Other)
+    };
+    let known: Vec<Option<Role>> = doc.turns.iter().map(label_role).collect();
+    let has_labels = doc.turns.iter().any(|t| t.speaker.is_some());
+    let mut speaker_role: HashMap<&str, Role> = HashMap::new();
+    for (t, r) in doc.turns.iter().zip(&known) {
+        if let (Some(sp), Some(r)) = (t.speaker.as_deref(), r) {
+            speaker_role.entry(sp).or_insert(*r);
+        }
+    }
+    let mut order: Vec<&str> = Vec::new();
+    for t in &doc.turns {
+        if let Some(sp) = t.speaker.as_deref() {
+            if !order.contains(&sp) {
+                order.push(sp);
+            }
+        }
+    }
+    let unknown: Vec<&str> = order
+        .iter()
+        .copied()
+        .filter(|s| !speaker_role.contains_key(s))
+        .collect();
+    if !unknown.is_empty() {
+        let has_host = speaker_role
+            .values()
+            .any(|r| matches!(r, Role::Agent | Role::Interviewer));
+        let has_customer = speaker_role.values().any(|r| *r == Role::Customer);
+        if has_host {
+            for s in &unknown {
+                speaker_role.insert(s, Role::Customer);
+            }
+        } else if has_customer {
+            for s in &unknown {
+                speaker_role.insert(s, Role::Agent);
+            }
+        } else if unknown.len() == 1 {
+            speaker_role.insert(unknown[0], Role::Customer);
+        } else {
+            let qratio = |s: &str| {
+                let (mut q, mut n) = (0usize, 0usize);
+                for t in doc.turns.iter().filter(|t| t.speaker.as_deref() == Some(s)) {
+                    n += 1;
+                    if t.text.contains('?') {
+                        q += 1;
+                    }
+                }
+                if n == 0 {
+                    0.0
+                } else {
+                    q as f64 / n as f64
+                }
+            };
+            let mut host = unknown[0];
+            let mut best = f64::MIN;
+            for (i, s) in unknown.iter().enumerate() {
+                let score = qratio(s) + if i == 0 { 1.0 } else { 0.0 };
+                if score > best {
+                    best = score;
+                    host = s;
+                }
+            }
+            let host_role = if qratio(host) >= 0.6 {
+                Role::Interviewer
+            } else {
+                Role::Agent
+            };
+            for s in &unknown {
+                speaker_role.insert(
+                    s,
+                    if *s == host {
+                        host_role
+                    } else {
+                        Role::Customer
+                    },
+                );
+            }
+        }
+    }
+    doc.turns
+        .iter()
+        .zip(known)
+        .map(|(t, k)| match (k, t.speaker.as_deref()) {
+            (Some(r), _) => r,
+            (None, Some(sp)) => speaker_role.get(sp).copied().unwrap_or(Role::Other),
+            (None, None) if has_labels => Role::Other,
+            (None, None) => Role::Customer,
+        })
+        .collect()
+}
+
+fn role_noise(role: Role) -> Noise {
+    match role {
+        Role::Agent => Noise::RoleAgent,
+        Role::Interviewer => Noise::RoleInterviewer,
+        Role::Customer | Role::Other => Noise::RoleOther,
+    }
+}
+
+/// Segments of one document, flagged except for `boilerplate` (a corpus-level
+/// flag). Returns the segments and their normalised keys.
+fn segment_document(doc: &Document, opts: &SegmentOptions) -> Vec<(Segment, String, usize)> {
+    let roles = assign_roles(doc, opts);
+    let speakers_ci: Vec<String> = opts.speakers.iter().map(|s| s.to_lowercase()).collect();
+    let mut out = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    for (ti, (turn, role)) in doc.turns.iter().zip(roles).enumerate() {
+        let text = turn.text.as_str();
+        if text.trim().is_empty() {
+            continue;
+        }
+        let verbatim = turn.source.span[1].saturating_sub(turn.source.span[0]) == text.len();
+        let total_chars = text.chars().count().max(1) as u64;
+        let mut char_pos = 0u64;
+        let mut byte_pos = 0usize;
+        let analysed = if !speakers_ci.is_empty() {
+            turn.speaker
+                .as_deref()
+                .map(|s| speakers_ci.contains(&s.to_lowercase()))
+                .unwrap_or(false)
+        } else {
+            opts.analyse == Analyse::All || role == Role::Customer
+        };
+        for (si, (a, b)) in split_turn(text, opts).into_iter().enumerate() {
+            char_pos += text[byte_pos..a].chars().count() as u64;
+            let ca = char_pos;
+            let cb = ca + text[a..b].chars().count() as u64;
+            char_pos = cb;
+            byte_pos = b;
+            let seg_text = text[a..b].split_whitespace().collect::<Vec<_>>().join(" ");
+            let (start_ms, end_ms) = match (turn.start_ms, turn.end_ms) {
+                (Some(s), Some(e)) if e >= s => (
+                    Some(s + (e - s) * ca / total_chars),
+                    Some(s + (e - s) * cb / total_chars),
+                ),
+                (s, _) => (s, None),
+            };
+            let span = if verbatim {
+                [turn.source.span[0] + a, turn.source.span[0] + b]
+            } else {
+                turn.source.span
+            };
+            let words = norm_words(&seg_text);
+            let key = words.join(" ");
+            let letters = seg_text.chars().filter(|c| c.is_alphanumeric()).count();
+            let noise = if !analysed {
+                Some(role_noise(role))
+            } else if is_filler(&words) {
+                Some(Noise::Filler)
+            } else if is_greeting(&words) {
+                Some(Noise::Greeting)
+            } else if is_closing(&words) {
+                Some(Noise::Closing)
+            } else if !key.is_empty() && seen.contains(&key) {
+                Some(Noise::Duplicate)
+            } else if words.len() < opts.too_short_words || letters < 4 {
+                Some(Noise::TooShort)
+            } else {
+                None
+            };
+            if !key.is_empty() {
+                seen.insert(key.clone());
+            }
+            let id = stable_id(&[&doc.id, &ti.to_string(), &si.to_string(), &seg_text]);
+            out.push((
+                Segment {
+                    id,
+                    doc: doc.id.clone(),
+                    source: doc.source.clone(),
+                    line: turn.source.line,
+                    record: turn.source.record,
+                    span,
+                    speaker: turn.speaker.clone(),
+                    role: Some(role),
+                    start_ms,
+                    end_ms,
+                    text: seg_text,
+                    noise,
+                    meta: doc.meta.clone(),
+                },
+                key,
+                words.len(),
+            ));
+        }
+    }
+    out
+}
+
+/// Segment a whole corpus: documents are put in canonical order (source,
+/// position, id) first, so the output is the same whatever order they came
+/// in and whatever the thread count. `boilerplate` needs the whole corpus: a
+/// sentence of 3+ words found in enough documents (see [`SegmentOptions`])
+/// is flagged everywhere it appears, unless already flagged by role.
+pub fn segment_corpus(docs: &[Document], opts: &SegmentOptions) -> Vec<Segment> {
+    let mut order: Vec<&Document> = docs.iter().collect();
+    order.sort_by(|a, b| {
+        let ka = crate::ingest::doc_sort_key(a);
+        let kb = crate::ingest::doc_sort_key(b);
+        ka.cmp(&kb)
+    });
+    let per_doc: Vec<Vec<(Segment, String, usize)>> = order
+        .par_iter()
+        .map(|d| segment_document(d, opts))
+        .collect();
+    let mut doc_count: HashMap<&str, usize> = HashMap::new();
+    for segs in &per_doc {
+        let mut keys: HashSet<&str> = HashSet::new();
+        for (_, k, n) in segs {
+            if *n >= 3 {
+                keys.insert(k.as_str());
+            }
+        }
+        for k in keys {
+            *doc_count.entry(k).or_default() += 1;
+        }
+    }
+    let threshold = opts
+        .boilerplate_min_docs
+        .max((opts.boilerplate_min_share * order.len() as f64).ceil() as usize)
+        .max(2);
+    let boiler: HashSet<&str> = doc_count
+        .iter()
+        .filter(|(_, &c)| c >= threshold)
+        .map(|(k, _)| *k)
+        .collect();
+    let mut out = Vec::with_capacity(per_doc.iter().map(Vec::len).sum());
+    for segs in &per_doc {
+        for (seg, key, _) in segs {
+            let mut seg = seg.clone();
+            let role_flag = matches!(
+                seg.noise,
+                Some(Noise::RoleAgent | Noise::RoleInterviewer | Noise::RoleOther)
+            );
+            if !role_flag && boiler.contains(key.as_str()) {
+                seg.noise = Some(Noise::Boilerplate);
+            }
+            out.push(seg);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pieces(s: &str) -> Vec<String> {
+        split_turn(s, &SegmentOptions::default())
+            .into_iter()
+            .map(|(a, b)| s[a..b].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn abbreviations_and_decimals() {
+        assert_eq!(
+            pieces("I spoke to Dr. Smith about it. The fee was 3.5 percent, e.g. too high."),
+            vec![
+                "I spoke to Dr. Smith about it.",
+                "The fee was 3.5 percent, e.g. too high."
+            ]
+        );
+    }
+
+    #[test]
+    fn short_fragments_merge_but_fillers_stay() {
+        assert_eq!(
+            pieces("Yeah. I want a refund. Now! It is broken again."),
+            vec!["Yeah.", "I want a refund. Now!", "It is broken again."]
+        );
+    }
+
+    #[test]
+    fn windows_fit_budget() {
+        let s = "word ".repeat(2000);
+        let p = pieces(&s);
+        assert!(p.len() > 1);
+        assert!(p.iter().all(|x| estimate_tokens(x) <= 254));
+        let joined: usize = p.iter().map(|x| x.split_whitespace().count()).sum();
+        assert_eq!(joined, 2000);
+        let long = "a".repeat(5000);
+        let p = pieces(&long);
+        assert_eq!(p.concat(), long);
+        assert!(p.iter().all(|x| estimate_tokens(x) <= 254));
+    }
+
+    #[test]
+    fn chat_detection() {
+        let w = |s: &str| norm_words(s);
+        assert!(is_filler(&w("Um, yeah, okay.")));
+        assert!(is_filler(&w("Mm-hmm.")));
+        assert!(!is_filler(&w("Yeah the app is slow.")));
+        assert!(is_greeting(&w("Hi there!")));
+        assert!(is_greeting(&w(
+            "Thank you for calling Acme, how can I help?"
+        )));
+        assert!(!is_greeting(&w(
+            "Hi, I want to cancel my card because of the fees."
+        )));
+        assert!(is_closing(&w("Thank you so much, bye!")));
+        assert!(!is_closing(&w(
+            "Thank you for fixing the billing error quickly."
+        )));
     }
 }

@@ -4,10 +4,33 @@
 //!
 //! Why: every insight whyline reports must trace back to its exact source
 //! (file, line or record, speaker, timestamp). Parsing never panics on input:
-//! a bad file or record becomes a positioned [`crate::Error`] and the run goes on.
+//! a bad file or record becomes a positioned [`Problem`] and the run goes on;
+//! the CLI turns skipped inputs into exit code 3.
+//!
+//! Layout: [`decode`] turns bytes into text (BOM, UTF-16, line endings,
+//! invalid bytes, binary files), one file per format parses that text, and
+//! [`read_inputs`] resolves paths (files, directories, globs, `-`), parses
+//! files in parallel and sorts the result so the output never depends on
+//! thread count or on the order paths were given in.
+//!
+//! Byte spans ([`SourceRef::span`]) index the *decoded* text: UTF-8, BOM
+//! removed, line endings normalised to `\n`.
 
+pub mod decode;
+pub mod jsonl;
+pub mod srt;
+pub mod table;
+pub mod text;
+pub mod timecode;
+pub mod vtt;
+pub mod whisper;
+
+use crate::error::Location;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
 
 /// Who a speaker is in the conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -17,6 +40,20 @@ pub enum Role {
     Agent,
     Interviewer,
     Other,
+}
+
+impl Role {
+    /// Parse a role name as used by `--roles` (`customer`, `agent`, `interviewer`, `other`).
+    pub fn parse(s: &str) -> Option<Role> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "customer" | "client" | "caller" | "user" | "interviewee" | "participant"
+            | "respondent" => Some(Role::Customer),
+            "agent" | "rep" | "representative" | "support" => Some(Role::Agent),
+            "interviewer" | "moderator" | "researcher" | "host" => Some(Role::Interviewer),
+            "other" => Some(Role::Other),
+            _ => None,
+        }
+    }
 }
 
 /// Where a turn came from in its source file.
@@ -51,6 +88,479 @@ pub struct Document {
     /// Source path as given.
     pub source: String,
     pub turns: Vec<Turn>,
-    /// Metadata columns (id, date, rating, ...), kept verbatim.
+    /// Metadata columns (id, date, rating, ...), kept verbatim; numbers stay JSON numbers.
     pub meta: BTreeMap<String, serde_json::Value>,
+}
+
+/// Input formats. `--format` names: `text`, `vtt`, `srt`, `whisper`, `csv`, `tsv`, `jsonl`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Text,
+    Vtt,
+    Srt,
+    Whisper,
+    Csv,
+    Tsv,
+    Jsonl,
+}
+
+impl Format {
+    pub const ALL: [Format; 7] = [
+        Format::Text,
+        Format::Vtt,
+        Format::Srt,
+        Format::Whisper,
+        Format::Csv,
+        Format::Tsv,
+        Format::Jsonl,
+    ];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Vtt => "vtt",
+            Format::Srt => "srt",
+            Format::Whisper => "whisper",
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
+            Format::Jsonl => "jsonl",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Format> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "text" | "txt" => Some(Format::Text),
+            "vtt" | "webvtt" => Some(Format::Vtt),
+            "srt" => Some(Format::Srt),
+            "whisper" | "json" => Some(Format::Whisper),
+            "csv" => Some(Format::Csv),
+            "tsv" => Some(Format::Tsv),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            _ => None,
+        }
+    }
+
+    /// The format an extension names, if any (`txt`, `md`, `vtt`, `srt`, `json`,
+    /// `csv`, `tsv`, `tab`, `jsonl`, `ndjson`).
+    pub fn from_extension(path: &str) -> Option<Format> {
+        let ext = Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "txt" | "text" | "md" | "transcript" => Some(Format::Text),
+            "vtt" => Some(Format::Vtt),
+            "srt" => Some(Format::Srt),
+            "json" => Some(Format::Whisper),
+            "csv" => Some(Format::Csv),
+            "tsv" | "tab" => Some(Format::Tsv),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            _ => None,
+        }
+    }
+
+    /// Sniff the format of decoded text: `WEBVTT` header, an SRT index + timing
+    /// line, a JSON object/array (JSONL when the first two non-empty lines are
+    /// objects), a tab-separated header; plain text otherwise.
+    pub fn sniff(text: &str) -> Format {
+        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+        let first = lines.next().unwrap_or("");
+        let second = lines.next().unwrap_or("");
+        if first.starts_with("WEBVTT") {
+            return Format::Vtt;
+        }
+        if first.chars().all(|c| c.is_ascii_digit()) && !first.is_empty() && second.contains("-->")
+        {
+            return Format::Srt;
+        }
+        if first.starts_with('{')
+            && first.ends_with('}')
+            && (second.is_empty() || second.starts_with('{'))
+        {
+            return Format::Jsonl;
+        }
+        if first.starts_with('{') || first.starts_with('[') {
+            return Format::Whisper;
+        }
+        if first.contains('\t') && second.contains('\t') {
+            return Format::Tsv;
+        }
+        Format::Text
+    }
+}
+
+/// How [`read_inputs`] reads files.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// Force one format for every input (`--format`); `None` = detect from
+    /// extension, then content.
+    pub format: Option<Format>,
+    /// CSV/TSV column or JSONL field holding the text (`--text-column`,
+    /// `--text-field`); `None` = auto (`text`, `review`, `body`, `comment`,
+    /// `narrative`, `utterance`, ... then the column with the longest values).
+    pub text_field: Option<String>,
+    /// CSV/TSV column or JSONL field holding the speaker (`--speaker-column`);
+    /// `None` = auto (`speaker`, `author`, `role`, `participant`), when present.
+    pub speaker_field: Option<String>,
+    /// Column/field grouping records into one conversation (`--doc-column`);
+    /// `None` = auto (`conversation_id`, `conversationId`, `call_id`,
+    /// `dialogue_id`, `session_id`, `transcript_id`), when present. Without
+    /// one, every record is its own document.
+    pub doc_field: Option<String>,
+    /// `--strict`: skip the record (CSV/TSV/JSONL) or the file (other formats)
+    /// that holds invalid bytes, instead of replacing them with U+FFFD.
+    pub strict: bool,
+}
+
+/// A problem met while reading: a warning (`skipped: false`, the input was
+/// still read) or a skipped file or record (`skipped: true`, exit code 3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    pub loc: Location,
+    pub msg: String,
+    pub skipped: bool,
+}
+
+impl Problem {
+    pub fn warn(loc: Location, msg: impl Into<String>) -> Self {
+        Problem {
+            loc,
+            msg: msg.into(),
+            skipped: false,
+        }
+    }
+    pub fn skip(loc: Location, msg: impl Into<String>) -> Self {
+        Problem {
+            loc,
+            msg: msg.into(),
+            skipped: true,
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = if self.skipped { "skipped" } else { "warning" };
+        write!(f, "{kind}: {}: {}", self.loc, self.msg)
+    }
+}
+
+/// What [`read_inputs`] found: documents in a deterministic order (by source
+/// path, then position in the file) and every problem, sorted likewise.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct IngestReport {
+    pub documents: Vec<Document>,
+    pub problems: Vec<Problem>,
+    /// Files read (after expanding directories and globs).
+    pub files: usize,
+    /// Files found in directories but ignored for an unknown extension.
+    pub ignored: usize,
+    /// Invalid bytes replaced with U+FFFD across all inputs.
+    pub replaced_bytes: u64,
+}
+
+impl IngestReport {
+    /// Number of skipped inputs (files or records).
+    pub fn skipped(&self) -> usize {
+        self.problems.iter().filter(|p| p.skipped).count()
+    }
+}
+
+/// The result of parsing one decoded file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parsed {
+    pub documents: Vec<Document>,
+    pub problems: Vec<Problem>,
+}
+
+/// Helper passed to parsers: where the decoder replaced invalid bytes, so that
+/// `--strict` can skip the records that hold them.
+#[derive(Debug, Clone, Copy)]
+pub struct Taint<'a> {
+    /// Sorted offsets (in the decoded text) of inserted U+FFFD characters.
+    pub offsets: &'a [usize],
+    pub strict: bool,
+}
+
+impl Taint<'_> {
+    /// True when `--strict` is on and `[start, end)` holds a replaced byte.
+    pub fn hits(&self, start: usize, end: usize) -> bool {
+        if !self.strict {
+            return false;
+        }
+        let i = self.offsets.partition_point(|&o| o < start);
+        i < self.offsets.len() && self.offsets[i] < end
+    }
+}
+
+/// Parse the bytes of one input. Never panics; a file that cannot be read at
+/// all is returned as `Err` with its position, problems inside it (bad
+/// records, bad timestamps, replaced bytes) come back in [`Parsed::problems`].
+pub fn parse_bytes(path: &str, bytes: &[u8], opts: &IngestOptions) -> crate::Result<(Parsed, u64)> {
+    let decoded = decode::decode(path, bytes)?;
+    let format = opts
+        .format
+        .or_else(|| Format::from_extension(path))
+        .unwrap_or_else(|| Format::sniff(&decoded.text));
+    let mut out = Parsed::default();
+    let replaced = decoded.replaced.len() as u64;
+    if replaced > 0 {
+        let line = decode::line_of(&decoded.text, decoded.replaced[0]);
+        let record_format = matches!(format, Format::Csv | Format::Tsv | Format::Jsonl);
+        if opts.strict && !record_format {
+            return Err(crate::Error::input(
+                Location::line(path, line),
+                format!("{replaced} invalid byte sequence(s) (--strict)"),
+            ));
+        }
+        if !opts.strict {
+            out.problems.push(Problem::warn(
+                Location::line(path, line),
+                format!("{replaced} invalid byte sequence(s) replaced with U+FFFD"),
+            ));
+        }
+    }
+    let taint = Taint {
+        offsets: &decoded.replaced,
+        strict: opts.strict,
+    };
+    let parsed = parse_text(path, &decoded.text, format, opts, taint);
+    out.documents = parsed.documents;
+    out.problems.extend(parsed.problems);
+    Ok((out, replaced))
+}
+
+/// Parse already-decoded text in a known format.
+pub fn parse_text(
+    path: &str,
+    text: &str,
+    format: Format,
+    opts: &IngestOptions,
+    taint: Taint<'_>,
+) -> Parsed {
+    match format {
+        Format::Text => text::parse(path, text),
+        Format::Vtt => vtt::parse(path, text),
+        Format::Srt => srt::parse(path, text),
+        Format::Whisper => whisper::parse(path, text),
+        Format::Csv => table::parse(path, text, b',', opts, taint),
+        Format::Tsv => table::parse(path, text, b'\t', opts, taint),
+        Format::Jsonl => jsonl::parse(path, text, opts, taint),
+    }
+}
+
+/// One whole-file conversation document: id from path + content.
+pub(crate) fn file_document(path: &str, text: &str, turns: Vec<Turn>) -> Document {
+    Document {
+        id: crate::util::stable_id(&[path, &crate::util::sha256_hex(text.as_bytes())]),
+        source: path.to_string(),
+        turns,
+        meta: BTreeMap::new(),
+    }
+}
+
+/// Byte range of `needle` in `hay[from..to]` (clamped to char boundaries), or
+/// `[from, to]` when it is not there verbatim (unescaped quotes, entities).
+pub(crate) fn locate(hay: &str, from: usize, to: usize, needle: &str) -> [usize; 2] {
+    let to = to.min(hay.len());
+    let from = from.min(to);
+    if needle.is_empty() {
+        return [from, from];
+    }
+    match hay.get(from..to).and_then(|h| h.find(needle)) {
+        Some(i) => [from + i, from + i + needle.len()],
+        None => [from, to],
+    }
+}
+
+/// Expand the paths given on the command line into files, in a deterministic
+/// order: directories recursively (sorted, only known extensions, hidden
+/// entries skipped), globs (sorted), `-` (standard input) as is. Returns the
+/// files, the number ignored for an unknown extension and problems for paths
+/// that do not exist.
+pub fn expand_paths(paths: &[String], forced: bool) -> (Vec<String>, usize, Vec<Problem>) {
+    let mut files = Vec::new();
+    let mut ignored = 0;
+    let mut problems = Vec::new();
+    for p in paths {
+        if p == "-" {
+            files.push(p.clone());
+            continue;
+        }
+        let path = Path::new(p);
+        if path.is_dir() {
+            walk_dir(path, forced, &mut files, &mut ignored, &mut problems);
+        } else if path.exists() {
+            files.push(p.clone());
+        } else if p.contains(['*', '?', '[']) {
+            match glob::glob(p) {
+                Ok(paths) => {
+                    let mut found: Vec<String> = Vec::new();
+                    for entry in paths {
+                        match entry {
+                            Ok(pb) if pb.is_file() => found.push(pb.to_string_lossy().into_owned()),
+                            Ok(pb) if pb.is_dir() => {
+                                let mut sub = Vec::new();
+                                walk_dir(&pb, forced, &mut sub, &mut ignored, &mut problems);
+                                found.extend(sub);
+                            }
+                            Ok(_) => {}
+                            Err(e) => problems.push(Problem::skip(
+                                Location::file(e.path().to_string_lossy()),
+                                e.error().to_string(),
+                            )),
+                        }
+                    }
+                    if found.is_empty() {
+                        problems.push(Problem::skip(Location::file(p), "glob matched no file"));
+                    }
+                    found.sort();
+                    files.extend(found);
+                }
+                Err(e) => problems.push(Problem::skip(Location::file(p), format!("bad glob: {e}"))),
+            }
+        } else {
+            problems.push(Problem::skip(
+                Location::file(p),
+                "no such file or directory",
+            ));
+        }
+    }
+    (files, ignored, problems)
+}
+
+fn walk_dir(
+    dir: &Path,
+    forced: bool,
+    files: &mut Vec<String>,
+    ignored: &mut usize,
+    problems: &mut Vec<Problem>,
+) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            problems.push(Problem::skip(
+                Location::file(dir.to_string_lossy()),
+                e.to_string(),
+            ));
+            return;
+        }
+    };
+    let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') {
+            continue;
+        }
+        if p.is_dir() {
+            walk_dir(&p, forced, files, ignored, problems);
+        } else if p.is_file() {
+            let s = p.to_string_lossy().into_owned();
+            if forced || Format::from_extension(&s).is_some() {
+                files.push(s);
+            } else {
+                *ignored += 1;
+            }
+        }
+    }
+}
+
+fn read_one(path: &str, opts: &IngestOptions) -> (Parsed, u64) {
+    let bytes = if path == "-" {
+        let mut buf = Vec::new();
+        match std::io::stdin().lock().read_to_end(&mut buf) {
+            Ok(_) => buf,
+            Err(e) => {
+                return (
+                    Parsed {
+                        documents: vec![],
+                        problems: vec![Problem::skip(Location::file(path), e.to_string())],
+                    },
+                    0,
+                )
+            }
+        }
+    } else {
+        match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                return (
+                    Parsed {
+                        documents: vec![],
+                        problems: vec![Problem::skip(Location::file(path), e.to_string())],
+                    },
+                    0,
+                )
+            }
+        }
+    };
+    match parse_bytes(path, &bytes, opts) {
+        Ok(r) => r,
+        Err(crate::Error::Input { loc, msg }) => (
+            Parsed {
+                documents: vec![],
+                problems: vec![Problem::skip(loc, msg)],
+            },
+            0,
+        ),
+        Err(e) => (
+            Parsed {
+                documents: vec![],
+                problems: vec![Problem::skip(Location::file(path), e.to_string())],
+            },
+            0,
+        ),
+    }
+}
+
+/// Read every input (files, directories, globs, `-` for standard input).
+/// Files are parsed in parallel on rayon's global pool; the result is sorted
+/// (documents by source path then position, problems by location) so it is
+/// identical whatever the thread count or the order of `paths`.
+pub fn read_inputs(paths: &[String], opts: &IngestOptions) -> IngestReport {
+    let (mut files, ignored, mut problems) = expand_paths(paths, opts.format.is_some());
+    files.sort();
+    files.dedup();
+    let results: Vec<(Parsed, u64)> = files.par_iter().map(|p| read_one(p, opts)).collect();
+    let mut documents = Vec::new();
+    let mut replaced_bytes = 0;
+    for (parsed, replaced) in results {
+        documents.extend(parsed.documents);
+        problems.extend(parsed.problems);
+        replaced_bytes += replaced;
+    }
+    sort_documents(&mut documents);
+    problems.sort_by(|a, b| {
+        (&a.loc.path, a.loc.line, a.loc.record, &a.msg).cmp(&(
+            &b.loc.path,
+            b.loc.line,
+            b.loc.record,
+            &b.msg,
+        ))
+    });
+    problems.dedup();
+    IngestReport {
+        documents,
+        problems,
+        files: files.len(),
+        ignored,
+        replaced_bytes,
+    }
+}
+
+/// The canonical document order: source path, then the first turn's record,
+/// line and span, then id.
+pub fn sort_documents(docs: &mut [Document]) {
+    docs.sort_by(|a, b| doc_sort_key(a).cmp(&doc_sort_key(b)));
+}
+
+/// The key [`sort_documents`] orders by.
+pub fn doc_sort_key(d: &Document) -> (&str, u64, u64, usize, &str) {
+    let first = d.turns.first().map(|t| &t.source);
+    (
+        d.source.as_str(),
+        first.and_then(|s| s.record).unwrap_or(0),
+        first.and_then(|s| s.line).unwrap_or(0),
+        first.map(|s| s.span[0]).unwrap_or(0),
+        d.id.as_str(),
+    )
 }

@@ -1,0 +1,359 @@
+//! Plain-text transcripts: one turn per line or paragraph.
+//!
+//! Speaker prefixes recognised (each optionally preceded by `[hh:mm:ss]`,
+//! `(hh:mm:ss)` or a bare `hh:mm:ss`):
+//! `Name: text`, `[00:01:02] Name: text`, `Name (00:01:02): text`, and a
+//! header line `NAME 00:01:02` (Zoom/Otter/Teams exports) followed by the
+//! text on the next lines. Lines without a prefix continue the current turn
+//! (or start a new paragraph of the same speaker after a blank line).
+//! Files without speakers become one turn per paragraph (blank-line
+//! separated), or one per line when the file has no blank lines.
+//!
+//! Why the `Name:` rule is cautious: in free text, `Note: ...` or
+//! `Problem: the app crashes` are not speakers. An untimed `Name:` prefix
+//! counts as a speaker only when that name prefixes at least two lines, or
+//! when prefixed lines are at least half of the file's non-blank lines.
+
+use super::decode::lines_with_offsets;
+use super::timecode::parse_ms;
+use super::{file_document, Parsed, SourceRef, Turn};
+use std::collections::HashMap;
+
+/// True when `name` can be a speaker label: 1-40 characters, at most four
+/// words, starting with an uppercase letter or digit (or a role word such as
+/// `agent`), no sentence punctuation.
+pub fn looks_like_speaker(name: &str) -> bool {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 40 || name.split_whitespace().count() > 4 {
+        return false;
+    }
+    if name
+        .chars()
+        .any(|c| !(c.is_alphanumeric() || matches!(c, ' ' | '.' | '-' | '_' | '\'' | '#' | '&')))
+    {
+        return false;
+    }
+    if !name.chars().any(char::is_alphabetic) {
+        return false;
+    }
+    let first = name.chars().next().unwrap_or(' ');
+    first.is_uppercase()
+        || first.is_ascii_digit()
+        || super::Role::parse(name).is_some()
+        || matches!(name.to_ascii_lowercase().as_str(), "speaker" | "q" | "a")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Blank,
+    /// `NAME 00:01:02` alone on its line.
+    Header,
+    /// A prefixed turn; `timed` when a timestamp came with it.
+    Turn {
+        timed: bool,
+    },
+    Plain,
+}
+
+#[derive(Debug, Clone)]
+struct LineInfo<'a> {
+    kind: Kind,
+    speaker: Option<&'a str>,
+    ts: Option<u64>,
+    /// Offset of the text within the line.
+    text_off: usize,
+}
+
+fn leading_ts(s: &str) -> Option<(u64, usize)> {
+    let b = s.as_bytes();
+    if b.first() == Some(&b'[') || b.first() == Some(&b'(') {
+        let close = if b[0] == b'[' { ']' } else { ')' };
+        let end = s.find(close)?;
+        let ms = parse_ms(&s[1..end])?;
+        return Some((ms, end + 1));
+    }
+    let tok_end = s.find(char::is_whitespace).unwrap_or(s.len());
+    let tok = &s[..tok_end];
+    if tok.contains(':') {
+        let ms = parse_ms(tok.trim_end_matches(':'))?;
+        return Some((ms, tok_end));
+    }
+    None
+}
+
+fn classify(line: &str) -> LineInfo<'_> {
+    let trimmed = line.trim_start();
+    let lead = line.len() - trimmed.len();
+    if trimmed.trim_end().is_empty() {
+        return LineInfo {
+            kind: Kind::Blank,
+            speaker: None,
+            ts: None,
+            text_off: 0,
+        };
+    }
+    let plain = LineInfo {
+        kind: Kind::Plain,
+        speaker: None,
+        ts: None,
+        text_off: lead,
+    };
+    let (mut ts, mut pos) = match leading_ts(trimmed) {
+        Some((ms, n)) => (Some(ms), lead + n),
+        None => (None, lead),
+    };
+    let after_ts = &line[pos..];
+    let skip = after_ts.len() - after_ts.trim_start().len();
+    pos += skip;
+    let rest = &line[pos..];
+    // `Name: text` / `Name (00:01:02): text`.
+    let mut cut = rest.len().min(60);
+    while !rest.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = &rest[..cut];
+    // The label's colon is followed by a space or the line end (not `0:03`).
+    let colon = head
+        .char_indices()
+        .find(|&(i, c)| c == ':' && rest[i + 1..].chars().next().is_none_or(char::is_whitespace))
+        .map(|(i, _)| i)
+        .filter(|&i| i > 0);
+    if let Some(c) = colon {
+        let mut name = rest[..c].trim();
+        if name.ends_with(')') {
+            if let Some(open) = name.rfind('(') {
+                if let Some(ms) = parse_ms(&name[open + 1..name.len() - 1]) {
+                    ts = Some(ms);
+                    name = name[..open].trim();
+                }
+            }
+        }
+        if looks_like_speaker(name) {
+            let after = &rest[c + 1..];
+            let text_off = pos + c + 1 + (after.len() - after.trim_start().len());
+            return LineInfo {
+                kind: Kind::Turn {
+                    timed: ts.is_some(),
+                },
+                speaker: Some(name),
+                ts,
+                text_off,
+            };
+        }
+    }
+    // `NAME 00:01:02` alone.
+    if ts.is_none() {
+        let t = rest.trim_end();
+        if let Some(sp) = t.rfind(char::is_whitespace) {
+            let name = t[..sp].trim();
+            if let Some(ms) = parse_ms(t[sp..].trim()) {
+                if looks_like_speaker(name) {
+                    return LineInfo {
+                        kind: Kind::Header,
+                        speaker: Some(name),
+                        ts: Some(ms),
+                        text_off: line.len(),
+                    };
+                }
+            }
+        }
+    }
+    if ts.is_some() {
+        return LineInfo {
+            kind: Kind::Turn { timed: true },
+            speaker: None,
+            ts,
+            text_off: pos,
+        };
+    }
+    plain
+}
+
+struct Open {
+    speaker: Option<String>,
+    ts: Option<u64>,
+    line: u64,
+    start: usize,
+    end: usize,
+}
+
+/// Parse a plain-text transcript.
+pub fn parse(path: &str, text: &str) -> Parsed {
+    let lines: Vec<(u64, usize, &str)> = lines_with_offsets(text).collect();
+    let mut infos: Vec<LineInfo> = lines.iter().map(|(_, _, l)| classify(l)).collect();
+
+    // Accept untimed `Name:` prefixes only when they look like a transcript.
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut prefixed = 0usize;
+    let mut nonblank = 0usize;
+    for i in &infos {
+        if i.kind != Kind::Blank {
+            nonblank += 1;
+        }
+        if let (Kind::Turn { timed: false }, Some(s)) = (i.kind, i.speaker) {
+            *counts.entry(s).or_default() += 1;
+            prefixed += 1;
+        }
+    }
+    let dense = prefixed * 2 >= nonblank;
+    for (info, (_, _, line)) in infos.iter_mut().zip(&lines) {
+        if let (Kind::Turn { timed: false }, Some(s)) = (info.kind, info.speaker) {
+            if !dense && counts.get(s).copied().unwrap_or(0) < 2 {
+                let lead = line.len() - line.trim_start().len();
+                *info = LineInfo {
+                    kind: Kind::Plain,
+                    speaker: None,
+                    ts: None,
+                    text_off: lead,
+                };
+            }
+        }
+    }
+    let has_speakers = infos.iter().any(|i| i.speaker.is_some());
+    let has_structure = infos
+        .iter()
+        .any(|i| matches!(i.kind, Kind::Header | Kind::Turn { .. }));
+    let has_blank = infos.iter().any(|i| i.kind == Kind::Blank);
+    let line_mode = !has_structure && !has_blank;
+
+    let mut raw: Vec<Open> = Vec::new();
+    let mut cur: Option<Open> = None;
+    let mut speaker: Option<String> = None;
+    let mut pending_ts: Option<u64> = None;
+    let mut after_blank = true;
+    for (info, &(no, off, line)) in infos.iter().zip(&lines) {
+        match info.kind {
+            Kind::Blank => {
+                raw.extend(cur.take());
+                after_blank = true;
+            }
+            Kind::Header => {
+                raw.extend(cur.take());
+                speaker = info.speaker.map(str::to_string);
+                pending_ts = info.ts;
+                after_blank = true;
+            }
+            Kind::Turn { .. } => {
+                raw.extend(cur.take());
+                if info.speaker.is_some() || !has_speakers {
+                    speaker = info.speaker.map(str::to_string);
+                }
+                let start = off + info.text_off;
+                let end = off + line.trim_end().len();
+                if end > start {
+                    cur = Some(Open {
+                        speaker: speaker.clone(),
+                        ts: info.ts,
+                        line: no,
+                        start,
+                        end,
+                    });
+                    pending_ts = None;
+                } else {
+                    pending_ts = info.ts;
+                }
+                after_blank = false;
+            }
+            Kind::Plain => {
+                let start = off + info.text_off;
+                let end = off + line.trim_end().len();
+                match cur.as_mut() {
+                    Some(c) if !after_blank && !line_mode => c.end = end,
+                    _ => {
+                        raw.extend(cur.take());
+                        cur = Some(Open {
+                            speaker: speaker.clone(),
+                            ts: pending_ts.take(),
+                            line: no,
+                            start,
+                            end,
+                        });
+                    }
+                }
+                after_blank = false;
+            }
+        }
+    }
+    raw.extend(cur.take());
+
+    let mut turns = Vec::with_capacity(raw.len());
+    for (i, o) in raw.iter().enumerate() {
+        let next_ts = raw[i + 1..].iter().find_map(|n| n.ts);
+        let end_ms = match (o.ts, next_ts) {
+            (Some(a), Some(b)) if b >= a => Some(b),
+            _ => None,
+        };
+        turns.push(Turn {
+            speaker: o.speaker.clone(),
+            role: None,
+            start_ms: o.ts,
+            end_ms,
+            text: text[o.start..o.end].to_string(),
+            source: SourceRef {
+                path: path.to_string(),
+                line: Some(o.line),
+                record: None,
+                span: [o.start, o.end],
+            },
+        });
+    }
+    let mut out = Parsed::default();
+    if turns.is_empty() {
+        out.problems.push(super::Problem::warn(
+            crate::Location::file(path),
+            "no text (empty file)",
+        ));
+        return out;
+    }
+    out.documents.push(file_document(path, text, turns));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn turns(s: &str) -> Vec<(Option<String>, Option<u64>, String)> {
+        parse("t.txt", s).documents[0]
+            .turns
+            .iter()
+            .map(|t| (t.speaker.clone(), t.start_ms, t.text.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn name_colon() {
+        let t = turns("Agent: Hi there.\nCustomer: My card broke.\nit is bent\nAgent: Sorry.\n");
+        assert_eq!(t.len(), 3);
+        assert_eq!(t[1].0.as_deref(), Some("Customer"));
+        assert_eq!(t[1].2, "My card broke.\nit is bent");
+    }
+
+    #[test]
+    fn bracket_and_paren_timestamps() {
+        let t = turns("[00:00:05] Ann: Hello\nBob (00:00:09): Hi\n");
+        assert_eq!(t[0], (Some("Ann".into()), Some(5000), "Hello".into()));
+        assert_eq!(t[1], (Some("Bob".into()), Some(9000), "Hi".into()));
+    }
+
+    #[test]
+    fn header_lines() {
+        let t = turns("Speaker 1  0:03\nHello there.\nMore.\n\nSpeaker 2  0:10\nHi.\n");
+        assert_eq!(
+            t[0],
+            (
+                Some("Speaker 1".into()),
+                Some(3000),
+                "Hello there.\nMore.".into()
+            )
+        );
+        assert_eq!(t[1], (Some("Speaker 2".into()), Some(10000), "Hi.".into()));
+    }
+
+    #[test]
+    fn note_colon_is_not_a_speaker() {
+        let t = turns("I like it.\nNote: the app crashes.\nOther line.\n");
+        assert!(t.iter().all(|x| x.0.is_none()));
+        assert_eq!(t.len(), 3);
+    }
+}

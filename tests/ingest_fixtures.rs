@@ -1,0 +1,368 @@
+//! Every ingest format and every adversarial input, with the exact segments
+//! (location, speaker, role, times, noise, text) and problems expected.
+//! Fixtures live in tests/fixtures/ingest (see the README there).
+
+use whyline::ingest::{read_inputs, IngestOptions};
+use whyline::segment::{segment_corpus, Segment, SegmentOptions};
+
+const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ingest");
+
+fn row(s: &Segment) -> String {
+    let mut loc = String::new();
+    if let Some(l) = s.line {
+        loc += &format!("L{l}");
+    }
+    if let Some(r) = s.record {
+        loc += &format!("R{r}");
+    }
+    let t = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
+    format!(
+        "{} {} {} {}-{} {} |{}",
+        loc,
+        s.speaker.as_deref().unwrap_or("-"),
+        s.role
+            .map(|r| serde_json::to_value(r)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string())
+            .unwrap_or("-".into()),
+        t(s.start_ms),
+        t(s.end_ms),
+        s.noise.map(|n| n.as_str()).unwrap_or("signal"),
+        s.text
+    )
+}
+
+fn check(name: &str, segments: &[&str], problems: &[&str]) {
+    let path = format!("{FIX}/{name}");
+    let report = read_inputs(std::slice::from_ref(&path), &IngestOptions::default());
+    let segs = segment_corpus(&report.documents, &SegmentOptions::default());
+    let got: Vec<String> = segs.iter().map(row).collect();
+    assert_eq!(got, segments, "segments of {name}");
+    let got: Vec<String> = report
+        .problems
+        .iter()
+        .map(|p| p.to_string().replace(FIX, "FIX"))
+        .collect();
+    assert_eq!(got, problems, "problems of {name}");
+    // Every segment's byte span lies inside the decoded text, and where the
+    // turn was copied verbatim it holds the segment text.
+    for s in &segs {
+        assert!(s.span[0] <= s.span[1], "{s:?}");
+        assert_eq!(s.source, path);
+    }
+}
+
+#[test]
+fn fixture_interview_txt() {
+    check(
+        "interview.txt",
+        &[
+            "L1 Maya interviewer 1000-2727 role:interviewer |Thanks for joining.",
+            "L1 Maya interviewer 2818-6000 role:interviewer |How do you track your budget today?",
+            "L2 Leo customer 6000-8903 signal |Honestly, I use a spreadsheet.",
+            "L2 Leo customer 9000-15000 signal |It breaks every month when the bank changes its export format.",
+            "L3 Maya interviewer 15000-18000 role:interviewer |What happens then?",
+            "L4 Leo customer 18000-20000 filler |Um, yeah.",
+            "L5 Leo customer 20000- signal |I spend an evening fixing formulas.",
+            "L5 Leo customer 20000- signal |That's why I stopped using it in March.",
+        ],
+        &[
+        ],
+    );
+}
+
+#[test]
+fn fixture_otter_txt() {
+    check(
+        "otter.txt",
+        &[
+            "L2 Speaker 1 agent 2000-5289 role:agent |Thank you for calling Northwind Bank, this is Sam.",
+            "L2 Speaker 1 agent 5355-7000 role:agent |How can I help you today?",
+            "L5 Speaker 2 customer 7000-7250 greeting |Hi.",
+            "L5 Speaker 2 customer 7333-11666 signal |I was charged a late fee even though I paid on time.",
+            "L5 Speaker 2 customer 11750-15000 signal |The payment left my account on the 3rd.",
+            "L9 Speaker 1 agent 15000-17400 role:agent |I'm sorry about that.",
+            "L9 Speaker 1 agent 17514-19000 role:agent |Let me check.",
+            "L12 Speaker 2 customer 19000- filler |Okay.",
+        ],
+        &[
+        ],
+    );
+}
+
+#[test]
+fn fixture_notes_txt() {
+    check(
+        "notes.txt",
+        &[
+            "L1 - customer - signal |The onboarding took too long.",
+            "L1 - customer - signal |I had to call support twice before my account was verified.",
+            "L4 - customer - signal |Note: the mobile app crashed when I uploaded my ID.",
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn fixture_call_vtt() {
+    check(
+        "call.vtt",
+        &[
+            "L11 Agent agent 0-4000 role:agent |Thank you for calling Acme, how can I help?",
+            "L15 Customer customer 4500-7660 signal |My internet drops every evening.",
+            "L15 Customer customer 7759-12500 signal |It has happened for two weeks & nobody fixed it.",
+            "L20 Agent agent 13000-15000 role:agent |Okay.",
+        ],
+        &[
+        ],
+    );
+}
+
+#[test]
+fn fixture_broken_vtt() {
+    check(
+        "broken.vtt",
+        &[
+            "L4 Customer customer 1000-3000 signal |The first cue is fine.",
+            "L7 Customer customer - signal |This cue has a broken start time.",
+            "L10 Customer customer - signal |This one has a broken arrow.",
+        ],
+        &[
+            "warning: FIX/broken.vtt:6: bad cue timing `00:00:0x.000 --> 00:00:07.000`: text kept without times",
+            "warning: FIX/broken.vtt:9: bad cue timing `00:00:09.000 -> 00:00:10.000`: text kept without times",
+        ],
+    );
+}
+
+#[test]
+fn fixture_call_srt() {
+    check(
+        "call.srt",
+        &[
+            "L3 AGENT agent 1000-3000 role:agent |Good morning, you're through to billing.",
+            "L7 CALLER customer 3500-6218 signal |I was billed twice for March.",
+            "L7 CALLER customer 6312-9500 signal |I want the second charge refunded.",
+            "L12 CALLER customer 10000-12000 signal |The duplicate charge is still pending.",
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn fixture_whisperx_json() {
+    check(
+        "whisperx.json",
+        &[
+            "R1 SPEAKER_00 agent 0-2500 role:agent |Hello, you're speaking with Dana.",
+            "R2 SPEAKER_01 customer 2800-7661 signal |The delivery arrived late and the box was damaged.",
+            "R2 SPEAKER_01 customer 7758-9800 signal |I want a replacement.",
+            "R3 SPEAKER_00 agent 10000-11000 role:agent |Mm-hmm.",
+        ],
+        &[
+            "skipped: FIX/whisperx.json (record 4): segment without a `text` string",
+        ],
+    );
+}
+
+#[test]
+fn fixture_reviews_csv() {
+    check(
+        "reviews.csv",
+        &[
+            "L2R1 - customer - signal |Checkout kept failing, so I gave up.",
+            "L2R1 - customer - signal |Support never answered my email.",
+            "L5R3 - customer - signal |Fast shipping, great price.",
+        ],
+        &[
+            "skipped: FIX/reviews.csv:4 (record 2): malformed row: 3 fields, header has 4",
+            "skipped: FIX/reviews.csv:6 (record 4): empty text in column `review`",
+        ],
+    );
+}
+
+#[test]
+fn fixture_reviews_tsv() {
+    check(
+        "reviews.tsv",
+        &[
+            "L2R1 - customer - signal |The app is \"okay\" but slow to load.",
+            "L3R2 - customer - signal |Two fields in quotes, one cell.",
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn fixture_reviews_jsonl() {
+    check(
+        "reviews.jsonl",
+        &[
+            "L1R1 - customer - signal |The fee was never explained before I signed up.",
+            "L3R3 - customer - signal |Great support team, they solved it in minutes.",
+        ],
+        &[
+            "skipped: FIX/reviews.jsonl:2 (record 2): not JSON (column 2): expected ident at line 1 column 2",
+            "skipped: FIX/reviews.jsonl:5 (record 5): no text in field `text`",
+        ],
+    );
+}
+
+#[test]
+fn fixture_bom_crlf_txt() {
+    check(
+        "bom_crlf.txt",
+        &[
+            "L1 Agent agent - role:agent |Hello, how can I help?",
+            "L2 Customer customer - signal |My card was declined at the store.",
+            "L4 Customer customer - signal |It happened twice this week.",
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn fixture_utf16le_txt() {
+    check(
+        "utf16le.txt",
+        &[
+            "L1 Agent agent - role:agent |Hello, how can I help?",
+            "L2 Customer customer - signal |The refund still has not arrived after three weeks.",
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn fixture_utf16be_txt() {
+    check(
+        "utf16be.txt",
+        &[
+            "L1 Agent agent - role:agent |Hello, how can I help?",
+            "L2 Customer customer - signal |The refund still has not arrived after three weeks.",
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn fixture_invalid_utf8_txt() {
+    check(
+        "invalid_utf8.txt",
+        &[
+            "L1 Customer customer - signal |The caf� app charged me twice.",
+            "L2 Customer customer - signal |Please fix the �� billing page.",
+        ],
+        &["warning: FIX/invalid_utf8.txt:1: 3 invalid byte sequence(s) replaced with U+FFFD"],
+    );
+}
+
+#[test]
+fn fixture_empty_txt() {
+    check(
+        "empty.txt",
+        &[],
+        &["warning: FIX/empty.txt: no text (empty file)"],
+    );
+}
+
+#[test]
+fn fixture_binary_txt() {
+    check(
+        "binary.txt",
+        &[],
+        &["skipped: FIX/binary.txt:321: binary file (NUL byte at offset 8640), skipped"],
+    );
+}
+
+#[test]
+fn verbatim_spans_point_at_the_text() {
+    let path = format!("{FIX}/interview.txt");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let report = read_inputs(std::slice::from_ref(&path), &IngestOptions::default());
+    for s in segment_corpus(&report.documents, &SegmentOptions::default()) {
+        assert_eq!(&text[s.span[0]..s.span[1]], s.text);
+    }
+}
+
+#[test]
+fn csv_rating_stays_a_number() {
+    let path = format!("{FIX}/reviews.csv");
+    let report = read_inputs(std::slice::from_ref(&path), &IngestOptions::default());
+    let d = &report.documents[0];
+    assert_eq!(d.meta["rating"], serde_json::json!(2));
+    assert_eq!(d.meta["date"], serde_json::json!("2024-03-01"));
+    assert_eq!(report.documents[1].meta["rating"], serde_json::json!(4.5));
+}
+
+#[test]
+fn strict_skips_records_with_invalid_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("r.jsonl");
+    std::fs::write(
+        &p,
+        b"{\"text\":\"fine record here\"}\n{\"text\":\"bad \xff byte\"}\n",
+    )
+    .unwrap();
+    let path = p.to_string_lossy().into_owned();
+    let lax = read_inputs(std::slice::from_ref(&path), &IngestOptions::default());
+    assert_eq!(lax.documents.len(), 2);
+    assert_eq!(lax.replaced_bytes, 1);
+    let strict = read_inputs(
+        std::slice::from_ref(&path),
+        &IngestOptions {
+            strict: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(strict.documents.len(), 1);
+    assert_eq!(strict.skipped(), 1);
+    assert_eq!(strict.problems[0].loc.line, Some(2));
+}
+
+#[test]
+fn roles_flag_and_speaker_override_the_heuristic() {
+    let path = format!("{FIX}/otter.txt");
+    let report = read_inputs(std::slice::from_ref(&path), &IngestOptions::default());
+    let mut o = SegmentOptions::default();
+    o.roles
+        .insert("speaker 1".into(), whyline::ingest::Role::Customer);
+    o.roles
+        .insert("Speaker 2".into(), whyline::ingest::Role::Agent);
+    let segs = segment_corpus(&report.documents, &o);
+    assert_eq!(segs[1].noise, None);
+    assert_eq!(segs[3].noise, Some(whyline::segment::Noise::RoleAgent));
+    let o = SegmentOptions {
+        speakers: vec!["Speaker 1".into()],
+        ..Default::default()
+    };
+    let segs = segment_corpus(&report.documents, &o);
+    assert_eq!(segs[1].noise, None);
+    assert_eq!(segs[3].noise, Some(whyline::segment::Noise::RoleOther));
+}
+
+#[test]
+fn boilerplate_is_flagged_across_documents_and_duplicates_within() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for i in 0..6 {
+        let p = dir.path().join(format!("c{i}.txt"));
+        std::fs::write(
+            &p,
+            format!(
+                "Customer: Your call is important to us please hold.\nCustomer: My order {i} never shipped to my house.\nCustomer: My order {i} never shipped to my house!\n"
+            ),
+        )
+        .unwrap();
+        paths.push(p.to_string_lossy().into_owned());
+    }
+    let report = read_inputs(&paths, &IngestOptions::default());
+    let segs = segment_corpus(&report.documents, &SegmentOptions::default());
+    assert_eq!(segs.len(), 18);
+    for chunk in segs.chunks(3) {
+        assert_eq!(chunk[0].noise, Some(whyline::segment::Noise::Boilerplate));
+        assert_eq!(chunk[1].noise, None);
+        assert_eq!(chunk[2].noise, Some(whyline::segment::Noise::Duplicate));
+    }
+}
