@@ -52,7 +52,10 @@ fn read_npy(path: &Path, d: usize) -> Option<Vec<Vec<f32>>> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let Some(file) = args.first() else {
         eprintln!("usage: theme_quality FILE.jsonl [OUTDIR]");
         return Ok(());

@@ -23,11 +23,90 @@ pub struct Config {
     /// Default: the first of `rating, stars, star_rating, score, nps, csat,
     /// satisfaction` present; `""` turns impact off.
     pub outcome: Option<String>,
+    pub input: InputConfig,
+    pub segment: SegmentConfig,
     pub model: ModelConfig,
     pub facets: FacetsSection,
     pub cluster: ClusterConfig,
     pub insight: InsightConfig,
     pub report: ReportConfig,
+}
+
+/// `[input]`: how files are read (see `whyline ingest --help`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct InputConfig {
+    /// Force one format (`text`, `vtt`, `srt`, `whisper`, `csv`, `tsv`, `jsonl`); default: detect.
+    pub format: Option<String>,
+    /// Column/field holding the text; default: auto.
+    pub text_field: Option<String>,
+    /// Column/field holding the speaker; default: auto.
+    pub speaker_field: Option<String>,
+    /// Column/field grouping records into one conversation; default: auto.
+    pub doc_field: Option<String>,
+    /// Skip records with invalid bytes instead of replacing them.
+    pub strict: bool,
+}
+
+impl InputConfig {
+    pub fn to_options(&self) -> Result<crate::ingest::IngestOptions> {
+        let format = match &self.format {
+            None => None,
+            Some(f) => Some(
+                crate::ingest::Format::parse(f)
+                    .ok_or_else(|| Error::Config(format!("input.format: unknown format {f:?}")))?,
+            ),
+        };
+        Ok(crate::ingest::IngestOptions {
+            format,
+            text_field: self.text_field.clone(),
+            speaker_field: self.speaker_field.clone(),
+            doc_field: self.doc_field.clone(),
+            strict: self.strict,
+        })
+    }
+}
+
+/// `[segment]`: how turns are cut and which speakers are analysed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SegmentConfig {
+    /// `customer` (default) or `all`.
+    pub analyse: crate::segment::Analyse,
+    /// Analyse only these speakers (overrides `analyse`).
+    pub speakers: Vec<String>,
+    /// Encoder budget per segment in tokens.
+    pub max_tokens: usize,
+    /// Fragments with fewer words are merged into a neighbour.
+    pub min_words: usize,
+    /// Segments with fewer words are `too_short`.
+    pub too_short_words: usize,
+}
+
+impl Default for SegmentConfig {
+    fn default() -> Self {
+        let d = crate::segment::SegmentOptions::default();
+        Self {
+            analyse: d.analyse,
+            speakers: d.speakers,
+            max_tokens: d.max_tokens,
+            min_words: d.min_words,
+            too_short_words: d.too_short_words,
+        }
+    }
+}
+
+impl SegmentConfig {
+    pub fn to_options(&self) -> crate::segment::SegmentOptions {
+        crate::segment::SegmentOptions {
+            analyse: self.analyse,
+            speakers: self.speakers.clone(),
+            max_tokens: self.max_tokens,
+            min_words: self.min_words,
+            too_short_words: self.too_short_words,
+            ..Default::default()
+        }
+    }
 }
 
 /// `[model]`.

@@ -11,6 +11,9 @@
 //! types, so it can be driven by tests and benches without files.
 
 pub mod output;
+mod run;
+
+pub use run::{run, RunOptions, RunSummary};
 
 use crate::classify::{FacetClassifier, FacetPrediction};
 use crate::cluster::{self, Clustering};
