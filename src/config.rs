@@ -21,7 +21,7 @@ pub struct Config {
     pub out: Option<String>,
     /// Document metadata column holding an outcome (rating, NPS, yes/no...).
     /// Default: the first of `rating, stars, star_rating, score, nps, csat,
-    /// satisfaction` present; `""` turns impact off.
+    /// satisfaction, outcome` present; `""` turns impact off.
     pub outcome: Option<String>,
     pub input: InputConfig,
     pub segment: SegmentConfig,

@@ -41,13 +41,13 @@ pub struct ClusterConfig {
     /// Size floor: themes with fewer segments are dissolved.
     pub min_size: usize,
     /// Merge two themes whose centroids have at least this cosine similarity.
-    pub merge_threshold: f32,
+    pub merge_threshold: f64,
     /// Dissolve themes whose centroid norm (≈ sqrt of mean pairwise cosine) is below this.
-    pub min_coherence: f32,
+    pub min_coherence: f64,
     /// A member whose cosine to its theme centroid is below this is set apart.
-    pub member_min_similarity: f32,
+    pub member_min_similarity: f64,
     /// Second pass: a set-apart point joins its nearest theme at or above this cosine.
-    pub assign_threshold: f32,
+    pub assign_threshold: f64,
     /// At most this many themes (closest pairs merged until reached); 0 = no cap.
     pub max_themes: usize,
 }
@@ -180,7 +180,7 @@ pub fn cluster(points: &[Vec<f32>], keys: &[&str], cfg: &ClusterConfig) -> Clust
     }
 
     // 2. hierarchical merge of near-duplicate communities (closest pair first)
-    let mut groups = merge_close(&pts, groups, dim, cfg.merge_threshold, 0);
+    let mut groups = merge_close(&pts, groups, dim, cfg.merge_threshold as f32, 0);
 
     // 3. size floor, coherence, member pruning
     let mut assign: Vec<Option<usize>> = vec![None; n];
@@ -190,12 +190,12 @@ pub fn cluster(points: &[Vec<f32>], keys: &[&str], cfg: &ClusterConfig) -> Clust
             continue;
         }
         let (c, norm) = centroid(&pts, &members, dim);
-        if norm < cfg.min_coherence {
+        if (norm as f64) < cfg.min_coherence {
             continue;
         }
         let close: Vec<usize> = members
             .into_iter()
-            .filter(|&m| knn::dot(&pts[m], &c) >= cfg.member_min_similarity)
+            .filter(|&m| knn::dot(&pts[m], &c) as f64 >= cfg.member_min_similarity)
             .collect();
         if close.len() >= cfg.min_size.max(1) {
             kept.push((close, merged));
@@ -223,7 +223,7 @@ pub fn cluster(points: &[Vec<f32>], keys: &[&str], cfg: &ClusterConfig) -> Clust
             }
         }
         if let Some((t, s)) = best {
-            if s >= cfg.assign_threshold {
+            if s as f64 >= cfg.assign_threshold {
                 extra[t].push(i);
                 reassigned += 1;
             }

@@ -785,6 +785,7 @@ pub const OUTCOME_COLUMNS: &[&str] = &[
     "nps",
     "csat",
     "satisfaction",
+    "outcome",
 ];
 
 pub fn value_as_f64(v: &serde_json::Value) -> Option<f64> {
