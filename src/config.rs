@@ -193,7 +193,7 @@ impl Config {
         if c.k == 0 {
             return Err(Error::Config("cluster.k must be at least 1".into()));
         }
-        if !(c.resolution > 0.0) {
+        if c.resolution.is_nan() || c.resolution <= 0.0 {
             return Err(Error::Config("cluster.resolution must be > 0".into()));
         }
         if self.insight.quotes == 0 {

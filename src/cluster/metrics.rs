@@ -7,10 +7,9 @@
 
 use std::collections::BTreeMap;
 
-fn contingency<A: Ord + Clone, B: Ord + Clone>(
-    a: &[A],
-    b: &[B],
-) -> (BTreeMap<(usize, usize), f64>, Vec<f64>, Vec<f64>) {
+type Contingency = (BTreeMap<(usize, usize), f64>, Vec<f64>, Vec<f64>);
+
+fn contingency<A: Ord + Clone, B: Ord + Clone>(a: &[A], b: &[B]) -> Contingency {
     let mut ia: BTreeMap<A, usize> = BTreeMap::new();
     let mut ib: BTreeMap<B, usize> = BTreeMap::new();
     for x in a {

@@ -3,24 +3,29 @@
 //!
 //! Why: a nightly job that is killed halfway must leave yesterday's results
 //! intact and readable, and two jobs pointed at the same folder must not mix
-//! their files. The lock is an advisory file lock on `<out>.whyline-lock`
-//! (released by the OS if the process dies); the staging folder is
+//! their files. The lock is the file `<out>.whyline-lock`, created exclusively
+//! and holding the owner's pid (a dead owner's lock is taken over); the staging folder is
 //! `<out>.whyline-staging`; the swap renames the old folder aside, the
 //! staging folder into place, then deletes the old one.
 
 use crate::error::{Error, Result};
-use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// A held lock on an output folder; released on drop.
+/// A held lock on an output folder; released (file removed) on drop.
 pub struct OutputLock {
-    _file: File,
     path: PathBuf,
 }
 
 impl OutputLock {
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -33,7 +38,9 @@ fn sibling(out: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Take the lock for `out`, or fail with [`Error::Locked`] when another
-/// process holds it.
+/// live process holds it. The lock file holds the owner's process id; a lock
+/// left by a process that no longer exists (checked through `/proc` where
+/// there is one) is taken over.
 pub fn lock(out: &Path) -> Result<OutputLock> {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -41,20 +48,42 @@ pub fn lock(out: &Path) -> Result<OutputLock> {
     };
     std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
     let path = sibling(out, ".whyline-lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io(&path, e))?;
-    match file.try_lock() {
-        Ok(()) => Ok(OutputLock { _file: file, path }),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked {
-            path: out.to_path_buf(),
-            msg: format!("lock file {}", path.display()),
-        }),
-        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+    for _ in 0..2 {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                let _ = writeln!(f, "{}", std::process::id());
+                return Ok(OutputLock { path });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let owner = std::fs::read_to_string(&path).unwrap_or_default();
+                let owner = owner.trim();
+                let proc_fs = Path::new("/proc/self").exists();
+                let stale = proc_fs
+                    && owner.parse::<u32>().is_ok()
+                    && !Path::new("/proc").join(owner).exists();
+                if stale {
+                    let _ = std::fs::remove_file(&path);
+                    continue;
+                }
+                return Err(Error::Locked {
+                    path: out.to_path_buf(),
+                    msg: format!(
+                        "lock file {} held by process {owner}; remove it if no whyline runs",
+                        path.display()
+                    ),
+                });
+            }
+            Err(e) => return Err(Error::io(&path, e)),
+        }
     }
+    Err(Error::Locked {
+        path: out.to_path_buf(),
+        msg: format!("could not take {}", path.display()),
+    })
 }
 
 /// A staging folder for `out`; files are written into [`Staging::dir`] and

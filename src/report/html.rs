@@ -297,9 +297,9 @@ fn impact_chart(items: &[Insight]) -> String {
             y + 4.0
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<text x=\"{label_w}\" y=\"{}\">removing the theme's documents moves the average by (− lowers, + raises)</text></svg>\n",
+        "<text x=\"{label_w}\" y=\"{}\">removing the theme's documents moves the average by (− lowers, + raises)</text></svg>",
         height - 2
     );
     s
