@@ -56,7 +56,7 @@ impl Default for ClusterConfig {
     fn default() -> Self {
         Self {
             k: 15,
-            resolution: 1.0,
+            resolution: 3.0,
             min_size: 5,
             merge_threshold: 0.92,
             min_coherence: 0.55,
