@@ -5,6 +5,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The report test renders report.html in headless Chromium (Debian package
+# `chromium`). Install it on a fresh CI machine when running as root; without
+# it that test is skipped with a loud message.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing chromium for the report browser test"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "!!!! could not install chromium: the report browser test will be SKIPPED !!!!"
+  else
+    echo "!!!! chromium missing and not root: the report browser test will be SKIPPED !!!!"
+  fi
+fi
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"

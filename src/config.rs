@@ -1,1 +1,249 @@
-//! config stage (to be written).
+//! Config: `whyline.toml`, the file form of every `whyline run` option.
+//!
+//! Why: a nightly job is configured once and versioned with the project; the
+//! command line only overrides. Every field has a default that works, unknown
+//! keys are errors (a typo must not silently fall back to a default), and the
+//! effective configuration is recorded in `run.json`.
+
+use crate::cluster::ClusterConfig;
+use crate::error::{Error, Result};
+use crate::insight::InsightConfig;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The whole `whyline.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Input paths used when none are given on the command line.
+    pub inputs: Vec<String>,
+    /// Output folder used when `--out` is not given.
+    pub out: Option<String>,
+    /// Document metadata column holding an outcome (rating, NPS, yes/no...).
+    /// Default: the first of `rating, stars, star_rating, score, nps, csat,
+    /// satisfaction, outcome` present; `""` turns impact off.
+    pub outcome: Option<String>,
+    pub input: InputConfig,
+    pub segment: SegmentConfig,
+    pub model: ModelConfig,
+    pub facets: FacetsSection,
+    pub cluster: ClusterConfig,
+    pub insight: InsightConfig,
+    pub report: ReportConfig,
+}
+
+/// `[input]`: how files are read (see `whyline ingest --help`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct InputConfig {
+    /// Force one format (`text`, `vtt`, `srt`, `whisper`, `csv`, `tsv`, `jsonl`); default: detect.
+    pub format: Option<String>,
+    /// Column/field holding the text; default: auto.
+    pub text_field: Option<String>,
+    /// Column/field holding the speaker; default: auto.
+    pub speaker_field: Option<String>,
+    /// Column/field grouping records into one conversation; default: auto.
+    pub doc_field: Option<String>,
+    /// Skip records with invalid bytes instead of replacing them.
+    pub strict: bool,
+}
+
+impl InputConfig {
+    pub fn to_options(&self) -> Result<crate::ingest::IngestOptions> {
+        let format = match &self.format {
+            None => None,
+            Some(f) => Some(
+                crate::ingest::Format::parse(f)
+                    .ok_or_else(|| Error::Config(format!("input.format: unknown format {f:?}")))?,
+            ),
+        };
+        Ok(crate::ingest::IngestOptions {
+            format,
+            text_field: self.text_field.clone(),
+            speaker_field: self.speaker_field.clone(),
+            doc_field: self.doc_field.clone(),
+            strict: self.strict,
+        })
+    }
+}
+
+/// `[segment]`: how turns are cut and which speakers are analysed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SegmentConfig {
+    /// `customer` (default) or `all`.
+    pub analyse: crate::segment::Analyse,
+    /// Analyse only these speakers (overrides `analyse`).
+    pub speakers: Vec<String>,
+    /// Encoder budget per segment in tokens.
+    pub max_tokens: usize,
+    /// Fragments with fewer words are merged into a neighbour.
+    pub min_words: usize,
+    /// Segments with fewer words are `too_short`.
+    pub too_short_words: usize,
+}
+
+impl Default for SegmentConfig {
+    fn default() -> Self {
+        let d = crate::segment::SegmentOptions::default();
+        Self {
+            analyse: d.analyse,
+            speakers: d.speakers,
+            max_tokens: d.max_tokens,
+            min_words: d.min_words,
+            too_short_words: d.too_short_words,
+        }
+    }
+}
+
+impl SegmentConfig {
+    pub fn to_options(&self) -> crate::segment::SegmentOptions {
+        crate::segment::SegmentOptions {
+            analyse: self.analyse,
+            speakers: self.speakers.clone(),
+            max_tokens: self.max_tokens,
+            min_words: self.min_words,
+            too_short_words: self.too_short_words,
+            ..Default::default()
+        }
+    }
+}
+
+/// `[model]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelConfig {
+    /// Encoder: a local model folder or a model id; default: all-MiniLM-L6-v2.
+    pub encoder: Option<String>,
+    /// Use the on-disk embedding cache (`$WHYLINE_HOME/cache`).
+    pub cache: bool,
+    /// Texts per encoder batch.
+    pub batch_size: usize,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        Self {
+            encoder: None,
+            cache: true,
+            batch_size: 64,
+        }
+    }
+}
+
+/// `[facets]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FacetsSection {
+    /// Run the facet classifiers (emotion, motivation, topic).
+    pub enabled: bool,
+}
+
+impl Default for FacetsSection {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
+/// `[report]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportConfig {
+    /// Report title.
+    pub title: String,
+    /// Insights shown in the terminal summary.
+    pub summary_top: usize,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        Self {
+            title: "whyline report".into(),
+            summary_top: 5,
+        }
+    }
+}
+
+impl Config {
+    /// Parse a TOML string; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u64 + 1);
+            match line {
+                Some(l) => Error::input(
+                    crate::Location::line(origin, l),
+                    format!("config: {}", e.message()),
+                ),
+                None => Error::Config(format!("{origin}: {}", e.message())),
+            }
+        })
+    }
+
+    /// Read a config file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Check values that TOML types cannot.
+    pub fn validate(&self) -> Result<()> {
+        let c = &self.cluster;
+        if c.k == 0 {
+            return Err(Error::Config("cluster.k must be at least 1".into()));
+        }
+        if c.resolution.is_nan() || c.resolution <= 0.0 {
+            return Err(Error::Config("cluster.resolution must be > 0".into()));
+        }
+        if self.insight.quotes == 0 {
+            return Err(Error::Config("insight.quotes must be at least 1".into()));
+        }
+        if self.model.batch_size == 0 {
+            return Err(Error::Config("model.batch_size must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    /// The default configuration as TOML (documentation, `run.json`).
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        assert_eq!(Config::from_toml("", "x").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn partial_sections_keep_other_defaults() {
+        let c = Config::from_toml("outcome = \"stars\"\n[cluster]\nk = 10\n", "x").unwrap();
+        assert_eq!(c.cluster.k, 10);
+        assert_eq!(c.cluster.min_size, ClusterConfig::default().min_size);
+        assert_eq!(c.outcome.as_deref(), Some("stars"));
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_its_line() {
+        let e = Config::from_toml("[cluster]\nk = 10\nresolutoin = 2.0\n", "w.toml").unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("w.toml:3"), "{msg}");
+    }
+
+    #[test]
+    fn default_round_trips_through_toml() {
+        let d = Config::default();
+        assert_eq!(Config::from_toml(&d.to_toml(), "x").unwrap(), d);
+    }
+
+    #[test]
+    fn zero_k_is_rejected() {
+        let c = Config::from_toml("[cluster]\nk = 0\n", "x").unwrap();
+        assert!(c.validate().is_err());
+    }
+}

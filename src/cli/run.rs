@@ -1,12 +1,125 @@
-//! `whyline run` (to be written).
+//! `whyline run`: flags -> [`whyline::pipeline::run`], progress bars, summary.
 
 use super::Ctx;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use whyline::config::Config;
+use whyline::pipeline::{self, Progress, RunOptions, Silent};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Input files, folders or globs (transcripts, subtitles, Whisper JSON,
+    /// CSV/TSV, JSON Lines). Default: `inputs` from the config.
+    pub paths: Vec<String>,
+    /// Output folder (replaced atomically when the run completes).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Configuration file (default: ./whyline.toml when present).
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+    /// Outcome column (rating, NPS, ...) for impact; "" turns impact off.
+    #[arg(long)]
+    pub outcome: Option<String>,
+    /// Run without the facet classifiers (emotion, motivation, topic).
+    #[arg(long)]
+    pub no_facets: bool,
+}
 
-pub fn run(_ctx: &Ctx, _args: Args) -> whyline::Result<i32> {
-    Err(whyline::Error::Other(
-        "`whyline run` is not implemented yet".into(),
-    ))
+/// indicatif bars, one per stage, with counts and ETA where known.
+struct Bars {
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+impl Progress for Bars {
+    fn begin(&self, stage: &str, total: u64) {
+        let pb = if total > 0 {
+            let pb = ProgressBar::new(total);
+            pb.set_style(
+                ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} ({eta} left)")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            pb
+        } else {
+            let pb = ProgressBar::new_spinner();
+            pb.set_style(
+                ProgressStyle::with_template("{prefix:>12} {spinner} {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            pb.enable_steady_tick(std::time::Duration::from_millis(120));
+            pb
+        };
+        pb.set_prefix(stage.to_string());
+        if let Ok(mut b) = self.bar.lock() {
+            *b = Some(pb);
+        }
+    }
+    fn advance(&self, done: u64) {
+        if let Ok(b) = self.bar.lock() {
+            if let Some(pb) = b.as_ref() {
+                pb.set_position(done);
+            }
+        }
+    }
+    fn end(&self) {
+        if let Ok(mut b) = self.bar.lock() {
+            if let Some(pb) = b.take() {
+                pb.finish_with_message("done");
+            }
+        }
+    }
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
+    let (mut config, config_path) = match &args.config {
+        Some(p) => (Config::load(p)?, Some(p.display().to_string())),
+        None if std::path::Path::new("whyline.toml").is_file() => (
+            Config::load(std::path::Path::new("whyline.toml"))?,
+            Some("whyline.toml".to_string()),
+        ),
+        None => (Config::default(), None),
+    };
+    if let Some(o) = args.outcome {
+        config.outcome = Some(o);
+    }
+    if args.no_facets {
+        config.facets.enabled = false;
+    }
+    let inputs = if args.paths.is_empty() {
+        config.inputs.clone()
+    } else {
+        args.paths
+    };
+    let out = match args.out.or_else(|| config.out.clone().map(PathBuf::from)) {
+        Some(o) => o,
+        None => {
+            return Err(whyline::Error::Config(
+                "no output folder: give --out DIR (or `out` in whyline.toml)".into(),
+            ))
+        }
+    };
+    let opts = RunOptions {
+        inputs,
+        out: out.clone(),
+        config,
+        config_path,
+    };
+    let bars = Bars {
+        bar: Mutex::new(None),
+    };
+    let progress: &dyn Progress = if ctx.quiet { &Silent } else { &bars };
+    let summary = pipeline::run(&opts, progress)?;
+    for p in &summary.problems {
+        eprintln!("whyline: {p}");
+    }
+    for w in &summary.warnings {
+        eprintln!("whyline: warning: {w}");
+    }
+    print!(
+        "{}",
+        whyline::report::summary(&summary.insights, opts.config.report.summary_top)
+    );
+    println!("reports in {}", out.display());
+    Ok(summary.exit_code())
 }

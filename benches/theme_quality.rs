@@ -1,0 +1,147 @@
+//! Theme quality against gold labels: NMI, ARI, outlier share and theme
+//! count of whyline's clustering on a labelled JSONL set (`{"text", "label"}`),
+//! with the real default encoder.
+//!
+//! ```sh
+//! cargo bench --bench theme_quality -- /work/shared/eval/banking77-train.jsonl [OUTDIR]
+//! ```
+//! `WHYLINE_CONFIG=whyline.toml` reads `[cluster]` from a config file;
+//! `SWEEP_RESOLUTION=0.5,1,2` tries several Louvain resolutions on the same
+//! embeddings. With OUTDIR, writes `embeddings.npy` (float32, n×d),
+//! `labels.txt` and `whyline.txt` (theme per text, -1 = outlier) for
+//! `scripts/bertopic_compare.py`. Embeddings are cached in OUTDIR.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::time::Instant;
+use whyline::cluster::{cluster, metrics, ClusterConfig};
+use whyline::embed::Embedder;
+
+fn write_npy(path: &Path, rows: &[Vec<f32>]) -> std::io::Result<()> {
+    let d = rows.first().map(|r| r.len()).unwrap_or(0);
+    let mut header = format!(
+        "{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}",
+        rows.len(),
+        d
+    );
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    f.write_all(b"\x93NUMPY\x01\x00")?;
+    f.write_all(&(header.len() as u16).to_le_bytes())?;
+    f.write_all(header.as_bytes())?;
+    for r in rows {
+        for x in r {
+            f.write_all(&x.to_le_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+fn read_npy(path: &Path, d: usize) -> Option<Vec<Vec<f32>>> {
+    let b = std::fs::read(path).ok()?;
+    let hl = u16::from_le_bytes([b[8], b[9]]) as usize;
+    let data = &b[10 + hl..];
+    let v: Vec<f32> = data
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    Some(v.chunks(d).map(|c| c.to_vec()).collect())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let Some(file) = args.first() else {
+        eprintln!("usage: theme_quality FILE.jsonl [OUTDIR]");
+        return Ok(());
+    };
+    let outdir = args.get(1).map(Path::new);
+    let mut texts = Vec::new();
+    let mut gold = Vec::new();
+    for line in std::io::BufReader::new(std::fs::File::open(file)?).lines() {
+        let v: serde_json::Value = serde_json::from_str(&line?)?;
+        texts.push(v["text"].as_str().unwrap_or("").to_string());
+        gold.push(v["label"].as_str().unwrap_or("").to_string());
+    }
+    let cfg: ClusterConfig = match std::env::var("WHYLINE_CONFIG") {
+        Ok(p) => whyline::config::Config::load(Path::new(&p))?.cluster,
+        Err(_) => ClusterConfig::default(),
+    };
+    let t = Instant::now();
+    let cached = outdir
+        .map(|d| d.join("embeddings.npy"))
+        .filter(|p| p.is_file())
+        .and_then(|p| read_npy(&p, 384))
+        .filter(|e| e.len() == texts.len());
+    let emb = match cached {
+        Some(e) => e,
+        None => {
+            let enc = whyline::model::load_encoder(None, &Default::default())?;
+            let refs: Vec<&str> = texts.iter().map(|s| s.as_str()).collect();
+            let mut out = Vec::new();
+            for (k, chunk) in refs.chunks(256).enumerate() {
+                out.extend(enc.embed(chunk)?);
+                eprint!("\rembedded {}", (k + 1) * 256);
+            }
+            eprintln!();
+            out
+        }
+    };
+    let embed_s = t.elapsed().as_secs_f64();
+    if let Some(d) = outdir {
+        std::fs::create_dir_all(d)?;
+        write_npy(&d.join("embeddings.npy"), &emb)?;
+        std::fs::write(d.join("labels.txt"), gold.join("\n") + "\n")?;
+    }
+    let ids: Vec<String> = (0..texts.len())
+        .map(|i| whyline::util::stable_id(&[&texts[i], &i.to_string()]))
+        .collect();
+    let keys: Vec<&str> = ids.iter().map(|s| s.as_str()).collect();
+    let classes = gold.iter().collect::<std::collections::BTreeSet<_>>().len();
+    let resolutions: Vec<f64> = std::env::var("SWEEP_RESOLUTION")
+        .ok()
+        .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![cfg.resolution]);
+    println!(
+        "file={file} n={} gold_classes={classes} embed_s={embed_s:.1}",
+        texts.len()
+    );
+    for r in resolutions {
+        let c = ClusterConfig {
+            resolution: r,
+            ..cfg.clone()
+        };
+        let t = Instant::now();
+        let cl = cluster(&emb, &keys, &c);
+        let secs = t.elapsed().as_secs_f64();
+        let pred: Vec<i64> = cl
+            .assignment
+            .iter()
+            .map(|a| a.map(|x| x as i64).unwrap_or(-1))
+            .collect();
+        let inl: Vec<usize> = (0..pred.len()).filter(|&i| pred[i] >= 0).collect();
+        let g_in: Vec<&String> = inl.iter().map(|&i| &gold[i]).collect();
+        let p_in: Vec<i64> = inl.iter().map(|&i| pred[i]).collect();
+        println!(
+            "whyline resolution={r} themes={} communities={} outliers={:.3} NMI={:.4} ARI={:.4} NMI_inliers={:.4} ARI_inliers={:.4} reassigned={} cluster_s={secs:.2}",
+            cl.themes.len(),
+            cl.communities,
+            cl.outliers() as f64 / pred.len() as f64,
+            metrics::nmi(&gold, &pred),
+            metrics::ari(&gold, &pred),
+            metrics::nmi(&g_in, &p_in),
+            metrics::ari(&g_in, &p_in),
+            cl.reassigned
+        );
+        if let Some(d) = outdir {
+            let s: Vec<String> = pred.iter().map(|p| p.to_string()).collect();
+            std::fs::write(d.join(format!("whyline-r{r}.txt")), s.join("\n") + "\n")?;
+        }
+    }
+    Ok(())
+}

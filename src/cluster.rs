@@ -1,1 +1,0 @@
-//! cluster stage (to be written).

@@ -1,1 +1,0 @@
-//! insight stage (to be written).

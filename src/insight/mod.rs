@@ -1,0 +1,912 @@
+//! Insight: turn themes into ranked, explained "why" insights.
+//!
+//! Why: a cluster is not an answer. For each theme this stage finds what it
+//! is about (c-TF-IDF keywords, a headline), what proves it (central and
+//! diverse quotes with their provenance), why people say it (dominant
+//! emotions and motivations, topics, stated reasons), and how much it matters
+//! (reach, share, emotional intensity and impact on an outcome with a
+//! bootstrap interval). A significance bar separates insights from weak
+//! signals. Everything here is a pure function of its inputs: no clock, no
+//! unseeded randomness, no absolute paths, so `insights.json` is byte-stable.
+//!
+//! Ranking score (documented in the README):
+//! `score = 100 * Σ w_i * part_i / Σ w_i` over the parts that exist, with
+//! - `reach = ln(1 + docs) / ln(1 + total_docs)` (distinct documents),
+//! - `speakers = ln(1 + speakers) / ln(1 + total_speakers)` (distinct doc+speaker),
+//! - `share = segments / max segments of any theme`,
+//! - `intensity` = mean over members of the strongest non-neutral emotion score,
+//! - `impact = min(1, |mean(theme docs) - mean(other docs)| / sd(outcome))`
+//!   (only when an outcome column exists).
+
+pub mod ctfidf;
+pub mod reasons;
+pub mod stats;
+
+use crate::classify::{FacetPrediction, LabelMode};
+use crate::cluster::{knn::dot, Clustering};
+use crate::segment::Segment;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Version of the `insights.json` schema (bumped on any incompatible change).
+pub const SCHEMA: &str = "whyline.insights/1";
+
+/// `[insight]` in `whyline.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InsightConfig {
+    /// Keywords per theme.
+    pub keywords: usize,
+    /// Quotes per theme (3-5 recommended).
+    pub quotes: usize,
+    /// Stated reasons per theme.
+    pub reasons: usize,
+    /// A theme needs at least this many distinct documents to be an insight.
+    pub min_documents: usize,
+    /// ... and its document share's 95% Wilson lower bound must reach this,
+    /// unless its impact interval excludes zero.
+    pub min_share: f64,
+    /// At most this many insights; the rest are weak signals.
+    pub max_insights: usize,
+    /// Bootstrap rounds for the impact interval.
+    pub bootstrap_rounds: usize,
+    /// Seed of the bootstrap (results are reproducible for a given seed).
+    pub seed: u64,
+    /// Weights of the score parts.
+    pub weights: ScoreWeights,
+}
+
+impl Default for InsightConfig {
+    fn default() -> Self {
+        Self {
+            keywords: 8,
+            quotes: 5,
+            reasons: 5,
+            min_documents: 3,
+            min_share: 0.005,
+            max_insights: 15,
+            bootstrap_rounds: 1000,
+            seed: 20_240_601,
+            weights: ScoreWeights::default(),
+        }
+    }
+}
+
+/// Weights of the ranking score's parts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoreWeights {
+    pub reach: f64,
+    pub speakers: f64,
+    pub share: f64,
+    pub intensity: f64,
+    pub impact: f64,
+}
+
+impl Default for ScoreWeights {
+    fn default() -> Self {
+        Self {
+            reach: 0.35,
+            speakers: 0.15,
+            share: 0.2,
+            intensity: 0.1,
+            impact: 0.2,
+        }
+    }
+}
+
+/// One facet's predictions for the analysed segments.
+#[derive(Debug, Clone)]
+pub struct FacetResult {
+    pub facet: String,
+    pub fingerprint: String,
+    pub labels: Vec<String>,
+    pub mode: LabelMode,
+    /// Aligned with the analysed segments.
+    pub predictions: Vec<FacetPrediction>,
+}
+
+/// The outcome column: one value per document that has it.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub column: String,
+    pub values: BTreeMap<String, f64>,
+}
+
+/// Everything the insight stage reads.
+pub struct Input<'a> {
+    /// All segments (noise included), in canonical order.
+    pub segments: &'a [Segment],
+    /// Indices into `segments` of the analysed (clustered) segments.
+    pub analysed: &'a [usize],
+    /// Embeddings of the analysed segments (aligned with `analysed`).
+    pub embeddings: &'a [Vec<f32>],
+    pub facets: &'a [FacetResult],
+    /// Clustering of the analysed segments (aligned with `analysed`).
+    pub clustering: &'a Clustering,
+    pub outcome: Option<&'a Outcome>,
+}
+
+/// A label's weight inside a theme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelShare {
+    pub label: String,
+    /// Fraction of the theme's segments predicted with this label.
+    pub share: f64,
+    /// Mean score of this label over the theme's segments.
+    pub mean_score: f64,
+}
+
+/// A verbatim quote and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quote {
+    pub segment: String,
+    pub doc: String,
+    pub source: String,
+    pub line: Option<u64>,
+    pub record: Option<u64>,
+    pub speaker: Option<String>,
+    pub start_ms: Option<u64>,
+    pub text: String,
+}
+
+/// A stated reason ("because ...") inside a theme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reason {
+    pub marker: String,
+    pub quote: Quote,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Keyword {
+    pub term: String,
+    pub weight: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reach {
+    pub segments: usize,
+    pub documents: usize,
+    pub speakers: usize,
+    /// Share of the analysed segments.
+    pub segment_share: f64,
+    /// Share of the documents with analysed segments.
+    pub document_share: f64,
+    /// 95% Wilson interval of `document_share`.
+    pub document_share_ci: [f64; 2],
+}
+
+/// Impact on the outcome: how the overall average moves when the theme's
+/// documents are removed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Impact {
+    pub column: String,
+    /// Documents of the theme with an outcome value.
+    pub documents: usize,
+    pub mean_theme: f64,
+    pub mean_rest: f64,
+    pub mean_all: f64,
+    /// `mean_all - mean_without_theme` (negative: the theme pulls the average down).
+    pub delta: f64,
+    /// 95% stratified bootstrap interval of `delta`.
+    pub ci: [f64; 2],
+    /// True when the interval excludes zero.
+    pub significant: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreParts {
+    pub reach: f64,
+    pub speakers: f64,
+    pub share: f64,
+    pub intensity: f64,
+    pub impact: Option<f64>,
+}
+
+/// One ranked theme (an insight or a weak signal).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Insight {
+    pub rank: usize,
+    pub theme: String,
+    pub headline: String,
+    pub score: f64,
+    pub score_parts: ScoreParts,
+    pub keywords: Vec<Keyword>,
+    pub emotions: Vec<LabelShare>,
+    pub motivations: Vec<LabelShare>,
+    pub topics: Vec<LabelShare>,
+    pub reasons: Vec<Reason>,
+    pub reach: Reach,
+    pub impact: Option<Impact>,
+    /// Why it is (or is not) an insight.
+    pub significance: String,
+    pub coherence: f64,
+    pub quotes: Vec<Quote>,
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CorpusSummary {
+    pub documents: usize,
+    pub segments: usize,
+    pub analysed: usize,
+    pub themes: usize,
+    pub outliers: usize,
+    pub facets: Vec<String>,
+    pub outcome: Option<OutcomeSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeSummary {
+    pub column: String,
+    pub documents: usize,
+    pub mean: f64,
+    pub sd: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoiseSummary {
+    /// Segments set apart before clustering, by reason.
+    pub by_reason: BTreeMap<String, usize>,
+    /// Analysed segments that belong to no theme.
+    pub outliers: usize,
+    pub total: usize,
+}
+
+/// The content of `insights.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Insights {
+    pub schema: String,
+    pub corpus: CorpusSummary,
+    pub insights: Vec<Insight>,
+    pub weak_signals: Vec<Insight>,
+    pub noise: NoiseSummary,
+}
+
+/// Theme id for the theme at index `t` (themes are numbered by size).
+pub fn theme_id(t: usize) -> String {
+    format!("theme-{:03}", t + 1)
+}
+
+fn quote_of(s: &Segment) -> Quote {
+    Quote {
+        segment: s.id.clone(),
+        doc: s.doc.clone(),
+        source: s.source.clone(),
+        line: s.line,
+        record: s.record,
+        speaker: s.speaker.clone(),
+        start_ms: s.start_ms,
+        text: s.text.clone(),
+    }
+}
+
+fn label_shares(f: &FacetResult, members: &[usize], skip: &[&str], top: usize) -> Vec<LabelShare> {
+    let n = members.len().max(1) as f64;
+    let mut out: Vec<LabelShare> = f
+        .labels
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !skip.contains(&l.as_str()))
+        .map(|(li, l)| {
+            let mut count = 0usize;
+            let mut sum = 0f64;
+            for &m in members {
+                if let Some(p) = f.predictions.get(m) {
+                    if p.labels.iter().any(|x| x == l) {
+                        count += 1;
+                    }
+                    sum += p.scores.get(li).copied().unwrap_or(0.0) as f64;
+                }
+            }
+            LabelShare {
+                label: l.clone(),
+                share: count as f64 / n,
+                mean_score: sum / n,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.share
+            .total_cmp(&a.share)
+            .then(b.mean_score.total_cmp(&a.mean_score))
+            .then(a.label.cmp(&b.label))
+    });
+    out.retain(|l| l.share > 0.0);
+    out.truncate(top);
+    out
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    let s = s.trim();
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max).collect();
+    if let Some(p) = out.rfind(' ') {
+        if p > max / 2 {
+            out.truncate(p);
+        }
+    }
+    out.push('…');
+    out
+}
+
+/// Headline: the top keywords, then the most central segment.
+fn headline(keywords: &[Keyword], central: &str) -> String {
+    let kw: Vec<&str> = keywords.iter().take(2).map(|k| k.term.as_str()).collect();
+    let mut label = kw.join(", ");
+    if let Some(f) = label.get(0..1) {
+        label = f.to_uppercase() + label.get(1..).unwrap_or("");
+    }
+    let q = truncate_chars(central, 90);
+    if label.is_empty() {
+        format!("“{q}”")
+    } else {
+        format!("{label}: “{q}”")
+    }
+}
+
+/// Maximal marginal relevance among the most central members: central first,
+/// then each next quote trades centrality against similarity to the chosen.
+fn pick_quotes(
+    members: &[usize],
+    emb: &[Vec<f32>],
+    centroid: &[f32],
+    texts: &dyn Fn(usize) -> String,
+    count: usize,
+) -> Vec<usize> {
+    let mut cand: Vec<(usize, f32)> = members
+        .iter()
+        .map(|&m| (m, dot(&emb[m], centroid)))
+        .collect();
+    cand.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    cand.truncate(60);
+    let mut chosen: Vec<usize> = Vec::new();
+    let mut seen_text: BTreeSet<String> = BTreeSet::new();
+    while chosen.len() < count {
+        let mut best: Option<(usize, f32)> = None;
+        for &(m, c) in &cand {
+            if chosen.contains(&m) || seen_text.contains(&texts(m).to_lowercase()) {
+                continue;
+            }
+            let red = chosen
+                .iter()
+                .map(|&o| dot(&emb[m], &emb[o]))
+                .fold(f32::NEG_INFINITY, f32::max);
+            let red = if chosen.is_empty() { 0.0 } else { red };
+            let s = 0.7 * c - 0.3 * red;
+            if best.is_none_or(|(_, b)| s > b) {
+                best = Some((m, s));
+            }
+        }
+        match best {
+            Some((m, _)) => {
+                seen_text.insert(texts(m).to_lowercase());
+                chosen.push(m);
+            }
+            None => break,
+        }
+    }
+    chosen
+}
+
+fn speaker_key(s: &Segment) -> String {
+    match &s.speaker {
+        Some(sp) => format!("{}\u{1f}{}", s.doc, sp),
+        None => s.doc.clone(),
+    }
+}
+
+/// Build the ranked insights.
+pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
+    let segs = input.segments;
+    let seg_of = |a: usize| &segs[input.analysed[a]];
+    let cl = input.clustering;
+    let themes = &cl.themes;
+
+    // corpus totals
+    let all_docs: BTreeSet<&str> = input
+        .analysed
+        .iter()
+        .map(|&i| segs[i].doc.as_str())
+        .collect();
+    let all_speakers: BTreeSet<String> = input
+        .analysed
+        .iter()
+        .map(|&i| speaker_key(&segs[i]))
+        .collect();
+    let total_docs = all_docs.len();
+    let total_speakers = all_speakers.len();
+    let analysed = input.analysed.len();
+
+    // keywords over theme classes + the outlier class
+    let mut classes: Vec<Vec<&str>> = themes
+        .iter()
+        .map(|t| t.members.iter().map(|&m| seg_of(m).text.as_str()).collect())
+        .collect();
+    classes.push(
+        cl.assignment
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.is_none())
+            .map(|(m, _)| seg_of(m).text.as_str())
+            .collect(),
+    );
+    let kws = ctfidf::keywords(&classes, cfg.keywords);
+
+    let facet = |name: &str| input.facets.iter().find(|f| f.facet == name);
+    let emotion = facet("emotion");
+    let outcome_stats = input.outcome.and_then(|o| {
+        let vals: Vec<f64> = all_docs
+            .iter()
+            .filter_map(|d| o.values.get(*d).copied())
+            .collect();
+        if vals.len() < 2 {
+            return None;
+        }
+        let mean = vals.iter().sum::<f64>() / vals.len() as f64;
+        let var = vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (vals.len() - 1) as f64;
+        Some(OutcomeSummary {
+            column: o.column.clone(),
+            documents: vals.len(),
+            mean,
+            sd: var.sqrt(),
+        })
+    });
+
+    let max_size = themes
+        .iter()
+        .map(|t| t.members.len())
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let w = &cfg.weights;
+
+    let mut ranked: Vec<(Insight, bool)> = themes
+        .iter()
+        .enumerate()
+        .map(|(t, th)| {
+            let id = theme_id(t);
+            let members = &th.members;
+            let docs: BTreeSet<&str> = members.iter().map(|&m| seg_of(m).doc.as_str()).collect();
+            let speakers: BTreeSet<String> =
+                members.iter().map(|&m| speaker_key(seg_of(m))).collect();
+            let (lo, hi) = stats::wilson(docs.len(), total_docs, 1.96);
+            let reach = Reach {
+                segments: members.len(),
+                documents: docs.len(),
+                speakers: speakers.len(),
+                segment_share: members.len() as f64 / analysed.max(1) as f64,
+                document_share: docs.len() as f64 / total_docs.max(1) as f64,
+                document_share_ci: [lo, hi],
+            };
+            let keywords: Vec<Keyword> = kws
+                .get(t)
+                .map(|k| {
+                    k.iter()
+                        .map(|(term, weight)| Keyword {
+                            term: term.clone(),
+                            weight: round6(*weight),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let text_of = |m: usize| seg_of(m).text.clone();
+            let quote_idx = pick_quotes(
+                members,
+                input.embeddings,
+                &th.centroid,
+                &text_of,
+                cfg.quotes.max(1),
+            );
+            let central = quote_idx
+                .first()
+                .map(|&m| seg_of(m).text.clone())
+                .unwrap_or_default();
+            let quotes: Vec<Quote> = quote_idx.iter().map(|&m| quote_of(seg_of(m))).collect();
+
+            // reasons: members with a causal marker, most central first
+            let mut rs: Vec<(f32, usize, &'static str)> = members
+                .iter()
+                .filter_map(|&m| {
+                    reasons::marker(&seg_of(m).text)
+                        .map(|mk| (dot(&input.embeddings[m], &th.centroid), m, mk))
+                })
+                .collect();
+            rs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let mut seen = BTreeSet::new();
+            let reasons: Vec<Reason> = rs
+                .into_iter()
+                .filter(|(_, m, _)| seen.insert(seg_of(*m).text.to_lowercase()))
+                .take(cfg.reasons)
+                .map(|(_, m, mk)| Reason {
+                    marker: mk.to_string(),
+                    quote: quote_of(seg_of(m)),
+                })
+                .collect();
+
+            let emotions = emotion
+                .map(|f| round_shares(label_shares(f, members, &["neutral"], 3)))
+                .unwrap_or_default();
+            let motivations = facet("motivation")
+                .map(|f| round_shares(label_shares(f, members, &[], 3)))
+                .unwrap_or_default();
+            let topics = facet("topic")
+                .map(|f| round_shares(label_shares(f, members, &[], 2)))
+                .unwrap_or_default();
+            let intensity = emotion
+                .map(|f| {
+                    let sum: f64 = members
+                        .iter()
+                        .map(|&m| {
+                            f.predictions
+                                .get(m)
+                                .map(|p| {
+                                    p.scores
+                                        .iter()
+                                        .zip(&f.labels)
+                                        .filter(|(_, l)| l.as_str() != "neutral")
+                                        .map(|(s, _)| *s as f64)
+                                        .fold(0.0, f64::max)
+                                })
+                                .unwrap_or(0.0)
+                        })
+                        .sum();
+                    sum / members.len().max(1) as f64
+                })
+                .unwrap_or(0.0);
+
+            // impact on the outcome
+            let impact = match (input.outcome, &outcome_stats) {
+                (Some(o), Some(os)) => {
+                    let inside: Vec<f64> = docs
+                        .iter()
+                        .filter_map(|d| o.values.get(*d).copied())
+                        .collect();
+                    let outside: Vec<f64> = all_docs
+                        .iter()
+                        .filter(|d| !docs.contains(*d))
+                        .filter_map(|d| o.values.get(*d).copied())
+                        .collect();
+                    stats::impact(&inside, &outside).map(|delta| {
+                        let (clo, chi) = stats::bootstrap_impact(
+                            &inside,
+                            &outside,
+                            cfg.bootstrap_rounds,
+                            0.95,
+                            stats::seed_for(cfg.seed, &id),
+                        )
+                        .unwrap_or((delta, delta));
+                        let mt = inside.iter().sum::<f64>() / inside.len() as f64;
+                        let mr = outside.iter().sum::<f64>() / outside.len() as f64;
+                        Impact {
+                            column: o.column.clone(),
+                            documents: inside.len(),
+                            mean_theme: round6(mt),
+                            mean_rest: round6(mr),
+                            mean_all: round6(os.mean),
+                            delta: round6(delta),
+                            ci: [round6(clo), round6(chi)],
+                            significant: clo > 0.0 || chi < 0.0,
+                        }
+                    })
+                }
+                _ => None,
+            };
+            let impact_part = match (&impact, &outcome_stats) {
+                (Some(i), Some(os)) if os.sd > 0.0 => {
+                    Some(((i.mean_theme - i.mean_rest).abs() / os.sd).min(1.0))
+                }
+                (Some(_), Some(_)) => Some(0.0),
+                _ => None,
+            };
+            let parts = ScoreParts {
+                reach: round6(ln_ratio(docs.len(), total_docs)),
+                speakers: round6(ln_ratio(speakers.len(), total_speakers)),
+                share: round6(members.len() as f64 / max_size),
+                intensity: round6(intensity),
+                impact: impact_part.map(round6),
+            };
+            let mut num = w.reach * parts.reach
+                + w.speakers * parts.speakers
+                + w.share * parts.share
+                + if emotion.is_some() {
+                    w.intensity * parts.intensity
+                } else {
+                    0.0
+                };
+            let mut den = w.reach + w.speakers + w.share;
+            if emotion.is_some() {
+                den += w.intensity;
+            }
+            if let Some(ip) = parts.impact {
+                num += w.impact * ip;
+                den += w.impact;
+            }
+            let score = round6(100.0 * num / den.max(1e-12));
+
+            let prevalent = lo >= cfg.min_share;
+            let impactful = impact.as_ref().is_some_and(|i| i.significant);
+            let enough = docs.len() >= cfg.min_documents;
+            let significant = enough && (prevalent || impactful);
+            let why = if !enough {
+                format!(
+                    "weak: {} distinct documents (< {})",
+                    docs.len(),
+                    cfg.min_documents
+                )
+            } else if prevalent && impactful {
+                "prevalence and impact above chance".to_string()
+            } else if prevalent {
+                format!(
+                    "prevalence above chance (document share 95% lower bound {:.4} ≥ {})",
+                    lo, cfg.min_share
+                )
+            } else if impactful {
+                "impact interval excludes zero".to_string()
+            } else {
+                format!(
+                    "weak: document share 95% lower bound {:.4} < {} and no significant impact",
+                    lo, cfg.min_share
+                )
+            };
+            let members_ids: Vec<String> = members.iter().map(|&m| seg_of(m).id.clone()).collect();
+            (
+                Insight {
+                    rank: 0,
+                    theme: id,
+                    headline: headline(&keywords, &central),
+                    score,
+                    score_parts: parts,
+                    keywords,
+                    emotions,
+                    motivations,
+                    topics,
+                    reasons,
+                    reach,
+                    impact,
+                    significance: why,
+                    coherence: round6(th.coherence as f64),
+                    quotes,
+                    members: members_ids,
+                },
+                significant,
+            )
+        })
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.0.score
+            .total_cmp(&a.0.score)
+            .then(a.0.theme.cmp(&b.0.theme))
+    });
+    let mut insights = Vec::new();
+    let mut weak = Vec::new();
+    for (mut ins, sig) in ranked {
+        if sig && insights.len() < cfg.max_insights {
+            insights.push(ins);
+        } else {
+            if sig {
+                ins.significance = format!(
+                    "{} (beyond max_insights = {})",
+                    ins.significance, cfg.max_insights
+                );
+            }
+            weak.push(ins);
+        }
+    }
+    for (i, ins) in insights.iter_mut().chain(weak.iter_mut()).enumerate() {
+        ins.rank = i + 1;
+    }
+
+    let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
+    for s in segs {
+        if let Some(n) = s.noise {
+            *by_reason.entry(n.as_str().to_string()).or_insert(0) += 1;
+        }
+    }
+    let outliers = cl.outliers();
+    let noise_total = by_reason.values().sum::<usize>() + outliers;
+    let docs_total: BTreeSet<&str> = segs.iter().map(|s| s.doc.as_str()).collect();
+    Insights {
+        schema: SCHEMA.to_string(),
+        corpus: CorpusSummary {
+            documents: docs_total.len(),
+            segments: segs.len(),
+            analysed,
+            themes: themes.len(),
+            outliers,
+            facets: input.facets.iter().map(|f| f.facet.clone()).collect(),
+            outcome: outcome_stats.map(|o| OutcomeSummary {
+                mean: round6(o.mean),
+                sd: round6(o.sd),
+                ..o
+            }),
+        },
+        insights,
+        weak_signals: weak,
+        noise: NoiseSummary {
+            by_reason,
+            outliers,
+            total: noise_total,
+        },
+    }
+}
+
+fn ln_ratio(k: usize, n: usize) -> f64 {
+    if n == 0 {
+        return 0.0;
+    }
+    ((1.0 + k as f64).ln() / (1.0 + n as f64).ln()).min(1.0)
+}
+
+/// Round to 6 decimals so that the JSON is short and stable.
+pub fn round6(x: f64) -> f64 {
+    if !x.is_finite() {
+        return 0.0;
+    }
+    (x * 1e6).round() / 1e6
+}
+
+fn round_shares(v: Vec<LabelShare>) -> Vec<LabelShare> {
+    v.into_iter()
+        .map(|l| LabelShare {
+            share: round6(l.share),
+            mean_score: round6(l.mean_score),
+            ..l
+        })
+        .collect()
+}
+
+/// Read a document-level outcome from segment metadata: numbers, numeric
+/// strings, booleans and yes/no strings (yes = 1).
+pub fn outcome_from_segments(segments: &[Segment], column: &str) -> Outcome {
+    let mut values = BTreeMap::new();
+    for s in segments {
+        if values.contains_key(&s.doc) {
+            continue;
+        }
+        if let Some(v) = s.meta.get(column).and_then(value_as_f64) {
+            values.insert(s.doc.clone(), v);
+        }
+    }
+    Outcome {
+        column: column.to_string(),
+        values,
+    }
+}
+
+/// Columns tried, in order, when no outcome column is configured.
+pub const OUTCOME_COLUMNS: &[&str] = &[
+    "rating",
+    "stars",
+    "star_rating",
+    "score",
+    "nps",
+    "csat",
+    "satisfaction",
+    "outcome",
+];
+
+pub fn value_as_f64(v: &serde_json::Value) -> Option<f64> {
+    match v {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+        serde_json::Value::String(s) => {
+            let t = s.trim();
+            match t.to_ascii_lowercase().as_str() {
+                "yes" | "true" => Some(1.0),
+                "no" | "false" => Some(0.0),
+                _ => t.parse::<f64>().ok().filter(|x| x.is_finite()),
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::{cluster, ClusterConfig};
+
+    fn seg(id: &str, doc: &str, text: &str, rating: f64) -> Segment {
+        let mut meta = BTreeMap::new();
+        meta.insert("rating".to_string(), serde_json::json!(rating));
+        Segment {
+            id: id.into(),
+            doc: doc.into(),
+            source: "in.csv".into(),
+            line: None,
+            record: Some(1),
+            span: [0, text.len()],
+            speaker: None,
+            role: None,
+            start_ms: None,
+            end_ms: None,
+            text: text.into(),
+            noise: None,
+            meta,
+        }
+    }
+
+    /// Deterministic fake: two groups of texts on two axes.
+    fn corpus() -> (Vec<Segment>, Vec<Vec<f32>>) {
+        let mut segs = Vec::new();
+        let mut emb = Vec::new();
+        for i in 0..12 {
+            segs.push(seg(
+                &format!("a{i:02}"),
+                &format!("d{i}"),
+                &format!("The delivery fee appears late, because checkout hides it {i}"),
+                1.0 + (i % 2) as f64,
+            ));
+            let mut v = vec![1.0, 0.05 * (i as f32 % 3.0), 0.0];
+            let n = (v.iter().map(|x| x * x).sum::<f32>()).sqrt();
+            v.iter_mut().for_each(|x| *x /= n);
+            emb.push(v);
+        }
+        for i in 0..12 {
+            segs.push(seg(
+                &format!("b{i:02}"),
+                &format!("e{i}"),
+                &format!("Great app, fast login and nice design {i}"),
+                5.0,
+            ));
+            let mut v = vec![0.0, 0.05 * (i as f32 % 3.0), 1.0];
+            let n = (v.iter().map(|x| x * x).sum::<f32>()).sqrt();
+            v.iter_mut().for_each(|x| *x /= n);
+            emb.push(v);
+        }
+        (segs, emb)
+    }
+
+    fn build_fake() -> Insights {
+        let (segs, emb) = corpus();
+        let keys: Vec<&str> = segs.iter().map(|s| s.id.as_str()).collect();
+        let cl = cluster(&emb, &keys, &ClusterConfig::default());
+        let analysed: Vec<usize> = (0..segs.len()).collect();
+        let outcome = outcome_from_segments(&segs, "rating");
+        build(
+            &Input {
+                segments: &segs,
+                analysed: &analysed,
+                embeddings: &emb,
+                facets: &[],
+                clustering: &cl,
+                outcome: Some(&outcome),
+            },
+            &InsightConfig::default(),
+        )
+    }
+
+    #[test]
+    fn low_rated_theme_has_negative_significant_impact_and_reasons() {
+        let ins = build_fake();
+        assert_eq!(ins.corpus.themes, 2);
+        let all: Vec<&Insight> = ins.insights.iter().chain(&ins.weak_signals).collect();
+        let fee = all
+            .iter()
+            .find(|i| i.keywords.iter().any(|k| k.term.contains("delivery")))
+            .expect("fee theme");
+        let imp = fee.impact.as_ref().expect("impact");
+        assert!(imp.delta < 0.0 && imp.ci[1] < 0.0 && imp.significant);
+        assert!(!fee.reasons.is_empty());
+        assert_eq!(fee.reasons[0].marker, "because");
+        assert!(fee.quotes.len() >= 3 && fee.quotes.len() <= 5);
+        assert!(fee.headline.contains('“'));
+    }
+
+    #[test]
+    fn insights_are_byte_stable() {
+        let a = serde_json::to_string(&build_fake()).unwrap();
+        let b = serde_json::to_string(&build_fake()).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn outcome_values_parse_yes_no_and_numbers() {
+        assert_eq!(value_as_f64(&serde_json::json!("Yes")), Some(1.0));
+        assert_eq!(value_as_f64(&serde_json::json!("4.5")), Some(4.5));
+        assert_eq!(value_as_f64(&serde_json::json!(null)), None);
+    }
+}

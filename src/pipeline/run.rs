@@ -1,0 +1,283 @@
+//! The whole job: files in, a locked and atomically replaced output folder out.
+
+use super::{analyse, output, segments_jsonl, Progress};
+use crate::config::Config;
+use crate::embed::Embedder;
+use crate::error::{Error, Result};
+use crate::ingest::Problem;
+use crate::insight::{Insights, Quote};
+use crate::report;
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What `whyline run` was asked to do.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Files, folders or globs.
+    pub inputs: Vec<String>,
+    /// Output folder.
+    pub out: PathBuf,
+    /// Effective configuration.
+    pub config: Config,
+    /// Where the configuration came from (run.json).
+    pub config_path: Option<String>,
+}
+
+/// What the run produced.
+#[derive(Debug)]
+pub struct RunSummary {
+    pub insights: Insights,
+    /// Problems met while reading (warnings and skipped inputs).
+    pub problems: Vec<Problem>,
+    pub warnings: Vec<String>,
+    /// Skipped files or records (exit code 3 when > 0).
+    pub skipped: usize,
+}
+
+impl RunSummary {
+    pub fn exit_code(&self) -> i32 {
+        if self.skipped > 0 {
+            crate::exit::SKIPPED_INPUTS
+        } else {
+            crate::exit::OK
+        }
+    }
+}
+
+/// Run the main job.
+pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
+    let total = Instant::now();
+    let cfg = &opts.config;
+    cfg.validate()?;
+    if opts.inputs.is_empty() {
+        return Err(Error::Config("no input paths given".into()));
+    }
+    let lock = output::lock(&opts.out)?;
+    let mut timings = std::collections::BTreeMap::new();
+
+    let t = Instant::now();
+    progress.begin("ingest", 0);
+    let ingest = crate::ingest::read_inputs(&opts.inputs, &cfg.input.to_options()?);
+    progress.end();
+    timings.insert("ingest".to_string(), t.elapsed().as_millis() as u64);
+    if ingest.documents.is_empty() {
+        let why = ingest
+            .problems
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(Error::Config(format!(
+            "no documents could be read from {}{}",
+            opts.inputs.join(" "),
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!(": {why}")
+            }
+        )));
+    }
+
+    let t = Instant::now();
+    progress.begin("segment", 0);
+    let segments = crate::segment::segment_corpus(&ingest.documents, &cfg.segment.to_options());
+    progress.end();
+    timings.insert("segment".to_string(), t.elapsed().as_millis() as u64);
+
+    let t = Instant::now();
+    progress.begin("load models", 0);
+    let load = crate::model::LoadOptions {
+        batch_size: cfg.model.batch_size,
+        ..Default::default()
+    };
+    let encoder: Arc<dyn Embedder> = Arc::new(crate::model::load_encoder(
+        cfg.model.encoder.as_deref(),
+        &load,
+    )?);
+    let embedder = encoder;
+    let mut warnings = Vec::new();
+    let facets = if cfg.facets.enabled {
+        match crate::classify::load_facets(embedder.as_ref(), &Default::default()) {
+            Ok(f) => f,
+            Err(e) => {
+                warnings.push(format!(
+                    "facet classifiers not loaded ({e}): running without them"
+                ));
+                Vec::new()
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    progress.end();
+    timings.insert("load_models".to_string(), t.elapsed().as_millis() as u64);
+
+    let mut a = analyse(segments, embedder.as_ref(), &facets, cfg, progress)?;
+    timings.append(&mut a.timings_ms);
+    warnings.append(&mut a.warnings);
+
+    let t = Instant::now();
+    progress.begin("report", 5);
+    let staging = output::Staging::new(&opts.out, &lock)?;
+    staging.write(
+        "insights.json",
+        report::insights_json(&a.insights).as_bytes(),
+    )?;
+    progress.advance(1);
+    staging.write("segments.jsonl", segments_jsonl(&a).as_bytes())?;
+    progress.advance(2);
+    staging.write(
+        "report.md",
+        report::markdown(&a.insights, &cfg.report.title).as_bytes(),
+    )?;
+    progress.advance(3);
+    let out_abs = absolute(&opts.out);
+    let link = |q: &Quote| -> Option<String> {
+        if q.source == "-" {
+            return None;
+        }
+        let src = absolute(Path::new(&q.source));
+        let rel = relative(&src, &out_abs)?;
+        let mut href: String = rel
+            .to_string_lossy()
+            .split('/')
+            .map(percent_encode)
+            .collect::<Vec<_>>()
+            .join("/");
+        if let Some(l) = q.line {
+            href.push_str(&format!("#L{l}"));
+        }
+        Some(href)
+    };
+    staging.write(
+        "report.html",
+        report::html::render(&a.insights, &cfg.report.title, &link).as_bytes(),
+    )?;
+    progress.advance(4);
+    timings.insert("report".to_string(), t.elapsed().as_millis() as u64);
+    timings.insert("total".to_string(), total.elapsed().as_millis() as u64);
+
+    // run.json: everything run-specific
+    let sources: BTreeSet<&str> = ingest.documents.iter().map(|d| d.source.as_str()).collect();
+    let inputs: Vec<serde_json::Value> = sources
+        .iter()
+        .filter(|s| **s != "-")
+        .map(|s| match std::fs::read(s) {
+            Ok(b) => json!({"path": s, "bytes": b.len(), "sha256": crate::util::sha256_hex(&b)}),
+            Err(e) => json!({"path": s, "error": e.to_string()}),
+        })
+        .collect();
+    let noise: usize = a.insights.noise.by_reason.values().sum();
+    let run_json = json!({
+        "whyline": crate::version(),
+        "insights_schema": crate::insight::SCHEMA,
+        "command": {"inputs": opts.inputs, "out": opts.out.display().to_string(), "config": opts.config_path},
+        "config": cfg,
+        "threads": rayon::current_num_threads(),
+        "models": {
+            "encoder": {"fingerprint": embedder.fingerprint(), "dim": embedder.dim()},
+            "facets": a.facets.iter().map(|f| json!({"facet": f.facet, "fingerprint": f.fingerprint, "labels": f.labels.len()})).collect::<Vec<_>>(),
+        },
+        "inputs": inputs,
+        "counts": {
+            "files": ingest.files,
+            "ignored_files": ingest.ignored,
+            "documents": ingest.documents.len(),
+            "segments": a.segments.len(),
+            "analysed": a.analysed.len(),
+            "noise": noise,
+            "outliers": a.insights.noise.outliers,
+            "themes": a.insights.corpus.themes,
+            "communities": a.clustering.communities,
+            "reassigned": a.clustering.reassigned,
+            "insights": a.insights.insights.len(),
+            "weak_signals": a.insights.weak_signals.len(),
+            "skipped_inputs": ingest.skipped(),
+            "replaced_bytes": ingest.replaced_bytes,
+        },
+        "timings_ms": timings,
+        "problems": ingest.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        "warnings": warnings,
+    });
+    let mut rj = serde_json::to_string_pretty(&run_json).unwrap_or_default();
+    rj.push('\n');
+    staging.write("run.json", rj.as_bytes())?;
+    staging.commit()?;
+    progress.advance(5);
+    progress.end();
+    drop(lock);
+
+    Ok(RunSummary {
+        skipped: ingest.skipped(),
+        problems: ingest.problems,
+        warnings,
+        insights: a.insights,
+    })
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    // lexical normalisation (the out folder may not exist yet)
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// `target` relative to the folder `base` (both absolute, normalised).
+fn relative(target: &Path, base: &Path) -> Option<PathBuf> {
+    let t: Vec<Component> = target.components().collect();
+    let b: Vec<Component> = base.components().collect();
+    let common = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return None;
+    }
+    let mut r = PathBuf::new();
+    for _ in common..b.len() {
+        r.push("..");
+    }
+    for c in &t[common..] {
+        r.push(c.as_os_str());
+    }
+    Some(r)
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut o = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            o.push(b as char);
+        } else {
+            o.push_str(&format!("%{b:02X}"));
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_from_the_report_folder() {
+        let r = relative(Path::new("/a/b/in/x.txt"), Path::new("/a/b/out")).unwrap();
+        assert_eq!(r, PathBuf::from("../in/x.txt"));
+        assert_eq!(percent_encode("a b.txt"), "a%20b.txt");
+    }
+}

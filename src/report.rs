@@ -1,1 +1,0 @@
-//! report stage (to be written).

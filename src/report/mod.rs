@@ -1,0 +1,293 @@
+//! Report: render the insights as JSON, Markdown and a self-contained HTML page.
+//!
+//! Why: the same ranked insights serve a machine (`insights.json`, a
+//! versioned schema with byte-stable content), a ticket or wiki
+//! (`report.md`), and a person reading in a browser (`report.html`, no
+//! network, inline SVG charts, quotes linked to their source). Rendering is a
+//! pure function of [`Insights`]; nothing run-specific goes into
+//! `insights.json`.
+
+pub mod html;
+
+use crate::insight::{Insight, Insights, Quote};
+use std::fmt::Write;
+
+/// `insights.json`: pretty JSON with a trailing newline.
+pub fn insights_json(ins: &Insights) -> String {
+    let mut s = serde_json::to_string_pretty(ins).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Where a quote comes from, for a person: `path:line`, `path#record`,
+/// speaker and timestamp.
+pub fn provenance(q: &Quote) -> String {
+    let mut s = q.source.clone();
+    if let Some(l) = q.line {
+        let _ = write!(s, ":{l}");
+    } else if let Some(r) = q.record {
+        let _ = write!(s, " record {r}");
+    }
+    if let Some(sp) = &q.speaker {
+        let _ = write!(s, ", {sp}");
+    }
+    if let Some(ms) = q.start_ms {
+        let _ = write!(s, " at {}", timestamp(ms));
+    }
+    s
+}
+
+/// `h:mm:ss` or `m:ss`.
+pub fn timestamp(ms: u64) -> String {
+    let s = ms / 1000;
+    let (h, m, s) = (s / 3600, (s / 60) % 60, s % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+/// A share as a percentage with one decimal.
+pub fn pct_str(x: f64) -> String {
+    pct(x)
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// One-line "why" of an insight: emotions, motivations, topics.
+pub fn why_line(i: &Insight) -> String {
+    let mut parts = Vec::new();
+    if !i.emotions.is_empty() {
+        parts.push(format!(
+            "feel {}",
+            i.emotions
+                .iter()
+                .map(|e| format!("{} ({})", e.label, pct(e.share)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !i.motivations.is_empty() {
+        parts.push(format!(
+            "want {}",
+            i.motivations
+                .iter()
+                .map(|e| format!("{} ({})", e.label, pct(e.share)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !i.topics.is_empty() {
+        parts.push(format!(
+            "about {}",
+            i.topics
+                .iter()
+                .map(|e| e.label.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    parts.join("; ")
+}
+
+/// Impact in words: "rating 1.20 lower than the rest (delta -0.05, 95% CI ...)".
+pub fn impact_line(i: &Insight) -> Option<String> {
+    i.impact.as_ref().map(|im| {
+        let diff = im.mean_theme - im.mean_rest;
+        format!(
+            "{} {:.2} {} than the rest ({:.2} vs {:.2}); removing these documents moves the average by {:+.3} (95% CI {:+.3} … {:+.3}){}",
+            im.column,
+            diff.abs(),
+            if diff < 0.0 { "lower" } else { "higher" },
+            im.mean_theme,
+            im.mean_rest,
+            -im.delta,
+            -im.ci[1],
+            -im.ci[0],
+            if im.significant { "" } else { ", not significant" }
+        )
+    })
+}
+
+/// `report.md`.
+pub fn markdown(ins: &Insights, title: &str) -> String {
+    let mut s = String::new();
+    let c = &ins.corpus;
+    let _ = writeln!(s, "# {title}\n");
+    let _ = writeln!(
+        s,
+        "{} documents, {} segments, {} analysed; {} themes; {} insights, {} weak signals; {} noise segments and {} outliers set apart.\n",
+        c.documents,
+        c.segments,
+        c.analysed,
+        c.themes,
+        ins.insights.len(),
+        ins.weak_signals.len(),
+        ins.noise.total - ins.noise.outliers,
+        ins.noise.outliers
+    );
+    if c.facets.is_empty() {
+        let _ = writeln!(
+            s,
+            "_Facet classifiers (emotion, motivation, topic) did not run: the why is limited to keywords, quotes and stated reasons._\n"
+        );
+    }
+    if let Some(o) = &c.outcome {
+        let _ = writeln!(
+            s,
+            "Outcome column `{}`: {} documents, mean {:.3}, sd {:.3}.\n",
+            o.column, o.documents, o.mean, o.sd
+        );
+    }
+    let _ = writeln!(s, "| rank | insight | score | documents | share |");
+    let _ = writeln!(s, "| --- | --- | --- | --- | --- |");
+    for i in &ins.insights {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {:.1} | {} | {} |",
+            i.rank,
+            md_escape(&i.headline),
+            i.score,
+            i.reach.documents,
+            pct(i.reach.document_share)
+        );
+    }
+    let _ = writeln!(s);
+    for i in &ins.insights {
+        insight_md(&mut s, i);
+    }
+    if !ins.weak_signals.is_empty() {
+        let _ = writeln!(s, "## Weak signals\n");
+        for i in &ins.weak_signals {
+            let _ = writeln!(
+                s,
+                "- {} — {} documents, score {:.1} ({})",
+                md_escape(&i.headline),
+                i.reach.documents,
+                i.score,
+                i.significance
+            );
+        }
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(s, "## Noise\n");
+    for (k, v) in &ins.noise.by_reason {
+        let _ = writeln!(s, "- {k}: {v}");
+    }
+    let _ = writeln!(s, "- outliers (no theme): {}", ins.noise.outliers);
+    s
+}
+
+fn insight_md(s: &mut String, i: &Insight) {
+    let _ = writeln!(s, "## {}. {}\n", i.rank, md_escape(&i.headline));
+    let _ = writeln!(
+        s,
+        "Score {:.1} · {} documents ({}) · {} speakers · {} segments · theme `{}`\n",
+        i.score,
+        i.reach.documents,
+        pct(i.reach.document_share),
+        i.reach.speakers,
+        i.reach.segments,
+        i.theme
+    );
+    let why = why_line(i);
+    if !why.is_empty() {
+        let _ = writeln!(s, "**Why:** customers {why}.\n");
+    }
+    if let Some(l) = impact_line(i) {
+        let _ = writeln!(s, "**Impact:** {l}.\n");
+    }
+    let _ = writeln!(
+        s,
+        "**Keywords:** {}\n",
+        i.keywords
+            .iter()
+            .map(|k| k.term.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if !i.reasons.is_empty() {
+        let _ = writeln!(s, "**Stated reasons:**\n");
+        for r in &i.reasons {
+            let _ = writeln!(
+                s,
+                "- “{}” — {}",
+                md_escape(&r.quote.text),
+                provenance(&r.quote)
+            );
+        }
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(s, "**Quotes:**\n");
+    for q in &i.quotes {
+        let _ = writeln!(s, "> “{}”  \n> — {}\n", md_escape(&q.text), provenance(q));
+    }
+}
+
+/// Terminal summary of the top insights.
+pub fn summary(ins: &Insights, top: usize) -> String {
+    let mut s = String::new();
+    let c = &ins.corpus;
+    let _ = writeln!(
+        s,
+        "{} documents, {} analysed segments, {} themes: {} insights, {} weak signals, {} noise, {} outliers",
+        c.documents,
+        c.analysed,
+        c.themes,
+        ins.insights.len(),
+        ins.weak_signals.len(),
+        ins.noise.total - ins.noise.outliers,
+        ins.noise.outliers
+    );
+    for i in ins.insights.iter().take(top) {
+        let _ = writeln!(s, "{:>2}. {}", i.rank, i.headline);
+        let mut detail = format!(
+            "    {} documents ({}), score {:.1}",
+            i.reach.documents,
+            pct(i.reach.document_share),
+            i.score
+        );
+        let why = why_line(i);
+        if !why.is_empty() {
+            let _ = write!(detail, "; {why}");
+        }
+        let _ = writeln!(s, "{detail}");
+        if let Some(l) = impact_line(i) {
+            let _ = writeln!(s, "    {l}");
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_read_naturally() {
+        assert_eq!(timestamp(65_000), "1:05");
+        assert_eq!(timestamp(3_725_000), "1:02:05");
+    }
+
+    #[test]
+    fn provenance_names_file_line_speaker_time() {
+        let q = Quote {
+            segment: "s".into(),
+            doc: "d".into(),
+            source: "calls/a.txt".into(),
+            line: Some(12),
+            record: None,
+            speaker: Some("Customer".into()),
+            start_ms: Some(61_000),
+            text: "x".into(),
+        };
+        assert_eq!(provenance(&q), "calls/a.txt:12, Customer at 1:01");
+    }
+}

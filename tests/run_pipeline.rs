@@ -1,0 +1,160 @@
+//! `whyline run` end to end with the real default encoder: determinism
+//! (input order, thread count), output folder contents, and the HTML report
+//! rendered in a real headless browser.
+
+use std::path::{Path, PathBuf};
+use whyline::config::Config;
+use whyline::pipeline::{run, RunOptions, Silent};
+
+fn calls() -> Vec<String> {
+    // tests run in the package root: relative paths, as a user would type them
+    let mut v: Vec<String> = std::fs::read_dir("examples/calls")
+        .unwrap()
+        .map(|e| {
+            format!(
+                "examples/calls/{}",
+                e.unwrap().file_name().to_string_lossy()
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn run_in_pool(inputs: Vec<String>, out: &Path, threads: usize) -> whyline::pipeline::RunSummary {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let opts = RunOptions {
+        inputs,
+        out: out.to_path_buf(),
+        config: Config::default(),
+        config_path: None,
+    };
+    pool.install(|| run(&opts, &Silent)).unwrap()
+}
+
+#[test]
+fn insights_json_is_byte_identical_across_input_order_and_threads() {
+    let d = tempfile::tempdir().unwrap();
+    let inputs = calls();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    let sa = run_in_pool(inputs.clone(), &a, 1);
+    let mut rev = inputs;
+    rev.reverse();
+    run_in_pool(rev, &b, 2);
+    let ja = std::fs::read(a.join("insights.json")).unwrap();
+    let jb = std::fs::read(b.join("insights.json")).unwrap();
+    assert!(sa.insights.corpus.themes > 0, "no themes found");
+    assert_eq!(ja, jb, "insights.json differs between runs");
+    assert_eq!(
+        std::fs::read(a.join("segments.jsonl")).unwrap(),
+        std::fs::read(b.join("segments.jsonl")).unwrap()
+    );
+    // no absolute paths in insights.json
+    let text = String::from_utf8(ja).unwrap();
+    assert!(!text.contains(env!("CARGO_MANIFEST_DIR")));
+    for f in [
+        "insights.json",
+        "segments.jsonl",
+        "report.html",
+        "report.md",
+        "run.json",
+    ] {
+        assert!(a.join(f).is_file(), "{f} missing");
+    }
+    // agent lines are set apart as noise, never clustered
+    let segs = std::fs::read_to_string(a.join("segments.jsonl")).unwrap();
+    for line in segs.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["text"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Thank you for calling")
+        {
+            assert_eq!(v["noise"], "role:agent");
+            assert!(v["theme"].is_null());
+        }
+    }
+}
+
+fn chromium() -> Option<PathBuf> {
+    for c in ["chromium", "chromium-browser", "google-chrome"] {
+        if let Ok(o) = std::process::Command::new("which").arg(c).output() {
+            if o.status.success() {
+                let p = String::from_utf8_lossy(&o.stdout).trim().to_string();
+                if !p.is_empty() {
+                    return Some(PathBuf::from(p));
+                }
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn report_html_renders_in_headless_chromium_with_the_top_insight() {
+    let Some(browser) = chromium() else {
+        eprintln!(
+            "\n!!!!!!!! SKIPPED: no chromium on this machine (scripts/test.sh installs it as root: apt-get install -y chromium) !!!!!!!!\n"
+        );
+        return;
+    };
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let s = run_in_pool(calls(), &out, 2);
+    let top = s.insights.insights.first().expect("at least one insight");
+    let html = out.join("report.html");
+    let url = format!("file://{}", html.display());
+    let profile = d.path().join("profile");
+    let flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ];
+    let dom = std::process::Command::new(&browser)
+        .args(flags)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let headline = whyline::report::html::esc(&top.headline);
+    assert!(
+        dom.contains("id=\"insight-1\""),
+        "rendered DOM has no insight card"
+    );
+    assert!(
+        dom.contains(&headline),
+        "top insight {headline:?} not in the rendered DOM"
+    );
+    let shot = d.path().join("report.png");
+    let st = std::process::Command::new(&browser)
+        .args(flags)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg("--window-size=1280,1600")
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "screenshot failed: {}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "screenshot is empty"
+    );
+    if let Ok(keep) = std::env::var("WHYLINE_SCREENSHOT") {
+        std::fs::copy(&shot, keep).unwrap();
+    }
+}
