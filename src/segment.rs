@@ -427,6 +427,8 @@ struct Lexicon {
     greeting_scripts: Vec<Vec<String>>,
     closing: Vec<Vec<String>>,
     closing_single: Vec<&'static str>,
+    /// Every word a filler, greeting or closing can start with.
+    first_words: HashSet<String>,
 }
 
 fn split_phrases(list: &[&str]) -> Vec<Vec<String>> {
@@ -444,7 +446,25 @@ fn lexicon() -> &'static Lexicon {
     LEX.get_or_init(|| {
         let mut closing: Vec<&str> = CLOSINGS.to_vec();
         closing.extend(FILLER_PHRASES);
+        let mut first_words: HashSet<String> = HashSet::new();
+        for list in [
+            FILLER_PHRASES,
+            GREETINGS,
+            GREETING_SCRIPTS,
+            CLOSINGS,
+            FILLER_WORDS,
+        ] {
+            for p in list {
+                if let Some(w) = p.split(' ').next() {
+                    first_words.insert(w.replace('\'', ""));
+                }
+            }
+        }
+        for w in ["again", "bye", "too", "you", "there", "everyone", "all"] {
+            first_words.insert(w.to_string());
+        }
         Lexicon {
+            first_words,
             filler: split_phrases(FILLER_PHRASES),
             greeting: split_phrases(GREETINGS),
             greeting_scripts: split_phrases(GREETING_SCRIPTS),
@@ -519,6 +539,18 @@ struct Piece {
 fn chat_kind(text: &str) -> Option<Noise> {
     // Fillers, greetings and closings are short; skip long pieces.
     if text.len() > 200 {
+        return None;
+    }
+    // Cheap pre-check on the first word before normalising the whole piece.
+    let first: String = text
+        .chars()
+        .skip_while(|c| !c.is_alphanumeric())
+        .take_while(|c| c.is_alphanumeric() || *c == '\'')
+        .filter(|c| *c != '\'')
+        .flat_map(char::to_lowercase)
+        .take(24)
+        .collect();
+    if !lexicon().first_words.contains(&first) {
         return None;
     }
     let key = norm_key(text);
