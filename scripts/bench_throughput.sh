@@ -17,6 +17,7 @@ if [ -z "$BIN" ]; then
   if [ -x target/release/whyline ]; then BIN=target/release/whyline; else BIN=target/debug/whyline; fi
 fi
 PY="${PEER_PYTHON:-python3}"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 OUT=target/bench
 mkdir -p "$OUT"
 python3 scripts/make_throughput_corpus.py "${EVAL_DIR:-../../shared/eval}" "$OUT/throughput-5000.txt"
@@ -71,7 +72,7 @@ echo "$CACHE_LINE"
 {
   echo "# whyline embed vs sentence-transformers — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), load average at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "corpus: $N sentences, $TOKENS tokens on average; batch 32; $THREADS threads"
   echo
   echo "| implementation | wall (incl. load) | embed only | sentences/s (embed) | CPU time (user+sys) | CPU share | peak RSS |"
