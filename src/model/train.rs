@@ -194,7 +194,11 @@ pub fn train_head(
     cfg: &TrainConfig,
     on_epoch: &mut dyn FnMut(usize, &DenseHead, f64) -> Result<bool>,
 ) -> Result<DenseHead> {
-    if dim == 0 || n_labels == 0 || x.len() % dim != 0 || y.len() != x.len() / dim * n_labels {
+    if dim == 0
+        || n_labels == 0
+        || !x.len().is_multiple_of(dim)
+        || y.len() != x.len() / dim * n_labels
+    {
         return Err(Error::Tensor {
             name: "train".into(),
             msg: format!(
@@ -324,7 +328,7 @@ pub fn train_head(
 /// Logits of `head` for `x` (`n` rows of `head.dim`), row-major `n x n_labels`.
 pub fn head_logits(head: &DenseHead, x: &[f32]) -> Result<Vec<f32>> {
     head.check()?;
-    if head.dim == 0 || x.len() % head.dim != 0 {
+    if head.dim == 0 || !x.len().is_multiple_of(head.dim) {
         return Err(Error::Tensor {
             name: "input".into(),
             msg: format!("{} values is not a multiple of dim {}", x.len(), head.dim),
