@@ -29,38 +29,30 @@ ev() { local name=$1; shift; echo "+ whyline eval $*" >&2; "$W" --quiet eval "$@
 
 if [ "$WHAT" = all ] || [ "$WHAT" = emotion ]; then
   T=$E/goemotions-train.jsonl; D=$E/goemotions-dev.jsonl
-  # shipped head: MLP, early stopping + thresholds on a 10% split of train (dev untouched)
-  fit --task emotion --train "$T" --out models/emotion --kind mlp --seed 42 \
+  # shipped head: MLP on the first 19,456 rows of train (all that could be embedded in the
+  # time available on the shared 2-core machine), early stopping + thresholds on a 10% split
+  # of them; dev untouched.
+  fit --task emotion --train "$T" --limit 19456 --out models/emotion --kind mlp --seed 42 \
       --data-source "$GE_SRC" --licence "CC BY 4.0"
   ev emotion-mlp-dev --task emotion --data "$D"
-  # same head tuned on dev itself (optimistic: dev picks epoch and thresholds)
-  fit --task emotion --train "$T" --dev "$D" --out "$OUT/emotion-mlp-devtuned" --kind mlp --seed 42 \
+  # the same rows, tuned on dev itself (optimistic: dev picks the epoch and the thresholds)
+  fit --task emotion --train "$T" --limit 19456 --dev "$D" --out "$OUT/emotion-mlp-devtuned" --kind mlp --seed 42 \
       --data-source "$GE_SRC" --licence "CC BY 4.0"
-  ev emotion-mlp-devtuned-dev --task emotion --data "$D" --model "$OUT/emotion-mlp-devtuned"
-  fit --task emotion --train "$T" --out "$OUT/emotion-linear" --kind linear --seed 42 --lr 3e-3 \
-      --data-source "$GE_SRC" --licence "CC BY 4.0"
-  ev emotion-linear-dev --task emotion --data "$D" --model "$OUT/emotion-linear" --baseline models/emotion
+  ev emotion-mlp-devtuned-dev --task emotion --data "$D" --model "$OUT/emotion-mlp-devtuned" --baseline models/emotion
   ev emotion-zeroshot-dev --task emotion --data "$D" --model prompts/emotion.toml
-  fit --task emotion --train "$T" --out "$OUT/emotion-zeroshot-cal" --kind zero-shot \
-      --data-source "$GE_SRC" --licence "CC BY 4.0"
-  ev emotion-zeroshot-cal-dev --task emotion --data "$D" --model "$OUT/emotion-zeroshot-cal"
 fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = motivation ]; then
   T=$E/touche-train.jsonl; D=$E/touche-dev.jsonl
+  # shipped head: early stopping + thresholds on a 10% split of train; dev untouched
   fit --task motivation --train "$T" --out models/motivation --kind mlp --seed 42 \
       --data-source "$TO_SRC" --licence "CC BY-SA 4.0"
   ev motivation-mlp-dev --task motivation --data "$D"
+  # the same, tuned on dev itself (optimistic: dev picks the epoch and the thresholds)
   fit --task motivation --train "$T" --dev "$D" --out "$OUT/motivation-mlp-devtuned" --kind mlp --seed 42 \
       --data-source "$TO_SRC" --licence "CC BY-SA 4.0"
-  ev motivation-mlp-devtuned-dev --task motivation --data "$D" --model "$OUT/motivation-mlp-devtuned"
-  fit --task motivation --train "$T" --out "$OUT/motivation-linear" --kind linear --seed 42 --lr 3e-3 \
-      --data-source "$TO_SRC" --licence "CC BY-SA 4.0"
-  ev motivation-linear-dev --task motivation --data "$D" --model "$OUT/motivation-linear" --baseline models/motivation
+  ev motivation-mlp-devtuned-dev --task motivation --data "$D" --model "$OUT/motivation-mlp-devtuned" --baseline models/motivation
   ev motivation-zeroshot-dev --task motivation --data "$D" --model prompts/motivation.toml
-  fit --task motivation --train "$T" --out "$OUT/motivation-zeroshot-cal" --kind zero-shot \
-      --data-source "$TO_SRC" --licence "CC BY-SA 4.0"
-  ev motivation-zeroshot-cal-dev --task motivation --data "$D" --model "$OUT/motivation-zeroshot-cal"
 fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = topic ]; then
@@ -69,11 +61,8 @@ if [ "$WHAT" = all ] || [ "$WHAT" = topic ]; then
   fit --task topic --train "$T" --holdout-fifth --out models/topic-banking77 --kind mlp --seed 42 \
       --data-source "$BK_SRC" --licence "CC BY 4.0"
   ev topic-mlp-fifth --task topic --data "$T" --holdout-fifth --model models/topic-banking77
-  fit --task topic --train "$T" --holdout-fifth --out "$OUT/topic-linear" --kind linear --seed 42 --lr 3e-3 \
-      --data-source "$BK_SRC" --licence "CC BY 4.0"
-  ev topic-linear-fifth --task topic --data "$T" --holdout-fifth --model "$OUT/topic-linear" --baseline models/topic-banking77
-  # 8 examples per intent (616 texts), fixed 60 epochs, no tuning split
-  fit --task topic --train "$T" --holdout-fifth --per-label 8 --epochs 60 --out "$OUT/topic-8shot" --kind linear --seed 42 --lr 3e-3 \
+  # 8 examples per intent (616 texts), fixed 30 epochs, no tuning split
+  fit --task topic --train "$T" --holdout-fifth --per-label 8 --epochs 30 --out "$OUT/topic-8shot" --kind mlp --seed 42 \
       --data-source "$BK_SRC" --licence "CC BY 4.0"
   ev topic-8shot-fifth --task topic --data "$T" --holdout-fifth --model "$OUT/topic-8shot"
   ev topic-zeroshot-fifth --task topic --data "$T" --holdout-fifth --model zero-shot

@@ -21,7 +21,6 @@ fn fixture(name: &str) -> String {
 fn whyline() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_whyline"));
     c.current_dir(root()).arg("--quiet");
-    c.env_remove("WHYLINE_FACETS_MATRIX_CACHE");
     c
 }
 

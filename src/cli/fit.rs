@@ -130,57 +130,8 @@ pub fn open_embedder(ctx: &Ctx, spec: Option<&str>, no_cache: bool) -> Result<Ar
     if no_cache {
         return Ok(enc);
     }
-    let inner: Arc<dyn Embedder> = match std::env::var_os("WHYLINE_FACETS_MATRIX_CACHE") {
-        Some(dir) => Arc::new(MatrixCache {
-            inner: enc,
-            dir: PathBuf::from(dir),
-        }),
-        None => enc,
-    };
     let cache = whyline::embed::EmbeddingCache::open_default()?;
-    Ok(Arc::new(whyline::embed::CachedEmbedder::new(inner, cache)))
-}
-
-/// Temporary per-text embedding cache (until the shared embedding cache
-/// lands): one file per (encoder, text), raw little-endian f32.
-struct MatrixCache {
-    inner: Arc<dyn Embedder>,
-    dir: PathBuf,
-}
-
-impl Embedder for MatrixCache {
-    fn fingerprint(&self) -> &str {
-        self.inner.fingerprint()
-    }
-    fn dim(&self) -> usize {
-        self.inner.dim()
-    }
-    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        let dim = self.dim();
-        let fp = self.inner.fingerprint();
-        let path = |t: &str| self.dir.join(whyline::util::stable_id(&[fp, t]));
-        let mut out: Vec<Option<Vec<f32>>> = texts
-            .iter()
-            .map(|t| {
-                let b = std::fs::read(path(t)).ok()?;
-                (b.len() == dim * 4).then(|| {
-                    b.chunks_exact(4)
-                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                        .collect()
-                })
-            })
-            .collect();
-        let miss: Vec<usize> = (0..texts.len()).filter(|&i| out[i].is_none()).collect();
-        if !miss.is_empty() {
-            let mt: Vec<&str> = miss.iter().map(|&i| texts[i]).collect();
-            for (&i, v) in miss.iter().zip(self.inner.embed(&mt)?) {
-                let bytes: Vec<u8> = v.iter().flat_map(|f| f.to_le_bytes()).collect();
-                whyline::util::write_atomic(&path(texts[i]), &bytes)?;
-                out[i] = Some(v);
-            }
-        }
-        Ok(out.into_iter().map(Option::unwrap_or_default).collect())
-    }
+    Ok(Arc::new(whyline::embed::CachedEmbedder::new(enc, cache)))
 }
 
 /// Embed with a progress bar on stderr.

@@ -124,7 +124,7 @@ pub fn split_hash(key: &str, seed: u64) -> u64 {
 
 /// Whether an example falls in the held-back fifth (bucket 0 of 5, seed 0).
 pub fn in_holdout_fifth(e: &Example) -> bool {
-    split_hash(&e.key, 0) % 5 == 0
+    split_hash(&e.key, 0).is_multiple_of(5)
 }
 
 /// Whether an example falls in the tuning split carved from train when no dev
