@@ -10,8 +10,13 @@ use whyline::embed::{CachedEmbedder, Embedder, EmbeddingCache};
 use whyline::model::{load_encoder, LoadOptions};
 
 fn texts() -> Vec<String> {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/reference/minilm-l6-v2-embeddings.jsonl");
+    // The shared data beside the crate (CI), or two levels up (a git worktree).
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let p = ["../shared", "../../shared"]
+        .iter()
+        .map(|d| root.join(d).join("reference/minilm-l6-v2-embeddings.jsonl"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| root.join("../shared/reference/minilm-l6-v2-embeddings.jsonl"));
     std::fs::read_to_string(p)
         .expect("reference texts")
         .lines()

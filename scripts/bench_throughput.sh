@@ -20,7 +20,10 @@ PY="${PEER_PYTHON:-python3}"
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 OUT=target/bench
 mkdir -p "$OUT"
-python3 scripts/make_throughput_corpus.py "${EVAL_DIR:-../../shared/eval}" "$OUT/throughput-5000.txt"
+if [ -z "${EVAL_DIR:-}" ]; then
+  if [ -d ../shared/eval ]; then EVAL_DIR=../shared/eval; else EVAL_DIR=../../shared/eval; fi
+fi
+python3 scripts/make_throughput_corpus.py "$EVAL_DIR" "$OUT/throughput-5000.txt"
 MODEL="$("$BIN" -q models path)"
 N=$(wc -l < "$OUT/throughput-5000.txt")
 TOKENS=$("$PY" - "$MODEL/tokenizer.json" "$OUT/throughput-5000.txt" <<'PYEOF' 2>/dev/null || echo "?"

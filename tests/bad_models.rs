@@ -1,17 +1,15 @@
 //! Bad checkpoints get a clear error naming the file, never a panic. Each case
 //! is built at test time in a temp dir from the tiny reference checkpoints.
 
+mod common;
+
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 use std::path::{Path, PathBuf};
 use whyline::model::{load_encoder, LoadOptions, Manifest, ModelStore, SeqClassifier};
 
 fn tiny(name: &str) -> PathBuf {
-    std::env::var_os("WHYLINE_REFERENCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference"))
-        .join("tiny-seqcls")
-        .join(name)
+    common::reference_dir().join("tiny-seqcls").join(name)
 }
 
 /// A writable copy of a tiny checkpoint.

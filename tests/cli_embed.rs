@@ -1,6 +1,8 @@
 //! `whyline embed` as scripts use it: input order, `.npy` layout, the cache
 //! (a second run is served from it with identical bytes), `--threads`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use whyline::model::{load_encoder, LoadOptions};
@@ -18,10 +20,7 @@ fn model_dir() -> PathBuf {
 }
 
 fn texts() -> Vec<String> {
-    let p = std::env::var_os("WHYLINE_REFERENCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference"))
-        .join("minilm-l6-v2-embeddings.jsonl");
+    let p = common::reference_dir().join("minilm-l6-v2-embeddings.jsonl");
     std::fs::read_to_string(p)
         .unwrap()
         .lines()

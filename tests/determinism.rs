@@ -1,15 +1,12 @@
 //! Same input, same vectors: whatever the batch size, thread count or input
 //! order (max |diff| <= 1e-6), on the real default encoder.
 
+mod common;
+
 use whyline::model::{load_encoder, LoadOptions, SentenceEncoder};
 
 fn texts() -> Vec<String> {
-    let p = std::env::var_os("WHYLINE_REFERENCE_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference")
-        })
-        .join("minilm-l6-v2-embeddings.jsonl");
+    let p = common::reference_dir().join("minilm-l6-v2-embeddings.jsonl");
     std::fs::read_to_string(p)
         .unwrap()
         .lines()

@@ -1,6 +1,8 @@
 //! Facets with the real encoder: `whyline eval` gates, `fit` determinism, and
 //! the shipped heads' labels and predictions on obvious texts.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use whyline::classify::{self, FacetClassifier, FacetsConfig, Taxonomy, TrainedHead};
@@ -287,10 +289,7 @@ fn load_facets_defaults_run_all_three_facets_on_shared_embeddings() {
 
 #[test]
 fn checkpoint_directory_is_a_facet_classifier() {
-    let dir = std::env::var_os("WHYLINE_REFERENCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../../shared/reference"))
-        .join("tiny-seqcls");
+    let dir = common::reference_dir().join("tiny-seqcls");
     let enc = encoder();
     for (name, multi) in [("bert-single", false), ("bert-multi", true)] {
         let p = dir.join(name).display().to_string();

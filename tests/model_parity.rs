@@ -2,15 +2,13 @@
 //! embeddings in ../shared/reference, or `WHYLINE_REFERENCE_DIR`), on the real
 //! all-MiniLM-L6-v2, which `load_encoder(None, ..)` pulls on first use.
 
+mod common;
+
 use whyline::embed::Embedder;
 use whyline::model::{load_encoder, LoadOptions};
 
 fn reference_dir() -> std::path::PathBuf {
-    std::env::var_os("WHYLINE_REFERENCE_DIR")
-        .map(Into::into)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference")
-        })
+    common::reference_dir()
 }
 
 struct Ref {

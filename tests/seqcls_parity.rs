@@ -2,16 +2,12 @@
 //! tiny reference checkpoints (BERT single/multi-label, DistilBERT, RoBERTa
 //! with its position-id offset), alone and in one padded batch.
 
+mod common;
+
 use whyline::model::SeqClassifier;
 
 fn tiny(name: &str) -> std::path::PathBuf {
-    std::env::var_os("WHYLINE_REFERENCE_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference")
-        })
-        .join("tiny-seqcls")
-        .join(name)
+    common::reference_dir().join("tiny-seqcls").join(name)
 }
 
 struct Case {
