@@ -24,11 +24,24 @@ impl Ctx {
                     "--threads must be at least 1".into(),
                 ));
             }
+            // candle sizes its matmul work split from RAYON_NUM_THREADS; set it
+            // before any thread exists so the one setting governs both.
+            std::env::set_var("RAYON_NUM_THREADS", n.to_string());
             rayon::ThreadPoolBuilder::new()
                 .num_threads(n)
                 .build_global()
                 .map_err(|e| whyline::Error::Config(format!("thread pool: {e}")))?;
         }
         Ok(())
+    }
+}
+
+impl Ctx {
+    /// Model loading options from the global flags.
+    pub fn load_options(&self) -> whyline::model::LoadOptions {
+        whyline::model::LoadOptions {
+            quiet: self.quiet,
+            ..Default::default()
+        }
     }
 }

@@ -21,6 +21,8 @@ pub struct Body {
     pub net: Net,
     /// Builder at the checkpoint's root (heads live next to the body).
     pub root: Vb,
+    /// Builder at the body's own prefix (`bert.`, `roberta.`, or the root).
+    pub vb: Vb,
 }
 
 /// Refuse pickle-only checkpoints and name the weights file otherwise.
@@ -83,10 +85,10 @@ impl Body {
             root.pp(prefix)
         };
         let net = match cfg.arch {
-            Arch::Bert | Arch::Roberta => Net::Bert(BertModel::load(vb, &cfg)?),
-            Arch::DistilBert => Net::DistilBert(DistilBertModel::load(vb, &cfg)?),
+            Arch::Bert | Arch::Roberta => Net::Bert(BertModel::load(vb.clone(), &cfg)?),
+            Arch::DistilBert => Net::DistilBert(DistilBertModel::load(vb.clone(), &cfg)?),
         };
-        Ok(Self { cfg, net, root })
+        Ok(Self { cfg, net, root, vb })
     }
 
     /// Check that every id the tokenizer can emit has a row in the embedding matrix.

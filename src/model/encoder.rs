@@ -3,6 +3,7 @@
 
 use super::batching::plan;
 use super::body::Body;
+use super::config::ModelConfig;
 use super::tokenize::TextTokenizer;
 use super::weights::tensor_err;
 use super::LoadOptions;
@@ -129,48 +130,21 @@ impl SentenceEncoder {
     /// `config.json`, `model.safetensors`, `tokenizer.json`, optional
     /// `sentence_bert_config.json`, `modules.json`, `1_Pooling/config.json`.
     pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<Self> {
-        if !dir.is_dir() {
-            return Err(Error::model(dir, "not a model directory"));
-        }
-        let body = Body::load(dir)?;
-        let sbert_path = dir.join("sentence_bert_config.json");
-        let (st_max, lower) = if sbert_path.exists() {
-            let text =
-                std::fs::read_to_string(&sbert_path).map_err(|e| Error::io(&sbert_path, e))?;
-            let j: SbertJson = serde_json::from_str(&text).map_err(|e| {
-                Error::model(
-                    &sbert_path,
-                    format!("invalid sentence_bert_config.json: {e}"),
-                )
-            })?;
-            (j.max_seq_length, j.do_lower_case)
-        } else {
-            (None, false)
-        };
-        let max_len = opts
-            .max_seq_length
-            .or(st_max)
-            .unwrap_or(512)
-            .min(body.cfg.max_positions());
-        if max_len < 2 {
-            return Err(Error::Config(format!(
-                "max sequence length {max_len} is too short"
-            )));
-        }
-        let tok = TextTokenizer::load(&dir.join("tokenizer.json"), max_len, lower)?;
+        let spec = EncoderSpec::read(dir, opts)?;
+        Self::from_spec(spec)
+    }
+
+    fn from_spec(spec: EncoderSpec) -> Result<Self> {
+        let body = Body::load(&spec.dir)?;
+        let tok = TextTokenizer::load(&spec.dir.join("tokenizer.json"), spec.max_len, spec.lower)?;
         body.check_tokenizer(&tok)?;
-        let pooling = Pooling::from_dir(dir)?;
-        if opts.batch_size == 0 {
-            return Err(Error::Config("batch size must be at least 1".into()));
-        }
-        let fingerprint = fingerprint(dir, &body, pooling, max_len, lower)?;
         Ok(Self {
             body,
             tok,
-            pooling,
-            dir: dir.to_path_buf(),
-            fingerprint,
-            batch_size: opts.batch_size,
+            pooling: spec.pooling,
+            dir: spec.dir,
+            fingerprint: spec.fingerprint,
+            batch_size: spec.batch_size,
         })
     }
 
@@ -210,13 +184,19 @@ impl SentenceEncoder {
         }
         let ids = self.tok.encode(texts)?;
         let batches = plan(&ids, texts, batch_size);
-        let results: Vec<Result<Vec<Vec<f32>>>> = batches
-            .par_iter()
-            .map(|idx| {
-                let seqs: Vec<&[u32]> = idx.iter().map(|&i| ids[i].as_slice()).collect();
-                self.forward(&seqs)
-            })
-            .collect();
+        let run = |idx: &Vec<usize>| {
+            let seqs: Vec<&[u32]> = idx.iter().map(|&i| ids[i].as_slice()).collect();
+            self.forward(&seqs)
+        };
+        // Batches run in parallel on the rayon pool (candle's matrix products
+        // nest into the same pool, so threads never exceed --threads).
+        // WHYLINE_SERIAL_BATCHES=1 runs them one after another instead, each
+        // parallel inside: kept to re-measure the choice (benches/README.md).
+        let results: Vec<Result<Vec<Vec<f32>>>> = if serial_batches() {
+            batches.iter().map(run).collect()
+        } else {
+            batches.par_iter().map(run).collect()
+        };
         let mut out = vec![Vec::new(); texts.len()];
         for (idx, res) in batches.iter().zip(results) {
             for (&i, v) in idx.iter().zip(res?) {
@@ -254,23 +234,146 @@ impl Embedder for SentenceEncoder {
     }
 }
 
-/// Fingerprint: weights + tokenizer + config + pooling + max length + casing.
-fn fingerprint(
-    dir: &Path,
-    body: &Body,
-    pooling: Pooling,
+fn serial_batches() -> bool {
+    static SERIAL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SERIAL.get_or_init(|| std::env::var("WHYLINE_SERIAL_BATCHES").is_ok_and(|v| v == "1"))
+}
+
+/// What an encoder directory says, read without loading the weights.
+struct EncoderSpec {
+    dir: PathBuf,
+    dim: usize,
     max_len: usize,
     lower: bool,
-) -> Result<String> {
-    let mut parts = vec!["whyline-encoder-v1".to_string()];
-    for f in ["model.safetensors", "tokenizer.json", "config.json"] {
-        let p = dir.join(f);
-        let bytes = std::fs::read(&p).map_err(|e| Error::io(&p, e))?;
-        parts.push(format!("{f}={}", sha256_hex(&bytes)));
+    pooling: Pooling,
+    fingerprint: String,
+    batch_size: usize,
+}
+
+impl EncoderSpec {
+    fn read(dir: &Path, opts: &LoadOptions) -> Result<Self> {
+        if !dir.is_dir() {
+            return Err(Error::model(dir, "not a model directory"));
+        }
+        if opts.batch_size == 0 {
+            return Err(Error::Config("batch size must be at least 1".into()));
+        }
+        let cfg_path = dir.join("config.json");
+        if !cfg_path.exists() {
+            return Err(Error::model(cfg_path, "config.json is missing"));
+        }
+        let cfg = ModelConfig::load(&cfg_path)?;
+        super::body::weights_file(dir)?;
+        let sbert_path = dir.join("sentence_bert_config.json");
+        let (st_max, lower) = if sbert_path.exists() {
+            let text =
+                std::fs::read_to_string(&sbert_path).map_err(|e| Error::io(&sbert_path, e))?;
+            let j: SbertJson = serde_json::from_str(&text).map_err(|e| {
+                Error::model(
+                    &sbert_path,
+                    format!("invalid sentence_bert_config.json: {e}"),
+                )
+            })?;
+            (j.max_seq_length, j.do_lower_case)
+        } else {
+            (None, false)
+        };
+        let max_len = opts
+            .max_seq_length
+            .or(st_max)
+            .unwrap_or(512)
+            .min(cfg.max_positions());
+        if max_len < 2 {
+            return Err(Error::Config(format!(
+                "max sequence length {max_len} is too short"
+            )));
+        }
+        let pooling = Pooling::from_dir(dir)?;
+        let mut parts = vec!["whyline-encoder-v1".to_string()];
+        for f in ["model.safetensors", "tokenizer.json", "config.json"] {
+            parts.push(format!("{f}={}", file_sha256(dir, f)?));
+        }
+        parts.push(format!(
+            "arch={:?};pooling={pooling:?};max_len={max_len};lower={lower};norm=l2",
+            cfg.arch
+        ));
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            dim: cfg.hidden_size,
+            max_len,
+            lower,
+            pooling,
+            fingerprint: sha256_hex(parts.join("\n").as_bytes())[..32].to_string(),
+            batch_size: opts.batch_size,
+        })
     }
-    parts.push(format!(
-        "arch={:?};pooling={pooling:?};max_len={max_len};lower={lower};norm=l2",
-        body.cfg.arch
-    ));
-    Ok(sha256_hex(parts.join("\n").as_bytes())[..32].to_string())
+}
+
+/// sha256 of a model file: taken from the manifest for a verified cache
+/// install (same size), otherwise computed.
+fn file_sha256(dir: &Path, f: &str) -> Result<String> {
+    let p = dir.join(f);
+    if let Some(m) = super::store::installed_manifest(dir) {
+        if let Some(entry) = m.files.iter().find(|e| e.path == f) {
+            if std::fs::metadata(&p).map(|md| md.len()).ok() == Some(entry.size) {
+                return Ok(entry.sha256.clone());
+            }
+        }
+    }
+    super::store::sha256_file(&p)
+}
+
+/// A [`SentenceEncoder`] that loads its weights on the first text it must
+/// embed: with a warm [`crate::embed::CachedEmbedder`] in front, a re-run
+/// never loads the model at all.
+pub struct LazyEncoder {
+    spec: EncoderSpec,
+    cell: std::sync::OnceLock<std::result::Result<SentenceEncoder, String>>,
+}
+
+impl LazyEncoder {
+    /// Read the directory's configuration (cheap); weights load on demand.
+    pub fn open(dir: &Path, opts: &LoadOptions) -> Result<Self> {
+        Ok(Self {
+            spec: EncoderSpec::read(dir, opts)?,
+            cell: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The loaded encoder (loading it now if needed).
+    pub fn get(&self) -> Result<&SentenceEncoder> {
+        let r = self.cell.get_or_init(|| {
+            let spec = EncoderSpec {
+                dir: self.spec.dir.clone(),
+                fingerprint: self.spec.fingerprint.clone(),
+                ..self.spec
+            };
+            SentenceEncoder::from_spec(spec).map_err(|e| e.to_string())
+        });
+        r.as_ref()
+            .map_err(|e| Error::model(&self.spec.dir, e.clone()))
+    }
+
+    pub fn is_loaded(&self) -> bool {
+        self.cell.get().is_some()
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.spec.dir
+    }
+}
+
+impl Embedder for LazyEncoder {
+    fn fingerprint(&self) -> &str {
+        &self.spec.fingerprint
+    }
+    fn dim(&self) -> usize {
+        self.spec.dim
+    }
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        if texts.is_empty() {
+            return Ok(vec![]);
+        }
+        self.get()?.embed(texts)
+    }
 }

@@ -22,7 +22,7 @@ mod tokenize;
 pub mod train;
 mod weights;
 
-pub use encoder::{Pooling, SentenceEncoder};
+pub use encoder::{LazyEncoder, Pooling, SentenceEncoder};
 pub use seqcls::SeqClassifier;
 pub use store::{Manifest, ModelStore};
 
@@ -64,4 +64,12 @@ pub fn load_encoder(spec: Option<&str>, opts: &LoadOptions) -> Result<SentenceEn
     let store = ModelStore::open(opts)?;
     let dir = store.resolve(spec.unwrap_or(DEFAULT_ENCODER))?;
     SentenceEncoder::load_dir(&dir, opts)
+}
+
+/// As [`load_encoder`], but the weights load only when a text must be embedded
+/// (put a [`crate::embed::CachedEmbedder`] in front of it).
+pub fn open_encoder_lazy(spec: Option<&str>, opts: &LoadOptions) -> Result<LazyEncoder> {
+    let store = ModelStore::open(opts)?;
+    let dir = store.resolve(spec.unwrap_or(DEFAULT_ENCODER))?;
+    LazyEncoder::open(&dir, opts)
 }

@@ -62,6 +62,11 @@ impl Weights {
         self.tensors.contains_key(name)
     }
 
+    /// Shape of a float tensor, if present.
+    pub fn dims(&self, name: &str) -> Option<Vec<usize>> {
+        self.tensors.get(name).map(|t| t.dims().to_vec())
+    }
+
     /// The tensor `name`, which must be a float tensor of exactly `shape`.
     pub fn get(&self, name: &str, shape: &[usize]) -> Result<Tensor> {
         let t = match self.tensors.get(name) {
@@ -135,6 +140,16 @@ impl Vb {
 
     pub fn path(&self) -> &Path {
         self.weights.path()
+    }
+
+    /// Shape of tensor `name` under this scope, if present.
+    pub fn dims(&self, name: &str) -> Option<Vec<usize>> {
+        self.weights.dims(&self.full(name))
+    }
+
+    /// Full name of `name` under this scope (for messages).
+    pub fn name(&self, name: &str) -> String {
+        self.full(name)
     }
 
     /// `weight` [out, in] and `bias` [out] of a linear layer.

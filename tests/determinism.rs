@@ -1,0 +1,77 @@
+//! Same input, same vectors: whatever the batch size, thread count or input
+//! order (max |diff| <= 1e-6), on the real default encoder.
+
+use whyline::model::{load_encoder, LoadOptions, SentenceEncoder};
+
+fn texts() -> Vec<String> {
+    let p = std::env::var_os("WHYLINE_REFERENCE_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference")
+        })
+        .join("minilm-l6-v2-embeddings.jsonl");
+    std::fs::read_to_string(p)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["text"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+fn max_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .flat_map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q).abs()))
+        .fold(0.0, f32::max)
+}
+
+fn encoder() -> SentenceEncoder {
+    load_encoder(None, &LoadOptions::default()).unwrap()
+}
+
+#[test]
+fn batch_size_1_7_64_give_the_same_vectors() {
+    let enc = encoder();
+    let owned = texts();
+    let t: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let b1 = enc.embed_batched(&t, 1).unwrap();
+    let b7 = enc.embed_batched(&t, 7).unwrap();
+    let b64 = enc.embed_batched(&t, 64).unwrap();
+    let (d7, d64) = (max_diff(&b1, &b7), max_diff(&b1, &b64));
+    eprintln!("max |diff| batch 1 vs 7: {d7:e}, 1 vs 64: {d64:e}");
+    assert!(d7 <= 1e-6, "batch 1 vs 7: {d7}");
+    assert!(d64 <= 1e-6, "batch 1 vs 64: {d64}");
+}
+
+#[test]
+fn one_and_two_threads_give_the_same_vectors() {
+    let enc = encoder();
+    let owned = texts();
+    let t: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let run = |n: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+            .install(|| enc.embed_batched(&t, 16).unwrap())
+    };
+    let (one, two) = (run(1), run(2));
+    let d = max_diff(&one, &two);
+    eprintln!("max |diff| 1 vs 2 threads: {d:e}");
+    assert!(d <= 1e-6, "1 vs 2 threads: {d}");
+}
+
+#[test]
+fn input_order_does_not_change_vectors() {
+    let enc = encoder();
+    let owned = texts();
+    let t: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let fwd = enc.embed_batched(&t, 32).unwrap();
+    let rev_in: Vec<&str> = t.iter().rev().copied().collect();
+    let mut rev = enc.embed_batched(&rev_in, 32).unwrap();
+    rev.reverse();
+    assert_eq!(fwd, rev, "reversed input must give bit-identical vectors");
+}
