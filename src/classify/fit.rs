@@ -387,3 +387,249 @@ pub fn fit(
     let m = meta(opts.kind, hidden, thresholds, &summary);
     Ok((TrainedHead::new(m, weights)?, summary))
 }
+
+/// What a model card says beyond the head itself.
+#[derive(Debug, Clone, Default)]
+pub struct CardInfo {
+    pub train_path: String,
+    pub tune_desc: String,
+    pub data_source: String,
+    pub licence: String,
+    pub command: String,
+    pub date: String,
+    pub seconds: f64,
+    /// Figures on the tuning set: (name, value).
+    pub tune_figures: Vec<(String, f64)>,
+}
+
+/// The model card (markdown) written next to a head.
+pub fn model_card(head: &TrainedHead, summary: &FitSummary, info: &CardInfo) -> String {
+    let m = &head.meta;
+    let mut s = format!("# whyline facet head: {}\n\n", m.facet);
+    s += &format!(
+        "- kind: {} ({}), {} labels, input dim {}{}\n",
+        m.kind.as_str(),
+        match m.mode {
+            LabelMode::MultiLabel => "multi-label, per-label thresholds",
+            LabelMode::SingleLabel => "single-label, softmax",
+        },
+        m.labels.len(),
+        m.dim,
+        if m.hidden > 0 {
+            format!(", hidden {}", m.hidden)
+        } else {
+            String::new()
+        }
+    );
+    s += &format!("- fingerprint: `{}`\n", head_fingerprint(head));
+    s += &format!("- encoder fingerprint: `{}`\n", m.encoder);
+    s += &format!("- trained: {} (whyline {})\n", info.date, crate::version());
+    s += &format!(
+        "- training data: `{}` ({} rows)\n",
+        info.train_path, summary.train_rows
+    );
+    s += &format!("- data source: {}\n", info.data_source);
+    s += &format!("- licence of the training data: **{}**\n", info.licence);
+    s += &format!(
+        "- tuning set (early stopping{}): {} ({} rows)\n",
+        if m.mode == LabelMode::MultiLabel {
+            " and thresholds"
+        } else {
+            ""
+        },
+        info.tune_desc,
+        summary.tune_rows
+    );
+    s += &format!(
+        "- epochs run: {}, best epoch: {}, fit time {:.0} s\n",
+        summary.epochs_run, summary.best_epoch, info.seconds
+    );
+    if let (Some(t), Some(b)) = (summary.temperature, summary.bias) {
+        s += &format!("- fitted temperature {t}, bias {b}\n");
+    }
+    s += "\n## Figures on the tuning set\n\n";
+    s += "These are measured on the set used for early stopping (and thresholds), so they are\n";
+    s += "optimistic; see the README's facet table for figures on data the head never saw.\n\n";
+    s += "| metric | value |\n| --- | --- |\n";
+    for (k, v) in &info.tune_figures {
+        s += &format!("| {k} | {v:.4} |\n");
+    }
+    s += "\n## Reproduce\n\n```sh\n";
+    s += &info.command;
+    s += "\n```\n\nThe same command with the same seed writes byte-identical `head.safetensors`,\n";
+    s += "`head.json` and `labels.json`.\n";
+    s
+}
+
+fn head_fingerprint(h: &TrainedHead) -> String {
+    use super::FacetClassifier;
+    h.fingerprint()
+}
+
+/// Today's date (UTC) as YYYY-MM-DD, without a date crate.
+pub fn today_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::FacetClassifier;
+    use crate::eval::data::Example;
+
+    /// Deterministic fake embeddings: label-dependent centre + hash noise.
+    fn set(n: usize, multi: bool) -> (LabelledSet, Vec<Vec<f32>>) {
+        let mut rng = crate::model::train::SplitMix::new(5);
+        let mut ex = Vec::new();
+        let mut x = Vec::new();
+        for i in 0..n {
+            let a = i % 3;
+            let mut labels = vec![["a", "b", "c"][a].to_string()];
+            if multi && i % 5 == 0 {
+                labels.push("d".into());
+            }
+            let mut v: Vec<f32> = (0..8).map(|_| (rng.next_f32() - 0.5) * 0.4).collect();
+            v[a] += 1.0;
+            if labels.len() > 1 {
+                v[5] += 1.0;
+            }
+            ex.push(Example {
+                key: format!("k{i}"),
+                text: format!("t{i}"),
+                labels,
+                record: i as u64 + 1,
+            });
+            x.push(v);
+        }
+        (
+            LabelledSet {
+                path: "mem".into(),
+                multi_label: multi,
+                examples: ex,
+            },
+            x,
+        )
+    }
+
+    #[test]
+    fn fit_multi_label_tunes_thresholds_and_round_trips_bytes() {
+        let (train, tx) = set(300, true);
+        let (dev, dx) = set(90, true);
+        let mut opts = FitOptions::new("t", HeadKind::Mlp);
+        opts.hidden = 16;
+        opts.max_epochs = 15;
+        opts.lr = 1e-2;
+        let run = || {
+            fit(
+                "enc",
+                &train,
+                &tx,
+                Some((&dev, &dx)),
+                &opts,
+                None,
+                serde_json::Value::Null,
+                &mut |_, _, _| {},
+            )
+            .unwrap()
+        };
+        let (h, s) = run();
+        assert_eq!(h.meta.labels, vec!["a", "b", "c", "d"]);
+        assert_eq!(h.meta.thresholds.len(), 4);
+        assert!(s.tune_value > 0.9, "{s:?}");
+        let (h2, _) = run();
+        assert_eq!(h.to_bytes().unwrap(), h2.to_bytes().unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        h.save(dir.path()).unwrap();
+        let back = TrainedHead::load(dir.path()).unwrap();
+        assert_eq!(back.to_bytes().unwrap(), h.to_bytes().unwrap());
+        assert_eq!(back.fingerprint(), h.fingerprint());
+        let p = back.predict(&dx[..3], &["x", "y", "z"]).unwrap();
+        assert_eq!(p[0].labels[0], "a");
+        assert_eq!(p[1].labels, vec!["b"]);
+    }
+
+    #[test]
+    fn fit_single_label_and_zero_shot_calibration() {
+        let (train, tx) = set(300, false);
+        let mut opts = FitOptions::new("t", HeadKind::Linear);
+        opts.lr = 2e-2;
+        let (h, s) = fit(
+            "enc",
+            &train,
+            &tx,
+            Some((&train, &tx)),
+            &opts,
+            None,
+            serde_json::Value::Null,
+            &mut |_, _, _| {},
+        )
+        .unwrap();
+        assert_eq!(h.meta.mode, LabelMode::SingleLabel);
+        assert!(s.tune_value > 0.95, "{s:?}");
+        // zero-shot: prototypes on the label axes
+        let protos: Vec<Vec<f32>> = (0..3)
+            .map(|i| (0..8).map(|d| if d == i { 1.0 } else { 0.0 }).collect())
+            .collect();
+        let zopts = FitOptions::new("t", HeadKind::ZeroShot);
+        let (z, zs) = fit(
+            "enc",
+            &train,
+            &tx,
+            Some((&train, &tx)),
+            &zopts,
+            Some(&protos),
+            serde_json::Value::Null,
+            &mut |_, _, _| {},
+        )
+        .unwrap();
+        assert_eq!(z.meta.kind, HeadKind::ZeroShot);
+        assert!(zs.temperature.is_some() && zs.tune_value > 0.95, "{zs:?}");
+    }
+
+    #[test]
+    fn model_card_names_licence_encoder_and_command() {
+        let (train, tx) = set(60, false);
+        let mut opts = FitOptions::new("t", HeadKind::Linear);
+        opts.max_epochs = 2;
+        let (h, s) = fit(
+            "enc-fp",
+            &train,
+            &tx,
+            None,
+            &opts,
+            None,
+            serde_json::Value::Null,
+            &mut |_, _, _| {},
+        )
+        .unwrap();
+        let card = model_card(
+            &h,
+            &s,
+            &CardInfo {
+                licence: "CC BY-SA 4.0".into(),
+                command: "whyline fit --task t".into(),
+                date: today_utc(),
+                ..Default::default()
+            },
+        );
+        assert!(
+            card.contains("CC BY-SA 4.0")
+                && card.contains("enc-fp")
+                && card.contains("whyline fit --task t")
+        );
+        assert_eq!(today_utc().len(), 10);
+    }
+}

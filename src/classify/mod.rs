@@ -6,6 +6,7 @@
 //! checkpoint) all return calibrated per-label scores through
 //! [`FacetClassifier`], so the pipeline and `eval` never care which one runs.
 
+pub mod checkpoint;
 pub mod fit;
 pub mod head;
 pub mod taxonomy;
@@ -207,6 +208,11 @@ pub fn load_classifier(
             ));
         }
         return Ok(Box::new(h));
+    }
+    if path.join("config.json").is_file() {
+        return Ok(Box::new(checkpoint::CheckpointClassifier::load(
+            facet, &path,
+        )?));
     }
     Err(Error::model(
         &path,

@@ -162,6 +162,20 @@ impl Taxonomy {
 mod tests {
     use super::*;
 
+    /// The shared data folder: `$WHYLINE_SHARED_DIR`, else `../shared` or `../../shared`.
+    fn shared() -> std::path::PathBuf {
+        if let Some(d) = std::env::var_os("WHYLINE_SHARED_DIR") {
+            return d.into();
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let near = root.join("../shared");
+        if near.is_dir() {
+            near
+        } else {
+            root.join("../../shared")
+        }
+    }
+
     #[test]
     fn builtin_taxonomies_parse_with_expected_sizes() {
         let e = Taxonomy::builtin("emotion").unwrap();
@@ -179,7 +193,7 @@ mod tests {
 
     #[test]
     fn emotion_taxonomy_matches_goemotions_files() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/goemotions");
+        let dir = shared().join("data/goemotions");
         let Ok(names) = std::fs::read_to_string(dir.join("emotions.txt")) else {
             return; // shared data not present (outside the dev machine)
         };
@@ -201,8 +215,7 @@ mod tests {
 
     #[test]
     fn motivation_taxonomy_matches_touche_categories() {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/data/touche23_valueeval/value-categories.json");
+        let p = shared().join("data/touche23_valueeval/value-categories.json");
         let Ok(text) = std::fs::read_to_string(p) else {
             return;
         };

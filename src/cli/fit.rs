@@ -1,12 +1,384 @@
-//! `whyline fit` (to be written).
+//! `whyline fit`: train a facet head (or calibrate a zero-shot taxonomy) on
+//! labelled data and write the head, its label list and a model card.
 
 use super::Ctx;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+use whyline::classify::fit::{self, CardInfo, FitOptions};
+use whyline::classify::{self, zero_shot, HeadKind, Taxonomy};
+use whyline::embed::Embedder;
+use whyline::eval::data::{self, ColumnSpec, LabelledSet};
+use whyline::{Error, Result};
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Kind {
+    Linear,
+    Mlp,
+    ZeroShot,
+}
+
+/// Options shared by `fit` and `eval` for reading data and embedding it.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DataArgs {
+    /// CSV/TSV: name of the text column (default `text`).
+    #[arg(long)]
+    pub text_column: Option<String>,
+    /// CSV/TSV: name of the label column (default `label` or `labels`).
+    #[arg(long)]
+    pub label_column: Option<String>,
+    /// CSV/TSV: separator of several labels in one cell (makes the task multi-label).
+    #[arg(long)]
+    pub label_sep: Option<String>,
+    /// Encoder: a model id or directory (default: the shipped default encoder).
+    #[arg(long)]
+    pub encoder: Option<String>,
+    /// Do not read or write the embedding cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Use only the held-back fifth of the data (eval) or leave it out (fit):
+    /// a deterministic split by a hash of each record's id.
+    #[arg(long)]
+    pub holdout_fifth: bool,
+}
+
+impl DataArgs {
+    pub fn columns(&self) -> ColumnSpec {
+        ColumnSpec {
+            text: self.text_column.clone(),
+            label: self.label_column.clone(),
+            label_sep: self.label_sep.clone(),
+        }
+    }
+}
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Facet name: emotion, motivation, topic or your own.
+    #[arg(long)]
+    task: String,
+    /// Labelled training data (JSONL `{"text","labels"|"label"}`, CSV or TSV).
+    #[arg(long)]
+    train: PathBuf,
+    /// Labelled data for early stopping and thresholds. Without it, a
+    /// deterministic --tune-percent of --train is held out for that.
+    #[arg(long)]
+    dev: Option<PathBuf>,
+    /// Output directory (head.safetensors, head.json, labels.json, README.md).
+    #[arg(long)]
+    out: PathBuf,
+    /// Classifier kind.
+    #[arg(long, value_enum, default_value = "mlp")]
+    kind: Kind,
+    /// Taxonomy (label order, groups; descriptions for --kind zero-shot).
+    /// Default: the built-in one of --task when it covers the data's labels.
+    #[arg(long)]
+    taxonomy: Option<PathBuf>,
+    /// Percent of --train held out for tuning when --dev is not given.
+    #[arg(long, default_value_t = 10)]
+    tune_percent: u64,
+    /// Train on only K examples per label (few-shot; single-label data).
+    /// No tuning split is carved: training runs --epochs epochs.
+    #[arg(long)]
+    per_label: Option<usize>,
+    /// Use only the first N rows of --train (after --holdout-fifth).
+    #[arg(long)]
+    limit: Option<usize>,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Hidden units (--kind mlp).
+    #[arg(long, default_value_t = 512)]
+    hidden: usize,
+    /// Maximum epochs.
+    #[arg(long, default_value_t = 40)]
+    epochs: usize,
+    /// Early stopping: epochs without improvement on the tuning set.
+    #[arg(long, default_value_t = 5)]
+    patience: usize,
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    #[arg(long, default_value_t = 1e-4)]
+    weight_decay: f64,
+    #[arg(long, default_value_t = 128)]
+    batch_size: usize,
+    #[arg(long, default_value_t = 0.2)]
+    dropout: f32,
+    /// Exponent of inverse-frequency class weights (0 = none, 1 = balanced).
+    #[arg(long, default_value_t = 0.5)]
+    class_weight_power: f32,
+    /// Data source, for the model card.
+    #[arg(long, default_value = "not stated")]
+    data_source: String,
+    /// Licence of the training data, for the model card.
+    #[arg(long, default_value = "not stated (pass --licence)")]
+    licence: String,
+    /// Print a JSON summary on stdout.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    data: DataArgs,
+}
 
-pub fn run(_ctx: &Ctx, _args: Args) -> whyline::Result<i32> {
-    Err(whyline::Error::Other(
-        "`whyline fit` is not implemented yet".into(),
-    ))
+/// The encoder behind the shared embedding cache (unless `no_cache`): a
+/// re-run over the same texts does not load the model at all.
+pub fn open_embedder(ctx: &Ctx, spec: Option<&str>, no_cache: bool) -> Result<Arc<dyn Embedder>> {
+    let opts = whyline::model::LoadOptions {
+        quiet: ctx.quiet,
+        ..Default::default()
+    };
+    let enc: Arc<dyn Embedder> = Arc::new(whyline::model::open_encoder_lazy(spec, &opts)?);
+    if no_cache {
+        return Ok(enc);
+    }
+    let inner: Arc<dyn Embedder> = match std::env::var_os("WHYLINE_FACETS_MATRIX_CACHE") {
+        Some(dir) => Arc::new(MatrixCache {
+            inner: enc,
+            dir: PathBuf::from(dir),
+        }),
+        None => enc,
+    };
+    let cache = whyline::embed::EmbeddingCache::open_default()?;
+    Ok(Arc::new(whyline::embed::CachedEmbedder::new(inner, cache)))
+}
+
+/// Temporary per-text embedding cache (until the shared embedding cache
+/// lands): one file per (encoder, text), raw little-endian f32.
+struct MatrixCache {
+    inner: Arc<dyn Embedder>,
+    dir: PathBuf,
+}
+
+impl Embedder for MatrixCache {
+    fn fingerprint(&self) -> &str {
+        self.inner.fingerprint()
+    }
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        let dim = self.dim();
+        let fp = self.inner.fingerprint();
+        let path = |t: &str| self.dir.join(whyline::util::stable_id(&[fp, t]));
+        let mut out: Vec<Option<Vec<f32>>> = texts
+            .iter()
+            .map(|t| {
+                let b = std::fs::read(path(t)).ok()?;
+                (b.len() == dim * 4).then(|| {
+                    b.chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect()
+                })
+            })
+            .collect();
+        let miss: Vec<usize> = (0..texts.len()).filter(|&i| out[i].is_none()).collect();
+        if !miss.is_empty() {
+            let mt: Vec<&str> = miss.iter().map(|&i| texts[i]).collect();
+            for (&i, v) in miss.iter().zip(self.inner.embed(&mt)?) {
+                let bytes: Vec<u8> = v.iter().flat_map(|f| f.to_le_bytes()).collect();
+                whyline::util::write_atomic(&path(texts[i]), &bytes)?;
+                out[i] = Some(v);
+            }
+        }
+        Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+    }
+}
+
+/// Embed with a progress bar on stderr.
+pub fn embed_with_progress(
+    ctx: &Ctx,
+    embedder: &dyn Embedder,
+    what: &str,
+    texts: &[&str],
+) -> Result<Vec<Vec<f32>>> {
+    let bar = if ctx.quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let b = indicatif::ProgressBar::new(texts.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} ({eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b.set_message(format!("embedding {what}"));
+        b
+    };
+    let out = classify::embed_all(embedder, texts, 1024, &mut |d| bar.set_position(d as u64))?;
+    bar.finish_and_clear();
+    Ok(out)
+}
+
+fn read(path: &Path, a: &DataArgs) -> Result<LabelledSet> {
+    LabelledSet::read(path, &a.columns())
+}
+
+pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
+    let t0 = Instant::now();
+    let mut train = read(&a.train, &a.data)?;
+    if a.data.holdout_fifth {
+        train = train.filtered(|e| !data::in_holdout_fifth(e));
+    }
+    if let Some(n) = a.limit {
+        train.examples.truncate(n);
+    }
+    let (train, tune, tune_desc) = match (&a.dev, a.per_label) {
+        (_, Some(k)) => {
+            if k == 0 {
+                return Err(Error::Config("--per-label must be at least 1".into()));
+            }
+            (
+                train.per_label_sample(k, a.seed),
+                None,
+                "none (fixed epochs)".to_string(),
+            )
+        }
+        (Some(d), None) => {
+            let dev = read(d, &a.data)?;
+            let desc = format!("`{}`", d.display());
+            (train, Some(dev), desc)
+        }
+        (None, None) => {
+            let p = a.tune_percent.clamp(1, 50);
+            let tune = train.filtered(|e| data::in_tuning_split(e, p));
+            let rest = train.filtered(|e| !data::in_tuning_split(e, p));
+            let desc = format!("a deterministic {p}% split of `{}`", a.train.display());
+            (rest, Some(tune), desc)
+        }
+    };
+    let taxonomy = match &a.taxonomy {
+        Some(p) => Some(Taxonomy::load(p)?),
+        None => Taxonomy::builtin(&a.task).ok(),
+    };
+    let kind = match a.kind {
+        Kind::Linear => HeadKind::Linear,
+        Kind::Mlp => HeadKind::Mlp,
+        Kind::ZeroShot => HeadKind::ZeroShot,
+    };
+    let embedder = open_embedder(ctx, a.data.encoder.as_deref(), a.data.no_cache)?;
+    let train_x = embed_with_progress(ctx, embedder.as_ref(), "train", &train.texts())?;
+    let tune_x = match &tune {
+        Some(t) => Some(embed_with_progress(
+            ctx,
+            embedder.as_ref(),
+            "tuning set",
+            &t.texts(),
+        )?),
+        None => None,
+    };
+    let t_embed = t0.elapsed().as_secs_f64();
+    let opts = FitOptions {
+        hidden: a.hidden,
+        lr: a.lr,
+        weight_decay: a.weight_decay,
+        batch_size: a.batch_size,
+        max_epochs: a.epochs,
+        patience: a.patience.max(1),
+        dropout: a.dropout,
+        seed: a.seed,
+        class_weight_power: a.class_weight_power,
+        taxonomy: taxonomy.clone(),
+        ..FitOptions::new(&a.task, kind)
+    };
+    let protos = if kind == HeadKind::ZeroShot {
+        let mode = if train.multi_label {
+            classify::LabelMode::MultiLabel
+        } else {
+            classify::LabelMode::SingleLabel
+        };
+        let (labels, _) = fit::label_order(&train, taxonomy.as_ref());
+        let tax = match &taxonomy {
+            Some(t) if t.label_names() == labels => t.clone(),
+            _ => Taxonomy::from_label_names(&a.task, mode, &labels),
+        };
+        Some(zero_shot::prototypes(embedder.as_ref(), &tax)?)
+    } else {
+        None
+    };
+    let record = serde_json::json!({
+        "train": file_name(&a.train),
+        "dev": a.dev.as_deref().map(file_name),
+        "holdout_fifth": a.data.holdout_fifth,
+        "per_label": a.per_label,
+        "limit": a.limit,
+        "tune_percent": if a.dev.is_none() && a.per_label.is_none() { Some(a.tune_percent) } else { None },
+    });
+    let quiet = ctx.quiet;
+    let (head, summary) = fit::fit(
+        embedder.fingerprint(),
+        &train,
+        &train_x,
+        tune.as_ref().zip(tune_x.as_deref()),
+        &opts,
+        protos.as_deref(),
+        record,
+        &mut |epoch, loss, v| {
+            if !quiet {
+                match v {
+                    Some(v) => eprintln!("epoch {epoch:>3}  loss {loss:.4}  tune {v:.4}"),
+                    None => eprintln!("epoch {epoch:>3}  loss {loss:.4}"),
+                }
+            }
+        },
+    )?;
+    let mut figures = Vec::new();
+    if let (Some(t), Some(tx)) = (&tune, &tune_x) {
+        let groups = head.meta.groups.clone();
+        let s = whyline::eval::score_with_groups(&head, t, tx, groups.as_deref())?;
+        figures.push(("macro_f1".to_string(), s.macro_f1));
+        figures.push(("micro_f1".to_string(), s.micro_f1));
+        if let Some(acc) = s.accuracy {
+            figures.push(("accuracy".to_string(), acc));
+        }
+        if let Some(g) = s.grouped_macro_f1 {
+            figures.push(("grouped_macro_f1".to_string(), g));
+        }
+        figures.push(("calibration_error".to_string(), s.calibration_error));
+    }
+    head.save(&a.out)?;
+    let seconds = t0.elapsed().as_secs_f64();
+    let card = fit::model_card(
+        &head,
+        &summary,
+        &CardInfo {
+            train_path: a.train.display().to_string(),
+            tune_desc,
+            data_source: a.data_source.clone(),
+            licence: a.licence.clone(),
+            command: std::env::args()
+                .map(|s| if s.contains(' ') { format!("'{s}'") } else { s })
+                .collect::<Vec<_>>()
+                .join(" "),
+            date: fit::today_utc(),
+            seconds,
+            tune_figures: figures.clone(),
+        },
+    );
+    whyline::util::write_atomic(&a.out.join("README.md"), card.as_bytes())?;
+    if a.json {
+        let out = serde_json::json!({
+            "out": a.out.display().to_string(),
+            "fingerprint": whyline::classify::FacetClassifier::fingerprint(&head),
+            "summary": summary,
+            "tune": figures.iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect::<serde_json::Map<String, serde_json::Value>>(),
+            "seconds": seconds,
+            "embed_seconds": t_embed,
+        });
+        println!("{out}");
+    } else {
+        eprintln!(
+            "wrote {} ({} epochs, best {}; {} {:.4}; {:.0} s, embeddings {:.0} s)",
+            a.out.display(),
+            summary.epochs_run,
+            summary.best_epoch,
+            summary.tune_metric,
+            summary.tune_value,
+            seconds,
+            t_embed
+        );
+    }
+    Ok(whyline::exit::OK)
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }

@@ -150,26 +150,33 @@ fn forward(p: &Params, x: &Tensor, mask: Option<&Tensor>) -> candle_core::Result
         .broadcast_add(p.b2.as_tensor())
 }
 
+/// The current weights, with the input scale folded into the first layer so
+/// that the head reads unscaled embeddings.
 fn snapshot(
     p: &Params,
     dim: usize,
     hidden: usize,
     n_labels: usize,
+    scale: f32,
 ) -> candle_core::Result<DenseHead> {
     let flat = |v: &Var| v.as_tensor().flatten_all()?.to_vec1::<f32>();
+    let scaled = |v: Vec<f32>| v.into_iter().map(|x| x * scale).collect::<Vec<f32>>();
+    let (w1, b1) = match (&p.w1, &p.b1) {
+        (Some(w), Some(b)) => (scaled(flat(w)?), flat(b)?),
+        _ => (Vec::new(), Vec::new()),
+    };
+    let w2 = if hidden == 0 {
+        scaled(flat(&p.w2)?)
+    } else {
+        flat(&p.w2)?
+    };
     Ok(DenseHead {
         dim,
         hidden,
         n_labels,
-        w1: match &p.w1 {
-            Some(v) => flat(v)?,
-            None => Vec::new(),
-        },
-        b1: match &p.b1 {
-            Some(v) => flat(v)?,
-            None => Vec::new(),
-        },
-        w2: flat(&p.w2)?,
+        w1,
+        b1,
+        w2,
         b2: flat(&p.b2)?,
     })
 }
@@ -242,7 +249,12 @@ pub fn train_head(
     )
     .map_err(terr("optimiser"))?;
 
-    let xt = Tensor::from_slice(x, (n, dim), &dev).map_err(terr("x"))?;
+    // Embeddings are unit vectors (components ~ 1/sqrt(dim)); training on
+    // sqrt(dim)-scaled inputs keeps the weights near unit scale, where Adam's
+    // fixed step size converges quickly. The scale is folded back on snapshot.
+    let scale = (dim as f32).sqrt();
+    let xt = (Tensor::from_slice(x, (n, dim), &dev).map_err(terr("x"))? * f64::from(scale))
+        .map_err(terr("x"))?;
     let yt = Tensor::from_slice(y, (n, n_labels), &dev).map_err(terr("y"))?;
     let weights = match objective {
         Objective::MultiLabel { pos_weight: w } | Objective::SingleLabel { class_weight: w } => w,
@@ -252,7 +264,7 @@ pub fn train_head(
     }
     let wt = Tensor::from_slice(weights, (1, n_labels), &dev).map_err(terr("weights"))?;
     let mut order: Vec<u32> = (0..n as u32).collect();
-    let mut last = snapshot(&params, dim, cfg.hidden, n_labels).map_err(terr("snapshot"))?;
+    let mut last = snapshot(&params, dim, cfg.hidden, n_labels, scale).map_err(terr("snapshot"))?;
     for epoch in 1..=cfg.max_epochs {
         rng.shuffle(&mut order);
         let mut total = 0f64;
@@ -301,7 +313,7 @@ pub fn train_head(
             total += step().map_err(terr("train step"))?;
             batches += 1;
         }
-        last = snapshot(&params, dim, cfg.hidden, n_labels).map_err(terr("snapshot"))?;
+        last = snapshot(&params, dim, cfg.hidden, n_labels, scale).map_err(terr("snapshot"))?;
         if !on_epoch(epoch, &last, total / batches.max(1) as f64)? {
             break;
         }

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Reproduces every facet figure quoted in the README ("Facets: fit and eval"):
+# fits the shipped heads (models/emotion, models/motivation, models/topic-banking77)
+# and the comparison heads, then evaluates each on data it was not tuned on
+# (and, marked as such, on the set it was tuned on).
+#
+# Embeddings go through whyline's embedding cache, so a second run only trains
+# and scores. Set WHYLINE=path/to/whyline to use a release build.
+# Usage: scripts/eval_facets.sh [emotion|motivation|topic|all]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+W=${WHYLINE:-target/debug/whyline}
+E=${WHYLINE_EVAL_DIR:-}
+if [ -z "$E" ]; then
+  if [ -d ../shared/eval ]; then E=../shared/eval; else E=../../shared/eval; fi
+fi
+OUT=${OUT:-target/facets-eval}
+mkdir -p "$OUT"
+WHAT=${1:-all}
+[ -x "$W" ] || cargo build --quiet
+
+GE_SRC="GoEmotions (Demszky et al., ACL 2020), converted by ../shared/eval"
+TO_SRC="Touché23-ValueEval (Kiesel et al.), value categories, converted by ../shared/eval"
+BK_SRC="BANKING77 (Casanueva et al. 2020), converted by ../shared/eval"
+
+fit() { echo "+ whyline fit $*" >&2; local t=$SECONDS; "$W" --quiet fit "$@" --json > /dev/null; echo "  fit took $((SECONDS - t)) s" >&2; }
+# ev NAME ARGS...: eval, keep the JSON
+ev() { local name=$1; shift; echo "+ whyline eval $*" >&2; "$W" --quiet eval "$@" --json > "$OUT/$name.json"; }
+
+if [ "$WHAT" = all ] || [ "$WHAT" = emotion ]; then
+  T=$E/goemotions-train.jsonl; D=$E/goemotions-dev.jsonl
+  # shipped head: MLP, early stopping + thresholds on a 10% split of train (dev untouched)
+  fit --task emotion --train "$T" --out models/emotion --kind mlp --seed 42 \
+      --data-source "$GE_SRC" --licence "CC BY 4.0"
+  ev emotion-mlp-dev --task emotion --data "$D"
+  # same head tuned on dev itself (optimistic: dev picks epoch and thresholds)
+  fit --task emotion --train "$T" --dev "$D" --out "$OUT/emotion-mlp-devtuned" --kind mlp --seed 42 \
+      --data-source "$GE_SRC" --licence "CC BY 4.0"
+  ev emotion-mlp-devtuned-dev --task emotion --data "$D" --model "$OUT/emotion-mlp-devtuned"
+  fit --task emotion --train "$T" --out "$OUT/emotion-linear" --kind linear --seed 42 --lr 3e-3 \
+      --data-source "$GE_SRC" --licence "CC BY 4.0"
+  ev emotion-linear-dev --task emotion --data "$D" --model "$OUT/emotion-linear" --baseline models/emotion
+  ev emotion-zeroshot-dev --task emotion --data "$D" --model prompts/emotion.toml
+  fit --task emotion --train "$T" --out "$OUT/emotion-zeroshot-cal" --kind zero-shot \
+      --data-source "$GE_SRC" --licence "CC BY 4.0"
+  ev emotion-zeroshot-cal-dev --task emotion --data "$D" --model "$OUT/emotion-zeroshot-cal"
+fi
+
+if [ "$WHAT" = all ] || [ "$WHAT" = motivation ]; then
+  T=$E/touche-train.jsonl; D=$E/touche-dev.jsonl
+  fit --task motivation --train "$T" --out models/motivation --kind mlp --seed 42 \
+      --data-source "$TO_SRC" --licence "CC BY-SA 4.0"
+  ev motivation-mlp-dev --task motivation --data "$D"
+  fit --task motivation --train "$T" --dev "$D" --out "$OUT/motivation-mlp-devtuned" --kind mlp --seed 42 \
+      --data-source "$TO_SRC" --licence "CC BY-SA 4.0"
+  ev motivation-mlp-devtuned-dev --task motivation --data "$D" --model "$OUT/motivation-mlp-devtuned"
+  fit --task motivation --train "$T" --out "$OUT/motivation-linear" --kind linear --seed 42 --lr 3e-3 \
+      --data-source "$TO_SRC" --licence "CC BY-SA 4.0"
+  ev motivation-linear-dev --task motivation --data "$D" --model "$OUT/motivation-linear" --baseline models/motivation
+  ev motivation-zeroshot-dev --task motivation --data "$D" --model prompts/motivation.toml
+  fit --task motivation --train "$T" --out "$OUT/motivation-zeroshot-cal" --kind zero-shot \
+      --data-source "$TO_SRC" --licence "CC BY-SA 4.0"
+  ev motivation-zeroshot-cal-dev --task motivation --data "$D" --model "$OUT/motivation-zeroshot-cal"
+fi
+
+if [ "$WHAT" = all ] || [ "$WHAT" = topic ]; then
+  T=$E/banking77-train.jsonl
+  # train on four fifths (early stopping on a 10% split of them), score the held-back fifth
+  fit --task topic --train "$T" --holdout-fifth --out models/topic-banking77 --kind mlp --seed 42 \
+      --data-source "$BK_SRC" --licence "CC BY 4.0"
+  ev topic-mlp-fifth --task topic --data "$T" --holdout-fifth --model models/topic-banking77
+  fit --task topic --train "$T" --holdout-fifth --out "$OUT/topic-linear" --kind linear --seed 42 --lr 3e-3 \
+      --data-source "$BK_SRC" --licence "CC BY 4.0"
+  ev topic-linear-fifth --task topic --data "$T" --holdout-fifth --model "$OUT/topic-linear" --baseline models/topic-banking77
+  # 8 examples per intent (616 texts), fixed 60 epochs, no tuning split
+  fit --task topic --train "$T" --holdout-fifth --per-label 8 --epochs 60 --out "$OUT/topic-8shot" --kind linear --seed 42 --lr 3e-3 \
+      --data-source "$BK_SRC" --licence "CC BY 4.0"
+  ev topic-8shot-fifth --task topic --data "$T" --holdout-fifth --model "$OUT/topic-8shot"
+  ev topic-zeroshot-fifth --task topic --data "$T" --holdout-fifth --model zero-shot
+fi
+
+# summary table
+for f in "$OUT"/*.json; do
+  python3 - "$f" <<'PY'
+import json, sys, os
+d = json.load(open(sys.argv[1]))
+name = os.path.basename(sys.argv[1])[:-5]
+acc = d.get("accuracy"); g = d.get("grouped_macro_f1")
+print(f"{name:34} rows {d['rows']:>5}  macro-F1 {d['macro_f1']:.4f}  micro-F1 {d['micro_f1']:.4f}"
+      + (f"  accuracy {acc:.4f}" if acc is not None else "")
+      + (f"  grouped macro-F1 {g:.4f}" if g is not None else "")
+      + f"  ECE {d['calibration_error']:.4f}")
+PY
+done

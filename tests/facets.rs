@@ -1,0 +1,317 @@
+//! Facets with the real encoder: `whyline eval` gates, `fit` determinism, and
+//! the shipped heads' labels and predictions on obvious texts.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use whyline::classify::{self, FacetClassifier, FacetsConfig, Taxonomy, TrainedHead};
+use whyline::embed::Embedder;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> String {
+    root()
+        .join("tests/fixtures/facets")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn whyline() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_whyline"));
+    c.current_dir(root()).arg("--quiet");
+    c.env_remove("WHYLINE_FACETS_MATRIX_CACHE");
+    c
+}
+
+fn encoder() -> whyline::model::SentenceEncoder {
+    whyline::model::load_encoder(None, &whyline::model::LoadOptions::default())
+        .expect("default encoder")
+}
+
+#[test]
+fn eval_min_macro_f1_gate_passes_and_fails_with_the_real_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    // a threshold below the measured macro-F1 passes (exit 0) ...
+    let out = whyline()
+        .args([
+            "eval",
+            "--task",
+            "emotion",
+            "--data",
+            &fixture("goemotions-dev-200.jsonl"),
+        ])
+        .args(["--min-macro-f1", "0.05", "--json", "--junit"])
+        .arg(&junit)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let macro_f1 = v["macro_f1"].as_f64().unwrap();
+    assert!(macro_f1 > 0.05 && macro_f1 < 1.0, "{macro_f1}");
+    assert!(v["micro_f1"].as_f64().is_some());
+    assert_eq!(v["per_label"].as_array().unwrap().len(), 28);
+    assert!(
+        v["grouped_macro_f1"].as_f64().is_some(),
+        "Ekman-grouped macro-F1"
+    );
+    assert_eq!(v["passed"], true);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("failures=\"0\""), "{xml}");
+
+    // ... one above it fails with exit 1, and so does an unreachable label gate.
+    let out = whyline()
+        .args([
+            "eval",
+            "--task",
+            "emotion",
+            "--data",
+            &fixture("goemotions-dev-200.jsonl"),
+        ])
+        .args(["--min-macro-f1", &format!("{:.4}", macro_f1 + 0.01)])
+        .args(["--min-label-f1", "gratitude=0.0", "--junit"])
+        .arg(&junit)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("gate macro_f1") && text.contains("FAILED"),
+        "{text}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("tests=\"2\" failures=\"1\""), "{xml}");
+}
+
+#[test]
+fn eval_errors_exit_2_with_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"text\":\"hi\",\"labels\":[\"joy\"]}\n{\"text\": 3}\n",
+    )
+    .unwrap();
+    let out = whyline()
+        .args(["eval", "--task", "emotion", "--data"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.jsonl:2"), "{err}");
+    let out = whyline()
+        .args([
+            "eval",
+            "--task",
+            "emotion",
+            "--min-label-f1",
+            "joy",
+            "--data",
+        ])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn fit_twice_with_one_seed_gives_byte_identical_heads() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |out: &Path, kind: &str, data: &str| {
+        let o = whyline()
+            .args([
+                "fit",
+                "--task",
+                "t",
+                "--train",
+                &fixture(data),
+                "--kind",
+                kind,
+            ])
+            .args(["--epochs", "4", "--hidden", "32", "--seed", "7", "--out"])
+            .arg(out)
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    for (kind, data) in [
+        ("mlp", "goemotions-dev-200.jsonl"),
+        ("linear", "banking77-200.jsonl"),
+    ] {
+        let (a, b) = (
+            dir.path().join(format!("{kind}-a")),
+            dir.path().join(format!("{kind}-b")),
+        );
+        run(&a, kind, data);
+        run(&b, kind, data);
+        for f in ["head.safetensors", "head.json", "labels.json"] {
+            let x = std::fs::read(a.join(f)).unwrap();
+            assert!(!x.is_empty());
+            assert_eq!(
+                x,
+                std::fs::read(b.join(f)).unwrap(),
+                "{kind} {f} differs between runs"
+            );
+        }
+        assert!(std::fs::read_to_string(a.join("README.md"))
+            .unwrap()
+            .contains("encoder fingerprint"));
+    }
+}
+
+fn top_labels(
+    clf: &dyn FacetClassifier,
+    enc: &dyn Embedder,
+    texts: &[&str],
+    k: usize,
+) -> Vec<Vec<String>> {
+    let x = enc.embed(texts).unwrap();
+    clf.predict(&x, texts)
+        .unwrap()
+        .into_iter()
+        .map(|p| {
+            let mut idx: Vec<usize> = (0..p.scores.len()).collect();
+            idx.sort_by(|&a, &b| p.scores[b].total_cmp(&p.scores[a]));
+            idx.into_iter()
+                .take(k)
+                .map(|i| clf.labels()[i].clone())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn shipped_heads_have_their_labels_and_predict_obvious_texts() {
+    let enc = encoder();
+    let emotion = TrainedHead::load(&root().join("models/emotion")).unwrap();
+    assert_eq!(
+        emotion.labels(),
+        Taxonomy::builtin("emotion").unwrap().label_names()
+    );
+    assert_eq!(
+        emotion.meta.encoder,
+        enc.fingerprint(),
+        "head trained on the default encoder"
+    );
+    let got = top_labels(
+        &emotion,
+        &enc,
+        &[
+            "Thank you so much for your help, I really appreciate it!",
+            "I am so angry, this is outrageous!",
+        ],
+        2,
+    );
+    assert!(got[0].contains(&"gratitude".to_string()), "{got:?}");
+    assert!(
+        got[1].iter().any(|l| l == "anger" || l == "annoyance"),
+        "{got:?}"
+    );
+
+    let motivation = TrainedHead::load(&root().join("models/motivation")).unwrap();
+    assert_eq!(
+        motivation.labels(),
+        Taxonomy::builtin("motivation").unwrap().label_names()
+    );
+    let got = top_labels(
+        &motivation,
+        &enc,
+        &[
+            "We must protect the environment and stop polluting the oceans.",
+            "Everyone deserves equal rights and fair treatment.",
+        ],
+        3,
+    );
+    assert!(
+        got[0].contains(&"Universalism: nature".to_string()),
+        "{got:?}"
+    );
+    assert!(
+        got[1].contains(&"Universalism: concern".to_string()),
+        "{got:?}"
+    );
+
+    let topic = TrainedHead::load(&root().join("models/topic-banking77")).unwrap();
+    assert_eq!(topic.labels().len(), 77);
+    let got = top_labels(
+        &topic,
+        &enc,
+        &[
+            "My new card still hasn't arrived, it's been two weeks.",
+            "I forgot my PIN and now it is blocked.",
+        ],
+        1,
+    );
+    assert_eq!(got[0], vec!["card_arrival".to_string()], "{got:?}");
+    assert_eq!(got[1], vec!["pin_blocked".to_string()], "{got:?}");
+}
+
+#[test]
+fn load_facets_defaults_run_all_three_facets_on_shared_embeddings() {
+    let enc = encoder();
+    let facets = classify::load_facets(&enc, &FacetsConfig::default()).unwrap();
+    let names: Vec<&str> = facets.iter().map(|f| f.facet()).collect();
+    assert_eq!(names, ["emotion", "motivation", "topic"]);
+    let texts = ["I was charged twice for my order and nobody answers the phone."];
+    let x = enc.embed(&texts).unwrap();
+    let out = classify::predict_all(&facets, &x, &texts).unwrap();
+    for (f, preds) in facets.iter().zip(&out) {
+        assert_eq!(preds.len(), 1);
+        assert_eq!(preds[0].scores.len(), f.labels().len());
+        assert!(!preds[0].labels.is_empty(), "{}", f.facet());
+    }
+    assert_eq!(
+        out[2][0].labels,
+        vec!["price_and_billing".to_string()],
+        "{:?}",
+        out[2][0]
+    );
+}
+
+#[test]
+fn checkpoint_directory_is_a_facet_classifier() {
+    let dir = std::env::var_os("WHYLINE_REFERENCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../../shared/reference"))
+        .join("tiny-seqcls");
+    let enc = encoder();
+    for (name, multi) in [("bert-single", false), ("bert-multi", true)] {
+        let p = dir.join(name).display().to_string();
+        let clf = classify::load_classifier(&enc, "topic", Some(&p)).unwrap();
+        assert_eq!(
+            clf.mode() == classify::LabelMode::MultiLabel,
+            multi,
+            "{name}"
+        );
+        assert!(clf.fingerprint().starts_with("checkpoint:"));
+        let texts = ["the delivery was late", "great service"];
+        let preds = clf.predict(&[], &texts).unwrap();
+        assert_eq!(preds.len(), 2);
+        for p in &preds {
+            assert_eq!(p.scores.len(), clf.labels().len());
+            if !multi {
+                let s: f32 = p.scores.iter().sum();
+                assert!((s - 1.0).abs() < 1e-4, "{s}");
+                assert_eq!(p.labels.len(), 1);
+            }
+        }
+    }
+}
