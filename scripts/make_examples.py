@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Build the bundled example corpus in examples/ from the shared development data
-(deterministic; re-run to regenerate). Sources and licences: examples/README.md.
+(deterministic; re-run to regenerate). Sources and licences: examples/README.
 
 - examples/calls/*.txt: MultiDoGO customer-service conversations (CDLA-Permissive-1.0),
   customer turns verbatim; the dataset keeps only customer turns, so each transcript

@@ -97,8 +97,20 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
         cfg.model.encoder.as_deref(),
         &load,
     )?);
-    let embedder = encoder;
     let mut warnings = Vec::new();
+    let embedder: Arc<dyn Embedder> = if cfg.model.cache {
+        match crate::embed::EmbeddingCache::open_default() {
+            Ok(cache) => Arc::new(crate::embed::CachedEmbedder::new(encoder, cache)),
+            Err(e) => {
+                warnings.push(format!(
+                    "embedding cache not available ({e}): embedding everything"
+                ));
+                encoder
+            }
+        }
+    } else {
+        encoder
+    };
     let facets = if cfg.facets.enabled {
         match crate::classify::load_facets(embedder.as_ref(), &Default::default()) {
             Ok(f) => f,
