@@ -20,7 +20,7 @@
 //! the order documents were read in.
 
 use crate::ingest::{Document, Role, Turn};
-use crate::util::stable_id;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -191,6 +191,9 @@ fn ends_with_abbreviation(s: &str) -> bool {
         .unwrap_or("");
     if last.chars().count() == 1 && last.chars().all(char::is_uppercase) {
         return true; // an initial: "J. Smith"
+    }
+    if last.is_ascii() {
+        return ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(last));
     }
     let low = last.to_lowercase();
     ABBREVIATIONS.contains(&low.as_str())
@@ -428,7 +431,7 @@ struct Lexicon {
     closing: Vec<Vec<String>>,
     closing_single: Vec<&'static str>,
     /// Every word a filler, greeting or closing can start with.
-    first_words: HashSet<String>,
+    first_words: HashSet<String, FxBuild>,
 }
 
 fn split_phrases(list: &[&str]) -> Vec<Vec<String>> {
@@ -446,7 +449,7 @@ fn lexicon() -> &'static Lexicon {
     LEX.get_or_init(|| {
         let mut closing: Vec<&str> = CLOSINGS.to_vec();
         closing.extend(FILLER_PHRASES);
-        let mut first_words: HashSet<String> = HashSet::new();
+        let mut first_words: HashSet<String, FxBuild> = HashSet::default();
         for list in [
             FILLER_PHRASES,
             GREETINGS,
@@ -542,16 +545,27 @@ fn chat_kind(text: &str) -> Option<Noise> {
         return None;
     }
     // Cheap pre-check on the first word before normalising the whole piece.
-    let first: String = text
-        .chars()
-        .skip_while(|c| !c.is_alphanumeric())
-        .take_while(|c| c.is_alphanumeric() || *c == '\'')
-        .filter(|c| *c != '\'')
-        .flat_map(char::to_lowercase)
-        .take(24)
-        .collect();
-    if !lexicon().first_words.contains(&first) {
-        return None;
+    let first_words = &lexicon().first_words;
+    match ascii_first_word(text) {
+        Some((buf, n)) => {
+            let w = std::str::from_utf8(&buf[..n]).unwrap_or("");
+            if !first_words.contains(w) {
+                return None;
+            }
+        }
+        None => {
+            let first: String = text
+                .chars()
+                .skip_while(|c| !c.is_alphanumeric())
+                .take_while(|c| c.is_alphanumeric() || *c == '\'')
+                .filter(|c| *c != '\'')
+                .flat_map(char::to_lowercase)
+                .take(24)
+                .collect();
+            if !first_words.contains(&first) {
+                return None;
+            }
+        }
     }
     let key = norm_key(text);
     let w = key_words(&key);
@@ -564,6 +578,38 @@ fn chat_kind(text: &str) -> Option<Noise> {
     } else {
         None
     }
+}
+
+/// The first word of `text` lowercased, apostrophes dropped, at most 24
+/// bytes, without allocating; `None` when a non-ASCII character comes
+/// before the end of that word (the caller then takes the Unicode path).
+fn ascii_first_word(text: &str) -> Option<([u8; 24], usize)> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() && !b[i].is_ascii_alphanumeric() {
+        if !b[i].is_ascii() {
+            return None;
+        }
+        i += 1;
+    }
+    let mut buf = [0u8; 24];
+    let mut n = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_alphanumeric() {
+            if n < buf.len() {
+                buf[n] = c.to_ascii_lowercase();
+                n += 1;
+            }
+        } else if c != b'\'' {
+            if !c.is_ascii() {
+                return None;
+            }
+            break;
+        }
+        i += 1;
+    }
+    Some((buf, n))
 }
 
 fn trim_range(s: &str, a: usize, b: usize) -> (usize, usize) {
@@ -937,6 +983,41 @@ fn role_noise(role: Role) -> Noise {
     }
 }
 
+/// The segment id: [`crate::util::stable_id`] over `[doc id, turn index, piece index,
+/// text]`, hashed without formatting the indices into heap strings.
+fn segment_id(doc: &str, ti: usize, si: usize, text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(doc.as_bytes());
+    h.update([0x1f]);
+    h.update(decimal(ti, &mut [0u8; 20]));
+    h.update([0x1f]);
+    h.update(decimal(si, &mut [0u8; 20]));
+    h.update([0x1f]);
+    h.update(text.as_bytes());
+    let d = h.finalize();
+    let mut out = String::with_capacity(16);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for &b in &d[..8] {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+    out
+}
+
+/// `n` in decimal, written at the end of `buf`.
+fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
 /// Segments of one document, flagged except for `boilerplate` (a corpus-level
 /// flag). Returns the segments and their normalised keys.
 fn segment_document(doc: &Document, opts: &SegmentOptions) -> Vec<(Segment, String, usize)> {
@@ -983,19 +1064,25 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> Vec<(Segment, Stri
             let nwords = if key.is_empty() {
                 0
             } else {
-                key.matches(' ').count() + 1
+                key.bytes().filter(|&c| c == b' ').count() + 1
             };
-            let letters = seg_text.chars().filter(|c| c.is_alphanumeric()).count();
+            let few_letters = || {
+                seg_text
+                    .chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .nth(3)
+                    .is_none()
+            };
             let noise = if !analysed {
                 Some(role_noise(role))
             } else if chat.is_some() {
                 chat
-            } else if nwords < opts.too_short_words || letters < 4 {
+            } else if nwords < opts.too_short_words || few_letters() {
                 Some(Noise::TooShort)
             } else {
                 None
             };
-            let id = stable_id(&[&doc.id, &ti.to_string(), &si.to_string(), &seg_text]);
+            let id = segment_id(&doc.id, ti, si, &seg_text);
             out.push((
                 Segment {
                     id,
@@ -1137,6 +1224,16 @@ mod tests {
                 .map(|(o, t)| (o, o + t.len()))
                 .collect();
             proptest::prop_assert_eq!(sentence_bounds(&s), want);
+        }
+    }
+
+    #[test]
+    fn segment_id_matches_stable_id() {
+        for (ti, si) in [(0, 0), (7, 12), (1234567, 9), (usize::MAX, 10)] {
+            assert_eq!(
+                segment_id("doc", ti, si, "Some text."),
+                crate::util::stable_id(&["doc", &ti.to_string(), &si.to_string(), "Some text."])
+            );
         }
     }
 
