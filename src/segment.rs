@@ -278,15 +278,32 @@ struct Fx(u64);
 
 impl std::hash::Hasher for Fx {
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut w = [0u8; 8];
-            w[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w))
-                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        // Whole words without a copy (a `copy_from_slice` per word showed
+        // as memmove in profiles); the tail zero-padded as before.
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(w);
+            self.add(u64::from_le_bytes(a));
+        }
+        let tail = words.remainder();
+        if !tail.is_empty() {
+            let mut w = 0u64;
+            for (i, &b) in tail.iter().enumerate() {
+                w |= u64::from(b) << (8 * i);
+            }
+            self.add(w);
         }
     }
     fn finish(&self) -> u64 {
         self.0
+    }
+}
+
+impl Fx {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
 
@@ -1018,12 +1035,22 @@ fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
     }
 }
 
+/// Segments of one document with their normalised keys, and the indices of
+/// the first occurrence of each distinct key of 3+ words (what `boilerplate`
+/// counts, once per document).
+struct DocSegments {
+    /// Segment, key, words in the key.
+    segs: Vec<(Segment, String, usize)>,
+    distinct3: Vec<usize>,
+}
+
 /// Segments of one document, flagged except for `boilerplate` (a corpus-level
-/// flag). Returns the segments and their normalised keys.
-fn segment_document(doc: &Document, opts: &SegmentOptions) -> Vec<(Segment, String, usize)> {
+/// flag).
+fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
     let roles = assign_roles(doc, opts);
     let speakers_ci: Vec<String> = opts.speakers.iter().map(|s| s.to_lowercase()).collect();
-    let mut out = Vec::new();
+    // Most turns give one or two segments.
+    let mut out = Vec::with_capacity(doc.turns.len() * 2);
     for (ti, (turn, role)) in doc.turns.iter().zip(roles).enumerate() {
         let text = turn.text.as_str();
         if text.trim().is_empty() {
@@ -1106,16 +1133,26 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> Vec<(Segment, Stri
     }
     // `duplicate`: a repeat of an earlier segment of this document (any
     // speaker); wins over `too_short`, not over role or chat flags.
-    let mut seen: HashSet<&str, FxBuild> = HashSet::default();
-    for (seg, key, _) in &mut out {
+    let mut seen: HashSet<&str, FxBuild> =
+        HashSet::with_capacity_and_hasher(out.len(), FxBuild::default());
+    let mut distinct3 = Vec::new();
+    for (i, (seg, key, nwords)) in out.iter_mut().enumerate() {
         if key.is_empty() {
             continue;
         }
-        if !seen.insert(key.as_str()) && matches!(seg.noise, None | Some(Noise::TooShort)) {
+        if seen.insert(key.as_str()) {
+            if *nwords >= 3 {
+                distinct3.push(i);
+            }
+        } else if matches!(seg.noise, None | Some(Noise::TooShort)) {
             seg.noise = Some(Noise::Duplicate);
         }
     }
-    out
+    drop(seen);
+    DocSegments {
+        segs: out,
+        distinct3,
+    }
 }
 
 /// Segment a whole corpus: documents are put in canonical order (source,
@@ -1130,20 +1167,14 @@ pub fn segment_corpus(docs: &[Document], opts: &SegmentOptions) -> Vec<Segment> 
         let kb = crate::ingest::doc_sort_key(b);
         ka.cmp(&kb)
     });
-    let per_doc: Vec<Vec<(Segment, String, usize)>> = order
+    let per_doc: Vec<DocSegments> = order
         .par_iter()
         .map(|d| segment_document(d, opts))
         .collect();
     let mut doc_count: HashMap<&str, usize, FxBuild> = HashMap::default();
-    for segs in &per_doc {
-        let mut keys: HashSet<&str, FxBuild> = HashSet::default();
-        for (_, k, n) in segs {
-            if *n >= 3 {
-                keys.insert(k.as_str());
-            }
-        }
-        for k in keys {
-            *doc_count.entry(k).or_default() += 1;
+    for d in &per_doc {
+        for &i in &d.distinct3 {
+            *doc_count.entry(d.segs[i].1.as_str()).or_default() += 1;
         }
     }
     let threshold = opts
@@ -1156,9 +1187,9 @@ pub fn segment_corpus(docs: &[Document], opts: &SegmentOptions) -> Vec<Segment> 
         .map(|(k, _)| *k)
         .collect();
     let boiler: HashSet<String, FxBuild> = boiler.into_iter().map(str::to_string).collect();
-    let mut out = Vec::with_capacity(per_doc.iter().map(Vec::len).sum());
-    for segs in per_doc {
-        for (mut seg, key, _) in segs {
+    let mut out = Vec::with_capacity(per_doc.iter().map(|d| d.segs.len()).sum());
+    for d in per_doc {
+        for (mut seg, key, _) in d.segs {
             let role_flag = matches!(
                 seg.noise,
                 Some(Noise::RoleAgent | Noise::RoleInterviewer | Noise::RoleOther)
