@@ -203,24 +203,29 @@ fn ends_with_abbreviation(s: &str) -> bool {
 /// letters and digits (apostrophes dropped: "don't" is "dont"), one space
 /// between words, punctuation and extra whitespace gone.
 pub fn norm_key(s: &str) -> String {
+    let mut k = String::with_capacity(s.len());
+    norm_key_into(s, &mut k);
+    k
+}
+
+/// [`norm_key`] into a reused buffer (cleared first).
+fn norm_key_into(s: &str, k: &mut String) {
+    k.clear();
     if s.is_ascii() {
-        let mut k = Vec::with_capacity(s.len());
         let mut gap = false;
         for &b in s.as_bytes() {
             if b.is_ascii_alphanumeric() {
                 if gap && !k.is_empty() {
-                    k.push(b' ');
+                    k.push(' ');
                 }
                 gap = false;
-                k.push(b.to_ascii_lowercase());
+                k.push(char::from(b.to_ascii_lowercase()));
             } else if b != b'\'' {
                 gap = true;
             }
         }
-        // Only ASCII bytes were pushed.
-        return String::from_utf8(k).unwrap_or_default();
+        return;
     }
-    let mut k = String::with_capacity(s.len());
     let mut gap = false;
     for c in s.chars() {
         if c.is_alphanumeric() {
@@ -236,15 +241,6 @@ pub fn norm_key(s: &str) -> String {
         } else if c != '\'' {
             gap = true;
         }
-    }
-    k
-}
-
-fn key_words(key: &str) -> Vec<&str> {
-    if key.is_empty() {
-        Vec::new()
-    } else {
-        key.split(' ').collect()
     }
 }
 
@@ -584,17 +580,39 @@ fn chat_kind(text: &str) -> Option<Noise> {
             }
         }
     }
-    let key = norm_key(text);
-    let w = key_words(&key);
-    if is_filler(&w) {
-        Some(Noise::Filler)
-    } else if is_greeting(&w) {
-        Some(Noise::Greeting)
-    } else if is_closing(&w) {
-        Some(Noise::Closing)
-    } else {
-        None
+    thread_local! {
+        static KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
+    KEY.with_borrow_mut(|key| {
+        norm_key_into(text, key);
+        // Pieces here are at most 200 bytes: words on the stack.
+        let mut arr = [""; 64];
+        let mut n = 0;
+        let mut heap = Vec::new();
+        if !key.is_empty() {
+            for word in key.split(' ') {
+                if n < arr.len() {
+                    arr[n] = word;
+                } else {
+                    if heap.is_empty() {
+                        heap.extend_from_slice(&arr);
+                    }
+                    heap.push(word);
+                }
+                n += 1;
+            }
+        }
+        let w: &[&str] = if n <= arr.len() { &arr[..n] } else { &heap };
+        if is_filler(w) {
+            Some(Noise::Filler)
+        } else if is_greeting(w) {
+            Some(Noise::Greeting)
+        } else if is_closing(w) {
+            Some(Noise::Closing)
+        } else {
+            None
+        }
+    })
 }
 
 /// The first word of `text` lowercased, apostrophes dropped, at most 24
@@ -641,11 +659,20 @@ fn trim_range(s: &str, a: usize, b: usize) -> (usize, usize) {
 /// (SB6-SB11 for ASCII classes; property-tested against unicode-segmentation)
 /// at several times the speed; other text goes through unicode-segmentation.
 pub fn sentence_bounds(s: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    sentence_bounds_into(s, &mut out);
+    out
+}
+
+/// [`sentence_bounds`] into a reused buffer (cleared first).
+fn sentence_bounds_into(s: &str, out: &mut Vec<(usize, usize)>) {
+    out.clear();
     if !s.is_ascii() {
-        return s
-            .split_sentence_bound_indices()
-            .map(|(o, t)| (o, o + t.len()))
-            .collect();
+        out.extend(
+            s.split_sentence_bound_indices()
+                .map(|(o, t)| (o, o + t.len())),
+        );
+        return;
     }
     let b = s.as_bytes();
     let n = b.len();
@@ -653,7 +680,6 @@ pub fn sentence_bounds(s: &str) -> Vec<(usize, usize)> {
     let is_close = |c: u8| matches!(c, b'"' | b'\'' | b'(' | b')' | b'[' | b']' | b'{' | b'}');
     let is_sp = |c: u8| matches!(c, b' ' | b'\t' | 0x0B | 0x0C);
     let is_para = |c: u8| matches!(c, b'\n' | b'\r' | 0x85);
-    let mut out = Vec::new();
     let mut start = 0;
     let mut i = 0;
     while i < n {
@@ -727,11 +753,33 @@ pub fn sentence_bounds(s: &str) -> Vec<(usize, usize)> {
     if start < n {
         out.push((start, n));
     }
+}
+
+/// Buffers [`split_turn_into`] reuses from one turn to the next.
+#[derive(Default)]
+struct Scratch {
+    bounds: Vec<(usize, usize)>,
+    raw: Vec<(usize, usize)>,
+    pieces: Vec<Piece>,
+    merged: Vec<Piece>,
+    windows: Vec<(usize, usize)>,
+}
+
+#[cfg(test)]
+fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize, Option<Noise>)> {
+    let mut out = Vec::new();
+    split_turn_into(text, opts, &mut Scratch::default(), &mut out);
     out
 }
 
 /// Split one turn's text into pieces (byte ranges into `text`).
-fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize, Option<Noise>)> {
+fn split_turn_into(
+    text: &str,
+    opts: &SegmentOptions,
+    scratch: &mut Scratch,
+    out: &mut Vec<(usize, usize, Option<Noise>)>,
+) {
+    out.clear();
     // Line breaks inside a turn are layout, not sentence ends (UAX #29 would
     // break at every one): read them as spaces, same byte length.
     let flat: std::borrow::Cow<str> = if text.contains(['\n', '\r']) {
@@ -739,8 +787,16 @@ fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize, Option<No
     } else {
         text.into()
     };
-    let mut raw: Vec<(usize, usize)> = Vec::new();
-    for (off, end) in sentence_bounds(&flat) {
+    let Scratch {
+        bounds,
+        raw,
+        pieces,
+        merged,
+        windows,
+    } = scratch;
+    sentence_bounds_into(&flat, bounds);
+    raw.clear();
+    for &(off, end) in bounds.iter() {
         let (a, b) = trim_range(&flat, off, end);
         if a == b {
             continue;
@@ -751,17 +807,15 @@ fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize, Option<No
         }
     }
     let budget = opts.max_tokens.saturating_sub(2).max(8);
-    let mut pieces: Vec<Piece> = raw
-        .iter()
-        .map(|&(a, b)| Piece {
-            a,
-            b,
-            chat: chat_kind(&flat[a..b]),
-        })
-        .collect();
+    pieces.clear();
+    pieces.extend(raw.iter().map(|&(a, b)| Piece {
+        a,
+        b,
+        chat: chat_kind(&flat[a..b]),
+    }));
     // Merge short fragments into a neighbour (previous first) when the
     // result stays under budget.
-    let mut merged: Vec<Piece> = Vec::with_capacity(pieces.len());
+    merged.clear();
     let short = |p: &Piece| {
         flat[p.a..p.b]
             .split_whitespace()
@@ -792,17 +846,15 @@ fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize, Option<No
         i += 1;
     }
     // Windows for pieces over budget.
-    let mut out = Vec::with_capacity(merged.len());
-    for p in merged {
+    for p in merged.iter() {
         if estimate_tokens(&flat[p.a..p.b]) <= budget {
             out.push((p.a, p.b, p.chat));
         } else {
-            let mut w = Vec::new();
-            window(&flat, p.a, p.b, budget, &mut w);
-            out.extend(w.into_iter().map(|(a, b)| (a, b, None)));
+            windows.clear();
+            window(&flat, p.a, p.b, budget, windows);
+            out.extend(windows.iter().map(|&(a, b)| (a, b, None)));
         }
     }
-    out
 }
 
 /// Cut `text[a..b]` into windows of at most `budget` estimated tokens, at
@@ -1039,8 +1091,9 @@ fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
 /// the first occurrence of each distinct key of 3+ words (what `boilerplate`
 /// counts, once per document).
 struct DocSegments {
-    /// Segment, key, words in the key.
-    segs: Vec<(Segment, String, usize)>,
+    /// Segment, its key's range in `keys`, words in the key.
+    segs: Vec<(Segment, (usize, usize), usize)>,
+    keys: String,
     distinct3: Vec<usize>,
 }
 
@@ -1051,6 +1104,12 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
     let speakers_ci: Vec<String> = opts.speakers.iter().map(|s| s.to_lowercase()).collect();
     // Most turns give one or two segments.
     let mut out = Vec::with_capacity(doc.turns.len() * 2);
+    let mut scratch = Scratch::default();
+    let mut turn_pieces = Vec::new();
+    // Every segment's key, back to back (one buffer per document, not one
+    // string per segment), and a reused buffer for the current one.
+    let mut keys = String::new();
+    let mut key = String::new();
     for (ti, (turn, role)) in doc.turns.iter().zip(roles).enumerate() {
         let text = turn.text.as_str();
         if text.trim().is_empty() {
@@ -1068,7 +1127,8 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
         } else {
             opts.analyse == Analyse::All || role == Role::Customer
         };
-        for (si, (a, b, chat)) in split_turn(text, opts).into_iter().enumerate() {
+        split_turn_into(text, opts, &mut scratch, &mut turn_pieces);
+        for (si, &(a, b, chat)) in turn_pieces.iter().enumerate() {
             char_pos += text[byte_pos..a].chars().count() as u64;
             let ca = char_pos;
             let cb = ca + text[a..b].chars().count() as u64;
@@ -1087,7 +1147,7 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
             } else {
                 turn.source.span
             };
-            let key = norm_key(&seg_text);
+            norm_key_into(&seg_text, &mut key);
             let nwords = if key.is_empty() {
                 0
             } else {
@@ -1126,9 +1186,10 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
                     noise,
                     meta: doc.meta.clone(),
                 },
-                key,
+                (keys.len(), keys.len() + key.len()),
                 nwords,
             ));
+            keys.push_str(&key);
         }
     }
     // `duplicate`: a repeat of an earlier segment of this document (any
@@ -1136,11 +1197,12 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
     let mut seen: HashSet<&str, FxBuild> =
         HashSet::with_capacity_and_hasher(out.len(), FxBuild::default());
     let mut distinct3 = Vec::new();
-    for (i, (seg, key, nwords)) in out.iter_mut().enumerate() {
+    for (i, (seg, (ka, kb), nwords)) in out.iter_mut().enumerate() {
+        let key = &keys[*ka..*kb];
         if key.is_empty() {
             continue;
         }
-        if seen.insert(key.as_str()) {
+        if seen.insert(key) {
             if *nwords >= 3 {
                 distinct3.push(i);
             }
@@ -1151,6 +1213,7 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
     drop(seen);
     DocSegments {
         segs: out,
+        keys,
         distinct3,
     }
 }
@@ -1174,7 +1237,8 @@ pub fn segment_corpus(docs: &[Document], opts: &SegmentOptions) -> Vec<Segment> 
     let mut doc_count: HashMap<&str, usize, FxBuild> = HashMap::default();
     for d in &per_doc {
         for &i in &d.distinct3 {
-            *doc_count.entry(d.segs[i].1.as_str()).or_default() += 1;
+            let (a, b) = d.segs[i].1;
+            *doc_count.entry(&d.keys[a..b]).or_default() += 1;
         }
     }
     let threshold = opts
@@ -1189,12 +1253,13 @@ pub fn segment_corpus(docs: &[Document], opts: &SegmentOptions) -> Vec<Segment> 
     let boiler: HashSet<String, FxBuild> = boiler.into_iter().map(str::to_string).collect();
     let mut out = Vec::with_capacity(per_doc.iter().map(|d| d.segs.len()).sum());
     for d in per_doc {
-        for (mut seg, key, _) in d.segs {
+        for (mut seg, (a, b), _) in d.segs {
+            let key = &d.keys[a..b];
             let role_flag = matches!(
                 seg.noise,
                 Some(Noise::RoleAgent | Noise::RoleInterviewer | Noise::RoleOther)
             );
-            if !role_flag && boiler.contains(&key) {
+            if !role_flag && boiler.contains(key) {
                 seg.noise = Some(Noise::Boilerplate);
             }
             out.push(seg);
