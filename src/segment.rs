@@ -445,6 +445,11 @@ struct Lexicon {
     closing_single: Vec<&'static str>,
     /// Every word a filler, greeting or closing can start with.
     first_words: HashSet<String, FxBuild>,
+    /// Words that match on their own (single-word lists and one-word
+    /// phrases), and the first two words (`"thank you"`) of every longer
+    /// phrase: a chat sentence starts with one or the other.
+    singles: HashSet<String, FxBuild>,
+    pairs: HashSet<String, FxBuild>,
 }
 
 fn split_phrases(list: &[&str]) -> Vec<Vec<String>> {
@@ -479,8 +484,27 @@ fn lexicon() -> &'static Lexicon {
         for w in ["again", "bye", "too", "you", "there", "everyone", "all"] {
             first_words.insert(w.to_string());
         }
+        let mut singles: HashSet<String, FxBuild> = HashSet::default();
+        let mut pairs: HashSet<String, FxBuild> = HashSet::default();
+        for w in FILLER_WORDS
+            .iter()
+            .chain(&["again", "bye", "too", "you", "there", "everyone", "all"])
+        {
+            singles.insert(w.to_string());
+        }
+        for list in [FILLER_PHRASES, GREETINGS, GREETING_SCRIPTS, CLOSINGS] {
+            for p in split_phrases(list) {
+                match p.as_slice() {
+                    [w] => singles.insert(w.clone()),
+                    [a, b, ..] => pairs.insert(format!("{a} {b}")),
+                    [] => false,
+                };
+            }
+        }
         Lexicon {
             first_words,
+            singles,
+            pairs,
             filler: split_phrases(FILLER_PHRASES),
             greeting: split_phrases(GREETINGS),
             greeting_scripts: split_phrases(GREETING_SCRIPTS),
@@ -585,6 +609,18 @@ fn chat_kind(text: &str) -> Option<Noise> {
     }
     KEY.with_borrow_mut(|key| {
         norm_key_into(text, key);
+        // Every filler/greeting/closing test first matches a single word or
+        // a phrase's first two words at the start: reject the rest here.
+        let lex = lexicon();
+        let mut sp = key.match_indices(' ').map(|(i, _)| i);
+        let (w0, pair) = match (sp.next(), sp.next()) {
+            (None, _) => (key.as_str(), None),
+            (Some(i), None) => (&key[..i], Some(key.as_str())),
+            (Some(i), Some(j)) => (&key[..i], Some(&key[..j])),
+        };
+        if !lex.singles.contains(w0) && !pair.is_some_and(|p| lex.pairs.contains(p)) {
+            return None;
+        }
         // Pieces here are at most 200 bytes: words on the stack.
         let mut arr = [""; 64];
         let mut n = 0;
@@ -1320,6 +1356,44 @@ mod tests {
                 .map(|(o, t)| (o, o + t.len()))
                 .collect();
             proptest::prop_assert_eq!(sentence_bounds(&s), want);
+        }
+    }
+
+    /// `chat_kind` without its pre-checks (first word, first two words).
+    fn chat_kind_reference(text: &str) -> Option<Noise> {
+        if text.len() > 200 {
+            return None;
+        }
+        let key = norm_key(text);
+        let w: Vec<&str> = if key.is_empty() {
+            Vec::new()
+        } else {
+            key.split(' ').collect()
+        };
+        if is_filler(&w) {
+            Some(Noise::Filler)
+        } else if is_greeting(&w) {
+            Some(Noise::Greeting)
+        } else if is_closing(&w) {
+            Some(Noise::Closing)
+        } else {
+            None
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn chat_prechecks_change_nothing(words in proptest::collection::vec(0usize..1000, 0..8), seps in proptest::collection::vec(0usize..4, 8)) {
+            let mut vocab: Vec<&str> = vec!["i", "card", "refund", "this", "is", "Sam", "THANK", "you're", "hows", "x"];
+            for list in [FILLER_WORDS, FILLER_PHRASES, GREETINGS, GREETING_SCRIPTS, CLOSINGS] {
+                vocab.extend(list.iter().copied());
+            }
+            let mut text = String::new();
+            for (k, &i) in words.iter().enumerate() {
+                text.push_str(vocab[i % vocab.len()]);
+                text.push_str([" ", ", ", "! ", "... "][seps[k % seps.len()]]);
+            }
+            proptest::prop_assert_eq!(chat_kind(&text), chat_kind_reference(&text), "{:?}", text);
         }
     }
 
