@@ -212,18 +212,23 @@ pub fn norm_key(s: &str) -> String {
 fn norm_key_into(s: &str, k: &mut String) {
     k.clear();
     if s.is_ascii() {
+        // Bytes into the buffer's own allocation, then one validation.
+        let mut v = std::mem::take(k).into_bytes();
+        v.reserve(s.len());
         let mut gap = false;
         for &b in s.as_bytes() {
             if b.is_ascii_alphanumeric() {
-                if gap && !k.is_empty() {
-                    k.push(' ');
+                if gap && !v.is_empty() {
+                    v.push(b' ');
                 }
                 gap = false;
-                k.push(char::from(b.to_ascii_lowercase()));
+                v.push(b.to_ascii_lowercase());
             } else if b != b'\'' {
                 gap = true;
             }
         }
+        // Only ASCII bytes were pushed.
+        *k = String::from_utf8(v).unwrap_or_default();
         return;
     }
     let mut gap = false;
@@ -1152,7 +1157,10 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
             continue;
         }
         let verbatim = turn.source.span[1].saturating_sub(turn.source.span[0]) == text.len();
-        let total_chars = text.chars().count().max(1) as u64;
+        // ASCII text: characters are bytes, no counting.
+        let ascii = text.is_ascii();
+        let nchars = |t: &str| if ascii { t.len() } else { t.chars().count() } as u64;
+        let total_chars = nchars(text).max(1);
         let mut char_pos = 0u64;
         let mut byte_pos = 0usize;
         let analysed = if !speakers_ci.is_empty() {
@@ -1165,9 +1173,9 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
         };
         split_turn_into(text, opts, &mut scratch, &mut turn_pieces);
         for (si, &(a, b, chat)) in turn_pieces.iter().enumerate() {
-            char_pos += text[byte_pos..a].chars().count() as u64;
+            char_pos += nchars(&text[byte_pos..a]);
             let ca = char_pos;
-            let cb = ca + text[a..b].chars().count() as u64;
+            let cb = ca + nchars(&text[a..b]);
             char_pos = cb;
             byte_pos = b;
             let seg_text = collapse_ws(&text[a..b]);
