@@ -1294,16 +1294,34 @@ pub fn segment_corpus(docs: &[Document], opts: &SegmentOptions) -> Vec<Segment> 
         .filter(|(_, &c)| c >= threshold)
         .map(|(k, _)| *k)
         .collect();
-    let boiler: HashSet<String, FxBuild> = boiler.into_iter().map(str::to_string).collect();
+    // Which segments are boilerplate, per document in parallel (lookups
+    // hash every key); then one serial move into the output.
+    let is_role = |seg: &Segment| {
+        matches!(
+            seg.noise,
+            Some(Noise::RoleAgent | Noise::RoleInterviewer | Noise::RoleOther)
+        )
+    };
+    let flags: Vec<Vec<bool>> = if boiler.is_empty() {
+        Vec::new()
+    } else {
+        per_doc
+            .par_iter()
+            .map(|d| {
+                d.segs
+                    .iter()
+                    .map(|(seg, (a, b), _)| !is_role(seg) && boiler.contains(&d.keys[*a..*b]))
+                    .collect()
+            })
+            .collect()
+    };
+    drop(boiler);
+    drop(doc_count);
     let mut out = Vec::with_capacity(per_doc.iter().map(|d| d.segs.len()).sum());
-    for d in per_doc {
-        for (mut seg, (a, b), _) in d.segs {
-            let key = &d.keys[a..b];
-            let role_flag = matches!(
-                seg.noise,
-                Some(Noise::RoleAgent | Noise::RoleInterviewer | Noise::RoleOther)
-            );
-            if !role_flag && boiler.contains(key) {
+    for (di, d) in per_doc.into_iter().enumerate() {
+        let doc_flags = flags.get(di);
+        for (si, (mut seg, _, _)) in d.segs.into_iter().enumerate() {
+            if doc_flags.and_then(|f| f.get(si)).copied().unwrap_or(false) {
                 seg.noise = Some(Noise::Boilerplate);
             }
             out.push(seg);
