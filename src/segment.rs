@@ -869,14 +869,14 @@ fn split_turn_into(
         let p = pieces[i];
         if p.chat.is_none() && short(&p) {
             if let Some(prev) = merged.last_mut() {
-                if prev.chat.is_none() && estimate_tokens(&flat[prev.a..p.b]) <= budget {
+                if prev.chat.is_none() && fits(&flat[prev.a..p.b], budget) {
                     prev.b = p.b;
                     i += 1;
                     continue;
                 }
             }
             if let Some(next) = pieces.get_mut(i + 1) {
-                if next.chat.is_none() && estimate_tokens(&flat[p.a..next.b]) <= budget {
+                if next.chat.is_none() && fits(&flat[p.a..next.b], budget) {
                     next.a = p.a;
                     i += 1;
                     continue;
@@ -888,7 +888,7 @@ fn split_turn_into(
     }
     // Windows for pieces over budget.
     for p in merged.iter() {
-        if estimate_tokens(&flat[p.a..p.b]) <= budget {
+        if fits(&flat[p.a..p.b], budget) {
             out.push((p.a, p.b, p.chat));
         } else {
             windows.clear();
@@ -896,6 +896,12 @@ fn split_turn_into(
             out.extend(windows.iter().map(|&(a, b)| (a, b, None)));
         }
     }
+}
+
+/// `estimate_tokens(s) <= budget`, without counting when `s` has at most
+/// `budget` bytes (the estimate never exceeds the character count).
+fn fits(s: &str, budget: usize) -> bool {
+    s.len() <= budget || estimate_tokens(s) <= budget
 }
 
 /// Cut `text[a..b]` into windows of at most `budget` estimated tokens, at
@@ -1420,6 +1426,13 @@ mod tests {
                 text.push_str([" ", ", ", "! ", "... "][seps[k % seps.len()]]);
             }
             proptest::prop_assert_eq!(chat_kind(&text), chat_kind_reference(&text), "{:?}", text);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn token_estimate_never_exceeds_chars(s in "\\PC{0,300}") {
+            proptest::prop_assert!(estimate_tokens(&s) <= s.chars().count());
         }
     }
 
