@@ -19,7 +19,7 @@
 //! [`segment_corpus`] sorts documents first, so its output never depends on
 //! the order documents were read in.
 
-use crate::ingest::{Document, Role, Turn};
+use crate::ingest::{Document, Role};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -990,19 +990,34 @@ pub fn assign_roles(doc: &Document, opts: &SegmentOptions) -> Vec<Role> {
         .iter()
         .map(|(k, v)| (k.to_lowercase(), *v))
         .collect();
-    let label_role = |t: &Turn| -> Option<Role> {
-        if let Some(r) = t.role {
-            return Some(r);
-        }
-        let sp = t.speaker.as_deref()?;
-        if let Some(r) = roles_ci.get(&sp.to_lowercase()) {
-            return Some(*r);
+    let speaker_label_role = |sp: &str| -> Option<Role> {
+        if !roles_ci.is_empty() {
+            if let Some(r) = roles_ci.get(&sp.to_lowercase()) {
+                return Some(*r);
+            }
         }
         sp.split(|c: char| !c.is_alphanumeric())
             .find_map(Role::parse)
             .filter(|r| *r != Role::Other)
     };
-    let known: Vec<Option<Role>> = doc.turns.iter().map(label_role).collect();
+    // Once per distinct speaker, not once per turn.
+    let mut by_speaker: HashMap<&str, Option<Role>, FxBuild> = HashMap::default();
+    let known: Vec<Option<Role>> = doc
+        .turns
+        .iter()
+        .map(|t| {
+            if let Some(r) = t.role {
+                return Some(r);
+            }
+            let sp = t.speaker.as_deref()?;
+            Some(
+                *by_speaker
+                    .entry(sp)
+                    .or_insert_with(|| speaker_label_role(sp)),
+            )
+            .flatten()
+        })
+        .collect();
     let has_labels = doc.turns.iter().any(|t| t.speaker.is_some());
     let mut speaker_role: HashMap<&str, Role> = HashMap::new();
     for (t, r) in doc.turns.iter().zip(&known) {
