@@ -19,8 +19,8 @@
 //! [`segment_corpus`] sorts documents first, so its output never depends on
 //! the order documents were read in.
 
-use crate::ingest::{Document, Role, Turn};
-use crate::util::stable_id;
+use crate::ingest::{Document, Role};
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -192,6 +192,9 @@ fn ends_with_abbreviation(s: &str) -> bool {
     if last.chars().count() == 1 && last.chars().all(char::is_uppercase) {
         return true; // an initial: "J. Smith"
     }
+    if last.is_ascii() {
+        return ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(last));
+    }
     let low = last.to_lowercase();
     ABBREVIATIONS.contains(&low.as_str())
 }
@@ -200,24 +203,34 @@ fn ends_with_abbreviation(s: &str) -> bool {
 /// letters and digits (apostrophes dropped: "don't" is "dont"), one space
 /// between words, punctuation and extra whitespace gone.
 pub fn norm_key(s: &str) -> String {
+    let mut k = String::with_capacity(s.len());
+    norm_key_into(s, &mut k);
+    k
+}
+
+/// [`norm_key`] into a reused buffer (cleared first).
+fn norm_key_into(s: &str, k: &mut String) {
+    k.clear();
     if s.is_ascii() {
-        let mut k = Vec::with_capacity(s.len());
+        // Bytes into the buffer's own allocation, then one validation.
+        let mut v = std::mem::take(k).into_bytes();
+        v.reserve(s.len());
         let mut gap = false;
         for &b in s.as_bytes() {
             if b.is_ascii_alphanumeric() {
-                if gap && !k.is_empty() {
-                    k.push(b' ');
+                if gap && !v.is_empty() {
+                    v.push(b' ');
                 }
                 gap = false;
-                k.push(b.to_ascii_lowercase());
+                v.push(b.to_ascii_lowercase());
             } else if b != b'\'' {
                 gap = true;
             }
         }
         // Only ASCII bytes were pushed.
-        return String::from_utf8(k).unwrap_or_default();
+        *k = String::from_utf8(v).unwrap_or_default();
+        return;
     }
-    let mut k = String::with_capacity(s.len());
     let mut gap = false;
     for c in s.chars() {
         if c.is_alphanumeric() {
@@ -233,15 +246,6 @@ pub fn norm_key(s: &str) -> String {
         } else if c != '\'' {
             gap = true;
         }
-    }
-    k
-}
-
-fn key_words(key: &str) -> Vec<&str> {
-    if key.is_empty() {
-        Vec::new()
-    } else {
-        key.split(' ').collect()
     }
 }
 
@@ -275,15 +279,32 @@ struct Fx(u64);
 
 impl std::hash::Hasher for Fx {
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut w = [0u8; 8];
-            w[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w))
-                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        // Whole words without a copy (a `copy_from_slice` per word showed
+        // as memmove in profiles); the tail zero-padded as before.
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(w);
+            self.add(u64::from_le_bytes(a));
+        }
+        let tail = words.remainder();
+        if !tail.is_empty() {
+            let mut w = 0u64;
+            for (i, &b) in tail.iter().enumerate() {
+                w |= u64::from(b) << (8 * i);
+            }
+            self.add(w);
         }
     }
     fn finish(&self) -> u64 {
         self.0
+    }
+}
+
+impl Fx {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
 
@@ -428,7 +449,12 @@ struct Lexicon {
     closing: Vec<Vec<String>>,
     closing_single: Vec<&'static str>,
     /// Every word a filler, greeting or closing can start with.
-    first_words: HashSet<String>,
+    first_words: HashSet<String, FxBuild>,
+    /// Words that match on their own (single-word lists and one-word
+    /// phrases), and the first two words (`"thank you"`) of every longer
+    /// phrase: a chat sentence starts with one or the other.
+    singles: HashSet<String, FxBuild>,
+    pairs: HashSet<String, FxBuild>,
 }
 
 fn split_phrases(list: &[&str]) -> Vec<Vec<String>> {
@@ -446,7 +472,7 @@ fn lexicon() -> &'static Lexicon {
     LEX.get_or_init(|| {
         let mut closing: Vec<&str> = CLOSINGS.to_vec();
         closing.extend(FILLER_PHRASES);
-        let mut first_words: HashSet<String> = HashSet::new();
+        let mut first_words: HashSet<String, FxBuild> = HashSet::default();
         for list in [
             FILLER_PHRASES,
             GREETINGS,
@@ -463,8 +489,27 @@ fn lexicon() -> &'static Lexicon {
         for w in ["again", "bye", "too", "you", "there", "everyone", "all"] {
             first_words.insert(w.to_string());
         }
+        let mut singles: HashSet<String, FxBuild> = HashSet::default();
+        let mut pairs: HashSet<String, FxBuild> = HashSet::default();
+        for w in FILLER_WORDS
+            .iter()
+            .chain(&["again", "bye", "too", "you", "there", "everyone", "all"])
+        {
+            singles.insert(w.to_string());
+        }
+        for list in [FILLER_PHRASES, GREETINGS, GREETING_SCRIPTS, CLOSINGS] {
+            for p in split_phrases(list) {
+                match p.as_slice() {
+                    [w] => singles.insert(w.clone()),
+                    [a, b, ..] => pairs.insert(format!("{a} {b}")),
+                    [] => false,
+                };
+            }
+        }
         Lexicon {
             first_words,
+            singles,
+            pairs,
             filler: split_phrases(FILLER_PHRASES),
             greeting: split_phrases(GREETINGS),
             greeting_scripts: split_phrases(GREETING_SCRIPTS),
@@ -542,28 +587,105 @@ fn chat_kind(text: &str) -> Option<Noise> {
         return None;
     }
     // Cheap pre-check on the first word before normalising the whole piece.
-    let first: String = text
-        .chars()
-        .skip_while(|c| !c.is_alphanumeric())
-        .take_while(|c| c.is_alphanumeric() || *c == '\'')
-        .filter(|c| *c != '\'')
-        .flat_map(char::to_lowercase)
-        .take(24)
-        .collect();
-    if !lexicon().first_words.contains(&first) {
-        return None;
+    let first_words = &lexicon().first_words;
+    match ascii_first_word(text) {
+        Some((buf, n)) => {
+            let w = std::str::from_utf8(&buf[..n]).unwrap_or("");
+            if !first_words.contains(w) {
+                return None;
+            }
+        }
+        None => {
+            let first: String = text
+                .chars()
+                .skip_while(|c| !c.is_alphanumeric())
+                .take_while(|c| c.is_alphanumeric() || *c == '\'')
+                .filter(|c| *c != '\'')
+                .flat_map(char::to_lowercase)
+                .take(24)
+                .collect();
+            if !first_words.contains(&first) {
+                return None;
+            }
+        }
     }
-    let key = norm_key(text);
-    let w = key_words(&key);
-    if is_filler(&w) {
-        Some(Noise::Filler)
-    } else if is_greeting(&w) {
-        Some(Noise::Greeting)
-    } else if is_closing(&w) {
-        Some(Noise::Closing)
-    } else {
-        None
+    thread_local! {
+        static KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
+    KEY.with_borrow_mut(|key| {
+        norm_key_into(text, key);
+        // Every filler/greeting/closing test first matches a single word or
+        // a phrase's first two words at the start: reject the rest here.
+        let lex = lexicon();
+        let mut sp = key.match_indices(' ').map(|(i, _)| i);
+        let (w0, pair) = match (sp.next(), sp.next()) {
+            (None, _) => (key.as_str(), None),
+            (Some(i), None) => (&key[..i], Some(key.as_str())),
+            (Some(i), Some(j)) => (&key[..i], Some(&key[..j])),
+        };
+        if !lex.singles.contains(w0) && !pair.is_some_and(|p| lex.pairs.contains(p)) {
+            return None;
+        }
+        // Pieces here are at most 200 bytes: words on the stack.
+        let mut arr = [""; 64];
+        let mut n = 0;
+        let mut heap = Vec::new();
+        if !key.is_empty() {
+            for word in key.split(' ') {
+                if n < arr.len() {
+                    arr[n] = word;
+                } else {
+                    if heap.is_empty() {
+                        heap.extend_from_slice(&arr);
+                    }
+                    heap.push(word);
+                }
+                n += 1;
+            }
+        }
+        let w: &[&str] = if n <= arr.len() { &arr[..n] } else { &heap };
+        if is_filler(w) {
+            Some(Noise::Filler)
+        } else if is_greeting(w) {
+            Some(Noise::Greeting)
+        } else if is_closing(w) {
+            Some(Noise::Closing)
+        } else {
+            None
+        }
+    })
+}
+
+/// The first word of `text` lowercased, apostrophes dropped, at most 24
+/// bytes, without allocating; `None` when a non-ASCII character comes
+/// before the end of that word (the caller then takes the Unicode path).
+fn ascii_first_word(text: &str) -> Option<([u8; 24], usize)> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() && !b[i].is_ascii_alphanumeric() {
+        if !b[i].is_ascii() {
+            return None;
+        }
+        i += 1;
+    }
+    let mut buf = [0u8; 24];
+    let mut n = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_alphanumeric() {
+            if n < buf.len() {
+                buf[n] = c.to_ascii_lowercase();
+                n += 1;
+            }
+        } else if c != b'\'' {
+            if !c.is_ascii() {
+                return None;
+            }
+            break;
+        }
+        i += 1;
+    }
+    Some((buf, n))
 }
 
 fn trim_range(s: &str, a: usize, b: usize) -> (usize, usize) {
@@ -578,11 +700,20 @@ fn trim_range(s: &str, a: usize, b: usize) -> (usize, usize) {
 /// (SB6-SB11 for ASCII classes; property-tested against unicode-segmentation)
 /// at several times the speed; other text goes through unicode-segmentation.
 pub fn sentence_bounds(s: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    sentence_bounds_into(s, &mut out);
+    out
+}
+
+/// [`sentence_bounds`] into a reused buffer (cleared first).
+fn sentence_bounds_into(s: &str, out: &mut Vec<(usize, usize)>) {
+    out.clear();
     if !s.is_ascii() {
-        return s
-            .split_sentence_bound_indices()
-            .map(|(o, t)| (o, o + t.len()))
-            .collect();
+        out.extend(
+            s.split_sentence_bound_indices()
+                .map(|(o, t)| (o, o + t.len())),
+        );
+        return;
     }
     let b = s.as_bytes();
     let n = b.len();
@@ -590,7 +721,6 @@ pub fn sentence_bounds(s: &str) -> Vec<(usize, usize)> {
     let is_close = |c: u8| matches!(c, b'"' | b'\'' | b'(' | b')' | b'[' | b']' | b'{' | b'}');
     let is_sp = |c: u8| matches!(c, b' ' | b'\t' | 0x0B | 0x0C);
     let is_para = |c: u8| matches!(c, b'\n' | b'\r' | 0x85);
-    let mut out = Vec::new();
     let mut start = 0;
     let mut i = 0;
     while i < n {
@@ -664,11 +794,33 @@ pub fn sentence_bounds(s: &str) -> Vec<(usize, usize)> {
     if start < n {
         out.push((start, n));
     }
+}
+
+/// Buffers [`split_turn_into`] reuses from one turn to the next.
+#[derive(Default)]
+struct Scratch {
+    bounds: Vec<(usize, usize)>,
+    raw: Vec<(usize, usize)>,
+    pieces: Vec<Piece>,
+    merged: Vec<Piece>,
+    windows: Vec<(usize, usize)>,
+}
+
+#[cfg(test)]
+fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize, Option<Noise>)> {
+    let mut out = Vec::new();
+    split_turn_into(text, opts, &mut Scratch::default(), &mut out);
     out
 }
 
 /// Split one turn's text into pieces (byte ranges into `text`).
-fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize, Option<Noise>)> {
+fn split_turn_into(
+    text: &str,
+    opts: &SegmentOptions,
+    scratch: &mut Scratch,
+    out: &mut Vec<(usize, usize, Option<Noise>)>,
+) {
+    out.clear();
     // Line breaks inside a turn are layout, not sentence ends (UAX #29 would
     // break at every one): read them as spaces, same byte length.
     let flat: std::borrow::Cow<str> = if text.contains(['\n', '\r']) {
@@ -676,8 +828,16 @@ fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize, Option<No
     } else {
         text.into()
     };
-    let mut raw: Vec<(usize, usize)> = Vec::new();
-    for (off, end) in sentence_bounds(&flat) {
+    let Scratch {
+        bounds,
+        raw,
+        pieces,
+        merged,
+        windows,
+    } = scratch;
+    sentence_bounds_into(&flat, bounds);
+    raw.clear();
+    for &(off, end) in bounds.iter() {
         let (a, b) = trim_range(&flat, off, end);
         if a == b {
             continue;
@@ -688,17 +848,15 @@ fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize, Option<No
         }
     }
     let budget = opts.max_tokens.saturating_sub(2).max(8);
-    let mut pieces: Vec<Piece> = raw
-        .iter()
-        .map(|&(a, b)| Piece {
-            a,
-            b,
-            chat: chat_kind(&flat[a..b]),
-        })
-        .collect();
+    pieces.clear();
+    pieces.extend(raw.iter().map(|&(a, b)| Piece {
+        a,
+        b,
+        chat: chat_kind(&flat[a..b]),
+    }));
     // Merge short fragments into a neighbour (previous first) when the
     // result stays under budget.
-    let mut merged: Vec<Piece> = Vec::with_capacity(pieces.len());
+    merged.clear();
     let short = |p: &Piece| {
         flat[p.a..p.b]
             .split_whitespace()
@@ -711,14 +869,14 @@ fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize, Option<No
         let p = pieces[i];
         if p.chat.is_none() && short(&p) {
             if let Some(prev) = merged.last_mut() {
-                if prev.chat.is_none() && estimate_tokens(&flat[prev.a..p.b]) <= budget {
+                if prev.chat.is_none() && fits(&flat[prev.a..p.b], budget) {
                     prev.b = p.b;
                     i += 1;
                     continue;
                 }
             }
             if let Some(next) = pieces.get_mut(i + 1) {
-                if next.chat.is_none() && estimate_tokens(&flat[p.a..next.b]) <= budget {
+                if next.chat.is_none() && fits(&flat[p.a..next.b], budget) {
                     next.a = p.a;
                     i += 1;
                     continue;
@@ -729,17 +887,21 @@ fn split_turn(text: &str, opts: &SegmentOptions) -> Vec<(usize, usize, Option<No
         i += 1;
     }
     // Windows for pieces over budget.
-    let mut out = Vec::with_capacity(merged.len());
-    for p in merged {
-        if estimate_tokens(&flat[p.a..p.b]) <= budget {
+    for p in merged.iter() {
+        if fits(&flat[p.a..p.b], budget) {
             out.push((p.a, p.b, p.chat));
         } else {
-            let mut w = Vec::new();
-            window(&flat, p.a, p.b, budget, &mut w);
-            out.extend(w.into_iter().map(|(a, b)| (a, b, None)));
+            windows.clear();
+            window(&flat, p.a, p.b, budget, windows);
+            out.extend(windows.iter().map(|&(a, b)| (a, b, None)));
         }
     }
-    out
+}
+
+/// `estimate_tokens(s) <= budget`, without counting when `s` has at most
+/// `budget` bytes (the estimate never exceeds the character count).
+fn fits(s: &str, budget: usize) -> bool {
+    s.len() <= budget || estimate_tokens(s) <= budget
 }
 
 /// Cut `text[a..b]` into windows of at most `budget` estimated tokens, at
@@ -828,19 +990,34 @@ pub fn assign_roles(doc: &Document, opts: &SegmentOptions) -> Vec<Role> {
         .iter()
         .map(|(k, v)| (k.to_lowercase(), *v))
         .collect();
-    let label_role = |t: &Turn| -> Option<Role> {
-        if let Some(r) = t.role {
-            return Some(r);
-        }
-        let sp = t.speaker.as_deref()?;
-        if let Some(r) = roles_ci.get(&sp.to_lowercase()) {
-            return Some(*r);
+    let speaker_label_role = |sp: &str| -> Option<Role> {
+        if !roles_ci.is_empty() {
+            if let Some(r) = roles_ci.get(&sp.to_lowercase()) {
+                return Some(*r);
+            }
         }
         sp.split(|c: char| !c.is_alphanumeric())
             .find_map(Role::parse)
             .filter(|r| *r != Role::Other)
     };
-    let known: Vec<Option<Role>> = doc.turns.iter().map(label_role).collect();
+    // Once per distinct speaker, not once per turn.
+    let mut by_speaker: HashMap<&str, Option<Role>, FxBuild> = HashMap::default();
+    let known: Vec<Option<Role>> = doc
+        .turns
+        .iter()
+        .map(|t| {
+            if let Some(r) = t.role {
+                return Some(r);
+            }
+            let sp = t.speaker.as_deref()?;
+            Some(
+                *by_speaker
+                    .entry(sp)
+                    .or_insert_with(|| speaker_label_role(sp)),
+            )
+            .flatten()
+        })
+        .collect();
     let has_labels = doc.turns.iter().any(|t| t.speaker.is_some());
     let mut speaker_role: HashMap<&str, Role> = HashMap::new();
     for (t, r) in doc.turns.iter().zip(&known) {
@@ -937,19 +1114,74 @@ fn role_noise(role: Role) -> Noise {
     }
 }
 
+/// The segment id: [`crate::util::stable_id`] over `[doc id, turn index, piece index,
+/// text]`, hashed without formatting the indices into heap strings.
+fn segment_id(doc: &str, ti: usize, si: usize, text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(doc.as_bytes());
+    h.update([0x1f]);
+    h.update(decimal(ti, &mut [0u8; 20]));
+    h.update([0x1f]);
+    h.update(decimal(si, &mut [0u8; 20]));
+    h.update([0x1f]);
+    h.update(text.as_bytes());
+    let d = h.finalize();
+    let mut out = String::with_capacity(16);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for &b in &d[..8] {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+    out
+}
+
+/// `n` in decimal, written at the end of `buf`.
+fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+/// Segments of one document with their normalised keys, and the indices of
+/// the first occurrence of each distinct key of 3+ words (what `boilerplate`
+/// counts, once per document).
+struct DocSegments {
+    /// Segment, its key's range in `keys`, words in the key.
+    segs: Vec<(Segment, (usize, usize), usize)>,
+    keys: String,
+    distinct3: Vec<usize>,
+}
+
 /// Segments of one document, flagged except for `boilerplate` (a corpus-level
-/// flag). Returns the segments and their normalised keys.
-fn segment_document(doc: &Document, opts: &SegmentOptions) -> Vec<(Segment, String, usize)> {
+/// flag).
+fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
     let roles = assign_roles(doc, opts);
     let speakers_ci: Vec<String> = opts.speakers.iter().map(|s| s.to_lowercase()).collect();
-    let mut out = Vec::new();
+    // Most turns give one or two segments.
+    let mut out = Vec::with_capacity(doc.turns.len() * 2);
+    let mut scratch = Scratch::default();
+    let mut turn_pieces = Vec::new();
+    // Every segment's key, back to back (one buffer per document, not one
+    // string per segment), and a reused buffer for the current one.
+    let mut keys = String::new();
+    let mut key = String::new();
     for (ti, (turn, role)) in doc.turns.iter().zip(roles).enumerate() {
         let text = turn.text.as_str();
         if text.trim().is_empty() {
             continue;
         }
         let verbatim = turn.source.span[1].saturating_sub(turn.source.span[0]) == text.len();
-        let total_chars = text.chars().count().max(1) as u64;
+        // ASCII text: characters are bytes, no counting.
+        let ascii = text.is_ascii();
+        let nchars = |t: &str| if ascii { t.len() } else { t.chars().count() } as u64;
+        let total_chars = nchars(text).max(1);
         let mut char_pos = 0u64;
         let mut byte_pos = 0usize;
         let analysed = if !speakers_ci.is_empty() {
@@ -960,10 +1192,11 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> Vec<(Segment, Stri
         } else {
             opts.analyse == Analyse::All || role == Role::Customer
         };
-        for (si, (a, b, chat)) in split_turn(text, opts).into_iter().enumerate() {
-            char_pos += text[byte_pos..a].chars().count() as u64;
+        split_turn_into(text, opts, &mut scratch, &mut turn_pieces);
+        for (si, &(a, b, chat)) in turn_pieces.iter().enumerate() {
+            char_pos += nchars(&text[byte_pos..a]);
             let ca = char_pos;
-            let cb = ca + text[a..b].chars().count() as u64;
+            let cb = ca + nchars(&text[a..b]);
             char_pos = cb;
             byte_pos = b;
             let seg_text = collapse_ws(&text[a..b]);
@@ -979,23 +1212,29 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> Vec<(Segment, Stri
             } else {
                 turn.source.span
             };
-            let key = norm_key(&seg_text);
+            norm_key_into(&seg_text, &mut key);
             let nwords = if key.is_empty() {
                 0
             } else {
-                key.matches(' ').count() + 1
+                key.bytes().filter(|&c| c == b' ').count() + 1
             };
-            let letters = seg_text.chars().filter(|c| c.is_alphanumeric()).count();
+            let few_letters = || {
+                seg_text
+                    .chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .nth(3)
+                    .is_none()
+            };
             let noise = if !analysed {
                 Some(role_noise(role))
             } else if chat.is_some() {
                 chat
-            } else if nwords < opts.too_short_words || letters < 4 {
+            } else if nwords < opts.too_short_words || few_letters() {
                 Some(Noise::TooShort)
             } else {
                 None
             };
-            let id = stable_id(&[&doc.id, &ti.to_string(), &si.to_string(), &seg_text]);
+            let id = segment_id(&doc.id, ti, si, &seg_text);
             out.push((
                 Segment {
                     id,
@@ -1012,23 +1251,36 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> Vec<(Segment, Stri
                     noise,
                     meta: doc.meta.clone(),
                 },
-                key,
+                (keys.len(), keys.len() + key.len()),
                 nwords,
             ));
+            keys.push_str(&key);
         }
     }
     // `duplicate`: a repeat of an earlier segment of this document (any
     // speaker); wins over `too_short`, not over role or chat flags.
-    let mut seen: HashSet<&str, FxBuild> = HashSet::default();
-    for (seg, key, _) in &mut out {
+    let mut seen: HashSet<&str, FxBuild> =
+        HashSet::with_capacity_and_hasher(out.len(), FxBuild::default());
+    let mut distinct3 = Vec::new();
+    for (i, (seg, (ka, kb), nwords)) in out.iter_mut().enumerate() {
+        let key = &keys[*ka..*kb];
         if key.is_empty() {
             continue;
         }
-        if !seen.insert(key.as_str()) && matches!(seg.noise, None | Some(Noise::TooShort)) {
+        if seen.insert(key) {
+            if *nwords >= 3 {
+                distinct3.push(i);
+            }
+        } else if matches!(seg.noise, None | Some(Noise::TooShort)) {
             seg.noise = Some(Noise::Duplicate);
         }
     }
-    out
+    drop(seen);
+    DocSegments {
+        segs: out,
+        keys,
+        distinct3,
+    }
 }
 
 /// Segment a whole corpus: documents are put in canonical order (source,
@@ -1043,20 +1295,15 @@ pub fn segment_corpus(docs: &[Document], opts: &SegmentOptions) -> Vec<Segment> 
         let kb = crate::ingest::doc_sort_key(b);
         ka.cmp(&kb)
     });
-    let per_doc: Vec<Vec<(Segment, String, usize)>> = order
+    let per_doc: Vec<DocSegments> = order
         .par_iter()
         .map(|d| segment_document(d, opts))
         .collect();
     let mut doc_count: HashMap<&str, usize, FxBuild> = HashMap::default();
-    for segs in &per_doc {
-        let mut keys: HashSet<&str, FxBuild> = HashSet::default();
-        for (_, k, n) in segs {
-            if *n >= 3 {
-                keys.insert(k.as_str());
-            }
-        }
-        for k in keys {
-            *doc_count.entry(k).or_default() += 1;
+    for d in &per_doc {
+        for &i in &d.distinct3 {
+            let (a, b) = d.segs[i].1;
+            *doc_count.entry(&d.keys[a..b]).or_default() += 1;
         }
     }
     let threshold = opts
@@ -1068,15 +1315,34 @@ pub fn segment_corpus(docs: &[Document], opts: &SegmentOptions) -> Vec<Segment> 
         .filter(|(_, &c)| c >= threshold)
         .map(|(k, _)| *k)
         .collect();
-    let boiler: HashSet<String, FxBuild> = boiler.into_iter().map(str::to_string).collect();
-    let mut out = Vec::with_capacity(per_doc.iter().map(Vec::len).sum());
-    for segs in per_doc {
-        for (mut seg, key, _) in segs {
-            let role_flag = matches!(
-                seg.noise,
-                Some(Noise::RoleAgent | Noise::RoleInterviewer | Noise::RoleOther)
-            );
-            if !role_flag && boiler.contains(&key) {
+    // Which segments are boilerplate, per document in parallel (lookups
+    // hash every key); then one serial move into the output.
+    let is_role = |seg: &Segment| {
+        matches!(
+            seg.noise,
+            Some(Noise::RoleAgent | Noise::RoleInterviewer | Noise::RoleOther)
+        )
+    };
+    let flags: Vec<Vec<bool>> = if boiler.is_empty() {
+        Vec::new()
+    } else {
+        per_doc
+            .par_iter()
+            .map(|d| {
+                d.segs
+                    .iter()
+                    .map(|(seg, (a, b), _)| !is_role(seg) && boiler.contains(&d.keys[*a..*b]))
+                    .collect()
+            })
+            .collect()
+    };
+    drop(boiler);
+    drop(doc_count);
+    let mut out = Vec::with_capacity(per_doc.iter().map(|d| d.segs.len()).sum());
+    for (di, d) in per_doc.into_iter().enumerate() {
+        let doc_flags = flags.get(di);
+        for (si, (mut seg, _, _)) in d.segs.into_iter().enumerate() {
+            if doc_flags.and_then(|f| f.get(si)).copied().unwrap_or(false) {
                 seg.noise = Some(Noise::Boilerplate);
             }
             out.push(seg);
@@ -1137,6 +1403,61 @@ mod tests {
                 .map(|(o, t)| (o, o + t.len()))
                 .collect();
             proptest::prop_assert_eq!(sentence_bounds(&s), want);
+        }
+    }
+
+    /// `chat_kind` without its pre-checks (first word, first two words).
+    fn chat_kind_reference(text: &str) -> Option<Noise> {
+        if text.len() > 200 {
+            return None;
+        }
+        let key = norm_key(text);
+        let w: Vec<&str> = if key.is_empty() {
+            Vec::new()
+        } else {
+            key.split(' ').collect()
+        };
+        if is_filler(&w) {
+            Some(Noise::Filler)
+        } else if is_greeting(&w) {
+            Some(Noise::Greeting)
+        } else if is_closing(&w) {
+            Some(Noise::Closing)
+        } else {
+            None
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn chat_prechecks_change_nothing(words in proptest::collection::vec(0usize..1000, 0..8), seps in proptest::collection::vec(0usize..4, 8)) {
+            let mut vocab: Vec<&str> = vec!["i", "card", "refund", "this", "is", "Sam", "THANK", "you're", "hows", "x"];
+            for list in [FILLER_WORDS, FILLER_PHRASES, GREETINGS, GREETING_SCRIPTS, CLOSINGS] {
+                vocab.extend(list.iter().copied());
+            }
+            let mut text = String::new();
+            for (k, &i) in words.iter().enumerate() {
+                text.push_str(vocab[i % vocab.len()]);
+                text.push_str([" ", ", ", "! ", "... "][seps[k % seps.len()]]);
+            }
+            proptest::prop_assert_eq!(chat_kind(&text), chat_kind_reference(&text), "{:?}", text);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn token_estimate_never_exceeds_chars(s in "\\PC{0,300}") {
+            proptest::prop_assert!(estimate_tokens(&s) <= s.chars().count());
+        }
+    }
+
+    #[test]
+    fn segment_id_matches_stable_id() {
+        for (ti, si) in [(0, 0), (7, 12), (1234567, 9), (usize::MAX, 10)] {
+            assert_eq!(
+                segment_id("doc", ti, si, "Some text."),
+                crate::util::stable_id(&["doc", &ti.to_string(), &si.to_string(), "Some text."])
+            );
         }
     }
 

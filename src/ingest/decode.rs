@@ -91,6 +91,16 @@ pub fn decode(path: &str, bytes: &[u8]) -> Result<Decoded> {
         ));
     }
     let mut b = Builder::with_capacity(body.len());
+    // Valid UTF-8 (the usual case) in one validation pass, which has a
+    // word-at-a-time ASCII path that `utf8_chunks` lacks; same result.
+    if let Ok(s) = std::str::from_utf8(body) {
+        b.push_str(s);
+        return Ok(Decoded {
+            text: b.out,
+            replaced: b.replaced,
+            encoding: "utf-8",
+        });
+    }
     for chunk in body.utf8_chunks() {
         b.push_str(chunk.valid());
         if !chunk.invalid().is_empty() {

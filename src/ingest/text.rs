@@ -276,9 +276,18 @@ pub fn parse(path: &str, text: &str) -> Parsed {
     }
     raw.extend(cur.take());
 
+    // The next timestamp after each turn, in one backward pass (a forward
+    // search per turn was quadratic in untimed files).
+    let mut next_ts_of = vec![None; raw.len()];
+    let mut later: Option<u64> = None;
+    for (i, o) in raw.iter().enumerate().rev() {
+        next_ts_of[i] = later;
+        if o.ts.is_some() {
+            later = o.ts;
+        }
+    }
     let mut turns = Vec::with_capacity(raw.len());
-    for (i, o) in raw.iter().enumerate() {
-        let next_ts = raw[i + 1..].iter().find_map(|n| n.ts);
+    for (o, next_ts) in raw.iter().zip(next_ts_of) {
         let end_ms = match (o.ts, next_ts) {
             (Some(a), Some(b)) if b >= a => Some(b),
             _ => None,
