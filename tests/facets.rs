@@ -146,7 +146,15 @@ fn fit_twice_with_one_seed_gives_byte_identical_heads() {
             // cache, another test process may have embedded the same texts in a
             // different batch, which moves the last bits (≤ 2e-7) of an embedding
             // and with them the trained head.
-            .args(["--epochs", "4", "--hidden", "32", "--seed", "7", "--no-cache"])
+            .args([
+                "--epochs",
+                "4",
+                "--hidden",
+                "32",
+                "--seed",
+                "7",
+                "--no-cache",
+            ])
             .arg("--out")
             .arg(out)
             .output()
