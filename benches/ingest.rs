@@ -9,6 +9,12 @@
 //! noise) on rayon's global pool; JSON output is not included.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+// The same allocator as the `whyline` binary (run with
+// `--no-default-features` to measure glibc malloc instead).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use whyline::ingest::{read_inputs, IngestOptions};
 use whyline::segment::{segment_corpus, SegmentOptions};
 

@@ -9,6 +9,12 @@
 //! `RAYON_NUM_THREADS=1 valgrind --tool=callgrind target/release/examples/ingest_profile 2 2`
 //! minus the same with 0 iterations, halved.
 
+// The same allocator as the `whyline` binary (run with
+// `--no-default-features` to measure glibc malloc instead).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use whyline::ingest::{read_inputs, IngestOptions};
 use whyline::segment::{segment_corpus, SegmentOptions};
 

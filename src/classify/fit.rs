@@ -33,6 +33,13 @@ pub struct FitOptions {
     pub class_weight_power: f32,
     /// Cap on a multi-label positive weight.
     pub max_pos_weight: f32,
+    /// Label smoothing of single-label targets (ignored for multi-label).
+    pub label_smoothing: f32,
+    /// Cosine learning-rate decay over `max_epochs`.
+    pub cosine_lr: bool,
+    /// Members trained with seeds `seed..seed + ensemble` and merged into one
+    /// head that averages their logits (1 = a single head).
+    pub ensemble: usize,
     /// Label order, groups, and (zero-shot) label descriptions.
     pub taxonomy: Option<Taxonomy>,
 }
@@ -52,6 +59,9 @@ impl FitOptions {
             seed: 42,
             class_weight_power: 0.5,
             max_pos_weight: 30.0,
+            label_smoothing: 0.1,
+            cosine_lr: false,
+            ensemble: 1,
             taxonomy: None,
         }
     }
@@ -60,8 +70,12 @@ impl FitOptions {
 /// What happened during fitting (also written into the model card).
 #[derive(Debug, Clone, Serialize)]
 pub struct FitSummary {
+    /// Epochs run, summed over the ensemble members.
     pub epochs_run: usize,
+    /// Best epoch of the first member.
     pub best_epoch: usize,
+    /// Best epoch of each ensemble member (one entry without `--ensemble`).
+    pub member_best_epochs: Vec<usize>,
     /// Metric used for early stopping / selection on the tuning set
     /// (macro-F1 for multi-label, accuracy for single-label).
     pub tune_metric: String,
@@ -253,6 +267,9 @@ pub fn fit(
                 "patience": opts.patience,
                 "dropout": opts.dropout,
                 "class_weight_power": opts.class_weight_power,
+                "label_smoothing": opts.label_smoothing,
+                "cosine_lr": opts.cosine_lr,
+                "ensemble": opts.ensemble,
                 "summary": summary,
             }),
         };
@@ -272,6 +289,7 @@ pub fn fit(
         let mut summary = FitSummary {
             epochs_run: 0,
             best_epoch: 0,
+            member_best_epochs: Vec::new(),
             tune_metric: tune_metric.into(),
             tune_value: f64::NAN,
             train_rows: train.examples.len(),
@@ -334,49 +352,95 @@ pub fn fit(
         max_epochs: opts.max_epochs,
         dropout: opts.dropout,
         seed: opts.seed,
+        label_smoothing: if mode == LabelMode::SingleLabel {
+            opts.label_smoothing
+        } else {
+            0.0
+        },
+        cosine_lr: opts.cosine_lr,
     };
     let default_thr = if mode == LabelMode::MultiLabel {
         vec![0.5; l]
     } else {
         Vec::new()
     };
-    let mut best: Option<(f64, usize, DenseHead, Vec<f32>)> = None;
+    // One member per seed (seed, seed + 1, ...), each with its own early
+    // stopping; the members are merged into one head that averages their
+    // logits (see `merge_heads`), and the thresholds are tuned on the merge.
+    let members = opts.ensemble.max(1);
+    let mut heads = Vec::with_capacity(members);
     let mut epochs_run = 0;
-    let last = train_head(
-        &x,
-        dim,
-        &y,
-        l,
-        &objective,
-        &cfg,
-        &mut |epoch, head, loss| {
-            epochs_run = epoch;
-            let Some((tg, tx)) = &tune_data else {
-                progress(epoch, loss, None);
-                return Ok(true);
-            };
-            let mut p = head_logits(head, tx)?;
-            probs_in_place(&mut p, l, mode);
-            let thr = if mode == LabelMode::MultiLabel {
-                tune_thresholds(&p, tg, l)
-            } else {
-                Vec::new()
-            };
-            let v = selection(mode, &decide_all(&p, l, mode, &thr), tg, l);
-            progress(epoch, loss, Some(v));
-            if best.as_ref().is_none_or(|b| v > b.0) {
-                best = Some((v, epoch, head.clone(), thr));
+    let mut best_epochs = Vec::with_capacity(members);
+    let mut value = f64::NAN;
+    let mut thresholds = default_thr.clone();
+    for k in 0..members {
+        let cfg = TrainConfig {
+            seed: opts.seed.wrapping_add(k as u64),
+            ..cfg.clone()
+        };
+        let mut best: Option<(f64, usize, DenseHead, Vec<f32>)> = None;
+        let mut member_epochs = 0;
+        let last = train_head(
+            &x,
+            dim,
+            &y,
+            l,
+            &objective,
+            &cfg,
+            &mut |epoch, head, loss| {
+                member_epochs = epoch;
+                let Some((tg, tx)) = &tune_data else {
+                    progress(epoch, loss, None);
+                    return Ok(true);
+                };
+                let mut p = head_logits(head, tx)?;
+                probs_in_place(&mut p, l, mode);
+                let thr = if mode == LabelMode::MultiLabel {
+                    tune_thresholds(&p, tg, l)
+                } else {
+                    Vec::new()
+                };
+                let v = selection(mode, &decide_all(&p, l, mode, &thr), tg, l);
+                progress(epoch, loss, Some(v));
+                if best.as_ref().is_none_or(|b| v > b.0) {
+                    best = Some((v, epoch, head.clone(), thr));
+                }
+                Ok(best.as_ref().is_some_and(|b| epoch < b.1 + opts.patience))
+            },
+        )?;
+        epochs_run += member_epochs;
+        match best {
+            Some((v, e, h, thr)) => {
+                best_epochs.push(e);
+                heads.push(h);
+                value = v;
+                thresholds = thr;
             }
-            Ok(best.as_ref().is_some_and(|b| epoch < b.1 + opts.patience))
-        },
-    )?;
-    let (value, best_epoch, weights, thresholds) = match best {
-        Some(b) => b,
-        None => (f64::NAN, epochs_run, last, default_thr),
+            None => {
+                best_epochs.push(member_epochs);
+                heads.push(last);
+            }
+        }
+    }
+    let weights = if heads.len() == 1 {
+        heads.pop().expect("one member")
+    } else {
+        let merged = merge_heads(&heads)?;
+        if let Some((tg, tx)) = &tune_data {
+            let mut p = head_logits(&merged, tx)?;
+            probs_in_place(&mut p, l, mode);
+            if mode == LabelMode::MultiLabel {
+                thresholds = tune_thresholds(&p, tg, l);
+            }
+            value = selection(mode, &decide_all(&p, l, mode, &thresholds), tg, l);
+        }
+        merged
     };
+    let best_epoch = best_epochs[0];
     let summary = FitSummary {
         epochs_run,
         best_epoch,
+        member_best_epochs: best_epochs,
         tune_metric: tune_metric.into(),
         tune_value: value,
         train_rows: n,
@@ -384,8 +448,66 @@ pub fn fit(
         temperature: None,
         bias: None,
     };
-    let m = meta(opts.kind, hidden, thresholds, &summary);
+    let m = meta(opts.kind, weights.hidden, thresholds, &summary);
     Ok((TrainedHead::new(m, weights)?, summary))
+}
+
+/// Merge same-shaped heads into one whose logits are the mean of theirs: an
+/// MLP ensemble is one wider MLP (hidden units side by side, output weights
+/// scaled by 1/K), a linear ensemble the mean of the weights. The merged head
+/// is an ordinary head: nothing downstream knows it was an ensemble.
+pub fn merge_heads(heads: &[DenseHead]) -> Result<DenseHead> {
+    let first = heads
+        .first()
+        .ok_or_else(|| Error::Config("no heads to merge".into()))?;
+    let (dim, hidden, l) = (first.dim, first.hidden, first.n_labels);
+    if heads
+        .iter()
+        .any(|h| h.dim != dim || h.hidden != hidden || h.n_labels != l)
+    {
+        return Err(Error::Config("ensemble members differ in shape".into()));
+    }
+    let k = heads.len() as f32;
+    let mean = |get: &dyn Fn(&DenseHead) -> &Vec<f32>| -> Vec<f32> {
+        let mut out = vec![0f32; get(first).len()];
+        for h in heads {
+            for (o, v) in out.iter_mut().zip(get(h)) {
+                *o += v / k;
+            }
+        }
+        out
+    };
+    let b2 = mean(&|h| &h.b2);
+    if hidden == 0 {
+        return Ok(DenseHead {
+            dim,
+            hidden: 0,
+            n_labels: l,
+            w1: Vec::new(),
+            b1: Vec::new(),
+            w2: mean(&|h| &h.w2),
+            b2,
+        });
+    }
+    let w1 = heads.iter().flat_map(|h| h.w1.iter().copied()).collect();
+    let b1 = heads.iter().flat_map(|h| h.b1.iter().copied()).collect();
+    let mut w2 = Vec::with_capacity(l * hidden * heads.len());
+    for j in 0..l {
+        for h in heads {
+            w2.extend(h.w2[j * hidden..(j + 1) * hidden].iter().map(|v| v / k));
+        }
+    }
+    let merged = DenseHead {
+        dim,
+        hidden: hidden * heads.len(),
+        n_labels: l,
+        w1,
+        b1,
+        w2,
+        b2,
+    };
+    merged.check()?;
+    Ok(merged)
 }
 
 /// What a model card says beyond the head itself.

@@ -75,6 +75,8 @@ pub struct Args {
     #[arg(long)]
     taxonomy: Option<PathBuf>,
     /// Percent of --train held out for tuning when --dev is not given.
+    /// 0 = no tuning split: train on all of --train for --epochs epochs
+    /// (multi-label thresholds stay at 0.5).
     #[arg(long, default_value_t = 10)]
     tune_percent: u64,
     /// Train on only K examples per label (few-shot; single-label data).
@@ -106,6 +108,17 @@ pub struct Args {
     /// Exponent of inverse-frequency class weights (0 = none, 1 = balanced).
     #[arg(long, default_value_t = 0.5)]
     class_weight_power: f32,
+    /// Label smoothing for single-label tasks: the gold class gets 1 - X of the
+    /// target and X is spread over all classes (0 = none; ignored for multi-label).
+    #[arg(long, default_value_t = 0.1)]
+    label_smoothing: f32,
+    /// Decay the learning rate from --lr to 0 along a cosine over --epochs.
+    #[arg(long)]
+    cosine_lr: bool,
+    /// Train K heads with seeds SEED..SEED+K and ship their logit average as
+    /// one head (an MLP K times as wide); thresholds are tuned on the merge.
+    #[arg(long, default_value_t = 1)]
+    ensemble: usize,
     /// Data source, for the model card.
     #[arg(long, default_value = "not stated")]
     data_source: String,
@@ -186,8 +199,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
             let desc = format!("`{}`", d.display());
             (train, Some(dev), desc)
         }
+        (None, None) if a.tune_percent == 0 => (train, None, "none (fixed epochs)".to_string()),
         (None, None) => {
-            let p = a.tune_percent.clamp(1, 50);
+            let p = a.tune_percent.min(50);
             let tune = train.filtered(|e| data::in_tuning_split(e, p));
             let rest = train.filtered(|e| !data::in_tuning_split(e, p));
             let desc = format!("a deterministic {p}% split of `{}`", a.train.display());
@@ -225,6 +239,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
         dropout: a.dropout,
         seed: a.seed,
         class_weight_power: a.class_weight_power,
+        label_smoothing: a.label_smoothing,
+        cosine_lr: a.cosine_lr,
+        ensemble: a.ensemble,
         taxonomy: taxonomy.clone(),
         ..FitOptions::new(&a.task, kind)
     };

@@ -78,6 +78,11 @@ pub struct TrainConfig {
     pub max_epochs: usize,
     pub dropout: f32,
     pub seed: u64,
+    /// Single-label only: the target puts `1 - eps` on the gold class and
+    /// spreads `eps` evenly over all classes (0 = plain one-hot targets).
+    pub label_smoothing: f32,
+    /// Cosine learning-rate decay from `lr` to 0 over `max_epochs` (per step).
+    pub cosine_lr: bool,
 }
 
 /// splitmix64: tiny, seedable, and the same everywhere.
@@ -269,6 +274,9 @@ pub fn train_head(
     let wt = Tensor::from_slice(weights, (1, n_labels), &dev).map_err(terr("weights"))?;
     let mut order: Vec<u32> = (0..n as u32).collect();
     let mut last = snapshot(&params, dim, cfg.hidden, n_labels, scale).map_err(terr("snapshot"))?;
+    let steps_per_epoch = n.div_ceil(cfg.batch_size);
+    let total_steps = (cfg.max_epochs * steps_per_epoch).max(1) as f64;
+    let mut step_no = 0usize;
     for epoch in 1..=cfg.max_epochs {
         rng.shuffle(&mut order);
         let mut total = 0f64;
@@ -287,6 +295,11 @@ pub fn train_head(
                     })
                     .collect()
             });
+            if cfg.cosine_lr {
+                let t = step_no as f64 / total_steps;
+                opt.set_learning_rate(cfg.lr * 0.5 * (1.0 + (std::f64::consts::PI * t).cos()));
+            }
+            step_no += 1;
             let step = || -> candle_core::Result<f64> {
                 let idx = Tensor::from_slice(chunk, bs, &dev)?;
                 let xb = xt.index_select(&idx, 0)?;
@@ -305,9 +318,17 @@ pub fn train_head(
                     }
                     Objective::SingleLabel { .. } => {
                         let ls = candle_nn::ops::log_softmax(&z, D::Minus1)?;
-                        let wy = yb.broadcast_mul(&wt)?;
-                        let num = (wy.clone() * ls)?.sum_all()?.neg()?;
-                        let den = wy.sum_all()?;
+                        // row weight = the gold class's weight
+                        let rw = yb.broadcast_mul(&wt)?.sum_keepdim(1)?;
+                        let eps = f64::from(cfg.label_smoothing.clamp(0.0, 1.0));
+                        let target = if eps > 0.0 {
+                            ((&yb * (1.0 - eps))? + eps / n_labels as f64)?
+                        } else {
+                            yb.clone()
+                        };
+                        let per_row = (target * ls)?.sum_keepdim(1)?;
+                        let num = (per_row * &rw)?.sum_all()?.neg()?;
+                        let den = rw.sum_all()?;
                         num.broadcast_div(&den)?
                     }
                 };
@@ -392,6 +413,8 @@ mod tests {
             max_epochs: 20,
             dropout: 0.1,
             seed,
+            label_smoothing: 0.0,
+            cosine_lr: false,
         }
     }
 
