@@ -684,6 +684,69 @@ mod tests {
     }
 
     #[test]
+    fn merged_ensemble_head_averages_member_logits() {
+        let mut rng = crate::model::train::SplitMix::new(9);
+        let mut r = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.next_f32() - 0.5).collect() };
+        for hidden in [0usize, 4] {
+            let inner = if hidden == 0 { 6 } else { hidden };
+            let heads: Vec<DenseHead> = (0..3)
+                .map(|_| DenseHead {
+                    dim: 6,
+                    hidden,
+                    n_labels: 3,
+                    w1: r(hidden * 6),
+                    b1: r(hidden),
+                    w2: r(3 * inner),
+                    b2: r(3),
+                })
+                .collect();
+            let merged = merge_heads(&heads).unwrap();
+            assert_eq!(merged.hidden, hidden * 3);
+            let x = r(2 * 6);
+            let got = head_logits(&merged, &x).unwrap();
+            let mut want = vec![0f32; 6];
+            for h in &heads {
+                for (w, v) in want.iter_mut().zip(head_logits(h, &x).unwrap()) {
+                    *w += v / 3.0;
+                }
+            }
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() < 1e-5, "hidden {hidden}: {got:?} vs {want:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn ensemble_fit_is_deterministic_and_learns() {
+        let (train, tx) = set(300, false);
+        let (dev, dx) = set(90, false);
+        let mut opts = FitOptions::new("t", HeadKind::Mlp);
+        opts.hidden = 8;
+        opts.max_epochs = 10;
+        opts.lr = 1e-2;
+        opts.ensemble = 3;
+        opts.cosine_lr = true;
+        let run = || {
+            fit(
+                "enc",
+                &train,
+                &tx,
+                Some((&dev, &dx)),
+                &opts,
+                None,
+                serde_json::Value::Null,
+                &mut |_, _, _| {},
+            )
+            .unwrap()
+        };
+        let (h, s) = run();
+        assert_eq!(h.meta.hidden, 24);
+        assert_eq!(s.member_best_epochs.len(), 3);
+        assert!(s.tune_value > 0.9, "{s:?}");
+        assert_eq!(h.to_bytes().unwrap(), run().0.to_bytes().unwrap());
+    }
+
+    #[test]
     fn fit_single_label_and_zero_shot_calibration() {
         let (train, tx) = set(300, false);
         let mut opts = FitOptions::new("t", HeadKind::Linear);
