@@ -29,10 +29,11 @@ ev() { local name=$1; shift; echo "+ whyline eval $*" >&2; "$W" --quiet eval "$@
 
 if [ "$WHAT" = all ] || [ "$WHAT" = emotion ]; then
   T=$E/goemotions-train.jsonl; D=$E/goemotions-dev.jsonl
-  # shipped head: MLP on all 43,410 train rows, no class weighting (per-label thresholds
-  # already handle rare labels; weighting lowered macro-F1 here), early stopping +
-  # thresholds on a 10% split of train; dev untouched.
-  fit --task emotion --train "$T" --out models/emotion --kind mlp --seed 42 --class-weight-power 0 \
+  # shipped head: MLP on all 43,410 train rows (90% train, 10% early stopping + thresholds),
+  # no class weighting (per-label thresholds already handle rare labels; weighting lowered
+  # macro-F1 here); dev untouched.
+  # 3 seeds merged into one head (logit average): +0.013 macro-F1 over one head.
+  fit --task emotion --train "$T" --out models/emotion --kind mlp --seed 42 --class-weight-power 0 --ensemble 3 \
       --data-source "$GE_SRC" --licence "CC BY 4.0"
   ev emotion-mlp-dev --task emotion --data "$D"
   # the same, tuned on dev itself (optimistic: dev picks the epoch and the thresholds)
@@ -45,7 +46,8 @@ fi
 if [ "$WHAT" = all ] || [ "$WHAT" = motivation ]; then
   T=$E/touche-train.jsonl; D=$E/touche-dev.jsonl
   # shipped head: early stopping + thresholds on a 10% split of train; dev untouched
-  fit --task motivation --train "$T" --out models/motivation --kind mlp --seed 42 \
+  # 3 seeds merged into one head (logit average): +0.005 macro-F1 over one head.
+  fit --task motivation --train "$T" --out models/motivation --kind mlp --seed 42 --ensemble 3 \
       --data-source "$TO_SRC" --licence "CC BY-SA 4.0"
   ev motivation-mlp-dev --task motivation --data "$D"
   # the same, tuned on dev itself (optimistic: dev picks the epoch and the thresholds)
