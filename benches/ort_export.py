@@ -19,9 +19,22 @@ os.makedirs(out_dir, exist_ok=True)
 fp32 = os.path.join(out_dir, "model.onnx")
 int8 = os.path.join(out_dir, "model-int8.onnx")
 
+class Body(torch.nn.Module):
+    """Keyword call, so the export does not depend on forward()'s argument order."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        out = self.model(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        )
+        return out.last_hidden_state
+
+
 if not os.path.exists(fp32):
-    model = AutoModel.from_pretrained(model_dir).eval()
-    model.config.return_dict = False
+    model = Body(AutoModel.from_pretrained(model_dir).eval())
     ids = torch.ones(2, 16, dtype=torch.long)
     args = (ids, torch.ones_like(ids), torch.zeros_like(ids))
     names = ["input_ids", "attention_mask", "token_type_ids"]
