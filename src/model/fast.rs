@@ -430,3 +430,34 @@ fn pool(rows: &[f32], h: usize, pooling: Pooling) -> Vec<f32> {
     }
     v
 }
+
+/// `c[m × n] = a[m × k] · b[k × n]` (row-major, one thread): the product the
+/// fast encoder is built on, exposed so `benches/embed.rs` can measure this
+/// machine's f32 matrix-multiply peak with the same kernels.
+pub fn sgemm(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+    // SAFETY: the three matrices are row-major and in bounds (checked above).
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            a.as_ptr(),
+            1,
+            k as isize,
+            b.as_ptr(),
+            1,
+            n as isize,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            Parallelism::None,
+        );
+    }
+}

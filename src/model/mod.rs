@@ -27,6 +27,7 @@ pub mod train;
 mod weights;
 
 pub use encoder::{Backend, LazyEncoder, Pooling, SentenceEncoder};
+pub use fast::sgemm;
 pub use seqcls::SeqClassifier;
 pub use store::{Manifest, ModelStore};
 
