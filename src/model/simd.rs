@@ -6,7 +6,8 @@
 //! largest remaining cost of a forward pass, and `f32::exp` does not vectorise.
 //! `exp` is the Cephes polynomial (relative error ~1e-7); `erf` is
 //! Abramowitz & Stegun 7.1.26 (absolute error <= 1.5e-7), well inside the
-//! 1e-5 agreement the fast path keeps with candle.
+//! 1e-5 agreement the fast path keeps with candle. `WHYLINE_NO_SIMD=1` forces
+//! the scalar path (to test it on an AVX2 machine).
 
 const LOG2E: f32 = std::f32::consts::LOG2_E;
 const LN2_HI: f32 = 0.693_359_4;
@@ -262,7 +263,9 @@ mod tests {
         gelu(&mut g);
         for (x, y) in xs.iter().zip(&g) {
             let want = 0.5 * *x as f64 * (1.0 + erf_ref(*x as f64 / 2f64.sqrt()));
-            assert!((*y as f64 - want).abs() < 3e-7, "gelu({x}) = {y} vs {want}");
+            // erf error <= 1.5e-7 times x/2, plus f32 rounding of the result
+            let tol = 2e-7 * (x.abs() as f64).max(1.0);
+            assert!((*y as f64 - want).abs() < tol, "gelu({x}) = {y} vs {want}");
         }
         let mut row: Vec<f32> = xs.iter().map(|x| x * 7.0).collect();
         let want: Vec<f64> = {
