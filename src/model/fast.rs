@@ -296,17 +296,23 @@ impl FastModel {
             start += s;
         }
         // x = norm(ctx · Wo + bo + x)
-        linear(&buf.ctx, &l.out, &mut buf.tmp, t);
-        add_norm(&buf.tmp, x, &l.attn_norm, h);
+        product(&buf.ctx, &l.out, &mut buf.tmp, t);
+        add_norm(&buf.tmp, &l.out.b, x, &l.attn_norm);
         // x = norm(act(x · W1 + b1) · W2 + b2 + x)
-        linear(x, &l.up, &mut buf.inter, t);
+        product(x, &l.up, &mut buf.inter, t);
         match self.act {
-            Activation::Gelu => simd::gelu(&mut buf.inter),
-            Activation::GeluTanh => simd::gelu_tanh(&mut buf.inter),
-            Activation::Relu => simd::relu(&mut buf.inter),
+            Activation::Gelu => simd::bias_gelu(&mut buf.inter, &l.up.b),
+            Activation::GeluTanh => {
+                add_bias(&mut buf.inter, &l.up.b);
+                simd::gelu_tanh(&mut buf.inter)
+            }
+            Activation::Relu => {
+                add_bias(&mut buf.inter, &l.up.b);
+                simd::relu(&mut buf.inter)
+            }
         }
-        linear(&buf.inter, &l.down, &mut buf.tmp, t);
-        add_norm(&buf.tmp, x, &l.out_norm, h);
+        product(&buf.inter, &l.down, &mut buf.tmp, t);
+        add_norm(&buf.tmp, &l.down.b, x, &l.out_norm);
     }
 }
 
@@ -354,11 +360,53 @@ fn linear(x: &[f32], d: &Dense, out: &mut [f32], t: usize) {
     }
 }
 
-/// `x = layer_norm(y + x)`, row by row.
-fn add_norm(y: &[f32], x: &mut [f32], n: &Norm, h: usize) {
+/// `out[t × n_out] = x[t × n_in] · w`, the bias left to the next pass
+/// ([`add_norm`], [`simd::bias_gelu`]).
+fn product(x: &[f32], d: &Dense, out: &mut [f32], t: usize) {
+    let out = &mut out[..t * d.n_out];
+    assert_eq!(x.len(), t * d.n_in);
+    // SAFETY: x is t × n_in, w is n_in × n_out, out is t × n_out, all row-major
+    // and in bounds.
+    unsafe {
+        gemm::gemm(
+            t,
+            d.n_out,
+            d.n_in,
+            out.as_mut_ptr(),
+            1,
+            d.n_out as isize,
+            false,
+            x.as_ptr(),
+            1,
+            d.n_in as isize,
+            d.w.as_ptr(),
+            1,
+            d.n_out as isize,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            Parallelism::None,
+        );
+    }
+}
+
+fn add_bias(xs: &mut [f32], b: &[f32]) {
+    for row in xs.chunks_exact_mut(b.len()) {
+        for (v, c) in row.iter_mut().zip(b) {
+            *v += c;
+        }
+    }
+}
+
+/// `x = layer_norm((y + b) + x)`, row by row (candle's order: the linear
+/// layer's bias, then the residual).
+fn add_norm(y: &[f32], b: &[f32], x: &mut [f32], n: &Norm) {
+    let h = b.len();
     for (xr, yr) in x.chunks_exact_mut(h).zip(y.chunks_exact(h)) {
-        for (a, b) in xr.iter_mut().zip(yr) {
-            *a += b;
+        for ((a, y), c) in xr.iter_mut().zip(yr).zip(b) {
+            *a += y + c;
         }
         layer_norm(xr, n);
     }

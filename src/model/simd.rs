@@ -113,10 +113,45 @@ fn exp_sub_sum_scalar(row: &mut [f32], max: f32) -> f32 {
     sum
 }
 
+fn has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *ON.get_or_init(|| has_avx2() && is_x86_feature_detected!("avx512f"))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// `gelu(x + b)` in place, `b` added to every row of `xs` (rows of `b.len()`).
+pub fn bias_gelu(xs: &mut [f32], b: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if has_avx512() && b.len().is_multiple_of(16) {
+            // SAFETY: AVX-512F was detected at run time.
+            unsafe { avx512::bias_gelu(xs, b) };
+            return;
+        }
+    }
+    for row in xs.chunks_exact_mut(b.len()) {
+        for (v, c) in row.iter_mut().zip(b) {
+            *v += c;
+        }
+        gelu(row);
+    }
+}
+
 /// Exact (erf) GELU in place.
 pub fn gelu(xs: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     {
+        if has_avx512() {
+            // SAFETY: AVX-512F was detected at run time.
+            unsafe { avx512::gelu(xs) };
+            return;
+        }
         if has_avx2() {
             // SAFETY: AVX2 and FMA were detected at run time.
             unsafe { avx2::gelu(xs) };
@@ -228,6 +263,92 @@ mod avx2 {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::*;
+    use std::arch::x86_64::*;
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn exp16(x: __m512) -> __m512 {
+        let below = _mm512_cmp_ps_mask(x, _mm512_set1_ps(EXP_MIN), _CMP_LT_OQ);
+        let x = _mm512_min_ps(x, _mm512_set1_ps(EXP_MAX));
+        let x = _mm512_max_ps(x, _mm512_set1_ps(EXP_MIN));
+        let n = _mm512_roundscale_ps(
+            _mm512_fmadd_ps(x, _mm512_set1_ps(LOG2E), _mm512_set1_ps(0.5)),
+            _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC,
+        );
+        let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(LN2_HI), x);
+        let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(LN2_LO), r);
+        let mut p = _mm512_set1_ps(EXP_P[0]);
+        for c in &EXP_P[1..] {
+            p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(*c));
+        }
+        let y = _mm512_fmadd_ps(
+            _mm512_mul_ps(p, r),
+            r,
+            _mm512_add_ps(r, _mm512_set1_ps(1.0)),
+        );
+        let e = _mm512_slli_epi32(
+            _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)),
+            23,
+        );
+        let out = _mm512_mul_ps(y, _mm512_castsi512_ps(e));
+        _mm512_maskz_mov_ps(!below, out)
+    }
+
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn gelu(xs: &mut [f32]) {
+        let mut chunks = xs.chunks_exact_mut(16);
+        for c in &mut chunks {
+            let x = _mm512_loadu_ps(c.as_ptr());
+            _mm512_storeu_ps(c.as_mut_ptr(), gelu16(x));
+        }
+        for v in chunks.into_remainder() {
+            *v = gelu_scalar(*v);
+        }
+    }
+
+    /// Rows of `b.len()` (a multiple of 16): `gelu(x + b)`.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn bias_gelu(xs: &mut [f32], b: &[f32]) {
+        for row in xs.chunks_exact_mut(b.len()) {
+            for (c, bc) in row.chunks_exact_mut(16).zip(b.chunks_exact(16)) {
+                let x = _mm512_add_ps(_mm512_loadu_ps(c.as_ptr()), _mm512_loadu_ps(bc.as_ptr()));
+                _mm512_storeu_ps(c.as_mut_ptr(), gelu16(x));
+            }
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn gelu16(x: __m512) -> __m512 {
+        let one = _mm512_set1_ps(1.0);
+        let two = _mm512_set1_ps(2.0);
+        {
+            let z = _mm512_mul_ps(x, _mm512_set1_ps(std::f32::consts::FRAC_1_SQRT_2));
+            let a = _mm512_abs_ps(z);
+            let d = _mm512_fmadd_ps(_mm512_set1_ps(ERF_P), a, one);
+            // 1/d: 14-bit estimate and one Newton step (~1 ulp)
+            let t0 = _mm512_rcp14_ps(d);
+            let t = _mm512_mul_ps(t0, _mm512_fnmadd_ps(d, t0, two));
+            let mut p = _mm512_set1_ps(ERF_A[4]);
+            for k in (0..4).rev() {
+                p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(ERF_A[k]));
+            }
+            let ex = exp16(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_mul_ps(a, a)));
+            let e = _mm512_fnmadd_ps(_mm512_mul_ps(p, t), ex, one);
+            // erf(z) carries the sign of z
+            let neg = _mm512_cmp_ps_mask(z, _mm512_setzero_ps(), _CMP_LT_OQ);
+            let erf = _mm512_mask_sub_ps(e, neg, _mm512_setzero_ps(), e);
+            _mm512_mul_ps(
+                _mm512_mul_ps(_mm512_add_ps(erf, one), _mm512_set1_ps(0.5)),
+                x,
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,6 +387,27 @@ mod tests {
             // erf error <= 1.5e-7 times x/2, plus f32 rounding of the result
             let tol = 2e-7 * (x.abs() as f64).max(1.0);
             assert!((*y as f64 - want).abs() < tol, "gelu({x}) = {y} vs {want}");
+        }
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2() {
+            let mut g2 = xs.clone();
+            // SAFETY: AVX2 and FMA were detected.
+            unsafe { avx2::gelu(&mut g2) };
+            for (a, b) in g.iter().zip(&g2) {
+                assert!((a - b).abs() <= 2e-7 * a.abs().max(1.0), "avx2 {b} vs {a}");
+            }
+        }
+        let bias: Vec<f32> = (0..32).map(|i| i as f32 * 0.01 - 0.1).collect();
+        let mut gb = xs[..960].to_vec();
+        bias_gelu(&mut gb, &bias);
+        for (i, (x, y)) in xs[..960].iter().zip(&gb).enumerate() {
+            let mut want = [x + bias[i % 32]];
+            gelu(&mut want);
+            assert!(
+                (want[0] - y).abs() <= 2e-7 * y.abs().max(1.0),
+                "bias_gelu {y} vs {}",
+                want[0]
+            );
         }
         let mut row: Vec<f32> = xs.iter().map(|x| x * 7.0).collect();
         let want: Vec<f64> = {
