@@ -1,13 +1,18 @@
 //! Criterion bench of the sentence encoder on the real default model:
-//! 256 review/conversation sentences from the parity reference set, batch 32,
-//! and the embedding-cache lookup of the same texts.
+//! 256 review/conversation sentences from the parity reference set through the
+//! fast (default) and the candle backend, the embedding-cache lookup of the
+//! same texts, and the f32 matrix-multiply peak of this machine (`sgemm`, the
+//! same `gemm` kernels the fast encoder runs, one product per thread).
 //!
-//! `cargo bench --bench embed` (pulls the default model on first use).
+//! `cargo bench --bench embed` (pulls the default model on first use). The
+//! encoder's dense FLOPs per run are printed first, so time per run gives its
+//! achieved GFLOP/s, to compare with the sgemm group's.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use rayon::prelude::*;
 use std::sync::Arc;
 use whyline::embed::{CachedEmbedder, Embedder, EmbeddingCache};
-use whyline::model::{load_encoder, LoadOptions};
+use whyline::model::{load_encoder, sgemm, Backend, LoadOptions};
 
 fn texts() -> Vec<String> {
     // The shared data beside the crate (CI), or two levels up (a git worktree).
@@ -28,16 +33,38 @@ fn texts() -> Vec<String> {
         .collect()
 }
 
+/// Multiply-adds ×2 of MiniLM-L6 (h 384, FFN 1536, 6 layers) over these token
+/// counts: the dense layers plus QKᵀ and P·V per sequence.
+fn encoder_flops(counts: &[usize]) -> f64 {
+    let (h, i, layers) = (384.0, 1536.0, 6.0);
+    let tokens: f64 = counts.iter().map(|&c| c as f64).sum();
+    let dense = 2.0 * h * (4.0 * h + 2.0 * i) * tokens;
+    let attn: f64 = counts.iter().map(|&c| 4.0 * (c * c) as f64 * h).sum();
+    layers * (dense + attn)
+}
+
 fn bench(c: &mut Criterion) {
-    let enc = load_encoder(None, &LoadOptions::default()).expect("default encoder");
+    let mut enc = load_encoder(None, &LoadOptions::default()).expect("default encoder");
     let owned = texts();
     let t: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let counts = enc.token_counts(&t).unwrap();
+    eprintln!(
+        "embed_256: {} tokens, {:.2} GFLOP per run (dense + attention)",
+        counts.iter().sum::<usize>(),
+        encoder_flops(&counts) / 1e9
+    );
     let mut g = c.benchmark_group("minilm");
     g.sample_size(10);
     g.throughput(Throughput::Elements(t.len() as u64));
-    g.bench_function("embed_256_short_batch32", |b| {
+    enc.set_backend(Backend::Fast).unwrap();
+    g.bench_function("embed_256_fast", |b| {
         b.iter(|| enc.embed_batched(&t, 32).unwrap())
     });
+    enc.set_backend(Backend::Candle).unwrap();
+    g.bench_function("embed_256_candle_batch32", |b| {
+        b.iter(|| enc.embed_batched(&t, 32).unwrap())
+    });
+    enc.set_backend(Backend::Fast).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let cached = CachedEmbedder::new(Arc::new(enc), EmbeddingCache::open(dir.path()).unwrap());
     cached.embed(&t).unwrap();
@@ -45,5 +72,26 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// f32 matrix-multiply peak: one single-threaded product per rayon thread, as
+/// the encoder runs its batches. Throughput is in FLOPs (criterion's
+/// "elem/s" column reads as FLOP/s).
+fn bench_sgemm(c: &mut Criterion) {
+    let threads = rayon::current_num_threads();
+    let mut g = c.benchmark_group("sgemm");
+    g.sample_size(10);
+    for (m, n, k) in [(2048, 1536, 384), (2048, 384, 1536), (1024, 1024, 1024)] {
+        let a: Vec<f32> = (0..m * k).map(|x| (x % 7) as f32 * 0.1).collect();
+        let b: Vec<f32> = (0..k * n).map(|x| (x % 5) as f32 * 0.1).collect();
+        let mut outs: Vec<Vec<f32>> = (0..threads).map(|_| vec![0f32; m * n]).collect();
+        g.throughput(Throughput::Elements((2 * m * n * k * threads) as u64));
+        g.bench_function(format!("{m}x{n}x{k}_x{threads}threads"), |bch| {
+            bch.iter(|| {
+                outs.par_iter_mut().for_each(|c| sgemm(m, n, k, &a, &b, c));
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_sgemm);
 criterion_main!(benches);

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Throughput baseline of `whyline embed` against Python sentence-transformers,
-# side by side in one run, on the 5,000-sentence corpus from ../shared/eval.
+# Throughput of `whyline embed` (fast and candle encoders) against Python
+# sentence-transformers and ONNX Runtime fp32/int8, side by side in one run, on
+# the 5,000-sentence corpus from ../shared/eval.
 #
 #   scripts/bench_throughput.sh [THREADS]      (default 2)
 #
 # Env: WHYLINE (binary; default target/release/whyline, else target/debug/whyline),
-#      PEER_PYTHON (a python with sentence-transformers; default python3).
+#      PEER_PYTHON (a python with sentence-transformers, and onnxruntime + onnx for
+#      the ONNX Runtime peers, which are skipped without it; default python3).
+# The ONNX models are exported once into target/bench/onnx (benches/ort_export.py).
 # Both read the same model files (`whyline models path`); both run with
 # --no-cache / no cache, batch size 32, THREADS threads. Peak memory is
 # /usr/bin/time -v's "Maximum resident set size". Results: target/bench/throughput.md
@@ -40,22 +43,72 @@ wall() { grep "Elapsed (wall clock)" "$1" | awk '{print $NF}'; }
 cpu() { awk -F: '/User time|System time/ {s += $2} END {printf "%.1fs", s}' "$1"; }
 pct() { grep "Percent of CPU" "$1" | awk '{print $NF}'; }
 
-echo "== whyline ($BIN, --threads $THREADS)"
+rows=()
+# row LABEL TIMEFILE SECONDS RATE
+row() { rows+=("| $1 | $(wall "$2") | ${3}s | $4 | $(cpu "$2") | $(pct "$2") | $(rss "$2") MiB |"); }
+
+echo "== whyline fast encoder ($BIN, --threads $THREADS)"
 /usr/bin/time -v "$BIN" --threads "$THREADS" embed --no-cache --batch-size 32 \
   --input "$OUT/throughput-5000.txt" --out "$OUT/whyline.npy" 2> "$OUT/whyline.time"
-grep "whyline embed" "$OUT/whyline.time"
-W_LINE=$(grep "whyline embed" "$OUT/whyline.time")
+W_LINE=$(grep "whyline embed" "$OUT/whyline.time"); echo "$W_LINE"
+W_S=$(echo "$W_LINE" | sed -E 's/.*embed ([0-9.]+)s.*/\1/'); W_RATE=$(echo "$W_LINE" | sed -E 's/.* ([0-9.]+) texts\/s.*/\1/')
+row "whyline embed --no-cache (fast, default)" "$OUT/whyline.time" "$W_S" "$W_RATE"
 
-echo "== sentence-transformers ($PY, $THREADS threads)"
-PEER_JSON=$(/usr/bin/time -v "$PY" benches/throughput_peer.py "$MODEL" "$OUT/throughput-5000.txt" "$OUT/peer.npy" "$THREADS" 32 2> "$OUT/peer.time" | tail -1)
-echo "$PEER_JSON"
+echo "== whyline candle encoder (WHYLINE_ENCODER=candle)"
+WHYLINE_ENCODER=candle /usr/bin/time -v "$BIN" --threads "$THREADS" embed --no-cache --batch-size 32 \
+  --input "$OUT/throughput-5000.txt" --out "$OUT/whyline-candle.npy" 2> "$OUT/candle.time"
+C_LINE=$(grep "whyline embed" "$OUT/candle.time"); echo "$C_LINE"
+row "whyline embed --no-cache (WHYLINE_ENCODER=candle)" "$OUT/candle.time" \
+  "$(echo "$C_LINE" | sed -E 's/.*embed ([0-9.]+)s.*/\1/')" "$(echo "$C_LINE" | sed -E 's/.* ([0-9.]+) texts\/s.*/\1/')"
 
-COS=$("$PY" - "$OUT/whyline.npy" "$OUT/peer.npy" <<'PYEOF' 2>/dev/null || echo "?"
-import sys, numpy as np
-a, b = np.load(sys.argv[1]), np.load(sys.argv[2])
-print(f"min cosine {float((a * b).sum(1).min()):.7f}, max |diff| {float(np.abs(a - b).max()):.2e}")
+# peer NAME TIMEFILE CMD...: runs a Python peer, adds its row, sets P_RATE
+peer() {
+  local name=$1 tf=$2; shift 2
+  echo "== $name"
+  local json
+  json=$(/usr/bin/time -v "$@" 2> "$tf" | tail -1) || { echo "($name failed, see $tf)"; P_RATE=""; return; }
+  echo "$json"
+  P_RATE=$(echo "$json" | sed -E 's/.*"texts_per_s": ([0-9.]+).*/\1/')
+  row "$(echo "$json" | sed -E 's/.*"impl": "([^"]*)".*/\1/')" "$tf" \
+    "$(echo "$json" | sed -E 's/.*"encode_s": ([0-9.]+).*/\1/')" "$P_RATE"
+}
+
+peer "sentence-transformers ($PY, $THREADS threads)" "$OUT/peer.time" \
+  "$PY" benches/throughput_peer.py "$MODEL" "$OUT/throughput-5000.txt" "$OUT/peer.npy" "$THREADS" 32
+ST_RATE=$P_RATE; ST_RSS=$(rss "$OUT/peer.time" 2>/dev/null || echo "")
+
+ORT_RATE=""; ORT8_RATE=""
+if "$PY" -c "import onnxruntime" 2>/dev/null; then
+  "$PY" benches/ort_export.py "$MODEL" "$OUT/onnx" > /dev/null 2> "$OUT/ort_export.log" || echo "(ONNX export failed, see $OUT/ort_export.log)"
+  if [ -f "$OUT/onnx/model.onnx" ]; then
+    peer "ONNX Runtime fp32" "$OUT/ort.time" "$PY" benches/ort_peer.py "$MODEL" "$OUT/onnx/model.onnx" \
+      "$OUT/throughput-5000.txt" "$OUT/ort.npy" "$THREADS" 32 fp32
+    ORT_RATE=$P_RATE
+    peer "ONNX Runtime int8" "$OUT/ort8.time" "$PY" benches/ort_peer.py "$MODEL" "$OUT/onnx/model-int8.onnx" \
+      "$OUT/throughput-5000.txt" "$OUT/ort8.npy" "$THREADS" 32 "int8 (quantize_dynamic)"
+    ORT8_RATE=$P_RATE
+  fi
+else
+  echo "(no onnxruntime in $PY: ONNX Runtime peers skipped)"
+fi
+
+COS=$("$PY" - "$OUT" <<'PYEOF' 2>/dev/null || echo "?"
+import os, sys, numpy as np
+d = sys.argv[1]
+w = np.load(f"{d}/whyline.npy")
+out = []
+for name, f in [("candle", "whyline-candle.npy"), ("sentence-transformers", "peer.npy"),
+                ("ORT fp32", "ort.npy"), ("ORT int8", "ort8.npy")]:
+    if os.path.exists(f"{d}/{f}"):
+        b = np.load(f"{d}/{f}")
+        out.append(f"vs {name}: min cosine {float((w * b).sum(1).min()):.7f}, max |diff| {float(np.abs(w - b).max()):.2e}")
+print("; ".join(out))
 PYEOF
 )
+ratio() { if [ -n "$2" ]; then echo "scale=2; $1 / $2" | bc; else echo "n/a"; fi; }
+W_RSS=$(rss "$OUT/whyline.time")
+RATIOS="whyline fast: $(ratio "$W_RATE" "$ORT_RATE")x ONNX Runtime fp32, $(ratio "$W_RATE" "$ST_RATE")x sentence-transformers, $(ratio "$W_RATE" "$ORT8_RATE")x ONNX Runtime int8; peak RSS $(ratio "$W_RSS" "$ST_RSS")x sentence-transformers'"
+echo "$RATIOS"
 
 echo "== whyline cache: cold run (fills a fresh cache), then warm re-run"
 CACHE_HOME=$(mktemp -d)
@@ -73,17 +126,18 @@ CACHE_LINE="cache: cold run ${COLD}s, warm re-run ${WARM}s (speed-up $(echo "sca
 echo "$CACHE_LINE"
 
 {
-  echo "# whyline embed vs sentence-transformers — $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "# whyline embed vs sentence-transformers and ONNX Runtime — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), load average at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "corpus: $N sentences, $TOKENS tokens on average; batch 32; $THREADS threads"
+  echo "corpus: $N sentences, $TOKENS tokens on average; batch 32 (whyline fast: packed batches of ${WHYLINE_PACK_TOKENS:-2048} tokens); $THREADS threads"
   echo
   echo "| implementation | wall (incl. load) | embed only | sentences/s (embed) | CPU time (user+sys) | CPU share | peak RSS |"
   echo "| --- | --- | --- | --- | --- | --- | --- |"
-  echo "| whyline embed --no-cache | $(wall "$OUT/whyline.time") | $(echo "$W_LINE" | sed -E 's/.*embed ([0-9.]+)s.*/\1/')s | $(echo "$W_LINE" | sed -E 's/.* ([0-9.]+) texts\/s.*/\1/') | $(cpu "$OUT/whyline.time") | $(pct "$OUT/whyline.time") | $(rss "$OUT/whyline.time") MiB |"
-  echo "| $(echo "$PEER_JSON" | sed -E 's/.*"impl": "([^"]*)".*/\1/') | $(wall "$OUT/peer.time") | $(echo "$PEER_JSON" | sed -E 's/.*"encode_s": ([0-9.]+).*/\1/')s | $(echo "$PEER_JSON" | sed -E 's/.*"texts_per_s": ([0-9.]+).*/\1/') | $(cpu "$OUT/peer.time") | $(pct "$OUT/peer.time") | $(rss "$OUT/peer.time") MiB |"
+  printf '%s\n' "${rows[@]}"
   echo
-  echo "agreement on the corpus: $COS"
+  echo "$RATIOS"
+  echo
+  echo "agreement on the corpus (whyline fast $COS)"
   echo
   echo "$CACHE_LINE"
 } | tee "$OUT/throughput.md"

@@ -1,9 +1,10 @@
 //! Same input, same vectors: whatever the batch size, thread count or input
-//! order (max |diff| <= 1e-6), on the real default encoder.
+//! order (max |diff| <= 1e-6), on the real default encoder; the fast backend
+//! gives byte-identical vectors whatever the thread count.
 
 mod common;
 
-use whyline::model::{load_encoder, LoadOptions, SentenceEncoder};
+use whyline::model::{load_encoder, Backend, LoadOptions, SentenceEncoder};
 
 fn texts() -> Vec<String> {
     let p = common::reference_dir().join("minilm-l6-v2-embeddings.jsonl");
@@ -71,4 +72,49 @@ fn input_order_does_not_change_vectors() {
     let mut rev = enc.embed_batched(&rev_in, 32).unwrap();
     rev.reverse();
     assert_eq!(fwd, rev, "reversed input must give bit-identical vectors");
+}
+
+#[test]
+fn fast_backend_is_byte_identical_across_thread_counts() {
+    let mut enc = encoder();
+    enc.set_backend(Backend::Fast).unwrap();
+    let owned = texts();
+    let t: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let run = |n: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+            .install(|| enc.embed_batched(&t, 32).unwrap())
+    };
+    let (one, two, three) = (run(1), run(2), run(3));
+    assert!(
+        one == two,
+        "1 vs 2 threads: max |diff| {}",
+        max_diff(&one, &two)
+    );
+    assert!(
+        one == three,
+        "1 vs 3 threads: max |diff| {}",
+        max_diff(&one, &three)
+    );
+}
+
+#[test]
+fn fast_backend_pack_size_does_not_change_vectors() {
+    let mut enc = encoder();
+    enc.set_backend(Backend::Fast).unwrap();
+    let owned = texts();
+    let t: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let mut runs = Vec::new();
+    for n in [1, 300, 2048, 100_000] {
+        enc.set_pack_tokens(n).unwrap();
+        runs.push(enc.embed_batched(&t, 32).unwrap());
+    }
+    for (i, r) in runs.iter().enumerate().skip(1) {
+        let d = max_diff(&runs[0], r);
+        eprintln!("pack sizes run 0 vs {i}: max |diff| {d:e}");
+        assert!(d <= 1e-6, "pack size run {i}: {d}");
+    }
+    assert!(enc.set_pack_tokens(0).is_err());
 }

@@ -1,11 +1,12 @@
-//! Parity of the candle encoder with sentence-transformers (the reference
-//! embeddings in ../shared/reference, or `WHYLINE_REFERENCE_DIR`), on the real
-//! all-MiniLM-L6-v2, which `load_encoder(None, ..)` pulls on first use.
+//! Parity of both encoder backends (fast and candle) with sentence-transformers
+//! (the reference embeddings in ../shared/reference, or `WHYLINE_REFERENCE_DIR`),
+//! and with each other, on the real all-MiniLM-L6-v2, which
+//! `load_encoder(None, ..)` pulls on first use.
 
 mod common;
 
 use whyline::embed::Embedder;
-use whyline::model::{load_encoder, LoadOptions};
+use whyline::model::{load_encoder, Backend, LoadOptions};
 
 fn reference_dir() -> std::path::PathBuf {
     common::reference_dir()
@@ -39,10 +40,40 @@ fn load_reference() -> Vec<Ref> {
 }
 
 #[test]
-fn minilm_matches_sentence_transformers_on_276_reference_texts() {
+fn fast_encoder_matches_sentence_transformers_on_276_reference_texts() {
+    check(Backend::Fast);
+}
+
+#[test]
+fn candle_encoder_matches_sentence_transformers_on_276_reference_texts() {
+    check(Backend::Candle);
+}
+
+/// The backends agree to 1e-5 per component: the embedding cache key does not
+/// name the backend, so vectors cached by one must stand for the other.
+#[test]
+fn fast_and_candle_backends_agree() {
+    let refs = load_reference();
+    let texts: Vec<&str> = refs.iter().map(|r| r.text.as_str()).collect();
+    let mut enc = load_encoder(None, &LoadOptions::default()).unwrap();
+    enc.set_backend(Backend::Fast).unwrap();
+    let fast = enc.embed(&texts).unwrap();
+    enc.set_backend(Backend::Candle).unwrap();
+    let candle = enc.embed(&texts).unwrap();
+    let diff = fast
+        .iter()
+        .zip(&candle)
+        .flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).abs()))
+        .fold(0.0f32, f32::max);
+    eprintln!("fast vs candle: max |diff| {diff:.3e}");
+    assert!(diff <= 1e-5, "fast vs candle: max |diff| {diff}");
+}
+
+fn check(backend: Backend) {
     let refs = load_reference();
     assert_eq!(refs.len(), 276);
-    let enc = load_encoder(None, &LoadOptions::default()).expect("load default encoder");
+    let mut enc = load_encoder(None, &LoadOptions::default()).expect("load default encoder");
+    enc.set_backend(backend).unwrap();
     assert_eq!(enc.dim(), 384);
     assert_eq!(enc.max_seq_length(), 256);
     let texts: Vec<&str> = refs.iter().map(|r| r.text.as_str()).collect();
@@ -81,7 +112,7 @@ fn minilm_matches_sentence_transformers_on_276_reference_texts() {
     }
     assert!(truncated >= 12, "expected the long texts to hit 256 tokens");
     eprintln!(
-        "parity over {} texts: min cosine {worst_cos:.9}, max |diff| {worst_diff:.3e}, {truncated} truncated at 256",
+        "{backend:?} parity over {} texts: min cosine {worst_cos:.9}, max |diff| {worst_diff:.3e}, {truncated} truncated at 256",
         refs.len()
     );
 }

@@ -3,12 +3,13 @@
 //! Why: padding costs compute, so texts of similar length go together (as
 //! sentence-transformers does). Ties are broken by the text itself, then the
 //! input position, so the batch a text lands in does not depend on input order.
+//! The fast encoder packs batches by a token budget instead ([`plan_tokens`]).
 
 use super::bert::Batch;
 use candle_core::{Device, Tensor};
 
-/// Indices of `ids` in processing order, cut into batches of at most `batch_size`.
-pub fn plan(ids: &[Vec<u32>], texts: &[&str], batch_size: usize) -> Vec<Vec<usize>> {
+/// Indices of `ids` in processing order: by length, then text, then position.
+fn order(ids: &[Vec<u32>], texts: &[&str]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..ids.len()).collect();
     order.sort_by(|&a, &b| {
         ids[a]
@@ -18,9 +19,35 @@ pub fn plan(ids: &[Vec<u32>], texts: &[&str], batch_size: usize) -> Vec<Vec<usiz
             .then(a.cmp(&b))
     });
     order
+}
+
+/// Indices of `ids` in processing order, cut into batches of at most `batch_size`.
+pub fn plan(ids: &[Vec<u32>], texts: &[&str], batch_size: usize) -> Vec<Vec<usize>> {
+    order(ids, texts)
         .chunks(batch_size.max(1))
         .map(|c| c.to_vec())
         .collect()
+}
+
+/// Processing order cut into packed batches of at most `budget` tokens (a
+/// longer text gets a batch of its own).
+pub fn plan_tokens(ids: &[Vec<u32>], texts: &[&str], budget: usize) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut cur = Vec::new();
+    let mut tokens = 0;
+    for i in order(ids, texts) {
+        let n = ids[i].len();
+        if !cur.is_empty() && tokens + n > budget {
+            out.push(std::mem::take(&mut cur));
+            tokens = 0;
+        }
+        cur.push(i);
+        tokens += n;
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
 }
 
 /// Build the padded tensors for one batch. Position ids count real tokens from

@@ -1,9 +1,15 @@
 //! Sentence encoder: body + pooling + L2 normalisation, as sentence-transformers
 //! computes it (`Transformer` -> `Pooling` -> `Normalize`).
+//!
+//! Two backends compute the same vectors (to ~1e-7, so the embedding cache key
+//! does not name the backend): [`Backend::Fast`], the packed fp32 encoder of
+//! `fast.rs` (default), and [`Backend::Candle`], candle's padded graph (kept as
+//! the reference and for comparison; `WHYLINE_ENCODER=candle`).
 
-use super::batching::plan;
+use super::batching::{plan, plan_tokens};
 use super::body::Body;
 use super::config::ModelConfig;
+use super::fast::FastModel;
 use super::tokenize::TextTokenizer;
 use super::weights::tensor_err;
 use super::LoadOptions;
@@ -115,9 +121,49 @@ impl Pooling {
     }
 }
 
+/// Which implementation runs the transformer body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Packed, padding-free fp32 encoder on `gemm` (`fast.rs`).
+    Fast,
+    /// candle's padded tensor graph (`bert.rs`, `distilbert.rs`).
+    Candle,
+}
+
+impl Backend {
+    /// `WHYLINE_ENCODER`: `fast` (default) or `candle`.
+    pub fn from_env() -> Result<Self> {
+        match std::env::var("WHYLINE_ENCODER").as_deref() {
+            Err(_) | Ok("") | Ok("fast") => Ok(Self::Fast),
+            Ok("candle") => Ok(Self::Candle),
+            Ok(other) => Err(Error::Config(format!(
+                "WHYLINE_ENCODER={other}: expected `fast` or `candle`"
+            ))),
+        }
+    }
+}
+
+/// Tokens per packed batch of the fast backend (`WHYLINE_PACK_TOKENS`).
+pub const DEFAULT_PACK_TOKENS: usize = 2048;
+
+fn pack_tokens_from_env() -> Result<usize> {
+    match std::env::var("WHYLINE_PACK_TOKENS") {
+        Err(_) => Ok(DEFAULT_PACK_TOKENS),
+        Ok(v) => match v.parse::<usize>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(Error::Config(format!(
+                "WHYLINE_PACK_TOKENS={v}: expected a positive number of tokens"
+            ))),
+        },
+    }
+}
+
 /// A BERT-family sentence encoder running in-process on the CPU.
 pub struct SentenceEncoder {
     body: Body,
+    fast: Option<FastModel>,
+    backend: Backend,
+    pack_tokens: usize,
     tok: TextTokenizer,
     pooling: Pooling,
     dir: PathBuf,
@@ -138,8 +184,16 @@ impl SentenceEncoder {
         let body = Body::load(&spec.dir)?;
         let tok = TextTokenizer::load(&spec.dir.join("tokenizer.json"), spec.max_len, spec.lower)?;
         body.check_tokenizer(&tok)?;
+        let backend = Backend::from_env()?;
+        let fast = match backend {
+            Backend::Fast => Some(FastModel::load(&body.vb, &body.cfg)?),
+            Backend::Candle => None,
+        };
         Ok(Self {
             body,
+            fast,
+            backend,
+            pack_tokens: pack_tokens_from_env()?,
             tok,
             pooling: spec.pooling,
             dir: spec.dir,
@@ -169,12 +223,40 @@ impl SentenceEncoder {
         Ok(())
     }
 
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Switch backends (loads the fast encoder's weights on first use).
+    pub fn set_backend(&mut self, backend: Backend) -> Result<()> {
+        if backend == Backend::Fast && self.fast.is_none() {
+            self.fast = Some(FastModel::load(&self.body.vb, &self.body.cfg)?);
+        }
+        self.backend = backend;
+        Ok(())
+    }
+
+    /// Tokens per packed batch of the fast backend.
+    pub fn pack_tokens(&self) -> usize {
+        self.pack_tokens
+    }
+
+    /// Change the fast backend's token budget per batch; 0 is an error.
+    pub fn set_pack_tokens(&mut self, n: usize) -> Result<()> {
+        if n == 0 {
+            return Err(Error::Config("pack tokens must be at least 1".into()));
+        }
+        self.pack_tokens = n;
+        Ok(())
+    }
+
     /// Token count of each text after truncation, special tokens included.
     pub fn token_counts(&self, texts: &[&str]) -> Result<Vec<usize>> {
         Ok(self.tok.encode(texts)?.iter().map(|x| x.len()).collect())
     }
 
-    /// Embed with an explicit batch size.
+    /// Embed with an explicit batch size (texts per batch of the candle
+    /// backend; the fast backend packs batches by [`Self::pack_tokens`]).
     pub fn embed_batched(&self, texts: &[&str], batch_size: usize) -> Result<Vec<Vec<f32>>> {
         if batch_size == 0 {
             return Err(Error::Config("batch size must be at least 1".into()));
@@ -183,6 +265,25 @@ impl SentenceEncoder {
             return Ok(vec![]);
         }
         let ids = self.tok.encode(texts)?;
+        if let (Backend::Fast, Some(fast)) = (self.backend, &self.fast) {
+            let batches = plan_tokens(&ids, texts, self.pack_tokens);
+            // One batch per rayon task, single-threaded inside: the vectors do
+            // not depend on the thread count.
+            let results: Vec<Vec<Vec<f32>>> = batches
+                .par_iter()
+                .map(|idx| {
+                    let seqs: Vec<&[u32]> = idx.iter().map(|&i| ids[i].as_slice()).collect();
+                    fast.embed(&seqs, self.pooling)
+                })
+                .collect();
+            let mut out = vec![Vec::new(); texts.len()];
+            for (idx, res) in batches.iter().zip(results) {
+                for (&i, v) in idx.iter().zip(res) {
+                    out[i] = v;
+                }
+            }
+            return Ok(out);
+        }
         let batches = plan(&ids, texts, batch_size);
         let run = |idx: &Vec<usize>| {
             let seqs: Vec<&[u32]> = idx.iter().map(|&i| ids[i].as_slice()).collect();

@@ -8,6 +8,8 @@
 //!
 //! - [`load_encoder`] resolves a model spec (path, manifest id, or the default)
 //!   to a directory (see [`store`]) and loads a [`SentenceEncoder`].
+//! - The sentence encoder runs on [`Backend::Fast`] (a packed fp32 encoder on
+//!   `gemm`, see `fast.rs`) unless `WHYLINE_ENCODER=candle` picks candle's graph.
 //! - [`SeqClassifier`] runs `*ForSequenceClassification` checkpoints.
 
 mod batching;
@@ -16,13 +18,16 @@ mod body;
 pub mod config;
 mod distilbert;
 mod encoder;
+mod fast;
 mod seqcls;
+mod simd;
 pub mod store;
 mod tokenize;
 pub mod train;
 mod weights;
 
-pub use encoder::{LazyEncoder, Pooling, SentenceEncoder};
+pub use encoder::{Backend, LazyEncoder, Pooling, SentenceEncoder};
+pub use fast::sgemm;
 pub use seqcls::SeqClassifier;
 pub use store::{Manifest, ModelStore};
 

@@ -1,0 +1,511 @@
+//! A packed, padding-free fp32 encoder for the sentence-encoder path.
+//!
+//! Why: candle runs the same graph op by op on padded `[batch, seq, hidden]`
+//! tensors, allocating a fresh tensor per op. Here the sequences of a batch
+//! sit back to back (`tokens × hidden`, no padding rows), the weights are laid
+//! out once at load for `gemm` (Q, K and V fused into one `hidden × 3·hidden`
+//! product), biases are pre-filled into the output so the product adds onto
+//! them, attention runs per sequence, and every buffer of a batch is allocated
+//! once. One batch runs on one thread (`gemm` without its own parallelism);
+//! batches run in parallel on the rayon pool, so the output does not depend on
+//! the thread count.
+//!
+//! The graph is the one in [`super::bert`] / [`super::distilbert`] (ported from
+//! transformers' `modeling_bert.py`), and the results agree with the candle
+//! path to ~1e-7 per component (`tests/model_parity.rs`), so cached embeddings
+//! stay valid across backends.
+
+use super::config::{Activation, Arch, ModelConfig};
+use super::encoder::Pooling;
+use super::simd;
+use super::weights::{tensor_err, Vb};
+use crate::error::Result;
+use gemm::Parallelism;
+
+/// A dense layer laid out for `x · w`: `w` is `[n_in, n_out]` row-major.
+struct Dense {
+    w: Vec<f32>,
+    b: Vec<f32>,
+    n_in: usize,
+    n_out: usize,
+}
+
+struct Norm {
+    w: Vec<f32>,
+    b: Vec<f32>,
+    eps: f32,
+}
+
+struct Layer {
+    qkv: Dense,
+    out: Dense,
+    attn_norm: Norm,
+    up: Dense,
+    down: Dense,
+    out_norm: Norm,
+}
+
+/// The whole body as plain vectors.
+pub struct FastModel {
+    hidden: usize,
+    heads: usize,
+    act: Activation,
+    pos_offset: usize,
+    max_positions: usize,
+    word: Vec<f32>,
+    position: Vec<f32>,
+    token_type0: Option<Vec<f32>>,
+    emb_norm: Norm,
+    layers: Vec<Layer>,
+}
+
+fn to_vec(t: &candle_core::Tensor, what: &str) -> Result<Vec<f32>> {
+    t.flatten_all()
+        .and_then(|t| t.to_vec1::<f32>())
+        .map_err(tensor_err(what))
+}
+
+/// `weight [out, in]` and `bias [out]` of several linear layers side by side,
+/// transposed to `[in, sum(out)]`.
+fn dense(vbs: &[Vb], n_in: usize, n_out: usize) -> Result<Dense> {
+    let total = n_out * vbs.len();
+    let mut w = vec![0f32; n_in * total];
+    let mut b = Vec::with_capacity(total);
+    for (part, vb) in vbs.iter().enumerate() {
+        let wt = to_vec(&vb.get(&[n_out, n_in], "weight")?, "linear weight")?;
+        for o in 0..n_out {
+            for i in 0..n_in {
+                w[i * total + part * n_out + o] = wt[o * n_in + i];
+            }
+        }
+        b.extend(to_vec(&vb.get(&[n_out], "bias")?, "linear bias")?);
+    }
+    Ok(Dense {
+        w,
+        b,
+        n_in,
+        n_out: total,
+    })
+}
+
+fn norm(vb: &Vb, dim: usize, eps: f64) -> Result<Norm> {
+    let (w, b) = if !vb.contains("weight") && vb.contains("gamma") {
+        ("gamma", "beta")
+    } else {
+        ("weight", "bias")
+    };
+    Ok(Norm {
+        w: to_vec(&vb.get(&[dim], w)?, "layer norm")?,
+        b: to_vec(&vb.get(&[dim], b)?, "layer norm")?,
+        eps: eps as f32,
+    })
+}
+
+impl FastModel {
+    /// Read the body's weights (`vb` at the body's prefix) into plain vectors.
+    pub fn load(vb: &Vb, cfg: &ModelConfig) -> Result<Self> {
+        let (h, i, eps) = (cfg.hidden_size, cfg.intermediate_size, cfg.layer_norm_eps);
+        let emb = vb.pp("embeddings");
+        let word = to_vec(
+            &emb.pp("word_embeddings")
+                .get(&[cfg.vocab_size, h], "weight")?,
+            "word embeddings",
+        )?;
+        let position = to_vec(
+            &emb.pp("position_embeddings")
+                .get(&[cfg.max_position_embeddings, h], "weight")?,
+            "position embeddings",
+        )?;
+        let token_type0 = if cfg.type_vocab_size > 0 {
+            let t = to_vec(
+                &emb.pp("token_type_embeddings")
+                    .get(&[cfg.type_vocab_size, h], "weight")?,
+                "token type embeddings",
+            )?;
+            Some(t[..h].to_vec())
+        } else {
+            None
+        };
+        let emb_norm = norm(&emb.pp("LayerNorm"), h, eps)?;
+        let layers = (0..cfg.num_layers)
+            .map(|n| match cfg.arch {
+                Arch::Bert | Arch::Roberta => {
+                    let l = vb.pp("encoder").pp("layer").pp(n);
+                    let (att, sa) = (l.pp("attention"), l.pp("attention").pp("self"));
+                    Ok(Layer {
+                        qkv: dense(&[sa.pp("query"), sa.pp("key"), sa.pp("value")], h, h)?,
+                        out: dense(&[att.pp("output").pp("dense")], h, h)?,
+                        attn_norm: norm(&att.pp("output").pp("LayerNorm"), h, eps)?,
+                        up: dense(&[l.pp("intermediate").pp("dense")], h, i)?,
+                        down: dense(&[l.pp("output").pp("dense")], i, h)?,
+                        out_norm: norm(&l.pp("output").pp("LayerNorm"), h, eps)?,
+                    })
+                }
+                Arch::DistilBert => {
+                    let l = vb.pp("transformer").pp("layer").pp(n);
+                    let att = l.pp("attention");
+                    Ok(Layer {
+                        qkv: dense(&[att.pp("q_lin"), att.pp("k_lin"), att.pp("v_lin")], h, h)?,
+                        out: dense(&[att.pp("out_lin")], h, h)?,
+                        attn_norm: norm(&l.pp("sa_layer_norm"), h, eps)?,
+                        up: dense(&[l.pp("ffn").pp("lin1")], h, i)?,
+                        down: dense(&[l.pp("ffn").pp("lin2")], i, h)?,
+                        out_norm: norm(&l.pp("output_layer_norm"), h, eps)?,
+                    })
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            hidden: h,
+            heads: cfg.num_heads,
+            act: cfg.activation,
+            pos_offset: cfg.position_offset(),
+            max_positions: cfg.max_position_embeddings,
+            word,
+            position,
+            token_type0,
+            emb_norm,
+            layers,
+        })
+    }
+
+    /// Pooled, L2-normalised sentence vectors of one batch of token id sequences.
+    pub fn embed(&self, seqs: &[&[u32]], pooling: Pooling) -> Vec<Vec<f32>> {
+        let x = self.hidden_states(seqs);
+        let h = self.hidden;
+        let mut out = Vec::with_capacity(seqs.len());
+        let mut start = 0;
+        for s in seqs {
+            let rows = &x[start * h..(start + s.len()) * h];
+            start += s.len();
+            out.push(pool(rows, h, pooling));
+        }
+        out
+    }
+
+    /// Last hidden state of the packed batch: `tokens × hidden`, sequences back to back.
+    pub fn hidden_states(&self, seqs: &[&[u32]]) -> Vec<f32> {
+        let h = self.hidden;
+        let lens: Vec<usize> = seqs.iter().map(|s| s.len()).collect();
+        let t: usize = lens.iter().sum();
+        let mut x = vec![0f32; t * h];
+        let mut row = 0;
+        for s in seqs {
+            for (j, &id) in s.iter().enumerate() {
+                let xr = &mut x[row * h..(row + 1) * h];
+                let w = &self.word[id as usize * h..(id as usize + 1) * h];
+                let p = (self.pos_offset + j).min(self.max_positions - 1);
+                let p = &self.position[p * h..(p + 1) * h];
+                for ((d, a), b) in xr.iter_mut().zip(w).zip(p) {
+                    *d = a + b;
+                }
+                if let Some(tt) = &self.token_type0 {
+                    for (d, a) in xr.iter_mut().zip(tt) {
+                        *d += a;
+                    }
+                }
+                layer_norm(xr, &self.emb_norm);
+                row += 1;
+            }
+        }
+        let inter = self.layers.first().map_or(0, |l| l.up.n_out);
+        let max_len = lens.iter().copied().max().unwrap_or(0);
+        let mut buf = Scratch {
+            qkv: vec![0f32; t * 3 * h],
+            ctx: vec![0f32; t * h],
+            tmp: vec![0f32; t * h],
+            inter: vec![0f32; t * inter],
+            scores: vec![0f32; max_len * max_len],
+        };
+        for layer in &self.layers {
+            self.layer_forward(layer, &mut x, &lens, &mut buf);
+        }
+        x
+    }
+
+    fn layer_forward(&self, l: &Layer, x: &mut [f32], lens: &[usize], buf: &mut Scratch) {
+        let h = self.hidden;
+        let t = x.len() / h;
+        let (heads, hd) = (self.heads, h / self.heads);
+        linear(x, &l.qkv, &mut buf.qkv, t);
+        let scale = 1.0 / (hd as f32).sqrt();
+        let h3 = 3 * h;
+        let mut start = 0;
+        for &s in lens {
+            let scores = &mut buf.scores[..s * s];
+            for head in 0..heads {
+                let q = buf.qkv[start * h3 + head * hd..].as_ptr();
+                let k = buf.qkv[start * h3 + h + head * hd..].as_ptr();
+                let v = buf.qkv[start * h3 + 2 * h + head * hd..].as_ptr();
+                // SAFETY: q/k/v address `s` rows of `hd` columns with row stride
+                // 3h inside `qkv`; `scores` is s × s; the context block is `s`
+                // rows of `hd` columns with row stride h inside `ctx`.
+                unsafe {
+                    // scores = scale · Q Kᵀ
+                    gemm::gemm(
+                        s,
+                        s,
+                        hd,
+                        scores.as_mut_ptr(),
+                        1,
+                        s as isize,
+                        false,
+                        q,
+                        1,
+                        h3 as isize,
+                        k,
+                        h3 as isize,
+                        1,
+                        0.0,
+                        scale,
+                        false,
+                        false,
+                        false,
+                        Parallelism::None,
+                    );
+                }
+                for r in scores.chunks_exact_mut(s) {
+                    simd::softmax_row(r);
+                }
+                let ctx = buf.ctx[start * h + head * hd..].as_mut_ptr();
+                // SAFETY: as above.
+                unsafe {
+                    gemm::gemm(
+                        s,
+                        hd,
+                        s,
+                        ctx,
+                        1,
+                        h as isize,
+                        false,
+                        scores.as_ptr(),
+                        1,
+                        s as isize,
+                        v,
+                        1,
+                        h3 as isize,
+                        0.0,
+                        1.0,
+                        false,
+                        false,
+                        false,
+                        Parallelism::None,
+                    );
+                }
+            }
+            start += s;
+        }
+        // x = norm(ctx · Wo + bo + x)
+        product(&buf.ctx, &l.out, &mut buf.tmp, t);
+        add_norm(&buf.tmp, &l.out.b, x, &l.attn_norm);
+        // x = norm(act(x · W1 + b1) · W2 + b2 + x)
+        product(x, &l.up, &mut buf.inter, t);
+        match self.act {
+            Activation::Gelu => simd::bias_gelu(&mut buf.inter, &l.up.b),
+            Activation::GeluTanh => {
+                add_bias(&mut buf.inter, &l.up.b);
+                simd::gelu_tanh(&mut buf.inter)
+            }
+            Activation::Relu => {
+                add_bias(&mut buf.inter, &l.up.b);
+                simd::relu(&mut buf.inter)
+            }
+        }
+        product(&buf.inter, &l.down, &mut buf.tmp, t);
+        add_norm(&buf.tmp, &l.down.b, x, &l.out_norm);
+    }
+}
+
+/// Per-batch buffers, allocated once for all layers.
+struct Scratch {
+    qkv: Vec<f32>,
+    ctx: Vec<f32>,
+    tmp: Vec<f32>,
+    inter: Vec<f32>,
+    scores: Vec<f32>,
+}
+
+/// `out[t × n_out] = x[t × n_in] · w + b`: the bias rows are written first and
+/// the product is accumulated onto them.
+fn linear(x: &[f32], d: &Dense, out: &mut [f32], t: usize) {
+    let out = &mut out[..t * d.n_out];
+    for row in out.chunks_exact_mut(d.n_out) {
+        row.copy_from_slice(&d.b);
+    }
+    debug_assert_eq!(x.len(), t * d.n_in);
+    // SAFETY: x is t × n_in, w is n_in × n_out, out is t × n_out, all row-major
+    // and in bounds.
+    unsafe {
+        gemm::gemm(
+            t,
+            d.n_out,
+            d.n_in,
+            out.as_mut_ptr(),
+            1,
+            d.n_out as isize,
+            true,
+            x.as_ptr(),
+            1,
+            d.n_in as isize,
+            d.w.as_ptr(),
+            1,
+            d.n_out as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            Parallelism::None,
+        );
+    }
+}
+
+/// `out[t × n_out] = x[t × n_in] · w`, the bias left to the next pass
+/// ([`add_norm`], [`simd::bias_gelu`]).
+fn product(x: &[f32], d: &Dense, out: &mut [f32], t: usize) {
+    let out = &mut out[..t * d.n_out];
+    assert_eq!(x.len(), t * d.n_in);
+    // SAFETY: x is t × n_in, w is n_in × n_out, out is t × n_out, all row-major
+    // and in bounds.
+    unsafe {
+        gemm::gemm(
+            t,
+            d.n_out,
+            d.n_in,
+            out.as_mut_ptr(),
+            1,
+            d.n_out as isize,
+            false,
+            x.as_ptr(),
+            1,
+            d.n_in as isize,
+            d.w.as_ptr(),
+            1,
+            d.n_out as isize,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            Parallelism::None,
+        );
+    }
+}
+
+fn add_bias(xs: &mut [f32], b: &[f32]) {
+    for row in xs.chunks_exact_mut(b.len()) {
+        for (v, c) in row.iter_mut().zip(b) {
+            *v += c;
+        }
+    }
+}
+
+/// `x = layer_norm((y + b) + x)`, row by row (candle's order: the linear
+/// layer's bias, then the residual).
+fn add_norm(y: &[f32], b: &[f32], x: &mut [f32], n: &Norm) {
+    let h = b.len();
+    for (xr, yr) in x.chunks_exact_mut(h).zip(y.chunks_exact(h)) {
+        for ((a, y), c) in xr.iter_mut().zip(yr).zip(b) {
+            *a += y + c;
+        }
+        layer_norm(xr, n);
+    }
+}
+
+/// LayerNorm of one row in place: one pass for the sum and the sum of squares
+/// (eight partial sums, so it vectorises), as candle's fused kernel does.
+fn layer_norm(x: &mut [f32], n: &Norm) {
+    let mut s = [0f32; 8];
+    let mut s2 = [0f32; 8];
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for k in 0..8 {
+            s[k] += c[k];
+            s2[k] += c[k] * c[k];
+        }
+    }
+    let (mut sum, mut sum2) = (s.iter().sum::<f32>(), s2.iter().sum::<f32>());
+    for v in chunks.remainder() {
+        sum += v;
+        sum2 += v * v;
+    }
+    let len = x.len() as f32;
+    let mean = sum / len;
+    let var = (sum2 / len - mean * mean).max(0.0);
+    let inv = (var + n.eps).sqrt().recip();
+    for ((v, w), b) in x.iter_mut().zip(&n.w).zip(&n.b) {
+        *v = (*v - mean) * inv * w + b;
+    }
+}
+
+/// Pool the rows of one sequence and L2-normalise, as [`Pooling`] does on the
+/// padded tensors.
+fn pool(rows: &[f32], h: usize, pooling: Pooling) -> Vec<f32> {
+    let n = rows.len() / h;
+    let mut v = match pooling {
+        Pooling::Cls => rows[..h].to_vec(),
+        Pooling::Max => {
+            let mut m = vec![f32::NEG_INFINITY; h];
+            for r in rows.chunks_exact(h) {
+                for (a, b) in m.iter_mut().zip(r) {
+                    *a = a.max(*b);
+                }
+            }
+            m
+        }
+        Pooling::Mean | Pooling::MeanSqrtLen => {
+            let mut m = vec![0f32; h];
+            for r in rows.chunks_exact(h) {
+                for (a, b) in m.iter_mut().zip(r) {
+                    *a += b;
+                }
+            }
+            let count = (n as f32).max(1e-9);
+            let count = if pooling == Pooling::MeanSqrtLen {
+                count.sqrt()
+            } else {
+                count
+            };
+            for a in m.iter_mut() {
+                *a /= count;
+            }
+            m
+        }
+    };
+    let norm = v.iter().map(|a| a * a).sum::<f32>().sqrt().max(1e-12);
+    for a in v.iter_mut() {
+        *a /= norm;
+    }
+    v
+}
+
+/// `c[m × n] = a[m × k] · b[k × n]` (row-major, one thread): the product the
+/// fast encoder is built on, exposed so `benches/embed.rs` can measure this
+/// machine's f32 matrix-multiply peak with the same kernels.
+pub fn sgemm(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+    // SAFETY: the three matrices are row-major and in bounds (checked above).
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            a.as_ptr(),
+            1,
+            k as isize,
+            b.as_ptr(),
+            1,
+            n as isize,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            Parallelism::None,
+        );
+    }
+}
