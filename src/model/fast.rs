@@ -509,3 +509,39 @@ pub fn sgemm(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32]) 
         );
     }
 }
+
+/// `c[m × n] = a[m × k] · b[n × k]ᵀ` (row-major, one thread): every row of `a`
+/// against every row of `b`, as the clustering stage's similarity tiles need.
+/// One element's value depends only on the two rows and the tile shape, never
+/// on the thread that computes it.
+pub fn matmul_abt(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
+    assert!(a.len() >= m * k && b.len() >= n * k && c.len() >= m * n);
+    if m == 0 || n == 0 {
+        return;
+    }
+    // SAFETY: the three matrices are in bounds (checked above); b is read
+    // transposed through its strides (column j of bᵀ = row j of b).
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            a.as_ptr(),
+            1,
+            k as isize,
+            b.as_ptr(),
+            k as isize,
+            1,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            Parallelism::None,
+        );
+    }
+}

@@ -27,7 +27,7 @@ pub mod train;
 mod weights;
 
 pub use encoder::{Backend, LazyEncoder, Pooling, SentenceEncoder};
-pub use fast::sgemm;
+pub use fast::{matmul_abt, sgemm};
 pub use seqcls::SeqClassifier;
 pub use store::{Manifest, ModelStore};
 
