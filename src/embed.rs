@@ -30,6 +30,22 @@ pub trait Embedder: Send + Sync {
     fn dim(&self) -> usize;
     /// Embed texts; output is in input order, one vector of `dim()` per text.
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>>;
+    /// Embed many texts in chunks of `chunk`, calling `progress(done)` after
+    /// each; the result equals `embed(texts)`. A cache overrides this to look
+    /// every text up once instead of once per chunk.
+    fn embed_chunked(
+        &self,
+        texts: &[&str],
+        chunk: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<Vec<f32>>> {
+        let mut out = Vec::with_capacity(texts.len());
+        for c in texts.chunks(chunk.max(1)) {
+            out.extend(self.embed(c)?);
+            progress(out.len());
+        }
+        Ok(out)
+    }
 }
 
 /// Directory of the current on-disk layout (bump on any format change, so an
@@ -474,14 +490,16 @@ impl CachedEmbedder {
     }
 }
 
-impl Embedder for CachedEmbedder {
-    fn fingerprint(&self) -> &str {
-        self.inner.fingerprint()
-    }
-    fn dim(&self) -> usize {
-        self.inner.dim()
-    }
-    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+impl CachedEmbedder {
+    /// Look every text up once; embed the missing ones (each distinct text
+    /// once) in chunks of `chunk`, storing each chunk as soon as it is done (an
+    /// interrupted run keeps what it computed); `progress(done)` counts texts.
+    fn lookup_then_embed(
+        &self,
+        texts: &[&str],
+        chunk: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<Vec<f32>>> {
         use std::sync::atomic::Ordering::Relaxed;
         let fp = self.inner.fingerprint();
         let dim = self.inner.dim();
@@ -493,31 +511,33 @@ impl Embedder for CachedEmbedder {
                 missing.push(texts[i]);
             }
         }
-        self.hits.fetch_add(
-            (texts.len() - out.iter().filter(|v| v.is_none()).count()) as u64,
-            Relaxed,
-        );
+        let hits = texts.len() - out.iter().filter(|v| v.is_none()).count();
+        self.hits.fetch_add(hits as u64, Relaxed);
         self.misses.fetch_add(missing.len() as u64, Relaxed);
+        progress(hits);
         if !missing.is_empty() {
-            let fresh = self.inner.embed(&missing)?;
-            if fresh.len() != missing.len() {
-                return Err(Error::Other(format!(
-                    "embedder returned {} vectors for {} texts",
-                    fresh.len(),
-                    missing.len()
-                )));
+            let mut by_text: HashMap<&str, Vec<f32>> = HashMap::with_capacity(missing.len());
+            for c in missing.chunks(chunk.max(1)) {
+                let fresh = self.inner.embed(c)?;
+                if fresh.len() != c.len() {
+                    return Err(Error::Other(format!(
+                        "embedder returned {} vectors for {} texts",
+                        fresh.len(),
+                        c.len()
+                    )));
+                }
+                let items: Vec<(&str, &[f32])> = c
+                    .iter()
+                    .zip(&fresh)
+                    .map(|(t, v)| (*t, v.as_slice()))
+                    .collect();
+                self.cache.put_many(fp, &items)?;
+                by_text.extend(c.iter().copied().zip(fresh));
+                progress(hits + by_text.len());
             }
-            let items: Vec<(&str, &[f32])> = missing
-                .iter()
-                .zip(&fresh)
-                .map(|(t, v)| (*t, v.as_slice()))
-                .collect();
-            self.cache.put_many(fp, &items)?;
-            let by_text: HashMap<&str, &Vec<f32>> =
-                missing.iter().copied().zip(fresh.iter()).collect();
             for (i, v) in out.iter_mut().enumerate() {
                 if v.is_none() {
-                    *v = by_text.get(texts[i]).map(|x| (*x).clone());
+                    *v = by_text.get(texts[i]).cloned();
                 }
             }
         }
@@ -525,6 +545,26 @@ impl Embedder for CachedEmbedder {
             .enumerate()
             .map(|(i, v)| v.ok_or_else(|| Error::Other(format!("no embedding for text {i}"))))
             .collect()
+    }
+}
+
+impl Embedder for CachedEmbedder {
+    fn fingerprint(&self) -> &str {
+        self.inner.fingerprint()
+    }
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        self.lookup_then_embed(texts, usize::MAX, &mut |_| {})
+    }
+    fn embed_chunked(
+        &self,
+        texts: &[&str],
+        chunk: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<Vec<f32>>> {
+        self.lookup_then_embed(texts, chunk, progress)
     }
 }
 
@@ -667,6 +707,43 @@ mod tests {
         assert_eq!(e2.counts(), (4, 0));
         assert_eq!(first, second);
         assert_eq!(cache.stats().unwrap().entries, 3);
+    }
+
+    /// Counts the texts it is asked to embed.
+    struct Counting(std::sync::atomic::AtomicUsize);
+    impl Embedder for Counting {
+        fn fingerprint(&self) -> &str {
+            "fake-v1"
+        }
+        fn dim(&self) -> usize {
+            4
+        }
+        fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+            self.0
+                .fetch_add(texts.len(), std::sync::atomic::Ordering::Relaxed);
+            Fake.embed(texts)
+        }
+    }
+
+    #[test]
+    fn chunked_cached_embedding_equals_one_call_and_embeds_only_misses() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = EmbeddingCache::open(dir.path()).unwrap();
+        let texts: Vec<String> = (0..50).map(|i| format!("text {}", i % 40)).collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        // warm the cache with the first 20 distinct texts
+        CachedEmbedder::new(Arc::new(Fake), cache.clone())
+            .embed(&refs[..20])
+            .unwrap();
+        let inner = Arc::new(Counting(Default::default()));
+        let e = CachedEmbedder::new(inner.clone(), cache.clone());
+        let mut seen = Vec::new();
+        let got = e.embed_chunked(&refs, 7, &mut |d| seen.push(d)).unwrap();
+        assert_eq!(got, Fake.embed(&refs).unwrap());
+        // 40 distinct texts, 20 cached: only the other 20 reach the encoder
+        assert_eq!(inner.0.load(std::sync::atomic::Ordering::Relaxed), 20);
+        assert_eq!(seen.first(), Some(&30), "cache hits are reported first");
+        assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
     }
 
     #[test]

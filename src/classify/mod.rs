@@ -82,19 +82,15 @@ pub fn decide(mode: LabelMode, probs: &[f32], thresholds: &[f32], min_one: bool)
     }
 }
 
-/// Embed texts in batches of `batch`, calling `progress(done)` after each.
+/// Embed texts in batches of `batch`, calling `progress(done)` after each
+/// (through [`Embedder::embed_chunked`]: a cache is searched once, not once per batch).
 pub fn embed_all(
     embedder: &dyn Embedder,
     texts: &[&str],
     batch: usize,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<Vec<f32>>> {
-    let mut out = Vec::with_capacity(texts.len());
-    for chunk in texts.chunks(batch.max(1)) {
-        out.extend(embedder.embed(chunk)?);
-        progress(out.len());
-    }
-    Ok(out)
+    embedder.embed_chunked(texts, batch, progress)
 }
 
 /// Which classifier serves one facet in a run.

@@ -94,11 +94,9 @@ pub fn embed_unique(
         })
         .collect();
     progress.begin("embed", uniq.len() as u64);
-    let mut vecs: Vec<Vec<f32>> = Vec::with_capacity(uniq.len());
-    for chunk in uniq.chunks(batch.max(1)) {
-        vecs.extend(embedder.embed(chunk)?);
-        progress.advance(vecs.len() as u64);
-    }
+    // One cache lookup for every distinct text (not one per chunk: each
+    // lookup reads the cache shards), then the misses in chunks for progress.
+    let vecs = embedder.embed_chunked(&uniq, batch, &mut |done| progress.advance(done as u64))?;
     progress.end();
     Ok(slot.into_iter().map(|s| vecs[s].clone()).collect())
 }
