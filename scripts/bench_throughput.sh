@@ -129,7 +129,7 @@ echo "$CACHE_LINE"
   echo "# whyline embed vs sentence-transformers and ONNX Runtime — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), load average at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "corpus: $N sentences, $TOKENS tokens on average; batch 32 (whyline fast: packed batches of ${WHYLINE_PACK_TOKENS:-2048} tokens); $THREADS threads"
+  echo "corpus: $N sentences, $TOKENS tokens on average; batch 32 (whyline fast: packed batches of ${WHYLINE_PACK_TOKENS:-1024} tokens); $THREADS threads"
   echo
   echo "| implementation | wall (incl. load) | embed only | sentences/s (embed) | CPU time (user+sys) | CPU share | peak RSS |"
   echo "| --- | --- | --- | --- | --- | --- | --- |"
