@@ -75,6 +75,9 @@ pub fn canonical_order(segments: &mut [Segment]) {
     });
 }
 
+/// Texts handed to the embedder per call by [`analyse`].
+pub const EMBED_CHUNK: usize = 2048;
+
 /// Embed texts, each distinct text once, with progress per batch.
 pub fn embed_unique(
     embedder: &dyn Embedder,
@@ -121,7 +124,10 @@ pub fn analyse(
         .collect();
 
     let t = Instant::now();
-    let embeddings = embed_unique(embedder, &texts, cfg.model.batch_size, progress)?;
+    // Texts per embedding call (and per cache write, and per progress step):
+    // the encoder batches and parallelises inside a call, so a call must hold
+    // many batches; `model.batch_size` is the encoder's own forward batch.
+    let embeddings = embed_unique(embedder, &texts, EMBED_CHUNK, progress)?;
     timings.insert("embed".into(), t.elapsed().as_millis() as u64);
 
     let t = Instant::now();
