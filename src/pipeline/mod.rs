@@ -22,6 +22,7 @@ use crate::embed::Embedder;
 use crate::error::Result;
 use crate::insight::{self, FacetResult, Insights};
 use crate::segment::Segment;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -134,17 +135,23 @@ pub fn analyse(
     let mut facet_results = Vec::new();
     if !facets.is_empty() && !texts.is_empty() {
         progress.begin("facets", facets.len() as u64);
-        for (k, f) in facets.iter().enumerate() {
-            let preds: Vec<FacetPrediction> = f.predict(&embeddings, &texts)?;
+        // The facets share the embeddings and run side by side (each facet's
+        // predictions do not depend on the others, so the order of completion
+        // changes nothing); results keep the configured facet order.
+        let results: Vec<Result<Vec<FacetPrediction>>> = facets
+            .par_iter()
+            .map(|f| f.predict(&embeddings, &texts))
+            .collect();
+        for (f, preds) in facets.iter().zip(results) {
             facet_results.push(FacetResult {
                 facet: f.facet().to_string(),
                 fingerprint: f.fingerprint(),
                 labels: f.labels().to_vec(),
                 mode: f.mode(),
-                predictions: preds,
+                predictions: preds?,
             });
-            progress.advance(k as u64 + 1);
         }
+        progress.advance(facets.len() as u64);
         progress.end();
     }
     timings.insert("facets".into(), t.elapsed().as_millis() as u64);
