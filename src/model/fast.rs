@@ -483,8 +483,37 @@ fn pool(rows: &[f32], h: usize, pooling: Pooling) -> Vec<f32> {
 /// fast encoder is built on, exposed so `benches/embed.rs` can measure this
 /// machine's f32 matrix-multiply peak with the same kernels.
 pub fn sgemm(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
-    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
-    // SAFETY: the three matrices are row-major and in bounds (checked above).
+    strided_product(m, n, k, a, b, 1, n, c);
+}
+
+/// `c[m × n] = a[m × k] · b[n × k]ᵀ` (row-major, one thread): every row of `a`
+/// against every row of `b`, as the clustering stage's similarity tiles need.
+/// One element's value depends only on the two rows and the tile shape, never
+/// on the thread that computes it.
+pub fn matmul_abt(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
+    strided_product(m, n, k, a, b, k, 1, c);
+}
+
+/// One-threaded `c[m × n] = a[m × k] · B[k × n]`, `a` and `c` row-major, where
+/// B's element (row r, column j) is `b[r * b_rs + j * b_cs]` (so `b` is read
+/// as is or transposed, without a copy).
+#[allow(clippy::too_many_arguments)]
+fn strided_product(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    b: &[f32],
+    b_cs: usize,
+    b_rs: usize,
+    c: &mut [f32],
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    let b_last = k.saturating_sub(1) * b_rs + (n - 1) * b_cs;
+    assert!(a.len() >= m * k && c.len() >= m * n && (k == 0 || b.len() > b_last));
+    // SAFETY: every element read or written is in bounds (checked above).
     unsafe {
         gemm::gemm(
             m,
@@ -498,8 +527,8 @@ pub fn sgemm(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32]) 
             1,
             k as isize,
             b.as_ptr(),
-            1,
-            n as isize,
+            b_cs as isize,
+            b_rs as isize,
             0.0,
             1.0,
             false,
@@ -510,38 +539,29 @@ pub fn sgemm(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32]) 
     }
 }
 
-/// `c[m × n] = a[m × k] · b[n × k]ᵀ` (row-major, one thread): every row of `a`
-/// against every row of `b`, as the clustering stage's similarity tiles need.
-/// One element's value depends only on the two rows and the tile shape, never
-/// on the thread that computes it.
-pub fn matmul_abt(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
-    assert!(a.len() >= m * k && b.len() >= n * k && c.len() >= m * n);
-    if m == 0 || n == 0 {
-        return;
-    }
-    // SAFETY: the three matrices are in bounds (checked above); b is read
-    // transposed through its strides (column j of bᵀ = row j of b).
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            c.as_mut_ptr(),
-            1,
-            n as isize,
-            false,
-            a.as_ptr(),
-            1,
-            k as isize,
-            b.as_ptr(),
-            k as isize,
-            1,
-            0.0,
-            1.0,
-            false,
-            false,
-            false,
-            Parallelism::None,
-        );
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sgemm_and_matmul_abt_match_naive_products() {
+        let (m, n, k) = (5, 7, 3);
+        let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.61).cos()).collect();
+        // bt = b transposed (n × k)
+        let bt: Vec<f32> = (0..n * k).map(|x| b[(x % k) * n + x / k]).collect();
+        let mut want = vec![0f32; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                want[i * n + j] = (0..k).map(|r| a[i * k + r] * b[r * n + j]).sum();
+            }
+        }
+        let mut c1 = vec![f32::NAN; m * n];
+        sgemm(m, n, k, &a, &b, &mut c1);
+        let mut c2 = vec![f32::NAN; m * n];
+        matmul_abt(m, n, k, &a, &bt, &mut c2);
+        for ((x, y), w) in c1.iter().zip(&c2).zip(&want) {
+            assert!((x - w).abs() < 1e-5 && (y - w).abs() < 1e-5, "{x} {y} {w}");
+        }
     }
 }
