@@ -333,31 +333,7 @@ fn linear(x: &[f32], d: &Dense, out: &mut [f32], t: usize) {
         row.copy_from_slice(&d.b);
     }
     debug_assert_eq!(x.len(), t * d.n_in);
-    // SAFETY: x is t × n_in, w is n_in × n_out, out is t × n_out, all row-major
-    // and in bounds.
-    unsafe {
-        gemm::gemm(
-            t,
-            d.n_out,
-            d.n_in,
-            out.as_mut_ptr(),
-            1,
-            d.n_out as isize,
-            true,
-            x.as_ptr(),
-            1,
-            d.n_in as isize,
-            d.w.as_ptr(),
-            1,
-            d.n_out as isize,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            Parallelism::None,
-        );
-    }
+    strided_product(t, d.n_out, d.n_in, x, &d.w, 1, d.n_out, out, true);
 }
 
 /// `out[t × n_out] = x[t × n_in] · w`, the bias left to the next pass
@@ -365,31 +341,7 @@ fn linear(x: &[f32], d: &Dense, out: &mut [f32], t: usize) {
 fn product(x: &[f32], d: &Dense, out: &mut [f32], t: usize) {
     let out = &mut out[..t * d.n_out];
     assert_eq!(x.len(), t * d.n_in);
-    // SAFETY: x is t × n_in, w is n_in × n_out, out is t × n_out, all row-major
-    // and in bounds.
-    unsafe {
-        gemm::gemm(
-            t,
-            d.n_out,
-            d.n_in,
-            out.as_mut_ptr(),
-            1,
-            d.n_out as isize,
-            false,
-            x.as_ptr(),
-            1,
-            d.n_in as isize,
-            d.w.as_ptr(),
-            1,
-            d.n_out as isize,
-            0.0,
-            1.0,
-            false,
-            false,
-            false,
-            Parallelism::None,
-        );
-    }
+    sgemm(t, d.n_out, d.n_in, x, &d.w, out);
 }
 
 fn add_bias(xs: &mut [f32], b: &[f32]) {
@@ -483,7 +435,7 @@ fn pool(rows: &[f32], h: usize, pooling: Pooling) -> Vec<f32> {
 /// fast encoder is built on, exposed so `benches/embed.rs` can measure this
 /// machine's f32 matrix-multiply peak with the same kernels.
 pub fn sgemm(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
-    strided_product(m, n, k, a, b, 1, n, c);
+    strided_product(m, n, k, a, b, 1, n, c, false);
 }
 
 /// `c[m × n] = a[m × k] · b[n × k]ᵀ` (row-major, one thread): every row of `a`
@@ -491,12 +443,12 @@ pub fn sgemm(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32]) 
 /// One element's value depends only on the two rows and the tile shape, never
 /// on the thread that computes it.
 pub fn matmul_abt(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
-    strided_product(m, n, k, a, b, k, 1, c);
+    strided_product(m, n, k, a, b, k, 1, c, false);
 }
 
-/// One-threaded `c[m × n] = a[m × k] · B[k × n]`, `a` and `c` row-major, where
-/// B's element (row r, column j) is `b[r * b_rs + j * b_cs]` (so `b` is read
-/// as is or transposed, without a copy).
+/// One-threaded `c[m × n] = a[m × k] · B[k × n]` (or `c += ...` with
+/// `accumulate`), `a` and `c` row-major, where B's element (row r, column j)
+/// is `b[r * b_rs + j * b_cs]` (so `b` is read as is or transposed, without a copy).
 #[allow(clippy::too_many_arguments)]
 fn strided_product(
     m: usize,
@@ -507,6 +459,7 @@ fn strided_product(
     b_cs: usize,
     b_rs: usize,
     c: &mut [f32],
+    accumulate: bool,
 ) {
     if m == 0 || n == 0 {
         return;
@@ -522,14 +475,14 @@ fn strided_product(
             c.as_mut_ptr(),
             1,
             n as isize,
-            false,
+            accumulate,
             a.as_ptr(),
             1,
             k as isize,
             b.as_ptr(),
             b_cs as isize,
             b_rs as isize,
-            0.0,
+            if accumulate { 1.0 } else { 0.0 },
             1.0,
             false,
             false,
