@@ -12,7 +12,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rayon::prelude::*;
 use std::sync::Arc;
 use whyline::embed::{CachedEmbedder, Embedder, EmbeddingCache};
-use whyline::model::{load_encoder, sgemm, Backend, LoadOptions};
+use whyline::model::{load_encoder, qgemm, sgemm, Backend, LoadOptions, QActs, QWeights};
 
 fn texts() -> Vec<String> {
     // The shared data beside the crate (CI), or two levels up (a git worktree).
@@ -93,5 +93,32 @@ fn bench_sgemm(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench, bench_sgemm);
+/// The int8 product of `--precision int8` on the sgemm group's shapes, one per
+/// rayon thread; "elem/s" reads as (multiply-add × 2)/s, comparable with sgemm's.
+/// Activation quantisation is included, as the encoder pays it per product.
+fn bench_qgemm(c: &mut Criterion) {
+    let threads = rayon::current_num_threads();
+    let mut g = c.benchmark_group("qgemm");
+    g.sample_size(10);
+    for (m, n, k) in [(2048, 1536, 384), (2048, 384, 1536), (1024, 1024, 1024)] {
+        let a: Vec<f32> = (0..m * k).map(|x| (x % 7) as f32 * 0.1).collect();
+        let b: Vec<f32> = (0..k * n).map(|x| (x % 5) as f32 * 0.1).collect();
+        let w = QWeights::new(&b, k, n);
+        let mut bufs: Vec<(QActs, Vec<f32>)> = (0..threads)
+            .map(|_| (QActs::default(), vec![0f32; m * n]))
+            .collect();
+        g.throughput(Throughput::Elements((2 * m * n * k * threads) as u64));
+        g.bench_function(format!("{m}x{n}x{k}_x{threads}threads"), |bch| {
+            bch.iter(|| {
+                bufs.par_iter_mut().for_each(|(qa, c)| {
+                    qa.quantize(&a, m, k, &[]);
+                    qgemm(qa, &w, None, c)
+                });
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_sgemm, bench_qgemm);
 criterion_main!(benches);

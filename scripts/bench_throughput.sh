@@ -61,6 +61,14 @@ C_LINE=$(grep "whyline embed" "$OUT/candle.time"); echo "$C_LINE"
 row "whyline embed --no-cache (WHYLINE_ENCODER=candle)" "$OUT/candle.time" \
   "$(echo "$C_LINE" | sed -E 's/.*embed ([0-9.]+)s.*/\1/')" "$(echo "$C_LINE" | sed -E 's/.* ([0-9.]+) texts\/s.*/\1/')"
 
+echo "== whyline fast encoder, --precision int8"
+/usr/bin/time -v "$BIN" --threads "$THREADS" --precision int8 embed --no-cache --batch-size 32 \
+  --input "$OUT/throughput-5000.txt" --out "$OUT/whyline-int8.npy" 2> "$OUT/int8.time"
+I_LINE=$(grep "whyline embed" "$OUT/int8.time"); echo "$I_LINE"
+I_RATE=$(echo "$I_LINE" | sed -E 's/.* ([0-9.]+) texts\/s.*/\1/')
+row "whyline embed --no-cache --precision int8" "$OUT/int8.time" \
+  "$(echo "$I_LINE" | sed -E 's/.*embed ([0-9.]+)s.*/\1/')" "$I_RATE"
+
 # peer NAME TIMEFILE CMD...: runs a Python peer, adds its row, sets P_RATE
 peer() {
   local name=$1 tf=$2; shift 2
@@ -97,7 +105,7 @@ import os, sys, numpy as np
 d = sys.argv[1]
 w = np.load(f"{d}/whyline.npy")
 out = []
-for name, f in [("candle", "whyline-candle.npy"), ("sentence-transformers", "peer.npy"),
+for name, f in [("candle", "whyline-candle.npy"), ("whyline int8", "whyline-int8.npy"), ("sentence-transformers", "peer.npy"),
                 ("ORT fp32", "ort.npy"), ("ORT int8", "ort8.npy")]:
     if os.path.exists(f"{d}/{f}"):
         b = np.load(f"{d}/{f}")
@@ -108,6 +116,8 @@ PYEOF
 ratio() { if [ -n "$2" ]; then echo "scale=2; $1 / $2" | bc; else echo "n/a"; fi; }
 W_RSS=$(rss "$OUT/whyline.time")
 RATIOS="whyline fast: $(ratio "$W_RATE" "$ORT_RATE")x ONNX Runtime fp32, $(ratio "$W_RATE" "$ST_RATE")x sentence-transformers, $(ratio "$W_RATE" "$ORT8_RATE")x ONNX Runtime int8; peak RSS $(ratio "$W_RSS" "$ST_RSS")x sentence-transformers'"
+RATIOS="$RATIOS
+whyline int8: $(ratio "$I_RATE" "$ORT_RATE")x ONNX Runtime fp32, $(ratio "$I_RATE" "$W_RATE")x whyline fast f32"
 echo "$RATIOS"
 
 echo "== whyline cache: cold run (fills a fresh cache), then warm re-run"

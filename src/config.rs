@@ -119,6 +119,8 @@ pub struct ModelConfig {
     pub cache: bool,
     /// Texts per encoder batch.
     pub batch_size: usize,
+    /// Encoder arithmetic: "f32" or "int8" (`--precision`).
+    pub precision: crate::model::Precision,
 }
 
 impl Default for ModelConfig {
@@ -127,6 +129,7 @@ impl Default for ModelConfig {
             encoder: None,
             cache: true,
             batch_size: 64,
+            precision: crate::model::Precision::F32,
         }
     }
 }

@@ -26,6 +26,12 @@ pub trait Embedder: Send + Sync {
     /// Stable fingerprint of the model (weights + tokenizer + pooling + max length):
     /// two embedders with the same fingerprint give the same vectors.
     fn fingerprint(&self) -> &str;
+    /// The embedding space: embedders that agree here give vectors a trained
+    /// head can use interchangeably (the same weights run at another
+    /// precision: equal up to quantisation error). Defaults to the fingerprint.
+    fn space(&self) -> &str {
+        self.fingerprint()
+    }
     /// Embedding dimension.
     fn dim(&self) -> usize;
     /// Embed texts; output is in input order, one vector of `dim()` per text.
@@ -551,6 +557,9 @@ impl CachedEmbedder {
 impl Embedder for CachedEmbedder {
     fn fingerprint(&self) -> &str {
         self.inner.fingerprint()
+    }
+    fn space(&self) -> &str {
+        self.inner.space()
     }
     fn dim(&self) -> usize {
         self.inner.dim()

@@ -35,6 +35,10 @@ struct Cli {
     /// No progress bars; only errors and the final summary.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Arithmetic of the sentence encoder: f32 (default) or int8 (faster on
+    /// CPUs with fast integer products; its own cache entries; see README).
+    #[arg(long, global = true, env = "WHYLINE_PRECISION", value_enum)]
+    precision: Option<whyline::model::Precision>,
     #[command(subcommand)]
     command: Command,
 }
@@ -62,6 +66,7 @@ fn main() {
     let ctx = cli::Ctx {
         threads: cli.threads,
         quiet: cli.quiet,
+        precision: cli.precision,
     };
     if let Err(e) = ctx.init_threads() {
         eprintln!("whyline: {e}");

@@ -217,3 +217,61 @@ fn bad_jsonl_record_is_an_error_naming_file_and_line() {
     );
     assert!(!home.path().join("o.npy").exists());
 }
+
+/// `--precision int8` keeps its own cache entries: an f32 run does not serve
+/// an int8 one (their vectors differ), and an int8 re-run is served from the
+/// cache with identical bytes. `--precision` with the candle encoder is a
+/// configuration error (exit 2).
+#[test]
+fn int8_precision_has_its_own_cache_entries_and_refuses_candle() {
+    let model = model_dir();
+    let home = tempfile::tempdir().unwrap();
+    let input = home.path().join("in.txt");
+    std::fs::write(&input, texts().join("\n")).unwrap();
+    let run = |precision: &str, name: &str| {
+        let o = home.path().join(name);
+        let err = embed(
+            home.path(),
+            &[
+                "--precision",
+                precision,
+                "embed",
+                "--input",
+                input.to_str().unwrap(),
+                "--out",
+                o.to_str().unwrap(),
+                "--model",
+                model.to_str().unwrap(),
+            ],
+        );
+        (read_npy(&o).2, err)
+    };
+    let (f32a, _) = run("f32", "f32.npy");
+    let (int8a, e1) = run("int8", "int8a.npy");
+    let (int8b, e2) = run("int8", "int8b.npy");
+    assert!(e1.contains(" 0 from cache, "), "{e1}");
+    assert!(e2.contains(" from cache, 0 embedded"), "{e2}");
+    assert_ne!(f32a, int8a, "int8 was served f32 vectors from the cache");
+    assert_eq!(int8a, int8b, "int8 re-run differs");
+    let d = f32a
+        .iter()
+        .zip(&int8a)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    assert!(d < 0.05, "int8 vs f32: max |diff| {d}");
+
+    let out = Command::new(bin())
+        .env("WHYLINE_HOME", home.path())
+        .env("WHYLINE_ENCODER", "candle")
+        .args(["--precision", "int8", "embed", "--no-cache", "--input"])
+        .arg(&input)
+        .arg("--out")
+        .arg(home.path().join("x.npy"))
+        .arg("--model")
+        .arg(&model)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("precision int8"), "{stderr}");
+}

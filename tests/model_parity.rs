@@ -116,3 +116,49 @@ fn check(backend: Backend) {
         refs.len()
     );
 }
+
+/// `--precision int8` stays within the accuracy bound the project set for it:
+/// minimum cosine to sentence-transformers ≥ 0.995 on the 276 reference texts;
+/// its vectors do not depend on batching (one text alone or with all others:
+/// identical bits); its cache fingerprint differs from f32's while its
+/// embedding space (what trained heads check) is the same.
+#[test]
+fn int8_encoder_stays_within_its_accuracy_bound_on_276_reference_texts() {
+    use whyline::model::Precision;
+    let refs = load_reference();
+    let texts: Vec<&str> = refs.iter().map(|r| r.text.as_str()).collect();
+    let f32_enc = load_encoder(None, &LoadOptions::default()).unwrap();
+    let opts = LoadOptions {
+        precision: Precision::Int8,
+        ..Default::default()
+    };
+    let enc = load_encoder(None, &opts).unwrap();
+    assert_eq!(enc.precision(), Precision::Int8);
+    assert_ne!(enc.fingerprint(), f32_enc.fingerprint());
+    assert_eq!(enc.space(), f32_enc.fingerprint());
+    let embs = enc.embed(&texts).unwrap();
+    let mut worst = 1.0f64;
+    for (i, (a, r)) in embs.iter().zip(&refs).enumerate() {
+        let b = &r.embedding;
+        let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
+        let nb: f64 = b.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+        let cos = dot / nb;
+        assert!(
+            cos >= 0.995,
+            "text {i}: int8 cosine {cos} < 0.995 ({:?})",
+            r.text
+        );
+        worst = worst.min(cos);
+    }
+    eprintln!(
+        "Int8 parity over {} texts: min cosine {worst:.6}",
+        refs.len()
+    );
+    for i in [0, 17, 275] {
+        let alone = enc.embed(&texts[i..i + 1]).unwrap();
+        assert_eq!(
+            alone[0], embs[i],
+            "text {i}: int8 vector depends on its batch"
+        );
+    }
+}

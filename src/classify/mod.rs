@@ -193,13 +193,13 @@ pub fn load_classifier(
     }
     if path.join("head.json").is_file() {
         let h = TrainedHead::load(&path)?;
-        if h.meta.encoder != embedder.fingerprint() {
+        if h.meta.encoder != embedder.space() {
             return Err(Error::model(
                 path.join("head.json"),
                 format!(
                     "trained on embeddings of encoder {}, but the encoder in use is {}",
                     h.meta.encoder,
-                    embedder.fingerprint()
+                    embedder.space()
                 ),
             ));
         }

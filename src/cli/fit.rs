@@ -135,10 +135,7 @@ pub struct Args {
 /// The encoder behind the shared embedding cache (unless `no_cache`): a
 /// re-run over the same texts does not load the model at all.
 pub fn open_embedder(ctx: &Ctx, spec: Option<&str>, no_cache: bool) -> Result<Arc<dyn Embedder>> {
-    let opts = whyline::model::LoadOptions {
-        quiet: ctx.quiet,
-        ..Default::default()
-    };
+    let opts = ctx.load_options();
     let enc: Arc<dyn Embedder> = Arc::new(whyline::model::open_encoder_lazy(spec, &opts)?);
     if no_cache {
         return Ok(enc);
@@ -270,7 +267,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
     });
     let quiet = ctx.quiet;
     let (head, summary) = fit::fit(
-        embedder.fingerprint(),
+        embedder.space(),
         &train,
         &train_x,
         tune.as_ref().zip(tune_x.as_deref()),

@@ -12,6 +12,8 @@ pub mod run;
 pub struct Ctx {
     pub threads: Option<usize>,
     pub quiet: bool,
+    /// `--precision`, when given (else the config's, else f32).
+    pub precision: Option<whyline::model::Precision>,
 }
 
 impl Ctx {
@@ -41,6 +43,7 @@ impl Ctx {
     pub fn load_options(&self) -> whyline::model::LoadOptions {
         whyline::model::LoadOptions {
             quiet: self.quiet,
+            precision: self.precision.unwrap_or_default(),
             ..Default::default()
         }
     }

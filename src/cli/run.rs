@@ -86,6 +86,9 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
     if args.no_facets {
         config.facets.enabled = false;
     }
+    if let Some(p) = ctx.precision {
+        config.model.precision = p;
+    }
     let inputs = if args.paths.is_empty() {
         config.inputs.clone()
     } else {

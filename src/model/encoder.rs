@@ -12,7 +12,7 @@ use super::config::ModelConfig;
 use super::fast::FastModel;
 use super::tokenize::TextTokenizer;
 use super::weights::tensor_err;
-use super::LoadOptions;
+use super::{LoadOptions, Precision};
 use crate::embed::Embedder;
 use crate::error::{Error, Result};
 use crate::util::sha256_hex;
@@ -121,6 +121,26 @@ impl Pooling {
     }
 }
 
+/// Ordinary sentences of the kinds whyline reads (reviews, support messages,
+/// complaints, interview and call turns), written for this purpose: int8
+/// mode measures each layer's input ranges on them (see `fast.rs`).
+const CALIBRATION: &str = include_str!("calibration.txt");
+
+/// The fast encoder's weights at `precision` (int8: calibrated on [`CALIBRATION`]).
+fn fast_model(body: &Body, tok: &TextTokenizer, precision: Precision) -> Result<FastModel> {
+    let mut m = FastModel::load(&body.vb, &body.cfg)?;
+    if precision != Precision::F32 {
+        let lines: Vec<&str> = CALIBRATION
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        let ids = tok.encode(&lines)?;
+        let seqs: Vec<&[u32]> = ids.iter().map(|s| s.as_slice()).collect();
+        m.set_precision(precision, &seqs);
+    }
+    Ok(m)
+}
+
 /// Which implementation runs the transformer body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -169,7 +189,9 @@ pub struct SentenceEncoder {
     pooling: Pooling,
     dir: PathBuf,
     fingerprint: String,
+    space: String,
     batch_size: usize,
+    precision: Precision,
 }
 
 impl SentenceEncoder {
@@ -186,8 +208,14 @@ impl SentenceEncoder {
         let tok = TextTokenizer::load(&spec.dir.join("tokenizer.json"), spec.max_len, spec.lower)?;
         body.check_tokenizer(&tok)?;
         let backend = Backend::from_env()?;
+        if backend == Backend::Candle && spec.precision != Precision::F32 {
+            return Err(Error::Config(format!(
+                "--precision {}: only the fast encoder has it (WHYLINE_ENCODER=candle is f32 only)",
+                spec.precision
+            )));
+        }
         let fast = match backend {
-            Backend::Fast => Some(FastModel::load(&body.vb, &body.cfg)?),
+            Backend::Fast => Some(fast_model(&body, &tok, spec.precision)?),
             Backend::Candle => None,
         };
         Ok(Self {
@@ -199,7 +227,9 @@ impl SentenceEncoder {
             pooling: spec.pooling,
             dir: spec.dir,
             fingerprint: spec.fingerprint,
+            space: spec.space,
             batch_size: spec.batch_size,
+            precision: spec.precision,
         })
     }
 
@@ -224,14 +254,25 @@ impl SentenceEncoder {
         Ok(())
     }
 
+    /// Arithmetic of the dense layers (fixed at load).
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
     /// Switch backends (loads the fast encoder's weights on first use).
     pub fn set_backend(&mut self, backend: Backend) -> Result<()> {
+        if backend == Backend::Candle && self.precision != Precision::F32 {
+            return Err(Error::Config(format!(
+                "--precision {}: only the fast encoder has it",
+                self.precision
+            )));
+        }
         if backend == Backend::Fast && self.fast.is_none() {
-            self.fast = Some(FastModel::load(&self.body.vb, &self.body.cfg)?);
+            self.fast = Some(fast_model(&self.body, &self.tok, self.precision)?);
         }
         self.backend = backend;
         Ok(())
@@ -328,6 +369,9 @@ impl Embedder for SentenceEncoder {
     fn fingerprint(&self) -> &str {
         &self.fingerprint
     }
+    fn space(&self) -> &str {
+        &self.space
+    }
     fn dim(&self) -> usize {
         self.body.cfg.hidden_size
     }
@@ -349,7 +393,10 @@ struct EncoderSpec {
     lower: bool,
     pooling: Pooling,
     fingerprint: String,
+    /// The f32 fingerprint (see [`Embedder::space`]).
+    space: String,
     batch_size: usize,
+    precision: Precision,
 }
 
 impl EncoderSpec {
@@ -399,6 +446,12 @@ impl EncoderSpec {
             "arch={:?};pooling={pooling:?};max_len={max_len};lower={lower};norm=l2",
             cfg.arch
         ));
+        // f32 keeps its historical fingerprint (existing caches stay valid);
+        // int8 vectors differ in the third decimal, so they get their own.
+        let space = sha256_hex(parts.join("\n").as_bytes())[..32].to_string();
+        if opts.precision != Precision::F32 {
+            parts.push(format!("precision={}", opts.precision));
+        }
         Ok(Self {
             dir: dir.to_path_buf(),
             dim: cfg.hidden_size,
@@ -406,7 +459,9 @@ impl EncoderSpec {
             lower,
             pooling,
             fingerprint: sha256_hex(parts.join("\n").as_bytes())[..32].to_string(),
+            space,
             batch_size: opts.batch_size,
+            precision: opts.precision,
         })
     }
 }
@@ -448,6 +503,7 @@ impl LazyEncoder {
             let spec = EncoderSpec {
                 dir: self.spec.dir.clone(),
                 fingerprint: self.spec.fingerprint.clone(),
+                space: self.spec.space.clone(),
                 ..self.spec
             };
             SentenceEncoder::from_spec(spec).map_err(|e| e.to_string())
@@ -468,6 +524,9 @@ impl LazyEncoder {
 impl Embedder for LazyEncoder {
     fn fingerprint(&self) -> &str {
         &self.spec.fingerprint
+    }
+    fn space(&self) -> &str {
+        &self.spec.space
     }
     fn dim(&self) -> usize {
         self.spec.dim

@@ -17,8 +17,10 @@
 
 use super::config::{Activation, Arch, ModelConfig};
 use super::encoder::Pooling;
+use super::qgemm::{qgemm, QActs, QWeights};
 use super::simd;
 use super::weights::{tensor_err, Vb};
+use super::Precision;
 use crate::error::Result;
 use gemm::Parallelism;
 
@@ -28,6 +30,58 @@ struct Dense {
     b: Vec<f32>,
     n_in: usize,
     n_out: usize,
+    /// The int8 weights when the model runs at [`Precision::Int8`] (then `w`
+    /// is empty).
+    q: Option<QWeights>,
+    /// Int8 only: each input channel is divided by its smoothing factor before
+    /// quantisation (the weight row was multiplied by it): `1 / f_k`.
+    inv_smooth: Vec<f32>,
+}
+
+/// SmoothQuant's migration strength: how much of an input channel's range
+/// moves into the weights (0.5 balances the two; Xiao et al. 2023).
+const SMOOTH_ALPHA: f32 = 0.5;
+
+impl Dense {
+    /// Replace the f32 weights by their int8 form. `act_max[k]`: the largest
+    /// |input| seen on channel k in calibration. Channels with large inputs
+    /// (BERT's residual stream has a few) are scaled down by
+    /// `f_k = act_max_k^α / w_max_k^(1-α)` and their weight rows up by the
+    /// same factor, so one scale per token no longer has to cover them.
+    fn quantize(&mut self, act_max: &[f32]) {
+        let (k, n) = (self.n_in, self.n_out);
+        let mut inv = vec![1f32; k];
+        for (r, iv) in inv.iter_mut().enumerate() {
+            let row = &mut self.w[r * n..(r + 1) * n];
+            let w_max = row.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let a_max = act_max.get(r).copied().unwrap_or(0.0);
+            if w_max > 0.0 && a_max > 0.0 {
+                let f = a_max.powf(SMOOTH_ALPHA) / w_max.powf(1.0 - SMOOTH_ALPHA);
+                row.iter_mut().for_each(|v| *v *= f);
+                *iv = 1.0 / f;
+            }
+        }
+        self.q = Some(QWeights::new(&self.w, k, n));
+        self.inv_smooth = inv;
+        self.w = Vec::new();
+    }
+}
+
+/// Largest |value| per input channel of each dense layer, over calibration text.
+#[derive(Clone)]
+struct ActMax {
+    qkv: Vec<f32>,
+    out: Vec<f32>,
+    up: Vec<f32>,
+    down: Vec<f32>,
+}
+
+fn record_max(max: &mut [f32], x: &[f32]) {
+    for row in x.chunks_exact(max.len()) {
+        for (m, v) in max.iter_mut().zip(row) {
+            *m = m.max(v.abs());
+        }
+    }
 }
 
 struct Norm {
@@ -85,6 +139,8 @@ fn dense(vbs: &[Vb], n_in: usize, n_out: usize) -> Result<Dense> {
         b,
         n_in,
         n_out: total,
+        q: None,
+        inv_smooth: Vec::new(),
     })
 }
 
@@ -154,7 +210,7 @@ impl FastModel {
                     })
                 }
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<Layer>>>()?;
         Ok(Self {
             hidden: h,
             heads: cfg.num_heads,
@@ -167,6 +223,36 @@ impl FastModel {
             emb_norm,
             layers,
         })
+    }
+
+    /// Switch to `precision`. Int8 first runs `calibration` (token id
+    /// sequences of ordinary text) in f32 to find each dense layer's input
+    /// range per channel, then smooths and quantises the weights; the result
+    /// depends only on the weights and the calibration text, never on what is
+    /// embedded later.
+    pub fn set_precision(&mut self, precision: Precision, calibration: &[&[u32]]) {
+        if precision == Precision::F32 || self.layers.iter().any(|l| l.qkv.q.is_some()) {
+            return;
+        }
+        let mut stats: Vec<ActMax> = self
+            .layers
+            .iter()
+            .map(|l| ActMax {
+                qkv: vec![0.0; l.qkv.n_in],
+                out: vec![0.0; l.out.n_in],
+                up: vec![0.0; l.up.n_in],
+                down: vec![0.0; l.down.n_in],
+            })
+            .collect();
+        for seq in calibration {
+            self.forward(&[seq], Some(&mut stats));
+        }
+        for (l, s) in self.layers.iter_mut().zip(&stats) {
+            l.qkv.quantize(&s.qkv);
+            l.out.quantize(&s.out);
+            l.up.quantize(&s.up);
+            l.down.quantize(&s.down);
+        }
     }
 
     /// Pooled, L2-normalised sentence vectors of one batch of token id sequences.
@@ -185,6 +271,10 @@ impl FastModel {
 
     /// Last hidden state of the packed batch: `tokens × hidden`, sequences back to back.
     pub fn hidden_states(&self, seqs: &[&[u32]]) -> Vec<f32> {
+        self.forward(seqs, None)
+    }
+
+    fn forward(&self, seqs: &[&[u32]], mut stats: Option<&mut Vec<ActMax>>) -> Vec<f32> {
         let h = self.hidden;
         let lens: Vec<usize> = seqs.iter().map(|s| s.len()).collect();
         let t: usize = lens.iter().sum();
@@ -216,18 +306,30 @@ impl FastModel {
             tmp: vec![0f32; t * h],
             inter: vec![0f32; t * inter],
             scores: vec![0f32; max_len * max_len],
+            qa: QActs::default(),
         };
-        for layer in &self.layers {
-            self.layer_forward(layer, &mut x, &lens, &mut buf);
+        for (i, layer) in self.layers.iter().enumerate() {
+            let st = stats.as_deref_mut().map(|s| &mut s[i]);
+            self.layer_forward(layer, &mut x, &lens, &mut buf, st);
         }
         x
     }
 
-    fn layer_forward(&self, l: &Layer, x: &mut [f32], lens: &[usize], buf: &mut Scratch) {
+    fn layer_forward(
+        &self,
+        l: &Layer,
+        x: &mut [f32],
+        lens: &[usize],
+        buf: &mut Scratch,
+        mut stats: Option<&mut ActMax>,
+    ) {
         let h = self.hidden;
+        if let Some(s) = stats.as_deref_mut() {
+            record_max(&mut s.qkv, x);
+        }
         let t = x.len() / h;
         let (heads, hd) = (self.heads, h / self.heads);
-        linear(x, &l.qkv, &mut buf.qkv, t);
+        linear(x, &l.qkv, &mut buf.qkv, t, &mut buf.qa);
         let scale = 1.0 / (hd as f32).sqrt();
         let h3 = 3 * h;
         let mut start = 0;
@@ -295,11 +397,17 @@ impl FastModel {
             }
             start += s;
         }
+        if let Some(s) = stats.as_deref_mut() {
+            record_max(&mut s.out, &buf.ctx);
+        }
         // x = norm(ctx · Wo + bo + x)
-        product(&buf.ctx, &l.out, &mut buf.tmp, t);
+        product(&buf.ctx, &l.out, &mut buf.tmp, t, &mut buf.qa);
         add_norm(&buf.tmp, &l.out.b, x, &l.attn_norm);
+        if let Some(s) = stats.as_deref_mut() {
+            record_max(&mut s.up, x);
+        }
         // x = norm(act(x · W1 + b1) · W2 + b2 + x)
-        product(x, &l.up, &mut buf.inter, t);
+        product(x, &l.up, &mut buf.inter, t, &mut buf.qa);
         match self.act {
             Activation::Gelu => simd::bias_gelu(&mut buf.inter, &l.up.b),
             Activation::GeluTanh => {
@@ -311,7 +419,10 @@ impl FastModel {
                 simd::relu(&mut buf.inter)
             }
         }
-        product(&buf.inter, &l.down, &mut buf.tmp, t);
+        if let Some(s) = stats {
+            record_max(&mut s.down, &buf.inter);
+        }
+        product(&buf.inter, &l.down, &mut buf.tmp, t, &mut buf.qa);
         add_norm(&buf.tmp, &l.down.b, x, &l.out_norm);
     }
 }
@@ -323,11 +434,18 @@ struct Scratch {
     tmp: Vec<f32>,
     inter: Vec<f32>,
     scores: Vec<f32>,
+    /// Quantised activations (int8 mode).
+    qa: QActs,
 }
 
 /// `out[t × n_out] = x[t × n_in] · w + b`: the bias rows are written first and
 /// the product is accumulated onto them.
-fn linear(x: &[f32], d: &Dense, out: &mut [f32], t: usize) {
+fn linear(x: &[f32], d: &Dense, out: &mut [f32], t: usize, qa: &mut QActs) {
+    if let Some(q) = &d.q {
+        qa.quantize(x, t, d.n_in, &d.inv_smooth);
+        qgemm(qa, q, Some(&d.b), &mut out[..t * d.n_out]);
+        return;
+    }
     let out = &mut out[..t * d.n_out];
     for row in out.chunks_exact_mut(d.n_out) {
         row.copy_from_slice(&d.b);
@@ -338,8 +456,13 @@ fn linear(x: &[f32], d: &Dense, out: &mut [f32], t: usize) {
 
 /// `out[t × n_out] = x[t × n_in] · w`, the bias left to the next pass
 /// ([`add_norm`], [`simd::bias_gelu`]).
-fn product(x: &[f32], d: &Dense, out: &mut [f32], t: usize) {
+fn product(x: &[f32], d: &Dense, out: &mut [f32], t: usize, qa: &mut QActs) {
     let out = &mut out[..t * d.n_out];
+    if let Some(q) = &d.q {
+        qa.quantize(x, t, d.n_in, &d.inv_smooth);
+        qgemm(qa, q, None, out);
+        return;
+    }
     assert_eq!(x.len(), t * d.n_in);
     sgemm(t, d.n_out, d.n_in, x, &d.w, out);
 }

@@ -19,6 +19,7 @@ pub mod config;
 mod distilbert;
 mod encoder;
 mod fast;
+mod qgemm;
 mod seqcls;
 mod simd;
 pub mod store;
@@ -28,6 +29,7 @@ mod weights;
 
 pub use encoder::{Backend, LazyEncoder, Pooling, SentenceEncoder};
 pub use fast::{matmul_abt, sgemm};
+pub use qgemm::{qgemm, QActs, QWeights};
 pub use seqcls::SeqClassifier;
 pub use store::{Manifest, ModelStore};
 
@@ -49,6 +51,40 @@ pub struct LoadOptions {
     pub offline: bool,
     /// Model cache root; default `$WHYLINE_HOME` or `<XDG cache>/whyline`.
     pub home: Option<std::path::PathBuf>,
+    /// Arithmetic of the sentence encoder's dense layers.
+    pub precision: Precision,
+}
+
+/// Arithmetic of the sentence encoder's dense layers (`--precision`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// 32-bit floats: agrees with sentence-transformers to ~1e-7.
+    #[default]
+    F32,
+    /// 8-bit integer products (weights per output column, activations per
+    /// token); its own embedding-cache entries, since its vectors differ
+    /// slightly from f32's (see README, "Precision").
+    Int8,
+}
+
+impl std::fmt::Display for Precision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::F32 => "f32",
+            Self::Int8 => "int8",
+        })
+    }
 }
 
 impl Default for LoadOptions {
@@ -59,6 +95,7 @@ impl Default for LoadOptions {
             quiet: true,
             offline: false,
             home: None,
+            precision: Precision::F32,
         }
     }
 }

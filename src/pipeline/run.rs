@@ -91,6 +91,7 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
     progress.begin("load models", 0);
     let load = crate::model::LoadOptions {
         batch_size: cfg.model.batch_size,
+        precision: cfg.model.precision,
         ..Default::default()
     };
     let encoder: Arc<dyn Embedder> = Arc::new(crate::model::load_encoder(
