@@ -38,9 +38,14 @@ fn main() {
     let paths = vec![d.to_string_lossy().into_owned()];
     let t = std::time::Instant::now();
     let mut n = 0;
+    let (mut t_read, mut t_seg, mut t_drop) = (0f64, 0f64, 0f64);
     for _ in 0..iters {
+        let t0 = std::time::Instant::now();
         let report = read_inputs(&paths, &IngestOptions::default());
+        let t1 = std::time::Instant::now();
         let segs = segment_corpus(&report.documents, &SegmentOptions::default());
+        t_read += (t1 - t0).as_secs_f64();
+        t_seg += t1.elapsed().as_secs_f64();
         n = segs.len();
         if let Ok(f) = std::env::var("DUMP") {
             let mut out = String::new();
@@ -50,7 +55,12 @@ fn main() {
             }
             std::fs::write(f, out).unwrap();
         }
+        let t2 = std::time::Instant::now();
+        drop(segs);
+        drop(report);
+        t_drop += t2.elapsed().as_secs_f64();
     }
+    eprintln!("phases: read_inputs {t_read:.3}s, segment_corpus {t_seg:.3}s, drop {t_drop:.3}s");
     let el = t.elapsed().as_secs_f64();
     eprintln!(
         "{bytes} bytes, {n} segments, {:.1} MiB/s wall",

@@ -240,21 +240,19 @@ fn norm_key_into(s: &str, k: &mut String) {
         let mut v = std::mem::take(k).into_bytes();
         v.clear();
         v.resize(s.len(), 0);
+        // Branch-free: word boundaries come every few bytes, and a branch
+        // per boundary mispredicts. Writes are unconditional and only the
+        // length advances; `n` never passes the input position, so every
+        // index is in bounds.
         let (mut n, mut gap) = (0usize, false);
         for &b in s.as_bytes() {
-            match KEY_BYTE[b as usize] {
-                KEEP_GAP => {}
-                GAP => gap = true,
-                c => {
-                    if gap && n > 0 {
-                        v[n] = b' ';
-                        n += 1;
-                    }
-                    gap = false;
-                    v[n] = c;
-                    n += 1;
-                }
-            }
+            let c = KEY_BYTE[b as usize];
+            let word = c > KEEP_GAP;
+            v[n] = b' ';
+            n += (word & gap & (n > 0)) as usize;
+            v[n] = c;
+            n += word as usize;
+            gap = (gap | (c == GAP)) & !word;
         }
         v.truncate(n);
         // Only ASCII bytes were written.
@@ -1368,17 +1366,25 @@ pub fn segment_corpus(docs: &[Document], opts: &SegmentOptions) -> Vec<Segment> 
     };
     drop(boiler);
     drop(doc_count);
-    let mut out = Vec::with_capacity(per_doc.iter().map(|d| d.segs.len()).sum());
-    for (di, d) in per_doc.into_iter().enumerate() {
-        let doc_flags = flags.get(di);
-        for (si, (mut seg, _, _)) in d.segs.into_iter().enumerate() {
-            if doc_flags.and_then(|f| f.get(si)).copied().unwrap_or(false) {
-                seg.noise = Some(Noise::Boilerplate);
-            }
-            out.push(seg);
-        }
-    }
-    out
+    // Documents in order, each document's segments in order (rayon's
+    // indexed collect keeps both); each document's buffers are freed by the
+    // thread that moves it.
+    per_doc
+        .into_par_iter()
+        .enumerate()
+        .flat_map_iter(|(di, d)| {
+            let doc_flags = flags.get(di);
+            d.segs
+                .into_iter()
+                .enumerate()
+                .map(move |(si, (mut seg, _, _))| {
+                    if doc_flags.and_then(|f| f.get(si)).copied().unwrap_or(false) {
+                        seg.noise = Some(Noise::Boilerplate);
+                    }
+                    seg
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]
