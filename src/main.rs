@@ -35,8 +35,9 @@ struct Cli {
     /// No progress bars; only errors and the final summary.
     #[arg(long, short, global = true)]
     quiet: bool,
-    /// Arithmetic of the sentence encoder: f32 (default) or int8 (faster on
-    /// CPUs with fast integer products; its own cache entries; see README).
+    /// Arithmetic of the sentence encoder: f32 (default) or int8 (8-bit
+    /// products, cosine >= 0.995 to f32; not faster than f32 on AVX2-only
+    /// CPUs yet; its own cache entries; see README, "Precision").
     #[arg(long, global = true, env = "WHYLINE_PRECISION", value_enum)]
     precision: Option<whyline::model::Precision>,
     #[command(subcommand)]
