@@ -68,7 +68,6 @@ impl Dense {
 }
 
 /// Largest |value| per input channel of each dense layer, over calibration text.
-#[derive(Clone)]
 struct ActMax {
     qkv: Vec<f32>,
     out: Vec<f32>,
@@ -210,7 +209,7 @@ impl FastModel {
                     })
                 }
             })
-            .collect::<Result<Vec<Layer>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         Ok(Self {
             hidden: h,
             heads: cfg.num_heads,

@@ -98,6 +98,8 @@ pub struct QActs {
     q: Vec<i16>,
     scale: Vec<f32>,
     zero: Vec<i32>,
+    /// One row times the channel multipliers (reused across calls).
+    row: Vec<f32>,
 }
 
 impl QActs {
@@ -114,7 +116,7 @@ impl QActs {
         self.q.resize(mp * kp, 0);
         self.scale.clear();
         self.zero.clear();
-        let mut scaled = Vec::new();
+        let mut scaled = std::mem::take(&mut self.row);
         for (r, row) in x.chunks_exact(k.max(1)).take(m).enumerate() {
             let row = if col_mul.is_empty() {
                 row
@@ -136,6 +138,7 @@ impl QActs {
             self.scale.push(s);
             self.zero.push(zp as i32);
         }
+        self.row = scaled;
     }
 }
 
