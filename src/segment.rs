@@ -24,6 +24,7 @@ use crate::ingest::{Document, Role};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Why a segment is not analysed. Serialised as a plain string:
@@ -74,15 +75,16 @@ impl Noise {
 pub struct Segment {
     /// Stable, content-derived id: same source content, same id.
     pub id: String,
-    /// Document id.
-    pub doc: String,
-    /// Source path as given.
-    pub source: String,
+    /// Document id (shared by the document's segments).
+    pub doc: Arc<str>,
+    /// Source path as given (shared by the document's segments).
+    pub source: Arc<str>,
     pub line: Option<u64>,
     pub record: Option<u64>,
     /// Byte span `[start, end)` in the decoded source text.
     pub span: [usize; 2],
-    pub speaker: Option<String>,
+    /// Speaker name (shared by the turn's segments).
+    pub speaker: Option<Arc<str>>,
     pub role: Option<Role>,
     pub start_ms: Option<u64>,
     pub end_ms: Option<u64>,
@@ -229,8 +231,9 @@ static KEY_BYTE: [u8; 256] = {
     t
 };
 
-/// [`norm_key`] into a reused buffer (cleared first).
-fn norm_key_into(s: &str, k: &mut String) {
+/// [`norm_key`] into a reused buffer (cleared first); returns the number of
+/// words in the key.
+fn norm_key_into(s: &str, k: &mut String) -> usize {
     k.clear();
     if s.is_ascii() {
         // Bytes into the buffer's own allocation, then one validation. The
@@ -244,12 +247,14 @@ fn norm_key_into(s: &str, k: &mut String) {
         // per boundary mispredicts. Writes are unconditional and only the
         // length advances; `n` never passes the input position, so every
         // index is in bounds.
-        let (mut n, mut gap) = (0usize, false);
+        let (mut n, mut gap, mut spaces) = (0usize, false, 0usize);
         for &b in s.as_bytes() {
             let c = KEY_BYTE[b as usize];
             let word = c > KEEP_GAP;
             v[n] = b' ';
-            n += (word & gap & (n > 0)) as usize;
+            let space = (word & gap & (n > 0)) as usize;
+            n += space;
+            spaces += space;
             v[n] = c;
             n += word as usize;
             gap = (gap | (c == GAP)) & !word;
@@ -257,13 +262,16 @@ fn norm_key_into(s: &str, k: &mut String) {
         v.truncate(n);
         // Only ASCII bytes were written.
         *k = String::from_utf8(v).unwrap_or_default();
-        return;
+        return if n == 0 { 0 } else { spaces + 1 };
     }
-    let mut gap = false;
+    let (mut gap, mut words) = (false, 0usize);
     for c in s.chars() {
         if c.is_alphanumeric() {
-            if gap && !k.is_empty() {
+            if k.is_empty() {
+                words = 1;
+            } else if gap {
                 k.push(' ');
+                words += 1;
             }
             gap = false;
             if c.is_ascii() {
@@ -275,6 +283,7 @@ fn norm_key_into(s: &str, k: &mut String) {
             gap = true;
         }
     }
+    words
 }
 
 /// Collapse every whitespace run to one space, trimming both ends.
@@ -734,6 +743,18 @@ pub fn sentence_bounds(s: &str) -> Vec<(usize, usize)> {
 }
 
 /// [`sentence_bounds`] into a reused buffer (cleared first).
+/// Per byte: may it end a sentence or a paragraph in the ASCII path of
+/// [`sentence_bounds_into`] (`.`, `?`, `!`, `\n`, `\r`)?
+static SENTENCE_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'.' as usize] = true;
+    t[b'?' as usize] = true;
+    t[b'!' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'\r' as usize] = true;
+    t
+};
+
 fn sentence_bounds_into(s: &str, out: &mut Vec<(usize, usize)>) {
     out.clear();
     if !s.is_ascii() {
@@ -752,6 +773,12 @@ fn sentence_bounds_into(s: &str, out: &mut Vec<(usize, usize)>) {
     let mut start = 0;
     let mut i = 0;
     while i < n {
+        // Most bytes are neither terminators nor line breaks: skip them
+        // with one table lookup each.
+        if !SENTENCE_BYTE[b[i] as usize] {
+            i += 1;
+            continue;
+        }
         let c = b[i];
         if is_para(c) {
             // SB4: break after a paragraph separator (CR LF stays together).
@@ -1200,11 +1227,16 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
     // string per segment), and a reused buffer for the current one.
     let mut keys = String::new();
     let mut key = String::new();
+    // One allocation each per document (and per turn for the speaker); the
+    // segments share them.
+    let doc_id: Arc<str> = Arc::from(doc.id.as_str());
+    let source: Arc<str> = Arc::from(doc.source.as_str());
     for (ti, (turn, role)) in doc.turns.iter().zip(roles).enumerate() {
         let text = turn.text.as_str();
         if text.trim().is_empty() {
             continue;
         }
+        let speaker: Option<Arc<str>> = turn.speaker.as_deref().map(Arc::from);
         let verbatim = turn.source.span[1].saturating_sub(turn.source.span[0]) == text.len();
         // ASCII text: characters are bytes, no counting.
         let ascii = text.is_ascii();
@@ -1240,12 +1272,7 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
             } else {
                 turn.source.span
             };
-            norm_key_into(&seg_text, &mut key);
-            let nwords = if key.is_empty() {
-                0
-            } else {
-                key.bytes().filter(|&c| c == b' ').count() + 1
-            };
+            let nwords = norm_key_into(&seg_text, &mut key);
             let few_letters = || {
                 seg_text
                     .chars()
@@ -1266,12 +1293,12 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
             out.push((
                 Segment {
                     id,
-                    doc: doc.id.clone(),
-                    source: doc.source.clone(),
+                    doc: doc_id.clone(),
+                    source: source.clone(),
                     line: turn.source.line,
                     record: turn.source.record,
                     span,
-                    speaker: turn.speaker.clone(),
+                    speaker: speaker.clone(),
                     role: Some(role),
                     start_ms,
                     end_ms,
@@ -1366,25 +1393,21 @@ pub fn segment_corpus(docs: &[Document], opts: &SegmentOptions) -> Vec<Segment> 
     };
     drop(boiler);
     drop(doc_count);
-    // Documents in order, each document's segments in order (rayon's
-    // indexed collect keeps both); each document's buffers are freed by the
-    // thread that moves it.
-    per_doc
-        .into_par_iter()
-        .enumerate()
-        .flat_map_iter(|(di, d)| {
-            let doc_flags = flags.get(di);
-            d.segs
-                .into_iter()
-                .enumerate()
-                .map(move |(si, (mut seg, _, _))| {
-                    if doc_flags.and_then(|f| f.get(si)).copied().unwrap_or(false) {
-                        seg.noise = Some(Noise::Boilerplate);
-                    }
-                    seg
-                })
-        })
-        .collect()
+    // Documents in order, each document's segments in order, moved once
+    // into an output allocated at its final size (a parallel flat-map would
+    // collect into growing chunks and copy them again).
+    let total = per_doc.iter().map(|d| d.segs.len()).sum();
+    let mut r: Vec<Segment> = Vec::with_capacity(total);
+    for (di, d) in per_doc.into_iter().enumerate() {
+        let doc_flags = flags.get(di);
+        r.extend(d.segs.into_iter().enumerate().map(|(si, (mut seg, _, _))| {
+            if doc_flags.and_then(|f| f.get(si)).copied().unwrap_or(false) {
+                seg.noise = Some(Noise::Boilerplate);
+            }
+            seg
+        }));
+    }
+    r
 }
 
 #[cfg(test)]
@@ -1532,8 +1555,14 @@ mod tests {
             "~`!@#$%^&*()_+-=[]{}|\\:\";<>?,./ ZZ top",
         ] {
             // A trailing non-ASCII space forces the Unicode path; it only adds a gap.
-            let unicode = norm_key(&format!("{text}\u{a0}"));
+            let mut k = String::new();
+            let words = norm_key_into(&format!("{text}\u{a0}"), &mut k);
+            let unicode = k.clone();
             assert_eq!(norm_key(text), unicode, "{text:?}");
+            // Both paths count the key's words.
+            let expected = unicode.split(' ').filter(|w| !w.is_empty()).count();
+            assert_eq!(words, expected, "{text:?}");
+            assert_eq!(norm_key_into(text, &mut k), expected, "{text:?}");
         }
         assert_eq!(norm_key("  --Hello,   World!!  "), "hello world");
         assert_eq!(norm_key("It's 9:30"), "its 9 30");

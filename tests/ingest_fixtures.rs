@@ -50,7 +50,7 @@ fn check(name: &str, segments: &[&str], problems: &[&str]) {
     // turn was copied verbatim it holds the segment text.
     for s in &segs {
         assert!(s.span[0] <= s.span[1], "{s:?}");
-        assert_eq!(s.source, path);
+        assert_eq!(&*s.source, path.as_str());
     }
 }
 

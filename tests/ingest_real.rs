@@ -306,8 +306,8 @@ fn measure(convs: &[Vec<T>], fmt: &str, ext: &str) -> Figures {
     };
     let mut by_source: BTreeMap<&str, Vec<&Segment>> = BTreeMap::new();
     for s in &segs {
-        by_source.entry(s.source.as_str()).or_default().push(s);
-        let exp = &expects[&s.source];
+        by_source.entry(&*s.source).or_default().push(s);
+        let exp = &expects[&*s.source];
         let key = s
             .line
             .filter(|_| !matches!(fmt, "csv" | "tsv" | "jsonl"))
@@ -461,7 +461,7 @@ fn cfpb_check(jsonl: &Path, expect_docs: Option<usize>) {
             assert_eq!(d.meta["product"], r["product"]);
             let mine: String = segs
                 .iter()
-                .filter(|s| s.doc == d.id)
+                .filter(|s| *s.doc == *d.id)
                 .map(|s| squash(&s.text))
                 .collect();
             let n = squash(r["narrative"].as_str().unwrap());

@@ -271,11 +271,11 @@ pub fn theme_id(t: usize) -> String {
 fn quote_of(s: &Segment) -> Quote {
     Quote {
         segment: s.id.clone(),
-        doc: s.doc.clone(),
-        source: s.source.clone(),
+        doc: s.doc.to_string(),
+        source: s.source.to_string(),
         line: s.line,
         record: s.record,
-        speaker: s.speaker.clone(),
+        speaker: s.speaker.as_deref().map(str::to_string),
         start_ms: s.start_ms,
         text: s.text.clone(),
     }
@@ -394,7 +394,7 @@ fn pick_quotes(
 fn speaker_key(s: &Segment) -> String {
     match &s.speaker {
         Some(sp) => format!("{}\u{1f}{}", s.doc, sp),
-        None => s.doc.clone(),
+        None => s.doc.to_string(),
     }
 }
 
@@ -406,11 +406,7 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
     let themes = &cl.themes;
 
     // corpus totals
-    let all_docs: BTreeSet<&str> = input
-        .analysed
-        .iter()
-        .map(|&i| segs[i].doc.as_str())
-        .collect();
+    let all_docs: BTreeSet<&str> = input.analysed.iter().map(|&i| &*segs[i].doc).collect();
     let all_speakers: BTreeSet<String> = input
         .analysed
         .iter()
@@ -469,7 +465,7 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
         .map(|(t, th)| {
             let id = theme_id(t);
             let members = &th.members;
-            let docs: BTreeSet<&str> = members.iter().map(|&m| seg_of(m).doc.as_str()).collect();
+            let docs: BTreeSet<&str> = members.iter().map(|&m| &*seg_of(m).doc).collect();
             let speakers: BTreeSet<String> =
                 members.iter().map(|&m| speaker_key(seg_of(m))).collect();
             let (lo, hi) = stats::wilson(docs.len(), total_docs, 1.96);
@@ -707,7 +703,7 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
     }
     let outliers = cl.outliers();
     let noise_total = by_reason.values().sum::<usize>() + outliers;
-    let docs_total: BTreeSet<&str> = segs.iter().map(|s| s.doc.as_str()).collect();
+    let docs_total: BTreeSet<&str> = segs.iter().map(|s| &*s.doc).collect();
     Insights {
         schema: SCHEMA.to_string(),
         corpus: CorpusSummary {
@@ -763,11 +759,11 @@ fn round_shares(v: Vec<LabelShare>) -> Vec<LabelShare> {
 pub fn outcome_from_segments(segments: &[Segment], column: &str) -> Outcome {
     let mut values = BTreeMap::new();
     for s in segments {
-        if values.contains_key(&s.doc) {
+        if values.contains_key(&*s.doc) {
             continue;
         }
         if let Some(v) = s.meta.get(column).and_then(value_as_f64) {
-            values.insert(s.doc.clone(), v);
+            values.insert(s.doc.to_string(), v);
         }
     }
     Outcome {

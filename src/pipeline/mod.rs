@@ -59,20 +59,13 @@ pub struct Analysis {
 /// order in which inputs were listed.
 pub fn canonical_order(segments: &mut [Segment]) {
     segments.sort_by(|a, b| {
-        (
-            a.source.as_str(),
-            a.line,
-            a.record,
-            a.span[0],
-            a.id.as_str(),
-        )
-            .cmp(&(
-                b.source.as_str(),
-                b.line,
-                b.record,
-                b.span[0],
-                b.id.as_str(),
-            ))
+        (&*a.source, a.line, a.record, a.span[0], a.id.as_str()).cmp(&(
+            &*b.source,
+            b.line,
+            b.record,
+            b.span[0],
+            b.id.as_str(),
+        ))
     });
 }
 
