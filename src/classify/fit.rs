@@ -452,6 +452,150 @@ pub fn fit(
     Ok((TrainedHead::new(m, weights)?, summary))
 }
 
+/// Cross-fitting (`fit --folds K`): `fold[i] < k` assigns each training
+/// example to one of `k` folds. One head is fitted per fold on the other
+/// folds (early stopping on its own fold, `opts.ensemble` seeds each), and
+/// the `k` heads are merged into one that averages their logits. Every
+/// example is then predicted once by the head that never saw it, so the
+/// multi-label thresholds are tuned on out-of-fold predictions for the whole
+/// training set instead of a 10% split: rare labels get thresholds from all
+/// their examples, and every example still trains `k - 1` members.
+#[allow(clippy::too_many_arguments)]
+pub fn fit_crossfit(
+    encoder: &str,
+    train: &LabelledSet,
+    train_x: &[Vec<f32>],
+    fold: &[usize],
+    k: usize,
+    opts: &FitOptions,
+    training_record: serde_json::Value,
+    progress: &mut dyn FnMut(usize, f64, Option<f64>),
+) -> Result<(TrainedHead, FitSummary)> {
+    if k < 2 || fold.len() != train.examples.len() || train_x.len() != fold.len() {
+        return Err(Error::Config(format!(
+            "cross-fitting needs at least 2 folds and one fold per example ({} folds, {} fold indices, {} embeddings, {} examples)",
+            k,
+            fold.len(),
+            train_x.len(),
+            train.examples.len()
+        )));
+    }
+    if opts.kind == HeadKind::ZeroShot {
+        return Err(Error::Config(
+            "--folds applies to trained heads (linear, mlp), not zero-shot".into(),
+        ));
+    }
+    let subset = |keep: &dyn Fn(usize) -> bool| {
+        let idx: Vec<usize> = (0..fold.len()).filter(|&i| keep(i)).collect();
+        let set = LabelledSet {
+            path: train.path.clone(),
+            multi_label: train.multi_label,
+            examples: idx.iter().map(|&i| train.examples[i].clone()).collect(),
+        };
+        let x: Vec<Vec<f32>> = idx.iter().map(|&i| train_x[i].clone()).collect();
+        (idx, set, x)
+    };
+    // One label order for every fold, from the whole training set: a rare
+    // label missing from one fold's training part keeps its place.
+    let (labels, _) = label_order(train, opts.taxonomy.as_ref());
+    let taxonomy = match &opts.taxonomy {
+        Some(t) if t.label_names() == labels => t.clone(),
+        _ => {
+            let mode = if train.multi_label {
+                LabelMode::MultiLabel
+            } else {
+                LabelMode::SingleLabel
+            };
+            Taxonomy::from_label_names(&opts.facet, mode, &labels)
+        }
+    };
+    let mut heads: Vec<TrainedHead> = Vec::with_capacity(k);
+    let mut oof: Vec<(usize, Vec<f32>)> = Vec::with_capacity(fold.len());
+    let mut epochs_run = 0;
+    let mut best_epochs = Vec::new();
+    for f in 0..k {
+        let (_, fit_set, fit_x) = subset(&|i| fold[i] != f);
+        let (held_idx, held_set, held_x) = subset(&|i| fold[i] == f);
+        if held_set.examples.is_empty() || fit_set.examples.is_empty() {
+            return Err(Error::Config(format!(
+                "fold {} of {k} is empty or holds every example: use fewer folds",
+                f + 1
+            )));
+        }
+        let member_opts = FitOptions {
+            seed: opts.seed.wrapping_add(1000 * f as u64),
+            taxonomy: Some(taxonomy.clone()),
+            ..opts.clone()
+        };
+        let (head, summary) = fit(
+            encoder,
+            &fit_set,
+            &fit_x,
+            Some((&held_set, &held_x)),
+            &member_opts,
+            None,
+            training_record.clone(),
+            progress,
+        )?;
+        if let Some(first) = heads.first() {
+            if first.meta.labels != head.meta.labels {
+                return Err(Error::Config(format!(
+                    "fold {} of {k} trains on other labels than fold 1",
+                    f + 1
+                )));
+            }
+        }
+        let l = head.meta.labels.len();
+        let mut p = head_logits(&head.weights, &flatten(&held_x, head.meta.dim)?)?;
+        probs_in_place(&mut p, l, head.meta.mode);
+        oof.extend(held_idx.into_iter().zip(p.chunks(l).map(<[f32]>::to_vec)));
+        epochs_run += summary.epochs_run;
+        best_epochs.extend(summary.member_best_epochs);
+        heads.push(head);
+    }
+    let first = heads.first().expect("k >= 2 heads").meta.clone();
+    let (labels, mode, l) = (first.labels.clone(), first.mode, first.labels.len());
+    // Out-of-fold probabilities in training order.
+    oof.sort_by_key(|(i, _)| *i);
+    let probs: Vec<f32> = oof.iter().flat_map(|(_, p)| p.iter().copied()).collect();
+    let gold = train.label_indices(&labels)?;
+    let weights: Vec<DenseHead> = heads.iter().map(|h| h.weights.clone()).collect();
+    let merged = merge_heads(&weights)?;
+    let thresholds = if mode == LabelMode::MultiLabel {
+        tune_thresholds(&probs, &gold, l)
+    } else {
+        Vec::new()
+    };
+    let value = selection(mode, &decide_all(&probs, l, mode, &thresholds), &gold, l);
+    let summary = FitSummary {
+        epochs_run,
+        best_epoch: best_epochs.first().copied().unwrap_or(0),
+        member_best_epochs: best_epochs,
+        tune_metric: match mode {
+            LabelMode::MultiLabel => "macro_f1",
+            LabelMode::SingleLabel => "accuracy",
+        }
+        .into(),
+        tune_value: value,
+        train_rows: train.examples.len(),
+        tune_rows: train.examples.len(),
+        temperature: None,
+        bias: None,
+    };
+    let mut training = first.training.clone();
+    if let Some(obj) = training.as_object_mut() {
+        obj.insert("folds".into(), serde_json::json!(k));
+        obj.insert("summary".into(), serde_json::json!(summary));
+    }
+    let meta = HeadMeta {
+        thresholds,
+        hidden: merged.hidden,
+        training,
+        ..first
+    };
+    Ok((TrainedHead::new(meta, merged)?, summary))
+}
+
 /// Merge same-shaped heads into one whose logits are the mean of theirs: an
 /// MLP ensemble is one wider MLP (hidden units side by side, output weights
 /// scaled by 1/K), a linear ensemble the mean of the weights. The merged head
@@ -714,6 +858,64 @@ mod tests {
                 assert!((g - w).abs() < 1e-5, "hidden {hidden}: {got:?} vs {want:?}");
             }
         }
+    }
+
+    #[test]
+    fn crossfit_tunes_thresholds_out_of_fold_and_is_deterministic() {
+        let (train, tx) = set(300, true);
+        let fold: Vec<usize> = train
+            .examples
+            .iter()
+            .map(|e| crate::eval::data::fold_of(e, 4))
+            .collect();
+        // Every fold holds some examples.
+        assert!((0..4).all(|f| fold.contains(&f)), "{fold:?}");
+        let mut opts = FitOptions::new("t", HeadKind::Mlp);
+        opts.hidden = 16;
+        opts.max_epochs = 15;
+        opts.lr = 1e-2;
+        let run = || {
+            fit_crossfit(
+                "enc",
+                &train,
+                &tx,
+                &fold,
+                4,
+                &opts,
+                serde_json::Value::Null,
+                &mut |_, _, _| {},
+            )
+            .unwrap()
+        };
+        let (h, s) = run();
+        // Four fold heads merged side by side; thresholds for every label,
+        // tuned on one out-of-fold prediction per training example.
+        assert_eq!(h.meta.hidden, 64);
+        assert_eq!(s.member_best_epochs.len(), 4);
+        assert_eq!(h.meta.thresholds.len(), 4);
+        assert_eq!(s.tune_rows, 300);
+        assert!(s.tune_value > 0.9, "{s:?}");
+        assert_eq!(h.meta.training["folds"], 4);
+        assert_eq!(h.to_bytes().unwrap(), run().0.to_bytes().unwrap());
+        // The merged head separates the training data.
+        let x = flatten(&tx, 8).unwrap();
+        let mut p = head_logits(&h.weights, &x).unwrap();
+        probs_in_place(&mut p, 4, LabelMode::MultiLabel);
+        let gold = train.label_indices(&h.meta.labels).unwrap();
+        let pred = decide_all(&p, 4, LabelMode::MultiLabel, &h.meta.thresholds);
+        assert!(metrics::macro_f1(&gold, &pred, 4) > 0.9);
+        // Fewer than two folds is refused.
+        let one = fit_crossfit(
+            "enc",
+            &train,
+            &tx,
+            &vec![0; 300],
+            1,
+            &opts,
+            serde_json::Value::Null,
+            &mut |_, _, _| {},
+        );
+        assert!(one.is_err());
     }
 
     #[test]

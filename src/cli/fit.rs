@@ -119,6 +119,14 @@ pub struct Args {
     /// one head (an MLP K times as wide); thresholds are tuned on the merge.
     #[arg(long, default_value_t = 1)]
     ensemble: usize,
+    /// Cross-fitting: split --train into K folds by a hash of each record;
+    /// train one head per fold on the other K-1 folds (early stopping on the
+    /// fold it did not see, --ensemble seeds each) and ship their logit
+    /// average as one head. Thresholds are tuned on every example's
+    /// out-of-fold prediction. Replaces --tune-percent; not with --dev or
+    /// --per-label.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(2..=20))]
+    folds: Option<u64>,
     /// Data source, for the model card.
     #[arg(long, default_value = "not stated")]
     data_source: String,
@@ -180,7 +188,21 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
     if let Some(n) = a.limit {
         train.examples.truncate(n);
     }
+    if a.folds.is_some() && (a.dev.is_some() || a.per_label.is_some()) {
+        return Err(Error::Config(
+            "--folds tunes on out-of-fold predictions of --train: drop --dev and --per-label"
+                .into(),
+        ));
+    }
     let (train, tune, tune_desc) = match (&a.dev, a.per_label) {
+        _ if a.folds.is_some() => {
+            let k = a.folds.unwrap_or(2);
+            let desc = format!(
+                "out-of-fold predictions on all of `{}` ({k} folds by hash; each fold's head stopped early on its own fold)",
+                a.train.display()
+            );
+            (train, None, desc)
+        }
         (_, Some(k)) => {
             if k == 0 {
                 return Err(Error::Config("--per-label must be at least 1".into()));
@@ -263,27 +285,51 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
         "holdout_fifth": a.data.holdout_fifth,
         "per_label": a.per_label,
         "limit": a.limit,
-        "tune_percent": if a.dev.is_none() && a.per_label.is_none() { Some(a.tune_percent) } else { None },
+        "tune_percent": if a.dev.is_none() && a.per_label.is_none() && a.folds.is_none() { Some(a.tune_percent) } else { None },
+        "folds": a.folds,
     });
     let quiet = ctx.quiet;
-    let (head, summary) = fit::fit(
-        embedder.space(),
-        &train,
-        &train_x,
-        tune.as_ref().zip(tune_x.as_deref()),
-        &opts,
-        protos.as_deref(),
-        record,
-        &mut |epoch, loss, v| {
-            if !quiet {
-                match v {
-                    Some(v) => eprintln!("epoch {epoch:>3}  loss {loss:.4}  tune {v:.4}"),
-                    None => eprintln!("epoch {epoch:>3}  loss {loss:.4}"),
-                }
+    let mut progress = |epoch: usize, loss: f64, v: Option<f64>| {
+        if !quiet {
+            match v {
+                Some(v) => eprintln!("epoch {epoch:>3}  loss {loss:.4}  tune {v:.4}"),
+                None => eprintln!("epoch {epoch:>3}  loss {loss:.4}"),
             }
-        },
-    )?;
+        }
+    };
+    let (head, summary) = match a.folds {
+        Some(k) => {
+            let fold: Vec<usize> = train.examples.iter().map(|e| data::fold_of(e, k)).collect();
+            fit::fit_crossfit(
+                embedder.space(),
+                &train,
+                &train_x,
+                &fold,
+                k as usize,
+                &opts,
+                record,
+                &mut progress,
+            )?
+        }
+        None => fit::fit(
+            embedder.space(),
+            &train,
+            &train_x,
+            tune.as_ref().zip(tune_x.as_deref()),
+            &opts,
+            protos.as_deref(),
+            record,
+            &mut progress,
+        )?,
+    };
     let mut figures = Vec::new();
+    if a.folds.is_some() {
+        // Each example scored by the fold head that never saw it.
+        figures.push((
+            format!("out_of_fold_{}", summary.tune_metric),
+            summary.tune_value,
+        ));
+    }
     if let (Some(t), Some(tx)) = (&tune, &tune_x) {
         let groups = head.meta.groups.clone();
         let s = whyline::eval::score_with_groups(&head, t, tx, groups.as_deref())?;

@@ -134,6 +134,12 @@ pub fn in_tuning_split(e: &Example, percent: u64) -> bool {
     split_hash(&e.key, 1) % 100 < percent
 }
 
+/// The cross-fitting fold (`0..k`) of an example, by hash (another seed than
+/// the held-back fifth and the tuning split).
+pub fn fold_of(e: &Example, k: u64) -> usize {
+    (split_hash(&e.key, 2) % k.max(1)) as usize
+}
+
 fn read_jsonl(path: &Path, p: &str) -> Result<LabelledSet> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let mut examples = Vec::new();
