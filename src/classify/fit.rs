@@ -193,6 +193,14 @@ fn selection(mode: LabelMode, pred: &[Vec<usize>], gold: &[Vec<usize>], l: usize
     }
 }
 
+/// Name of [`selection`]'s metric.
+fn selection_name(mode: LabelMode) -> &'static str {
+    match mode {
+        LabelMode::MultiLabel => "macro_f1",
+        LabelMode::SingleLabel => "accuracy",
+    }
+}
+
 /// Fit a classifier. `train_x[i]` embeds `train.examples[i]`; `tune` (with
 /// its embeddings) drives early stopping and thresholds; without it, the head
 /// trains for `max_epochs` and multi-label thresholds stay at 0.5.
@@ -238,10 +246,7 @@ pub fn fit(
         }
         None => None,
     };
-    let tune_metric = match mode {
-        LabelMode::MultiLabel => "macro_f1",
-        LabelMode::SingleLabel => "accuracy",
-    };
+    let tune_metric = selection_name(mode);
     let meta =
         |kind: HeadKind, hidden: usize, thresholds: Vec<f32>, summary: &FitSummary| HeadMeta {
             format: FORMAT.into(),
@@ -497,17 +502,16 @@ pub fn fit_crossfit(
     };
     // One label order for every fold, from the whole training set: a rare
     // label missing from one fold's training part keeps its place.
+    let mode = if train.multi_label {
+        LabelMode::MultiLabel
+    } else {
+        LabelMode::SingleLabel
+    };
     let (labels, _) = label_order(train, opts.taxonomy.as_ref());
+    let l = labels.len();
     let taxonomy = match &opts.taxonomy {
         Some(t) if t.label_names() == labels => t.clone(),
-        _ => {
-            let mode = if train.multi_label {
-                LabelMode::MultiLabel
-            } else {
-                LabelMode::SingleLabel
-            };
-            Taxonomy::from_label_names(&opts.facet, mode, &labels)
-        }
+        _ => Taxonomy::from_label_names(&opts.facet, mode, &labels),
     };
     let mut heads: Vec<TrainedHead> = Vec::with_capacity(k);
     let mut oof: Vec<(usize, Vec<f32>)> = Vec::with_capacity(fold.len());
@@ -537,24 +541,14 @@ pub fn fit_crossfit(
             training_record.clone(),
             progress,
         )?;
-        if let Some(first) = heads.first() {
-            if first.meta.labels != head.meta.labels {
-                return Err(Error::Config(format!(
-                    "fold {} of {k} trains on other labels than fold 1",
-                    f + 1
-                )));
-            }
-        }
-        let l = head.meta.labels.len();
         let mut p = head_logits(&head.weights, &flatten(&held_x, head.meta.dim)?)?;
-        probs_in_place(&mut p, l, head.meta.mode);
+        probs_in_place(&mut p, l, mode);
         oof.extend(held_idx.into_iter().zip(p.chunks(l).map(<[f32]>::to_vec)));
         epochs_run += summary.epochs_run;
         best_epochs.extend(summary.member_best_epochs);
         heads.push(head);
     }
     let first = heads.first().expect("k >= 2 heads").meta.clone();
-    let (labels, mode, l) = (first.labels.clone(), first.mode, first.labels.len());
     // Out-of-fold probabilities in training order.
     oof.sort_by_key(|(i, _)| *i);
     let probs: Vec<f32> = oof.iter().flat_map(|(_, p)| p.iter().copied()).collect();
@@ -571,11 +565,7 @@ pub fn fit_crossfit(
         epochs_run,
         best_epoch: best_epochs.first().copied().unwrap_or(0),
         member_best_epochs: best_epochs,
-        tune_metric: match mode {
-            LabelMode::MultiLabel => "macro_f1",
-            LabelMode::SingleLabel => "accuracy",
-        }
-        .into(),
+        tune_metric: selection_name(mode).into(),
         tune_value: value,
         train_rows: train.examples.len(),
         tune_rows: train.examples.len(),

@@ -195,8 +195,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
         ));
     }
     let (train, tune, tune_desc) = match (&a.dev, a.per_label) {
-        _ if a.folds.is_some() => {
-            let k = a.folds.unwrap_or(2);
+        _ if let Some(k) = a.folds => {
             let desc = format!(
                 "out-of-fold predictions on all of `{}` ({k} folds by hash; each fold's head stopped early on its own fold)",
                 a.train.display()
