@@ -52,6 +52,36 @@ pub trait Embedder: Send + Sync {
         }
         Ok(out)
     }
+    /// Layer features for trained heads: each text's embedding followed by
+    /// the L2-normalised mean-pooled hidden states after each encoder layer
+    /// in `layers` (0: the embedding layer), `dim() · (1 + layers.len())`
+    /// values, the first `dim()` equal to [`Self::embed`]'s. With no layers,
+    /// [`Self::embed_chunked`]. Embedders without hidden states refuse.
+    fn embed_layers(
+        &self,
+        texts: &[&str],
+        layers: &[usize],
+        chunk: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<Vec<f32>>> {
+        if layers.is_empty() {
+            return self.embed_chunked(texts, chunk, progress);
+        }
+        Err(Error::Config(format!(
+            "embedder {} has no hidden layers to read (layers {layers:?} asked for)",
+            self.fingerprint()
+        )))
+    }
+}
+
+/// Cache name of layer features: the embedder's fingerprint and the layers
+/// (so each combination is cached apart from the plain embeddings).
+pub fn layers_fingerprint(fingerprint: &str, layers: &[usize]) -> String {
+    let mut s = fingerprint.to_string();
+    for l in layers {
+        s.push_str(&format!("-l{l}"));
+    }
+    s
 }
 
 /// Directory of the current on-disk layout (bump on any format change, so an
@@ -506,10 +536,25 @@ impl CachedEmbedder {
         chunk: usize,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Vec<Vec<f32>>> {
+        self.lookup_then_compute(texts, &[], chunk, progress)
+    }
+
+    /// The cached path of [`Embedder::embed_layers`] (and, with no layers, of
+    /// `embed`): layer features are cached under [`layers_fingerprint`], and
+    /// the embedding part of fresh ones is stored as a plain embedding too.
+    fn lookup_then_compute(
+        &self,
+        texts: &[&str],
+        layers: &[usize],
+        chunk: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<Vec<f32>>> {
         use std::sync::atomic::Ordering::Relaxed;
-        let fp = self.inner.fingerprint();
+        let base = self.inner.fingerprint();
+        let fp = layers_fingerprint(base, layers);
         let dim = self.inner.dim();
-        let mut out = self.cache.get_many(fp, dim, texts)?;
+        let width = dim * (1 + layers.len());
+        let mut out = self.cache.get_many(&fp, width, texts)?;
         let mut missing: Vec<&str> = Vec::new();
         let mut seen = HashSet::new();
         for (i, v) in out.iter().enumerate() {
@@ -524,10 +569,15 @@ impl CachedEmbedder {
         if !missing.is_empty() {
             let mut by_text: HashMap<&str, Vec<f32>> = HashMap::with_capacity(missing.len());
             for c in missing.chunks(chunk.max(1)) {
-                let fresh = self.inner.embed(c)?;
-                if fresh.len() != c.len() {
+                let fresh = if layers.is_empty() {
+                    self.inner.embed(c)?
+                } else {
+                    self.inner
+                        .embed_layers(c, layers, usize::MAX, &mut |_| {})?
+                };
+                if fresh.len() != c.len() || fresh.iter().any(|v| v.len() != width) {
                     return Err(Error::Other(format!(
-                        "embedder returned {} vectors for {} texts",
+                        "embedder returned {} vectors for {} texts (or not {width} values each)",
                         fresh.len(),
                         c.len()
                     )));
@@ -537,7 +587,12 @@ impl CachedEmbedder {
                     .zip(&fresh)
                     .map(|(t, v)| (*t, v.as_slice()))
                     .collect();
-                self.cache.put_many(fp, &items)?;
+                self.cache.put_many(&fp, &items)?;
+                if !layers.is_empty() {
+                    let plain: Vec<(&str, &[f32])> =
+                        items.iter().map(|(t, v)| (*t, &v[..dim])).collect();
+                    self.cache.put_many(base, &plain)?;
+                }
                 by_text.extend(c.iter().copied().zip(fresh));
                 progress(hits + by_text.len());
             }
@@ -574,6 +629,15 @@ impl Embedder for CachedEmbedder {
         progress: &mut dyn FnMut(usize),
     ) -> Result<Vec<Vec<f32>>> {
         self.lookup_then_embed(texts, chunk, progress)
+    }
+    fn embed_layers(
+        &self,
+        texts: &[&str],
+        layers: &[usize],
+        chunk: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<Vec<f32>>> {
+        self.lookup_then_compute(texts, layers, chunk, progress)
     }
 }
 
@@ -753,6 +817,82 @@ mod tests {
         assert_eq!(inner.0.load(std::sync::atomic::Ordering::Relaxed), 20);
         assert_eq!(seen.first(), Some(&30), "cache hits are reported first");
         assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    }
+
+    /// A fake with "layers": layer `l`'s part is the embedding times `l + 2`.
+    struct Layered(std::sync::atomic::AtomicUsize);
+    impl Embedder for Layered {
+        fn fingerprint(&self) -> &str {
+            "fake-v1"
+        }
+        fn dim(&self) -> usize {
+            4
+        }
+        fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+            self.0
+                .fetch_add(texts.len(), std::sync::atomic::Ordering::Relaxed);
+            Fake.embed(texts)
+        }
+        fn embed_layers(
+            &self,
+            texts: &[&str],
+            layers: &[usize],
+            _chunk: usize,
+            _progress: &mut dyn FnMut(usize),
+        ) -> Result<Vec<Vec<f32>>> {
+            Ok(self
+                .embed(texts)?
+                .into_iter()
+                .map(|e| {
+                    let mut v = e.clone();
+                    for &l in layers {
+                        v.extend(e.iter().map(|x| x * (l as f32 + 2.0)));
+                    }
+                    v
+                })
+                .collect())
+        }
+    }
+
+    #[test]
+    fn layer_features_are_cached_apart_and_fill_the_plain_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = EmbeddingCache::open(dir.path()).unwrap();
+        let inner = Arc::new(Layered(Default::default()));
+        let e = CachedEmbedder::new(inner.clone(), cache.clone());
+        let texts = ["a", "b", "a"];
+        let f = e.embed_layers(&texts, &[5, 4], 10, &mut |_| {}).unwrap();
+        assert_eq!(f.len(), 3);
+        assert_eq!(f[0].len(), 12);
+        assert_eq!(
+            f[0][4..8],
+            f[0][..4].iter().map(|x| x * 7.0).collect::<Vec<_>>()[..]
+        );
+        assert_eq!(inner.0.load(std::sync::atomic::Ordering::Relaxed), 2);
+        // the same layers again: all from the cache
+        let again = e.embed_layers(&texts, &[5, 4], 10, &mut |_| {}).unwrap();
+        assert_eq!(again, f);
+        assert_eq!(inner.0.load(std::sync::atomic::Ordering::Relaxed), 2);
+        // the plain embeddings were stored on the way: no encoder call
+        let plain = e.embed(&texts).unwrap();
+        assert_eq!(plain, Fake.embed(&texts).unwrap());
+        assert_eq!(inner.0.load(std::sync::atomic::Ordering::Relaxed), 2);
+        // other layers are other cache entries
+        let other = e.embed_layers(&texts, &[4], 10, &mut |_| {}).unwrap();
+        assert_eq!(other[0].len(), 8);
+        assert_eq!(inner.0.load(std::sync::atomic::Ordering::Relaxed), 4);
+    }
+
+    #[test]
+    fn embedders_without_layers_refuse_them() {
+        let err = Fake
+            .embed_layers(&["a"], &[3], 10, &mut |_| {})
+            .unwrap_err();
+        assert!(err.to_string().contains("no hidden layers"), "{err}");
+        assert_eq!(
+            Fake.embed_layers(&["a"], &[], 10, &mut |_| {}).unwrap(),
+            Fake.embed(&["a"]).unwrap()
+        );
     }
 
     #[test]

@@ -275,3 +275,48 @@ fn int8_precision_has_its_own_cache_entries_and_refuses_candle() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("precision int8"), "{stderr}");
 }
+
+/// `embed --layers 5,4`: 3 × 384 columns, the first 384 the plain embedding
+/// byte for byte, cached apart (a re-run embeds nothing), and the plain
+/// embeddings stored on the way (a plain run afterwards embeds nothing).
+#[test]
+fn embed_layers_writes_embedding_then_layer_features_and_caches_both() {
+    let model = model_dir();
+    let home = tempfile::tempdir().unwrap();
+    let input = home.path().join("in.txt");
+    std::fs::write(&input, texts().join("\n")).unwrap();
+    let run = |name: &str, layers: Option<&str>| {
+        let o = home.path().join(name);
+        let mut args = vec![
+            "embed",
+            "--input",
+            input.to_str().unwrap(),
+            "--out",
+            o.to_str().unwrap(),
+            "--model",
+            model.to_str().unwrap(),
+        ];
+        if let Some(l) = layers {
+            args.extend(["--layers", l]);
+        }
+        let err = embed(home.path(), &args);
+        (read_npy(&o), err)
+    };
+    let ((n, d, feats), e1) = run("l.npy", Some("5,4"));
+    assert_eq!(d, 3 * 384);
+    assert!(e1.contains(" 0 from cache, "), "{e1}");
+    let ((n2, d2, again), e2) = run("l2.npy", Some("5,4"));
+    assert_eq!((n2, d2), (n, d));
+    assert_eq!(again, feats);
+    assert!(e2.contains(" from cache, 0 embedded"), "{e2}");
+    let ((n3, d3, plain), e3) = run("p.npy", None);
+    assert_eq!((n3, d3), (n, 384));
+    assert!(e3.contains(" from cache, 0 embedded"), "{e3}");
+    for r in 0..n {
+        assert_eq!(
+            &feats[r * d..r * d + 384],
+            &plain[r * 384..(r + 1) * 384],
+            "row {r}"
+        );
+    }
+}

@@ -118,3 +118,47 @@ fn fast_backend_pack_size_does_not_change_vectors() {
     }
     assert!(enc.set_pack_tokens(0).is_err());
 }
+
+/// Layer features (`Embedder::embed_layers`, read by heads fitted with
+/// `--layers`): the embedding comes first, bit for bit; the pooled state after
+/// the last layer is the embedding again (mean pooling, L2-normalised); the
+/// fast and candle backends agree on every layer, and each layer's part is a
+/// unit vector.
+#[test]
+fn layer_features_start_with_the_embedding_and_agree_across_backends() {
+    use whyline::embed::Embedder;
+    let mut enc = encoder();
+    enc.set_backend(Backend::Fast).unwrap();
+    let owned = texts();
+    let t: Vec<&str> = owned.iter().take(64).map(String::as_str).collect();
+    let dim = enc.dim();
+    let layers = [5, 0, 6];
+    let plain = enc.embed_batched(&t, 16).unwrap();
+    let fast = enc.embed_layers(&t, &layers, 1000, &mut |_| {}).unwrap();
+    for (p, f) in plain.iter().zip(&fast) {
+        assert_eq!(f.len(), dim * 4);
+        assert_eq!(
+            &f[..dim],
+            &p[..],
+            "the embedding part must not depend on the taps"
+        );
+        let last = &f[3 * dim..];
+        let d = p
+            .iter()
+            .zip(last)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(d <= 1e-6, "layer 6 pooled vs embedding: {d}");
+        for part in f.chunks(dim) {
+            let n = part.iter().map(|v| v * v).sum::<f32>().sqrt();
+            assert!((n - 1.0).abs() < 1e-4, "norm {n}");
+        }
+    }
+    enc.set_backend(Backend::Candle).unwrap();
+    let slow = enc.embed_layers(&t, &layers, 1000, &mut |_| {}).unwrap();
+    let d = max_diff(&fast, &slow);
+    eprintln!("layer features fast vs candle: max |diff| {d:e}");
+    assert!(d <= 1e-5, "fast vs candle layer features: {d}");
+    let err = enc.embed_layers(&t, &[7], 1000, &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("6 layers"), "{err}");
+}

@@ -228,7 +228,9 @@ fn top_labels(
     texts: &[&str],
     k: usize,
 ) -> Vec<Vec<String>> {
-    let x = enc.embed(texts).unwrap();
+    let x = enc
+        .embed_layers(texts, clf.layers(), 1000, &mut |_| {})
+        .unwrap();
     clf.predict(&x, texts)
         .unwrap()
         .into_iter()
@@ -255,6 +257,12 @@ fn shipped_heads_have_their_labels_and_predict_obvious_texts() {
         emotion.meta.encoder,
         enc.fingerprint(),
         "head trained on the default encoder"
+    );
+    // the emotion head reads layer features after the embedding (fit --layers)
+    assert!(!emotion.meta.layers.is_empty());
+    assert_eq!(
+        emotion.meta.dim,
+        enc.dim() * (1 + emotion.meta.layers.len())
     );
     let got = top_labels(
         &emotion,
@@ -316,8 +324,12 @@ fn load_facets_defaults_run_all_three_facets_on_shared_embeddings() {
     let names: Vec<&str> = facets.iter().map(|f| f.facet()).collect();
     assert_eq!(names, ["emotion", "motivation", "topic"]);
     let texts = ["I was charged twice for my order and nobody answers the phone."];
-    let x = enc.embed(&texts).unwrap();
-    let out = classify::predict_all(&facets, &x, &texts).unwrap();
+    // one encoder pass with every layer any head reads
+    let layers = classify::layers_needed(facets.iter().map(|f| f.as_ref()));
+    let x = enc
+        .embed_layers(&texts, &layers, 1000, &mut |_| {})
+        .unwrap();
+    let out = classify::predict_all(&facets, &x, enc.dim(), &layers, &texts).unwrap();
     for (f, preds) in facets.iter().zip(&out) {
         assert_eq!(preds.len(), 1);
         assert_eq!(preds[0].scores.len(), f.labels().len());

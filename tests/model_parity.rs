@@ -162,3 +162,48 @@ fn int8_encoder_stays_within_its_accuracy_bound_on_276_reference_texts() {
         );
     }
 }
+
+/// Layer features (`fit --layers`, read by the shipped emotion and topic heads)
+/// against transformers' `output_hidden_states` for the same model: the hidden
+/// states after layers 5 and 4, mean-pooled over the mask and L2-normalised
+/// (`tests/fixtures/minilm-layers-4-5.jsonl`, written by
+/// `scripts/make_layer_reference.py`), on both backends.
+#[test]
+fn layer_features_match_transformers_hidden_states() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/minilm-layers-4-5.jsonl");
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&p)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 12);
+    let texts: Vec<&str> = rows.iter().map(|r| r["text"].as_str().unwrap()).collect();
+    let mut enc = load_encoder(None, &LoadOptions::default()).unwrap();
+    let dim = enc.dim();
+    for backend in [Backend::Fast, Backend::Candle] {
+        enc.set_backend(backend).unwrap();
+        let got = enc.embed_layers(&texts, &[5, 4], 100, &mut |_| {}).unwrap();
+        let mut worst = 0f32;
+        for (row, g) in rows.iter().zip(&got) {
+            assert_eq!(g.len(), 3 * dim);
+            for (j, layer) in ["5", "4"].iter().enumerate() {
+                let want: Vec<f32> = row["layers"][layer]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_f64().unwrap() as f32)
+                    .collect();
+                let part = &g[dim * (1 + j)..dim * (2 + j)];
+                let d = part
+                    .iter()
+                    .zip(&want)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0, f32::max);
+                worst = worst.max(d);
+            }
+        }
+        eprintln!("{backend:?}: layer features vs transformers, max |diff| {worst:e}");
+        assert!(worst <= 1e-5, "{backend:?}: max |diff| {worst}");
+    }
+}

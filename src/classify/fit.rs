@@ -42,6 +42,10 @@ pub struct FitOptions {
     pub ensemble: usize,
     /// Label order, groups, and (zero-shot) label descriptions.
     pub taxonomy: Option<Taxonomy>,
+    /// Encoder layers whose pooled hidden states follow the embedding in
+    /// the training vectors (recorded in `head.json`; see
+    /// [`crate::embed::Embedder::embed_layers`]).
+    pub layers: Vec<usize>,
 }
 
 impl FitOptions {
@@ -63,6 +67,7 @@ impl FitOptions {
             cosine_lr: false,
             ensemble: 1,
             taxonomy: None,
+            layers: Vec::new(),
         }
     }
 }
@@ -258,6 +263,7 @@ pub fn fit(
             min_one: true,
             groups: groups.clone(),
             encoder: encoder.to_string(),
+            layers: opts.layers.clone(),
             dim,
             hidden,
             training: serde_json::json!({
@@ -679,6 +685,15 @@ pub fn model_card(head: &TrainedHead, summary: &FitSummary, info: &CardInfo) -> 
     );
     s += &format!("- fingerprint: `{}`\n", head_fingerprint(head));
     s += &format!("- encoder fingerprint: `{}`\n", m.encoder);
+    if !m.layers.is_empty() {
+        let l: Vec<String> = m.layers.iter().map(|l| l.to_string()).collect();
+        s += &format!(
+            "- input: the sentence embedding followed by the L2-normalised mean-pooled hidden \
+             states after encoder layers {} (`--layers {}`)\n",
+            l.join(", "),
+            l.join(",")
+        );
+    }
     s += &format!("- trained: {} (whyline {})\n", info.date, crate::version());
     s += &format!(
         "- training data: `{}` ({} rows)\n",

@@ -53,6 +53,11 @@ pub struct HeadMeta {
     pub groups: Option<Vec<String>>,
     /// Fingerprint of the encoder whose embeddings the head reads.
     pub encoder: String,
+    /// Encoder layers whose L2-normalised mean-pooled hidden states follow
+    /// the embedding in the head's input (`whyline fit --layers`); empty:
+    /// the embedding alone. `dim` counts them all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<usize>,
     pub dim: usize,
     pub hidden: usize,
     /// Free-form training record (data, seed, hyper-parameters, dev metrics).
@@ -290,6 +295,9 @@ impl FacetClassifier for TrainedHead {
     }
     fn mode(&self) -> LabelMode {
         self.meta.mode
+    }
+    fn layers(&self) -> &[usize] {
+        &self.meta.layers
     }
     fn predict(&self, embeddings: &[Vec<f32>], _texts: &[&str]) -> Result<Vec<FacetPrediction>> {
         let l = self.meta.labels.len();

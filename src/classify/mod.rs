@@ -49,7 +49,13 @@ pub trait FacetClassifier: Send + Sync {
     fn fingerprint(&self) -> String;
     fn labels(&self) -> &[String];
     fn mode(&self) -> LabelMode;
-    /// Predict for a batch; `embeddings[i]` is the encoder embedding of `texts[i]`.
+    /// Encoder layers whose pooled hidden states this classifier reads after
+    /// the embedding (see [`Embedder::embed_layers`]); empty: the embedding.
+    fn layers(&self) -> &[usize] {
+        &[]
+    }
+    /// Predict for a batch; `embeddings[i]` is the encoder embedding of
+    /// `texts[i]`, followed by the layer features of [`Self::layers`].
     fn predict(&self, embeddings: &[Vec<f32>], texts: &[&str]) -> Result<Vec<FacetPrediction>>;
 }
 
@@ -91,6 +97,61 @@ pub fn embed_all(
     progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<Vec<f32>>> {
     embedder.embed_chunked(texts, batch, progress)
+}
+
+/// Every encoder layer the classifiers read (see [`FacetClassifier::layers`]),
+/// in first-seen order: compute these once, then cut each classifier's input
+/// out with [`select_layers`].
+pub fn layers_needed<'a>(facets: impl IntoIterator<Item = &'a dyn FacetClassifier>) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for f in facets {
+        for &l in f.layers() {
+            if !out.contains(&l) {
+                out.push(l);
+            }
+        }
+    }
+    out
+}
+
+/// One classifier's input from vectors computed with layers `have` (the
+/// embedding, `dim` values, then `dim` per layer): the embedding followed by
+/// the layers of `want`, in `want`'s order. Borrowed when nothing is cut.
+pub fn select_layers<'a>(
+    x: &'a [Vec<f32>],
+    dim: usize,
+    have: &[usize],
+    want: &[usize],
+) -> Result<std::borrow::Cow<'a, [Vec<f32>]>> {
+    if have == want {
+        return Ok(std::borrow::Cow::Borrowed(x));
+    }
+    let pos = want
+        .iter()
+        .map(|l| {
+            have.iter()
+                .position(|h| h == l)
+                .ok_or_else(|| Error::Config(format!("layer {l} was not computed (have {have:?})")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    x.iter()
+        .enumerate()
+        .map(|(i, v)| {
+            if v.len() != dim * (1 + have.len()) {
+                return Err(Error::Tensor {
+                    name: format!("embedding {i}"),
+                    msg: format!("{} values, expected {}", v.len(), dim * (1 + have.len())),
+                });
+            }
+            let mut o = Vec::with_capacity(dim * (1 + want.len()));
+            o.extend_from_slice(&v[..dim]);
+            for &p in &pos {
+                o.extend_from_slice(&v[dim * (1 + p)..dim * (2 + p)]);
+            }
+            Ok(o)
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(std::borrow::Cow::Owned)
 }
 
 /// Which classifier serves one facet in a run.
@@ -216,16 +277,19 @@ pub fn load_classifier(
     ))
 }
 
-/// Run every facet on the shared embeddings, facets in parallel; output in
-/// facet order.
+/// Run every facet on the shared vectors, facets in parallel; output in
+/// facet order. `x` holds each text's embedding (`dim` values) followed by
+/// the pooled hidden states of `layers` (see [`layers_needed`]).
 pub fn predict_all(
     facets: &[Box<dyn FacetClassifier>],
-    embeddings: &[Vec<f32>],
+    x: &[Vec<f32>],
+    dim: usize,
+    layers: &[usize],
     texts: &[&str],
 ) -> Result<Vec<Vec<FacetPrediction>>> {
     facets
         .par_iter()
-        .map(|f| f.predict(embeddings, texts))
+        .map(|f| f.predict(&select_layers(x, dim, layers, f.layers())?, texts))
         .collect()
 }
 
@@ -247,6 +311,28 @@ mod tests {
         );
         assert!(decide(LabelMode::MultiLabel, &p, &[0.9; 3], false).is_empty());
         assert_eq!(decide(LabelMode::MultiLabel, &p, &[0.9; 3], true), vec![1]);
+    }
+
+    #[test]
+    fn select_layers_cuts_each_classifiers_input() {
+        // dim 2; computed with layers [5, 4]
+        let x = vec![vec![1.0, 2.0, 5.0, 5.5, 4.0, 4.5]];
+        let all = select_layers(&x, 2, &[5, 4], &[5, 4]).unwrap();
+        assert!(matches!(all, std::borrow::Cow::Borrowed(_)));
+        assert_eq!(
+            select_layers(&x, 2, &[5, 4], &[]).unwrap()[0],
+            vec![1.0, 2.0]
+        );
+        assert_eq!(
+            select_layers(&x, 2, &[5, 4], &[4]).unwrap()[0],
+            vec![1.0, 2.0, 4.0, 4.5]
+        );
+        assert_eq!(
+            select_layers(&x, 2, &[5, 4], &[4, 5]).unwrap()[0],
+            vec![1.0, 2.0, 4.0, 4.5, 5.0, 5.5]
+        );
+        assert!(select_layers(&x, 2, &[5, 4], &[3]).is_err());
+        assert!(select_layers(&[vec![1.0]], 2, &[5], &[]).is_err());
     }
 
     #[test]

@@ -104,6 +104,7 @@ pub fn zero_shot_head(
             min_one: true,
             groups: tax.groups(),
             encoder: encoder.to_string(),
+            layers: Vec::new(),
             dim,
             hidden: 0,
             training,

@@ -36,6 +36,11 @@ pub struct Args {
     /// Texts per forward pass.
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
+    /// After each embedding, also write the L2-normalised mean-pooled hidden
+    /// states after these encoder layers (comma-separated; 0 = the embedding
+    /// layer): the features a head fitted with `fit --layers` reads.
+    #[arg(long, value_delimiter = ',')]
+    layers: Vec<usize>,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
@@ -48,19 +53,19 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
         let encoder = whyline::model::load_encoder(args.model.as_deref(), &opts)?;
         let t_load = t0.elapsed().as_secs_f64();
         let t1 = std::time::Instant::now();
-        let rows = encoder.embed(&refs)?;
+        let rows = encoder.embed_layers(&refs, &args.layers, usize::MAX, &mut |_| {})?;
         let secs = t1.elapsed().as_secs_f64();
         let note = format!(
             ", load {t_load:.2}s, embed {secs:.2}s, {:.1} texts/s",
             refs.len() as f64 / secs.max(1e-9)
         );
-        (rows, encoder.dim(), note)
+        (rows, encoder.dim() * (1 + args.layers.len()), note)
     } else {
         // weights load only if some text is not cached yet
         let encoder = whyline::model::open_encoder_lazy(args.model.as_deref(), &opts)?;
-        let dim = encoder.dim();
+        let dim = encoder.dim() * (1 + args.layers.len());
         let cached = CachedEmbedder::new(Arc::new(encoder), EmbeddingCache::open_default()?);
-        let rows = cached.embed(&refs)?;
+        let rows = cached.embed_layers(&refs, &args.layers, usize::MAX, &mut |_| {})?;
         let (hits, misses) = cached.counts();
         (rows, dim, format!(", {hits} from cache, {misses} embedded"))
     };

@@ -124,14 +124,21 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
         Some(b) => Some(load(embedder.as_ref(), &a.task, Some(b), &set)?),
         None => None,
     };
-    let x = embed_with_progress(ctx, embedder.as_ref(), "data", &set.texts())?;
+    // One encoder pass for both models, with every layer either reads.
+    let layers = classify::layers_needed(
+        std::iter::once(model.as_ref()).chain(baseline.as_ref().map(|b| b.as_ref())),
+    );
+    let x = embed_with_progress(ctx, embedder.as_ref(), "data", &set.texts(), &layers)?;
     let t_embed = t0.elapsed().as_secs_f64();
+    let dim = embedder.dim();
     let g = groups_for(&a.task, model.as_ref());
-    let scores = ev::score_with_groups(model.as_ref(), &set, &x, g.as_deref())?;
+    let mx = classify::select_layers(&x, dim, &layers, model.layers())?;
+    let scores = ev::score_with_groups(model.as_ref(), &set, &mx, g.as_deref())?;
     let base = match &baseline {
         Some(b) => {
             let g = groups_for(&a.task, b.as_ref());
-            Some(ev::score_with_groups(b.as_ref(), &set, &x, g.as_deref())?)
+            let bx = classify::select_layers(&x, dim, &layers, b.layers())?;
+            Some(ev::score_with_groups(b.as_ref(), &set, &bx, g.as_deref())?)
         }
         None => None,
     };

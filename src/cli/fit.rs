@@ -127,6 +127,13 @@ pub struct Args {
     /// --per-label.
     #[arg(long, value_parser = clap::value_parser!(u64).range(2..=20))]
     folds: Option<u64>,
+    /// Also feed the head the L2-normalised mean-pooled hidden states after
+    /// these encoder layers (comma-separated; 0 = the embedding layer), after
+    /// the sentence embedding: e.g. `--layers 5,4` on MiniLM-L6 gives the
+    /// head 3 × 384 inputs. Computed in the same encoder pass and cached;
+    /// `run` and `eval` compute them for any head that asks.
+    #[arg(long, value_delimiter = ',')]
+    layers: Vec<usize>,
     /// Data source, for the model card.
     #[arg(long, default_value = "not stated")]
     data_source: String,
@@ -158,6 +165,7 @@ pub fn embed_with_progress(
     embedder: &dyn Embedder,
     what: &str,
     texts: &[&str],
+    layers: &[usize],
 ) -> Result<Vec<Vec<f32>>> {
     let bar = if ctx.quiet {
         indicatif::ProgressBar::hidden()
@@ -170,7 +178,7 @@ pub fn embed_with_progress(
         b.set_message(format!("embedding {what}"));
         b
     };
-    let out = classify::embed_all(embedder, texts, 1024, &mut |d| bar.set_position(d as u64))?;
+    let out = embedder.embed_layers(texts, layers, 1024, &mut |d| bar.set_position(d as u64))?;
     bar.finish_and_clear();
     Ok(out)
 }
@@ -236,13 +244,20 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
         Kind::ZeroShot => HeadKind::ZeroShot,
     };
     let embedder = open_embedder(ctx, a.data.encoder.as_deref(), a.data.no_cache)?;
-    let train_x = embed_with_progress(ctx, embedder.as_ref(), "train", &train.texts())?;
+    if kind == HeadKind::ZeroShot && !a.layers.is_empty() {
+        return Err(Error::Config(
+            "--layers is for trained heads (--kind mlp or linear); zero-shot compares embeddings"
+                .into(),
+        ));
+    }
+    let train_x = embed_with_progress(ctx, embedder.as_ref(), "train", &train.texts(), &a.layers)?;
     let tune_x = match &tune {
         Some(t) => Some(embed_with_progress(
             ctx,
             embedder.as_ref(),
             "tuning set",
             &t.texts(),
+            &a.layers,
         )?),
         None => None,
     };
@@ -261,6 +276,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
         cosine_lr: a.cosine_lr,
         ensemble: a.ensemble,
         taxonomy: taxonomy.clone(),
+        layers: a.layers.clone(),
         ..FitOptions::new(&a.task, kind)
     };
     let protos = if kind == HeadKind::ZeroShot {

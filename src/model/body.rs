@@ -143,4 +143,24 @@ impl Body {
             Net::DistilBert(m) => m.forward(batch),
         }
     }
+
+    /// The last hidden state and the hidden states after the layers in `taps`.
+    pub fn forward_taps(
+        &self,
+        batch: &Batch,
+        taps: &[usize],
+    ) -> candle_core::Result<(Tensor, Vec<Tensor>)> {
+        match &self.net {
+            Net::Bert(m) => m.forward_taps(batch, taps),
+            Net::DistilBert(m) => m.forward_taps(batch, taps),
+        }
+    }
+
+    /// Number of transformer layers.
+    pub fn num_layers(&self) -> usize {
+        match &self.net {
+            Net::Bert(m) => m.num_layers(),
+            Net::DistilBert(m) => m.num_layers(),
+        }
+    }
 }

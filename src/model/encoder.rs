@@ -300,6 +300,31 @@ impl SentenceEncoder {
     /// Embed with an explicit batch size (texts per batch of the candle
     /// backend; the fast backend packs batches by [`Self::pack_tokens`]).
     pub fn embed_batched(&self, texts: &[&str], batch_size: usize) -> Result<Vec<Vec<f32>>> {
+        self.embed_taps(texts, batch_size, &[])
+    }
+
+    /// Number of transformer layers (the largest layer [`Self::embed_taps`] takes).
+    pub fn num_layers(&self) -> usize {
+        self.body.num_layers()
+    }
+
+    /// As [`Self::embed_batched`], each embedding followed by the
+    /// L2-normalised mean-pooled hidden states after each layer in `taps`
+    /// (0: the embedding layer): `dim · (1 + taps.len())` values per text,
+    /// the first `dim` equal to the embedding.
+    pub fn embed_taps(
+        &self,
+        texts: &[&str],
+        batch_size: usize,
+        taps: &[usize],
+    ) -> Result<Vec<Vec<f32>>> {
+        if let Some(&t) = taps.iter().find(|&&t| t > self.num_layers()) {
+            return Err(Error::Config(format!(
+                "layer {t} asked for, but the encoder in {} has {} layers",
+                self.dir.display(),
+                self.num_layers()
+            )));
+        }
         if batch_size == 0 {
             return Err(Error::Config("batch size must be at least 1".into()));
         }
@@ -315,7 +340,7 @@ impl SentenceEncoder {
                 .par_iter()
                 .map(|idx| {
                     let seqs: Vec<&[u32]> = idx.iter().map(|&i| ids[i].as_slice()).collect();
-                    fast.embed(&seqs, self.pooling)
+                    fast.embed_taps(&seqs, self.pooling, taps)
                 })
                 .collect();
             let mut out = vec![Vec::new(); texts.len()];
@@ -329,7 +354,7 @@ impl SentenceEncoder {
         let batches = plan(&ids, texts, batch_size);
         let run = |idx: &Vec<usize>| {
             let seqs: Vec<&[u32]> = idx.iter().map(|&i| ids[i].as_slice()).collect();
-            self.forward(&seqs)
+            self.forward(&seqs, taps)
         };
         // Batches run in parallel on the rayon pool (candle's matrix products
         // nest into the same pool, so threads never exceed --threads).
@@ -349,17 +374,26 @@ impl SentenceEncoder {
         Ok(out)
     }
 
-    fn forward(&self, seqs: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
-        let run = || -> candle_core::Result<Vec<Vec<f32>>> {
-            let batch = self.body.batch(seqs)?;
-            let hidden = self.body.forward(&batch)?;
-            let pooled = self.pooling.apply(&hidden, &batch.mask)?;
+    fn forward(&self, seqs: &[&[u32]], taps: &[usize]) -> Result<Vec<Vec<f32>>> {
+        let l2 = |pooled: Tensor| -> candle_core::Result<Vec<Vec<f32>>> {
             let norm = pooled
                 .sqr()?
                 .sum_keepdim(D::Minus1)?
                 .sqrt()?
                 .clamp(1e-12, f64::MAX)?;
             pooled.broadcast_div(&norm)?.to_dtype(DType::F32)?.to_vec2()
+        };
+        let run = || -> candle_core::Result<Vec<Vec<f32>>> {
+            let batch = self.body.batch(seqs)?;
+            let (hidden, tapped) = self.body.forward_taps(&batch, taps)?;
+            let mut out = l2(self.pooling.apply(&hidden, &batch.mask)?)?;
+            for t in &tapped {
+                let extra = l2(Pooling::Mean.apply(t, &batch.mask)?)?;
+                for (v, e) in out.iter_mut().zip(extra) {
+                    v.extend(e);
+                }
+            }
+            Ok(out)
         };
         run().map_err(tensor_err("encoder forward"))
     }
@@ -377,6 +411,20 @@ impl Embedder for SentenceEncoder {
     }
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
         self.embed_batched(texts, self.batch_size)
+    }
+    fn embed_layers(
+        &self,
+        texts: &[&str],
+        layers: &[usize],
+        chunk: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<Vec<f32>>> {
+        let mut out = Vec::with_capacity(texts.len());
+        for c in texts.chunks(chunk.max(1)) {
+            out.extend(self.embed_taps(c, self.batch_size, layers)?);
+            progress(out.len());
+        }
+        Ok(out)
     }
 }
 
@@ -536,5 +584,17 @@ impl Embedder for LazyEncoder {
             return Ok(vec![]);
         }
         self.get()?.embed(texts)
+    }
+    fn embed_layers(
+        &self,
+        texts: &[&str],
+        layers: &[usize],
+        chunk: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<Vec<f32>>> {
+        if texts.is_empty() {
+            return Ok(vec![]);
+        }
+        self.get()?.embed_layers(texts, layers, chunk, progress)
     }
 }

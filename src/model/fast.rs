@@ -244,7 +244,7 @@ impl FastModel {
             })
             .collect();
         for seq in calibration {
-            self.forward(&[seq], Some(&mut stats));
+            self.forward(&[seq], Some(&mut stats), &mut |_, _| {});
         }
         for (l, s) in self.layers.iter_mut().zip(&stats) {
             l.qkv.quantize(&s.qkv);
@@ -254,26 +254,51 @@ impl FastModel {
         }
     }
 
-    /// Pooled, L2-normalised sentence vectors of one batch of token id sequences.
-    pub fn embed(&self, seqs: &[&[u32]], pooling: Pooling) -> Vec<Vec<f32>> {
-        let x = self.hidden_states(seqs);
+    /// Pooled, L2-normalised sentence vectors of one batch of token id
+    /// sequences, each followed by the L2-normalised mean of
+    /// the hidden states after each layer in `taps` (0: the embedding layer;
+    /// every tap at most the number of layers): `hidden · (1 + taps.len())`
+    /// values per sequence. The leading `hidden` values do not depend on
+    /// `taps` (the taps only read the activations).
+    pub fn embed_taps(&self, seqs: &[&[u32]], pooling: Pooling, taps: &[usize]) -> Vec<Vec<f32>> {
         let h = self.hidden;
+        let mut tapped: Vec<Vec<Vec<f32>>> = vec![Vec::with_capacity(taps.len()); seqs.len()];
+        let x = self.forward(seqs, None, &mut |layer, x| {
+            for (j, &t) in taps.iter().enumerate() {
+                if t == layer {
+                    let mut start = 0;
+                    for (s, out) in seqs.iter().zip(tapped.iter_mut()) {
+                        let rows = &x[start * h..(start + s.len()) * h];
+                        start += s.len();
+                        out.resize(taps.len(), Vec::new());
+                        out[j] = pool(rows, h, Pooling::Mean);
+                    }
+                }
+            }
+        });
         let mut out = Vec::with_capacity(seqs.len());
         let mut start = 0;
-        for s in seqs {
+        for (s, extra) in seqs.iter().zip(tapped) {
             let rows = &x[start * h..(start + s.len()) * h];
             start += s.len();
-            out.push(pool(rows, h, pooling));
+            let mut v = pool(rows, h, pooling);
+            v.reserve(h * taps.len());
+            for e in extra {
+                v.extend(e);
+            }
+            out.push(v);
         }
         out
     }
 
-    /// Last hidden state of the packed batch: `tokens × hidden`, sequences back to back.
-    pub fn hidden_states(&self, seqs: &[&[u32]]) -> Vec<f32> {
-        self.forward(seqs, None)
-    }
-
-    fn forward(&self, seqs: &[&[u32]], mut stats: Option<&mut Vec<ActMax>>) -> Vec<f32> {
+    /// The packed forward pass; `tap(i, x)` sees the hidden states after
+    /// layer `i` (0: after the embedding layer).
+    fn forward(
+        &self,
+        seqs: &[&[u32]],
+        mut stats: Option<&mut Vec<ActMax>>,
+        tap: &mut dyn FnMut(usize, &[f32]),
+    ) -> Vec<f32> {
         let h = self.hidden;
         let lens: Vec<usize> = seqs.iter().map(|s| s.len()).collect();
         let t: usize = lens.iter().sum();
@@ -307,9 +332,11 @@ impl FastModel {
             scores: vec![0f32; max_len * max_len],
             qa: QActs::default(),
         };
+        tap(0, &x);
         for (i, layer) in self.layers.iter().enumerate() {
             let st = stats.as_deref_mut().map(|s| &mut s[i]);
             self.layer_forward(layer, &mut x, &lens, &mut buf, st);
+            tap(i + 1, &x);
         }
         x
     }

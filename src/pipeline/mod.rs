@@ -72,10 +72,38 @@ pub fn canonical_order(segments: &mut [Segment]) {
 /// Texts handed to the embedder per call by [`analyse`].
 pub const EMBED_CHUNK: usize = 2048;
 
+/// Texts embedded and classified together by [`analyse`] (their layer
+/// features are dropped once the facets have read them).
+pub const FEATURE_CHUNK: usize = 16_384;
+
+/// Progress of one chunk reported as part of a stage that spans all chunks.
+struct Offset<'a> {
+    inner: &'a dyn Progress,
+    base: u64,
+}
+
+impl Progress for Offset<'_> {
+    fn advance(&self, done: u64) {
+        self.inner.advance(self.base + done);
+    }
+}
+
 /// Embed texts, each distinct text once, with progress per batch.
 pub fn embed_unique(
     embedder: &dyn Embedder,
     texts: &[&str],
+    batch: usize,
+    progress: &dyn Progress,
+) -> Result<Vec<Vec<f32>>> {
+    embed_unique_layers(embedder, texts, &[], batch, progress)
+}
+
+/// As [`embed_unique`], each vector followed by the pooled hidden states of
+/// `layers` (see [`Embedder::embed_layers`]).
+pub fn embed_unique_layers(
+    embedder: &dyn Embedder,
+    texts: &[&str],
+    layers: &[usize],
     batch: usize,
     progress: &dyn Progress,
 ) -> Result<Vec<Vec<f32>>> {
@@ -93,18 +121,33 @@ pub fn embed_unique(
     progress.begin("embed", uniq.len() as u64);
     // One cache lookup for every distinct text (not one per chunk: each
     // lookup reads the cache shards), then the misses in chunks for progress.
-    let vecs = embedder.embed_chunked(&uniq, batch, &mut |done| progress.advance(done as u64))?;
+    let vecs = embedder.embed_layers(&uniq, layers, batch, &mut |done| {
+        progress.advance(done as u64)
+    })?;
     progress.end();
     Ok(slot.into_iter().map(|s| vecs[s].clone()).collect())
 }
 
 /// Everything after segmentation: embed, facets, cluster, insights.
 pub fn analyse(
+    segments: Vec<Segment>,
+    embedder: &dyn Embedder,
+    facets: &[Box<dyn FacetClassifier>],
+    cfg: &Config,
+    progress: &dyn Progress,
+) -> Result<Analysis> {
+    analyse_in_chunks(segments, embedder, facets, cfg, progress, FEATURE_CHUNK)
+}
+
+/// [`analyse`] with `chunk` texts embedded and classified together (the
+/// results do not depend on it; tests use small chunks).
+fn analyse_in_chunks(
     mut segments: Vec<Segment>,
     embedder: &dyn Embedder,
     facets: &[Box<dyn FacetClassifier>],
     cfg: &Config,
     progress: &dyn Progress,
+    chunk: usize,
 ) -> Result<Analysis> {
     let mut timings = BTreeMap::new();
     let mut warnings = Vec::new();
@@ -118,36 +161,82 @@ pub fn analyse(
         .collect();
 
     let t = Instant::now();
-    // Texts per embedding call (and per cache write, and per progress step):
-    // the encoder batches and parallelises inside a call, so a call must hold
-    // many batches; `model.batch_size` is the encoder's own forward batch.
-    let embeddings = embed_unique(embedder, &texts, EMBED_CHUNK, progress)?;
-    timings.insert("embed".into(), t.elapsed().as_millis() as u64);
+    // Trained heads may read pooled hidden states of earlier layers after the
+    // embedding (`fit --layers`): computed in the same encoder pass. They are
+    // 3-4 times the size of the embeddings, so texts go through embed and
+    // facets in chunks and only the embeddings (for clustering and insights)
+    // are kept: memory stays bounded by the chunk, not the corpus.
+    let layers = crate::classify::layers_needed(facets.iter().map(|f| f.as_ref()));
+    let dim = embedder.dim();
+    let chunks: Vec<&[&str]> = texts.chunks(chunk.max(1)).collect();
+    let distinct = |c: &[&str]| c.iter().collect::<std::collections::HashSet<_>>().len() as u64;
+    progress.begin("embed", chunks.iter().map(|c| distinct(c)).sum());
+    let mut done = 0;
+    let mut facet_time = std::time::Duration::ZERO;
+    let mut embeddings: Vec<Vec<f32>> = Vec::with_capacity(texts.len());
+    let mut predictions: Vec<Vec<FacetPrediction>> = facets
+        .iter()
+        .map(|_| Vec::with_capacity(texts.len()))
+        .collect();
+    for chunk in chunks {
+        // Texts per embedding call (and per cache write, and per progress
+        // step): the encoder batches and parallelises inside a call, so a
+        // call must hold many batches; `model.batch_size` is the encoder's
+        // own forward batch.
+        let x = embed_unique_layers(
+            embedder,
+            chunk,
+            &layers,
+            EMBED_CHUNK,
+            &Offset {
+                inner: progress,
+                base: done,
+            },
+        )?;
+        done += distinct(chunk);
+        let tf = Instant::now();
+        // The facets share the vectors and run side by side (each facet's
+        // predictions do not depend on the others, so the order of
+        // completion changes nothing); results keep the configured order.
+        let results: Vec<Result<Vec<FacetPrediction>>> = facets
+            .par_iter()
+            .map(|f| {
+                let xf = crate::classify::select_layers(&x, dim, &layers, f.layers())?;
+                f.predict(&xf, chunk)
+            })
+            .collect();
+        for (p, r) in predictions.iter_mut().zip(results) {
+            p.extend(r?);
+        }
+        facet_time += tf.elapsed();
+        if layers.is_empty() {
+            embeddings.extend(x);
+        } else {
+            embeddings.extend(x.iter().map(|v| v[..dim.min(v.len())].to_vec()));
+        }
+    }
+    progress.end();
+    timings.insert(
+        "embed".into(),
+        t.elapsed().saturating_sub(facet_time).as_millis() as u64,
+    );
 
-    let t = Instant::now();
     let mut facet_results = Vec::new();
     if !facets.is_empty() && !texts.is_empty() {
         progress.begin("facets", facets.len() as u64);
-        // The facets share the embeddings and run side by side (each facet's
-        // predictions do not depend on the others, so the order of completion
-        // changes nothing); results keep the configured facet order.
-        let results: Vec<Result<Vec<FacetPrediction>>> = facets
-            .par_iter()
-            .map(|f| f.predict(&embeddings, &texts))
-            .collect();
-        for (f, preds) in facets.iter().zip(results) {
+        for (f, preds) in facets.iter().zip(predictions) {
             facet_results.push(FacetResult {
                 facet: f.facet().to_string(),
                 fingerprint: f.fingerprint(),
                 labels: f.labels().to_vec(),
                 mode: f.mode(),
-                predictions: preds?,
+                predictions: preds,
             });
         }
         progress.advance(facets.len() as u64);
         progress.end();
     }
-    timings.insert("facets".into(), t.elapsed().as_millis() as u64);
+    timings.insert("facets".into(), facet_time.as_millis() as u64);
 
     let t = Instant::now();
     progress.begin("cluster", 0);
@@ -260,4 +349,148 @@ pub fn segments_jsonl(a: &Analysis) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::LabelMode;
+    use std::sync::Arc;
+
+    /// Vectors from the text's bytes; layer `l`'s part is the embedding
+    /// rotated by `l` places (so each layer differs).
+    struct Layered;
+    impl Embedder for Layered {
+        fn fingerprint(&self) -> &str {
+            "fake-layered"
+        }
+        fn dim(&self) -> usize {
+            4
+        }
+        fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+            Ok(texts
+                .iter()
+                .map(|t| {
+                    let h = crate::util::sha256_hex(t.as_bytes());
+                    let v: Vec<f32> = h.as_bytes()[..4].iter().map(|b| *b as f32).collect();
+                    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                    v.iter().map(|x| x / n).collect()
+                })
+                .collect())
+        }
+        fn embed_layers(
+            &self,
+            texts: &[&str],
+            layers: &[usize],
+            _chunk: usize,
+            _progress: &mut dyn FnMut(usize),
+        ) -> Result<Vec<Vec<f32>>> {
+            Ok(self
+                .embed(texts)?
+                .into_iter()
+                .map(|e| {
+                    let mut v = e.clone();
+                    for &l in layers {
+                        v.extend((0..4).map(|i| e[(i + l) % 4]));
+                    }
+                    v
+                })
+                .collect())
+        }
+    }
+
+    /// Scores = its input vector's values (checks which layers it was given).
+    struct Echo {
+        facet: String,
+        layers: Vec<usize>,
+        labels: Vec<String>,
+    }
+    impl FacetClassifier for Echo {
+        fn facet(&self) -> &str {
+            &self.facet
+        }
+        fn fingerprint(&self) -> String {
+            format!("echo:{}", self.facet)
+        }
+        fn labels(&self) -> &[String] {
+            &self.labels
+        }
+        fn mode(&self) -> LabelMode {
+            LabelMode::MultiLabel
+        }
+        fn layers(&self) -> &[usize] {
+            &self.layers
+        }
+        fn predict(&self, x: &[Vec<f32>], _texts: &[&str]) -> Result<Vec<FacetPrediction>> {
+            x.iter()
+                .map(|v| {
+                    if v.len() != self.labels.len() {
+                        return Err(crate::Error::Other(format!("{} values", v.len())));
+                    }
+                    Ok(FacetPrediction {
+                        labels: vec![],
+                        scores: v.clone(),
+                    })
+                })
+                .collect()
+        }
+    }
+
+    fn echo(facet: &str, layers: &[usize]) -> Box<dyn FacetClassifier> {
+        Box::new(Echo {
+            facet: facet.into(),
+            layers: layers.to_vec(),
+            labels: (0..4 * (1 + layers.len()))
+                .map(|i| format!("v{i}"))
+                .collect(),
+        })
+    }
+
+    fn segments(n: usize) -> Vec<Segment> {
+        let src: Arc<str> = Arc::from("in.txt");
+        (0..n)
+            .map(|i| Segment {
+                id: format!("s{i:04}"),
+                doc: Arc::from(format!("d{}", i / 3).as_str()),
+                source: src.clone(),
+                line: Some(i as u64 + 1),
+                record: None,
+                span: [0, 1],
+                speaker: None,
+                role: None,
+                start_ms: None,
+                end_ms: None,
+                // a few repeated texts: duplicates across chunk borders
+                text: format!("customer text number {}", i % 37),
+                noise: None,
+                meta: Default::default(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn layer_features_reach_each_facet_and_results_do_not_depend_on_the_chunk() {
+        let facets = vec![echo("a", &[5, 4]), echo("b", &[]), echo("c", &[4])];
+        let cfg = Config::default();
+        let whole =
+            analyse_in_chunks(segments(60), &Layered, &facets, &cfg, &Silent, 1000).unwrap();
+        let small = analyse_in_chunks(segments(60), &Layered, &facets, &cfg, &Silent, 7).unwrap();
+        let emb = Layered
+            .embed(&[whole.segments[0].text.as_str()])
+            .unwrap()
+            .remove(0);
+        let first = |a: &Analysis, f: usize| a.facets[f].predictions[0].scores.clone();
+        assert_eq!(first(&whole, 1), emb, "no layers: the embedding");
+        let rot = |l: usize| (0..4).map(|i| emb[(i + l) % 4]).collect::<Vec<f32>>();
+        assert_eq!(first(&whole, 0), [emb.clone(), rot(5), rot(4)].concat());
+        assert_eq!(first(&whole, 2), [emb.clone(), rot(4)].concat());
+        for f in 0..3 {
+            assert_eq!(whole.facets[f].predictions, small.facets[f].predictions);
+        }
+        assert_eq!(whole.clustering.assignment, small.clustering.assignment);
+        assert_eq!(
+            serde_json::to_string(&whole.insights).unwrap(),
+            serde_json::to_string(&small.insights).unwrap()
+        );
+    }
 }
