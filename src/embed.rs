@@ -567,6 +567,19 @@ impl CachedEmbedder {
         self.misses.fetch_add(missing.len() as u64, Relaxed);
         progress(hits);
         if !missing.is_empty() {
+            // Layer features also store their embedding part as a plain
+            // embedding, unless the plain cache has it already.
+            let plain_known: HashSet<&str> = if layers.is_empty() {
+                HashSet::new()
+            } else {
+                self.cache
+                    .get_many(base, dim, &missing)?
+                    .iter()
+                    .zip(&missing)
+                    .filter(|(v, _)| v.is_some())
+                    .map(|(_, t)| *t)
+                    .collect()
+            };
             let mut by_text: HashMap<&str, Vec<f32>> = HashMap::with_capacity(missing.len());
             for c in missing.chunks(chunk.max(1)) {
                 let fresh = if layers.is_empty() {
@@ -589,8 +602,11 @@ impl CachedEmbedder {
                     .collect();
                 self.cache.put_many(&fp, &items)?;
                 if !layers.is_empty() {
-                    let plain: Vec<(&str, &[f32])> =
-                        items.iter().map(|(t, v)| (*t, &v[..dim])).collect();
+                    let plain: Vec<(&str, &[f32])> = items
+                        .iter()
+                        .filter(|(t, _)| !plain_known.contains(t))
+                        .map(|(t, v)| (*t, &v[..dim]))
+                        .collect();
                     self.cache.put_many(base, &plain)?;
                 }
                 by_text.extend(c.iter().copied().zip(fresh));
@@ -877,10 +893,12 @@ mod tests {
         let plain = e.embed(&texts).unwrap();
         assert_eq!(plain, Fake.embed(&texts).unwrap());
         assert_eq!(inner.0.load(std::sync::atomic::Ordering::Relaxed), 2);
-        // other layers are other cache entries
+        // other layers are other cache entries; the plain ones are not stored twice
         let other = e.embed_layers(&texts, &[4], 10, &mut |_| {}).unwrap();
         assert_eq!(other[0].len(), 8);
         assert_eq!(inner.0.load(std::sync::atomic::Ordering::Relaxed), 4);
+        // 2 plain + 2 with layers 5,4 + 2 with layer 4
+        assert_eq!(cache.stats().unwrap().entries, 6);
     }
 
     #[test]
