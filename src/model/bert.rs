@@ -189,27 +189,8 @@ impl BertModel {
     /// layer), the hidden state after it, `[b, s, h]` each.
     pub fn forward_taps(&self, batch: &Batch, taps: &[usize]) -> CResult<(Tensor, Vec<Tensor>)> {
         let bias = batch.attention_bias()?;
-        let mut x = self.embeddings.forward(batch)?;
-        let mut tapped: Vec<Option<Tensor>> = vec![None; taps.len()];
-        let mut keep = |i: usize, x: &Tensor| {
-            for (t, slot) in taps.iter().zip(tapped.iter_mut()) {
-                if *t == i {
-                    *slot = Some(x.clone());
-                }
-            }
-        };
-        keep(0, &x);
-        for (i, layer) in self.layers.iter().enumerate() {
-            x = layer.forward(&x, &bias)?;
-            keep(i + 1, &x);
-        }
-        let tapped = tapped
-            .into_iter()
-            .map(|t| {
-                t.ok_or_else(|| candle_core::Error::Msg("layer tap past the last layer".into()))
-            })
-            .collect::<CResult<Vec<_>>>()?;
-        Ok((x, tapped))
+        let x = self.embeddings.forward(batch)?;
+        super::body::run_layers(x, &self.layers, taps, |l, x| l.forward(x, &bias))
     }
 
     pub fn num_layers(&self) -> usize {

@@ -26,6 +26,34 @@ pub struct Body {
 }
 
 /// Refuse pickle-only checkpoints and name the weights file otherwise.
+/// Run `layers` over `x`; also return the hidden states after the layers in
+/// `taps` (0: `x` itself), in `taps`' order.
+pub fn run_layers<L>(
+    mut x: Tensor,
+    layers: &[L],
+    taps: &[usize],
+    forward: impl Fn(&L, &Tensor) -> candle_core::Result<Tensor>,
+) -> candle_core::Result<(Tensor, Vec<Tensor>)> {
+    let mut tapped: Vec<Option<Tensor>> = vec![None; taps.len()];
+    let mut keep = |i: usize, x: &Tensor| {
+        for (t, slot) in taps.iter().zip(tapped.iter_mut()) {
+            if *t == i {
+                *slot = Some(x.clone());
+            }
+        }
+    };
+    keep(0, &x);
+    for (i, layer) in layers.iter().enumerate() {
+        x = forward(layer, &x)?;
+        keep(i + 1, &x);
+    }
+    let tapped = tapped
+        .into_iter()
+        .map(|t| t.ok_or_else(|| candle_core::Error::Msg("layer tap past the last layer".into())))
+        .collect::<candle_core::Result<Vec<_>>>()?;
+    Ok((x, tapped))
+}
+
 pub fn weights_file(dir: &Path) -> Result<std::path::PathBuf> {
     let st = dir.join("model.safetensors");
     if st.exists() {
