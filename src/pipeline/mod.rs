@@ -173,8 +173,12 @@ fn analyse_in_chunks(
     // kept anyway), and each chunk reads the cache once: one chunk then.
     let chunk = if layers.is_empty() { usize::MAX } else { chunk };
     let chunks: Vec<&[&str]> = texts.chunks(chunk.max(1)).collect();
-    let distinct = |c: &[&str]| c.iter().collect::<std::collections::HashSet<_>>().len() as u64;
-    progress.begin("embed", chunks.iter().map(|c| distinct(c)).sum());
+    // Progress counts distinct texts (each is embedded once per chunk).
+    let distinct: Vec<u64> = chunks
+        .iter()
+        .map(|c| c.iter().collect::<std::collections::HashSet<_>>().len() as u64)
+        .collect();
+    progress.begin("embed", distinct.iter().sum());
     let mut done = 0;
     let mut facet_time = std::time::Duration::ZERO;
     let mut embeddings: Vec<Vec<f32>> = Vec::with_capacity(texts.len());
@@ -182,7 +186,7 @@ fn analyse_in_chunks(
         .iter()
         .map(|_| Vec::with_capacity(texts.len()))
         .collect();
-    for chunk in chunks {
+    for (chunk, n_distinct) in chunks.into_iter().zip(distinct) {
         // Texts per embedding call (and per cache write, and per progress
         // step): the encoder batches and parallelises inside a call, so a
         // call must hold many batches; `model.batch_size` is the encoder's
@@ -197,7 +201,7 @@ fn analyse_in_chunks(
                 base: done,
             },
         )?;
-        done += distinct(chunk);
+        done += n_distinct;
         let tf = Instant::now();
         // The facets share the vectors and run side by side (each facet's
         // predictions do not depend on the others, so the order of
