@@ -1,7 +1,10 @@
 //! This machine's f32 FMA peak: each thread runs 12 independent chains of
 //! 8-wide fused multiply-adds (enough to cover the FMA latency on two pipes),
 //! so the loop is bound by FMA throughput only. The encoder's achieved
-//! GFLOP/s are quoted against this figure (benches/README.md).
+//! GFLOP/s are quoted against this figure (benches/README.md). On CPUs with
+//! AVX-512 it also measures 16-wide FMAs and, with AVX-512 VNNI, the int8
+//! multiply-add `vpdpbusd` (64 products per instruction) that
+//! `--precision int8` runs on: the ceilings of the f32 and int8 encoders.
 //!
 //! `cargo run --release --example fma_peak -- [THREADS]` (x86-64 with AVX2 + FMA).
 
@@ -31,7 +34,69 @@ fn main() {
             flops / secs / 1e9,
             sums.iter().sum::<f32>()
         );
+        if std::is_x86_feature_detected!("avx512f") {
+            let (secs, sum) = timed(threads, |n| unsafe { chains512(n) }, ITERS);
+            let flops = 2.0 * 16.0 * 12.0 * ITERS as f64 * threads as f64;
+            println!(
+                "{threads} thread(s): {:.1} GFLOP/s f32 FMA peak, 512-bit ({secs:.2} s; checksum {sum})",
+                flops / secs / 1e9
+            );
+        }
+        if std::is_x86_feature_detected!("avx512vnni") && std::is_x86_feature_detected!("avx512bw")
+        {
+            let (secs, sum) = timed(threads, |n| unsafe { dpbusd(n) as f32 }, ITERS);
+            let ops = 2.0 * 64.0 * 12.0 * ITERS as f64 * threads as f64;
+            println!(
+                "{threads} thread(s): {:.1} GOP/s int8 multiply-add peak, vpdpbusd ({secs:.2} s; checksum {sum})",
+                ops / secs / 1e9
+            );
+        }
     }
+}
+
+/// Run `f(iters)` on `threads` threads at once: (seconds, sum of results).
+#[cfg(target_arch = "x86_64")]
+fn timed(threads: usize, f: impl Fn(u64) -> f32 + Sync, iters: u64) -> (f64, f32) {
+    let t = std::time::Instant::now();
+    let sums: Vec<f32> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..threads).map(|_| s.spawn(|| f(iters))).collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    (t.elapsed().as_secs_f64(), sums.iter().sum())
+}
+
+/// 12 independent chains of 16-wide FMAs.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn chains512(iters: u64) -> f32 {
+    use std::arch::x86_64::*;
+    let b = _mm512_set1_ps(1.000_000_1);
+    let c = _mm512_set1_ps(1e-7);
+    let mut x: [__m512; 12] = std::array::from_fn(|i| _mm512_set1_ps(i as f32));
+    for _ in 0..iters {
+        for v in x.iter_mut() {
+            *v = _mm512_fmadd_ps(*v, b, c);
+        }
+    }
+    x.iter().map(|&v| _mm512_reduce_add_ps(v)).sum()
+}
+
+/// 12 independent chains of `vpdpbusd` (u8 × i8, 4 products per 32-bit lane).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+unsafe fn dpbusd(iters: u64) -> i32 {
+    use std::arch::x86_64::*;
+    let a = _mm512_set1_epi8(3);
+    let b = _mm512_set1_epi8(-1);
+    let mut x: [__m512i; 12] = std::array::from_fn(|i| _mm512_set1_epi32(i as i32));
+    for _ in 0..iters {
+        for v in x.iter_mut() {
+            *v = _mm512_dpbusd_epi32(*v, a, b);
+        }
+    }
+    x.iter()
+        .map(|&v| _mm512_reduce_add_epi32(v))
+        .fold(0, i32::wrapping_add)
 }
 
 #[cfg(target_arch = "x86_64")]

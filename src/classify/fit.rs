@@ -728,7 +728,8 @@ pub fn model_card(head: &TrainedHead, summary: &FitSummary, info: &CardInfo) -> 
     s += "\n## Reproduce\n\n```sh\n";
     s += &info.command;
     s += "\n```\n\nThe same command with the same seed writes byte-identical `head.safetensors`,\n";
-    s += "`head.json` and `labels.json`.\n";
+    s +=
+        "`head.json` and `labels.json` on the same kind of CPU (see the README's `whyline fit`).\n";
     s
 }
 
