@@ -240,24 +240,41 @@ impl TrainedHead {
         Ok(h)
     }
 
-    /// Calibrated probabilities, row-major `n x labels`.
+    /// Calibrated probabilities, row-major `n x labels`, computed
+    /// [`HEAD_BLOCK`] rows at a time: the input matrix and the hidden layer
+    /// exist for one block only, whatever `n` (the shipped motivation head's
+    /// 2,560 hidden units took 0.5 GB for 50,000 rows at once), and each
+    /// row's result does not depend on the rows around it (tested).
     pub fn probabilities(&self, embeddings: &[Vec<f32>]) -> Result<Vec<f32>> {
         let dim = self.meta.dim;
-        let mut x = Vec::with_capacity(embeddings.len() * dim);
-        for (i, e) in embeddings.iter().enumerate() {
-            if e.len() != dim {
-                return Err(Error::Tensor {
-                    name: format!("embedding {i}"),
-                    msg: format!("dim {}, the head expects {dim}", e.len()),
-                });
+        let mut z = Vec::with_capacity(embeddings.len() * self.meta.labels.len());
+        let mut x = Vec::with_capacity(HEAD_BLOCK * dim);
+        for (b, block) in embeddings.chunks(HEAD_BLOCK).enumerate() {
+            x.clear();
+            for (j, e) in block.iter().enumerate() {
+                if e.len() != dim {
+                    return Err(Error::Tensor {
+                        name: format!("embedding {}", b * HEAD_BLOCK + j),
+                        msg: format!("dim {}, the head expects {dim}", e.len()),
+                    });
+                }
+                x.extend_from_slice(e);
             }
-            x.extend_from_slice(e);
+            // Every pass runs on exactly HEAD_BLOCK rows (the last one padded
+            // with zeros): the matrix product then takes the same path for
+            // every block, and a row's result does not depend on how many
+            // rows came with it.
+            x.resize(HEAD_BLOCK * dim, 0.0);
+            let l = self.meta.labels.len();
+            z.extend_from_slice(&head_logits(&self.weights, &x)?[..block.len() * l]);
         }
-        let mut z = head_logits(&self.weights, &x)?;
         probs_in_place(&mut z, self.meta.labels.len(), self.meta.mode);
         Ok(z)
     }
 }
+
+/// Rows per forward pass of a trained head (see [`TrainedHead::probabilities`]).
+pub const HEAD_BLOCK: usize = 1024;
 
 /// Turn logits into probabilities: softmax per row (single-label) or sigmoid.
 pub fn probs_in_place(z: &mut [f32], n_labels: usize, mode: LabelMode) {
@@ -317,5 +334,52 @@ impl FacetClassifier for TrainedHead {
                 scores: row.to_vec(),
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression guard for the blocked forward pass: with every shipped
+    /// head, a row gets the same bits wherever it falls (another place in
+    /// another block, or with two other rows only), so facet scores never
+    /// depend on corpus size, chunking or a split across machines. (In one
+    /// pass over all rows they did: 0.4% of the emotion head's values moved
+    /// by up to 1.6e-7 between 3,109 rows and 3 rows.)
+    #[test]
+    fn trained_head_rows_do_not_depend_on_their_batch() {
+        let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+        for name in ["emotion", "motivation", "topic-banking77"] {
+            let h = TrainedHead::load(&models.join(name)).unwrap();
+            let dim = h.meta.dim;
+            let n = 3 * HEAD_BLOCK + 37;
+            let mut s = 12_345u32;
+            let rows: Vec<Vec<f32>> = (0..n)
+                .map(|_| {
+                    (0..dim)
+                        .map(|_| {
+                            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                            (s >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+                        })
+                        .collect()
+                })
+                .collect();
+            let blocked = h.probabilities(&rows).unwrap();
+            // The same rows one position later, after another row: each lands
+            // at another place of another block.
+            let mut shifted = vec![rows[n - 1].clone()];
+            shifted.extend(rows.iter().cloned());
+            let later = h.probabilities(&shifted).unwrap();
+            let l = h.meta.labels.len();
+            let same = blocked
+                .iter()
+                .zip(&later[l..])
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "{name}: a row's probabilities depend on its place");
+            // A few rows alone give the same bits too.
+            let alone = h.probabilities(&rows[5..8]).unwrap();
+            assert_eq!(alone, blocked[5 * l..8 * l], "{name}");
+        }
     }
 }
