@@ -274,16 +274,15 @@ impl QActs {
                 .iter()
                 .fold((0f32, 0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
             let (s, inv, zp) = row_params(lo, hi);
-            let level = |v: f32| (v * inv + zp).round().clamp(0.0, AMAX);
             if path == Path::Vnni {
                 let out = &mut self.q8[r * kp..r * kp + k];
                 for (o, &v) in out.iter_mut().zip(row) {
-                    *o = level(v) as u8;
+                    *o = level(v, inv, zp) as u8;
                 }
             } else {
                 let out = &mut self.q[r * kp..r * kp + k];
                 for (o, &v) in out.iter_mut().zip(row) {
-                    *o = level(v) as i16;
+                    *o = level(v, inv, zp) as i16;
                 }
             }
             self.scale.push(s);
@@ -300,6 +299,23 @@ fn row_params(lo: f32, hi: f32) -> (f32, f32, f32) {
     let s = if hi > lo { (hi - lo) / AMAX } else { 1.0 };
     let inv = 1.0 / s;
     (s, inv, (-lo * inv).round().clamp(0.0, AMAX))
+}
+
+/// Channel `j` of a row times its multiplier (none when `col_mul` is empty).
+#[inline(always)]
+fn channel(row: &[f32], col_mul: &[f32], j: usize) -> f32 {
+    if col_mul.is_empty() {
+        row[j]
+    } else {
+        row[j] * col_mul[j]
+    }
+}
+
+/// A value's level (integral, in `[0, AMAX]`): the operations every path
+/// performs, in this order (the vector paths reproduce them lane by lane).
+#[inline(always)]
+fn level(v: f32, inv: f32, zp: f32) -> f32 {
+    (v * inv + zp).round().clamp(0.0, AMAX)
 }
 
 /// `out[m × n] = dequant(a · w) (+ bias)`, `out` row-major; one thread.
@@ -361,7 +377,9 @@ fn portable(a: &QActs, w: &QWeights, bias: Option<&[f32]>, out: &mut [f32]) {
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{dequant, row_params, QActs, QWeights, AMAX, HALF_DOWN, MC, MR, NR};
+    use super::{
+        channel, dequant, level, row_params, QActs, QWeights, AMAX, HALF_DOWN, MC, MR, NR,
+    };
     use std::arch::x86_64::*;
 
     /// [`super::QActs::quantize`] of one row into 16-bit levels, 8 channels
@@ -378,13 +396,7 @@ mod avx2 {
                 _mm256_mul_ps(x, _mm256_loadu_ps(col_mul.as_ptr().add(j)))
             }
         };
-        let one = |j: usize| {
-            if col_mul.is_empty() {
-                row[j]
-            } else {
-                row[j] * col_mul[j]
-            }
-        };
+        let one = |j: usize| channel(row, col_mul, j);
         let (mut vlo, mut vhi) = (_mm256_setzero_ps(), _mm256_setzero_ps());
         for j in (0..body).step_by(8) {
             let y = scaled(j);
@@ -418,7 +430,7 @@ mod avx2 {
             );
         }
         for (j, o) in out.iter_mut().enumerate().take(k).skip(body) {
-            *o = (one(j) * inv + zp).round().clamp(0.0, AMAX) as i16;
+            *o = level(one(j), inv, zp) as i16;
         }
         (s, zp as i32)
     }
@@ -499,7 +511,9 @@ mod avx2 {
 
 #[cfg(target_arch = "x86_64")]
 mod vnni {
-    use super::{dequant, row_params, QActs, QWeights, AMAX, HALF_DOWN, MC, MV, NV};
+    use super::{
+        channel, dequant, level, row_params, QActs, QWeights, AMAX, HALF_DOWN, MC, MV, NV,
+    };
     use std::arch::x86_64::*;
 
     /// [`super::QActs::quantize`] of one row (channel `j` times `col_mul[j]`,
@@ -517,13 +531,7 @@ mod vnni {
                 _mm512_mul_ps(x, _mm512_loadu_ps(col_mul.as_ptr().add(j)))
             }
         };
-        let one = |j: usize| {
-            if col_mul.is_empty() {
-                row[j]
-            } else {
-                row[j] * col_mul[j]
-            }
-        };
+        let one = |j: usize| channel(row, col_mul, j);
         let (mut vlo, mut vhi) = (_mm512_setzero_ps(), _mm512_setzero_ps());
         for j in (0..body).step_by(16) {
             let y = scaled(j);
@@ -549,7 +557,7 @@ mod vnni {
             _mm_storeu_si128(out.as_mut_ptr().add(j) as *mut __m128i, b);
         }
         for (j, o) in out.iter_mut().enumerate().take(k).skip(body) {
-            *o = (one(j) * inv + zp).round().clamp(0.0, AMAX) as u8;
+            *o = level(one(j), inv, zp) as u8;
         }
         (s, zp as i32)
     }
