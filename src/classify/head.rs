@@ -8,7 +8,7 @@
 
 use super::{decide, FacetClassifier, FacetPrediction, LabelMode};
 use crate::error::{Error, Result};
-use crate::model::train::{head_logits, DenseHead};
+use crate::model::train::{head_logits_blocked, DenseHead};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -247,27 +247,18 @@ impl TrainedHead {
     /// row's result does not depend on the rows around it (tested).
     pub fn probabilities(&self, embeddings: &[Vec<f32>]) -> Result<Vec<f32>> {
         let dim = self.meta.dim;
-        let mut z = Vec::with_capacity(embeddings.len() * self.meta.labels.len());
-        let mut x = Vec::with_capacity(HEAD_BLOCK * dim);
-        for (b, block) in embeddings.chunks(HEAD_BLOCK).enumerate() {
-            x.clear();
-            for (j, e) in block.iter().enumerate() {
+        let mut z = head_logits_blocked(&self.weights, embeddings.len(), HEAD_BLOCK, |a, b, x| {
+            for (i, e) in embeddings[a..b].iter().enumerate() {
                 if e.len() != dim {
                     return Err(Error::Tensor {
-                        name: format!("embedding {}", b * HEAD_BLOCK + j),
+                        name: format!("embedding {}", a + i),
                         msg: format!("dim {}, the head expects {dim}", e.len()),
                     });
                 }
                 x.extend_from_slice(e);
             }
-            // Every pass runs on exactly HEAD_BLOCK rows (the last one padded
-            // with zeros): the matrix product then takes the same path for
-            // every block, and a row's result does not depend on how many
-            // rows came with it.
-            x.resize(HEAD_BLOCK * dim, 0.0);
-            let l = self.meta.labels.len();
-            z.extend_from_slice(&head_logits(&self.weights, &x)?[..block.len() * l]);
-        }
+            Ok(())
+        })?;
         probs_in_place(&mut z, self.meta.labels.len(), self.meta.mode);
         Ok(z)
     }

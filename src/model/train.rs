@@ -346,6 +346,28 @@ pub fn train_head(
     Ok(last)
 }
 
+/// `head`'s weights as tensors for [`forward`].
+fn head_params(head: &DenseHead) -> candle_core::Result<Params> {
+    let dev = Device::Cpu;
+    let t = |v: &[f32], s: &[usize]| -> candle_core::Result<Var> {
+        Var::from_tensor(&Tensor::from_slice(v, s, &dev)?)
+    };
+    let (w1, b1) = if head.hidden > 0 {
+        (
+            Some(t(&head.w1, &[head.hidden, head.dim])?),
+            Some(t(&head.b1, &[head.hidden])?),
+        )
+    } else {
+        (None, None)
+    };
+    Ok(Params {
+        w1,
+        b1,
+        w2: t(&head.w2, &[head.n_labels, head.inner()])?,
+        b2: t(&head.b2, &[head.n_labels])?,
+    })
+}
+
 /// Logits of `head` for `x` (`n` rows of `head.dim`), row-major `n x n_labels`.
 pub fn head_logits(head: &DenseHead, x: &[f32]) -> Result<Vec<f32>> {
     head.check()?;
@@ -359,29 +381,50 @@ pub fn head_logits(head: &DenseHead, x: &[f32]) -> Result<Vec<f32>> {
     if n == 0 {
         return Ok(Vec::new());
     }
-    let dev = Device::Cpu;
     let run = || -> candle_core::Result<Vec<f32>> {
-        let t = |v: &[f32], s: &[usize]| -> candle_core::Result<Var> {
-            Var::from_tensor(&Tensor::from_slice(v, s, &dev)?)
-        };
-        let p = Params {
-            w1: if head.hidden > 0 {
-                Some(t(&head.w1, &[head.hidden, head.dim])?)
-            } else {
-                None
-            },
-            b1: if head.hidden > 0 {
-                Some(t(&head.b1, &[head.hidden])?)
-            } else {
-                None
-            },
-            w2: t(&head.w2, &[head.n_labels, head.inner()])?,
-            b2: t(&head.b2, &[head.n_labels])?,
-        };
-        let xt = Tensor::from_slice(x, (n, head.dim), &dev)?;
-        forward(&p, &xt, None)?.flatten_all()?.to_vec1::<f32>()
+        let xt = Tensor::from_slice(x, (n, head.dim), &Device::Cpu)?;
+        forward(&head_params(head)?, &xt, None)?
+            .flatten_all()?
+            .to_vec1::<f32>()
     };
     run().map_err(terr("head forward"))
+}
+
+/// Logits of `head` for `n` rows, `block` rows per forward pass, the weights
+/// loaded once: `fill(start, end, x)` appends rows `start..end` (`head.dim`
+/// values each) to the empty `x`. Every pass runs on exactly `block` rows
+/// (the last one padded with zeros), so the matrix product takes the same
+/// path each time and a row's logits do not depend on the rows around it.
+pub fn head_logits_blocked(
+    head: &DenseHead,
+    n: usize,
+    block: usize,
+    mut fill: impl FnMut(usize, usize, &mut Vec<f32>) -> Result<()>,
+) -> Result<Vec<f32>> {
+    head.check()?;
+    let (dim, block) = (head.dim, block.max(1));
+    let params = head_params(head).map_err(terr("head weights"))?;
+    let mut z = Vec::with_capacity(n * head.n_labels);
+    let mut x = Vec::with_capacity(block * dim);
+    for start in (0..n).step_by(block) {
+        let end = (start + block).min(n);
+        x.clear();
+        fill(start, end, &mut x)?;
+        if x.len() != (end - start) * dim {
+            return Err(Error::Tensor {
+                name: "input".into(),
+                msg: format!("{} values for {} rows of dim {dim}", x.len(), end - start),
+            });
+        }
+        x.resize(block * dim, 0.0);
+        let run = || -> candle_core::Result<Vec<f32>> {
+            let xt = Tensor::from_slice(&x, (block, dim), &Device::Cpu)?;
+            forward(&params, &xt, None)?.flatten_all()?.to_vec1::<f32>()
+        };
+        let logits = run().map_err(terr("head forward"))?;
+        z.extend_from_slice(&logits[..(end - start) * head.n_labels]);
+    }
+    Ok(z)
 }
 
 #[cfg(test)]
