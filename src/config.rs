@@ -115,7 +115,7 @@ impl SegmentConfig {
 pub struct ModelConfig {
     /// Encoder: a local model folder or a model id; default: all-MiniLM-L6-v2.
     pub encoder: Option<String>,
-    /// Use the on-disk embedding cache (`$WHYLINE_HOME/cache`).
+    /// Use the on-disk cache (`$WHYLINE_HOME/cache`) of embeddings and facet predictions.
     pub cache: bool,
     /// Texts per encoder batch.
     pub batch_size: usize,

@@ -369,3 +369,99 @@ fn checkpoint_directory_is_a_facet_classifier() {
         }
     }
 }
+
+/// Segments from the first `n` texts of the GoEmotions fixture.
+fn fixture_segments(n: usize) -> Vec<whyline::segment::Segment> {
+    let src: std::sync::Arc<str> = std::sync::Arc::from("goemotions-dev-200.jsonl");
+    std::fs::read_to_string(fixture("goemotions-dev-200.jsonl"))
+        .unwrap()
+        .lines()
+        .take(n)
+        .enumerate()
+        .map(|(i, line)| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            whyline::segment::Segment {
+                id: format!("seg-{i:04}"),
+                doc: std::sync::Arc::from(format!("doc-{i}").as_str()),
+                source: src.clone(),
+                line: Some(i as u64 + 1),
+                record: None,
+                span: [0, 1],
+                speaker: None,
+                role: None,
+                start_ms: None,
+                end_ms: None,
+                text: v["text"].as_str().unwrap().to_string(),
+                noise: None,
+                meta: Default::default(),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn facet_predictions_from_the_cache_equal_computed_ones_with_the_real_heads() {
+    use whyline::classify::FacetCache;
+    use whyline::pipeline::{analyse, analyse_cached, segments_jsonl, Silent};
+    let enc = encoder();
+    let facets = classify::load_facets(&enc, &FacetsConfig::default()).unwrap();
+    let cfg = whyline::config::Config::default();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = FacetCache::new(whyline::embed::EmbeddingCache::open(dir.path()).unwrap());
+    let plain = analyse(fixture_segments(200), &enc, &facets, &cfg, &Silent).unwrap();
+    // half the texts cached, then all: the rest classified among cached ones
+    analyse_cached(
+        fixture_segments(100),
+        &enc,
+        &facets,
+        Some(&cache),
+        &cfg,
+        &Silent,
+    )
+    .unwrap();
+    let mixed = analyse_cached(
+        fixture_segments(200),
+        &enc,
+        &facets,
+        Some(&cache),
+        &cfg,
+        &Silent,
+    )
+    .unwrap();
+    let warm = analyse_cached(
+        fixture_segments(200),
+        &enc,
+        &facets,
+        Some(&cache),
+        &cfg,
+        &Silent,
+    )
+    .unwrap();
+    let stats = whyline::embed::EmbeddingCache::open(dir.path())
+        .unwrap()
+        .stats()
+        .unwrap();
+    let stored: Vec<u64> = stats
+        .models
+        .iter()
+        .filter(|m| m.fingerprint.starts_with("facets-"))
+        .map(|m| m.entries)
+        .collect();
+    let distinct = plain
+        .analysed
+        .iter()
+        .map(|&i| plain.segments[i].text.as_str())
+        .collect::<std::collections::HashSet<_>>()
+        .len() as u64;
+    assert_eq!(stored, vec![distinct; 3], "one record per facet and text");
+    for a in [&mixed, &warm] {
+        for (p, q) in plain.facets.iter().zip(&a.facets) {
+            assert_eq!(p.predictions, q.predictions, "{}", p.facet);
+        }
+        assert_eq!(segments_jsonl(&plain), segments_jsonl(a));
+        assert_eq!(
+            whyline::report::insights_json(&plain.insights),
+            whyline::report::insights_json(&a.insights)
+        );
+    }
+}

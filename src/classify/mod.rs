@@ -6,6 +6,7 @@
 //! checkpoint) all return calibrated per-label scores through
 //! [`FacetClassifier`], so the pipeline and `eval` never care which one runs.
 
+pub mod cache;
 pub mod checkpoint;
 pub mod fit;
 pub mod head;
@@ -18,6 +19,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+pub use cache::FacetCache;
 pub use head::{HeadKind, TrainedHead};
 pub use taxonomy::{Taxonomy, TaxonomyLabel};
 

@@ -1,4 +1,4 @@
-//! `whyline cache stats|prune`: the embedding cache.
+//! `whyline cache stats|prune`: the embedding cache (with layer features and facet predictions).
 
 use super::Ctx;
 use whyline::embed::EmbeddingCache;
@@ -11,7 +11,7 @@ pub struct Args {
 
 #[derive(clap::Subcommand)]
 enum Cmd {
-    /// Entries and bytes per model fingerprint.
+    /// Entries and bytes per model fingerprint (embeddings, layer features, facet predictions).
     Stats {
         /// Print JSON.
         #[arg(long)]

@@ -1,12 +1,15 @@
 //! Exact k-nearest-neighbour search by cosine similarity, in blocks.
 //!
 //! Why: the clustering graph needs each point's nearest neighbours; a full
-//! n×n similarity matrix for 10k segments is 400 MB, so rows are computed in
-//! blocks and only the top k of each row is kept (memory O(n·k)). Every row
-//! is computed by the same sequential code whatever thread runs it, so the
-//! result does not depend on the thread count.
+//! n×n similarity matrix for 10k segments is 400 MB, so the matrix is computed
+//! in tiles of one block of points against another and only the top k of each
+//! row is kept (memory O(n·k)). The matrix is symmetric, so only the tiles on
+//! and above the diagonal are computed. Every tile is computed by the same
+//! sequential code whatever thread runs it, and merged under a total order,
+//! so the result does not depend on the thread count.
 
 use rayon::prelude::*;
+use std::sync::Mutex;
 
 /// Dot product with 8 independent accumulators (vectorises well, and the
 /// summation order is fixed, so results are bit-identical across runs).
@@ -30,15 +33,22 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
-/// Rows of queries per similarity tile, and columns per tile: 256 × 2048
-/// f32 = 2 MB of scratch per thread. The tile grid depends only on `n`, so
-/// every similarity is computed the same way whatever the thread count.
-const TILE_ROWS: usize = 256;
-const TILE_COLS: usize = 2048;
+/// Points per block of the similarity grid: a tile is one block against
+/// another, 512 × 512 f32 = 1 MB of scratch per thread. The grid depends only
+/// on `n`, so every similarity is computed the same way whatever the thread
+/// count.
+const BLOCK: usize = 512;
 
 /// For each point, its `k` most similar other points as `(index, similarity)`,
 /// most similar first; ties broken by the lower index. Similarities come from
 /// matrix-multiply tiles (`model::matmul_abt`): exact, memory O(n·k + tile).
+///
+/// The similarity matrix is symmetric, so only the tiles on and above the
+/// diagonal are computed (half the products of a full search), and each
+/// pair's one value serves both its points: `j` lists `i` with the same
+/// similarity, to the bit, as `i` lists `j`. A tile's candidates are merged
+/// into its two blocks' lists under a total order (similarity, then index),
+/// so the order in which threads finish cannot change the result.
 pub fn knn(points: &[Vec<f32>], k: usize) -> Vec<Vec<(u32, f32)>> {
     let n = points.len();
     let k = k.min(n.saturating_sub(1));
@@ -47,55 +57,132 @@ pub fn knn(points: &[Vec<f32>], k: usize) -> Vec<Vec<(u32, f32)>> {
         return knn_by_dots(points, k);
     }
     let flat: Vec<f32> = points.iter().flatten().copied().collect();
-    let blocks: Vec<Vec<Vec<(u32, f32)>>> = (0..n.div_ceil(TILE_ROWS))
-        .into_par_iter()
-        .map(|rb| {
-            let r0 = rb * TILE_ROWS;
-            let r1 = (r0 + TILE_ROWS).min(n);
-            let m = r1 - r0;
-            let mut best: Vec<Vec<(u32, f32)>> = vec![Vec::with_capacity(k + 1); m];
-            let mut sims = vec![0f32; m * TILE_COLS.min(n)];
-            for c0 in (0..n).step_by(TILE_COLS) {
-                let c1 = (c0 + TILE_COLS).min(n);
-                let w = c1 - c0;
-                crate::model::matmul_abt(
-                    m,
-                    w,
-                    dim,
-                    &flat[r0 * dim..r1 * dim],
-                    &flat[c0 * dim..c1 * dim],
-                    &mut sims[..m * w],
-                );
-                for (i, b) in best.iter_mut().enumerate() {
-                    let gi = r0 + i;
-                    for (jj, &s) in sims[i * w..(i + 1) * w].iter().enumerate() {
-                        let j = c0 + jj;
-                        if j != gi {
-                            push_best(b, k, j as u32, s);
-                        }
-                    }
-                }
-            }
-            best
+    let nb = n.div_ceil(BLOCK);
+    let span = |b: usize| (b * BLOCK, ((b + 1) * BLOCK).min(n));
+    let lists: Vec<Mutex<Vec<Best>>> = (0..nb)
+        .map(|b| {
+            let (s, e) = span(b);
+            Mutex::new((s..e).map(|_| Best::new(k)).collect())
         })
         .collect();
-    blocks.into_iter().flatten().collect()
+    let tiles: Vec<(usize, usize)> = (0..nb).flat_map(|a| (a..nb).map(move |b| (a, b))).collect();
+    let merge = |block: usize, found: Vec<Best>| {
+        // a poisoned lock only means another tile panicked; its lists are whole
+        let mut dst = lists[block].lock().unwrap_or_else(|e| e.into_inner());
+        for (d, f) in dst.iter_mut().zip(found) {
+            for (j, s) in f.items {
+                d.push(j, s);
+            }
+        }
+    };
+    tiles
+        .into_par_iter()
+        .for_each_init(Vec::new, |sims: &mut Vec<f32>, (a, b)| {
+            let (r0, r1) = span(a);
+            let (c0, c1) = span(b);
+            let (m, w) = (r1 - r0, c1 - c0);
+            sims.resize(m * w, 0.0);
+            crate::model::matmul_abt(
+                m,
+                w,
+                dim,
+                &flat[r0 * dim..r1 * dim],
+                &flat[c0 * dim..c1 * dim],
+                &mut sims[..m * w],
+            );
+            // candidates below a point's k-th best so far can never enter its
+            // list: start each tile's lists from those floors
+            let floors = |block: usize| -> Vec<f32> {
+                let l = lists[block].lock().unwrap_or_else(|e| e.into_inner());
+                l.iter().map(|b| b.floor).collect()
+            };
+            let mut rows: Vec<Best> = floors(a).into_iter().map(|f| Best::above(k, f)).collect();
+            if a == b {
+                // one value per pair: the upper triangle serves both points
+                for i in 0..m {
+                    for j in (i + 1)..m {
+                        let s = sims[i * w + j];
+                        rows[i].offer((c0 + j) as u32, s);
+                        rows[j].offer((r0 + i) as u32, s);
+                    }
+                }
+                merge(a, rows);
+            } else {
+                let mut cols: Vec<Best> =
+                    floors(b).into_iter().map(|f| Best::above(k, f)).collect();
+                for (i, row) in rows.iter_mut().enumerate() {
+                    for (j, (&s, col)) in sims[i * w..(i + 1) * w].iter().zip(&mut cols).enumerate()
+                    {
+                        row.offer((c0 + j) as u32, s);
+                        col.offer((r0 + i) as u32, s);
+                    }
+                }
+                merge(a, rows);
+                merge(b, cols);
+            }
+        });
+    lists
+        .into_iter()
+        .flat_map(|l| l.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .map(|b| b.items)
+        .collect()
 }
 
-/// Keep `best` (sorted by similarity, descending; at most `k`) the top `k`
-/// seen so far. Candidates arrive in increasing index order, so an equal
-/// similarity never displaces an earlier (lower) index.
-fn push_best(best: &mut Vec<(u32, f32)>, k: usize, j: u32, s: f32) {
-    if best.len() == k {
-        match best.last() {
-            Some(&(_, w)) if s <= w => return,
-            _ => {}
+/// `a` ranks before `b`: higher similarity, then lower index (a total order,
+/// so the top `k` of a set does not depend on the order it is seen in).
+fn before(a: (u32, f32), b: (u32, f32)) -> bool {
+    match a.1.total_cmp(&b.1) {
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Equal => a.0 < b.0,
+        std::cmp::Ordering::Less => false,
+    }
+}
+
+/// The top `k` candidates seen so far, in rank order.
+struct Best {
+    k: usize,
+    items: Vec<(u32, f32)>,
+    /// Similarity of the k-th item once full (-inf before): a candidate below
+    /// it is rejected with one comparison.
+    floor: f32,
+}
+
+impl Best {
+    fn new(k: usize) -> Self {
+        Self::above(k, f32::NEG_INFINITY)
+    }
+
+    /// Empty, rejecting candidates below `floor` (another list's k-th best:
+    /// nothing below it can be among the top `k`).
+    fn above(k: usize, floor: f32) -> Self {
+        Self {
+            k,
+            items: Vec::with_capacity(k + 1),
+            floor,
         }
     }
-    let pos = best.partition_point(|&(_, w)| w >= s);
-    best.insert(pos, (j, s));
-    if best.len() > k {
-        best.pop();
+
+    #[inline]
+    fn offer(&mut self, j: u32, s: f32) {
+        // NaN is not below the floor: it takes the exact path
+        if s >= self.floor || s.is_nan() {
+            self.push(j, s);
+        }
+    }
+
+    fn push(&mut self, j: u32, s: f32) {
+        let c = (j, s);
+        if self.items.len() == self.k && self.items.last().is_none_or(|&l| !before(c, l)) {
+            return;
+        }
+        let pos = self.items.partition_point(|&e| before(e, c));
+        self.items.insert(pos, c);
+        if self.items.len() > self.k {
+            self.items.pop();
+        }
+        if let (true, Some(l)) = (self.items.len() == self.k, self.items.last()) {
+            self.floor = self.floor.max(l.1);
+        }
     }
 }
 
@@ -109,13 +196,13 @@ pub fn knn_by_dots(points: &[Vec<f32>], k: usize) -> Vec<Vec<(u32, f32)>> {
         .with_min_len(16)
         .map(|i| {
             let p = &points[i];
-            let mut best: Vec<(u32, f32)> = Vec::with_capacity(k + 1);
+            let mut best = Best::new(k);
             for (j, q) in points.iter().enumerate() {
                 if j != i {
-                    push_best(&mut best, k, j as u32, dot(p, q));
+                    best.offer(j as u32, dot(p, q));
                 }
             }
-            best
+            best.items
         })
         .collect()
 }
@@ -148,7 +235,7 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             ((rng >> 40) as f32 / (1u64 << 24) as f32) - 0.5
         };
-        let n = TILE_COLS + 300;
+        let n = 4 * BLOCK + 300;
         let mut pts: Vec<Vec<f32>> = (0..n)
             .map(|_| {
                 let v: Vec<f32> = (0..24).map(|_| next()).collect();
@@ -157,7 +244,7 @@ mod tests {
             })
             .collect();
         pts[7] = pts[3].clone();
-        pts[TILE_COLS + 5] = pts[3].clone();
+        pts[3 * BLOCK + 5] = pts[3].clone();
         let tiled = knn(&pts, 5);
         let dots = knn_by_dots(&pts, 5);
         assert_eq!(tiled.len(), n);
@@ -173,7 +260,76 @@ mod tests {
         }
         // the duplicates find each other, lower index first
         assert_eq!(tiled[3][0].0, 7);
-        assert_eq!(tiled[3][1].0, (TILE_COLS + 5) as u32);
+        assert_eq!(tiled[3][1].0, (3 * BLOCK + 5) as u32);
+        assert_eq!(tiled[3 * BLOCK + 5][0].0, 3);
+    }
+
+    fn random_points(n: usize, dim: usize, seed: u64) -> Vec<Vec<f32>> {
+        let mut rng = seed;
+        (0..n)
+            .map(|_| {
+                let v: Vec<f32> = (0..dim)
+                    .map(|_| {
+                        rng = rng
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        ((rng >> 40) as f32 / (1u64 << 24) as f32) - 0.5
+                    })
+                    .collect();
+                let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                v.into_iter().map(|x| x / norm).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn knn_pairs_share_one_similarity_and_ignore_thread_count() {
+        let pts = random_points(3 * BLOCK + 77, 40, 99);
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| knn(&pts, 9));
+        let four = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap()
+            .install(|| knn(&pts, 9));
+        assert_eq!(one, four);
+        let mut shared = 0;
+        for (i, row) in one.iter().enumerate() {
+            assert_eq!(row.len(), 9);
+            for &(j, s) in row {
+                assert_ne!(j as usize, i);
+                if let Some(&(_, t)) = one[j as usize].iter().find(|x| x.0 as usize == i) {
+                    assert_eq!(s.to_bits(), t.to_bits(), "pair ({i}, {j})");
+                    shared += 1;
+                }
+            }
+        }
+        assert!(shared > 0);
+    }
+
+    #[test]
+    fn best_keeps_the_top_k_whatever_the_order_seen() {
+        let items = [
+            (5u32, 0.5f32),
+            (2, 0.5),
+            (9, 0.9),
+            (1, 0.1),
+            (7, 0.5),
+            (3, 0.95),
+        ];
+        let mut fwd = Best::new(3);
+        for &(j, s) in &items {
+            fwd.offer(j, s);
+        }
+        let mut rev = Best::new(3);
+        for &(j, s) in items.iter().rev() {
+            rev.offer(j, s);
+        }
+        assert_eq!(fwd.items, vec![(3, 0.95), (9, 0.9), (2, 0.5)]);
+        assert_eq!(fwd.items, rev.items);
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod run;
 
 pub use run::{run, RunOptions, RunSummary};
 
-use crate::classify::{FacetClassifier, FacetPrediction};
+use crate::classify::{FacetCache, FacetClassifier, FacetPrediction};
 use crate::cluster::{self, Clustering};
 use crate::config::Config;
 use crate::embed::Embedder;
@@ -137,7 +137,92 @@ pub fn analyse(
     cfg: &Config,
     progress: &dyn Progress,
 ) -> Result<Analysis> {
-    analyse_in_chunks(segments, embedder, facets, cfg, progress, FEATURE_CHUNK)
+    analyse_in_chunks(
+        segments,
+        embedder,
+        facets,
+        None,
+        cfg,
+        progress,
+        FEATURE_CHUNK,
+    )
+}
+
+/// [`analyse`], with facet predictions taken from `cache` where it has them
+/// and the new ones stored there (the results are the same either way: a
+/// cached prediction is the computed one, bit for bit).
+pub fn analyse_cached(
+    segments: Vec<Segment>,
+    embedder: &dyn Embedder,
+    facets: &[Box<dyn FacetClassifier>],
+    cache: Option<&FacetCache>,
+    cfg: &Config,
+    progress: &dyn Progress,
+) -> Result<Analysis> {
+    analyse_in_chunks(
+        segments,
+        embedder,
+        facets,
+        cache,
+        cfg,
+        progress,
+        FEATURE_CHUNK,
+    )
+}
+
+/// Per facet, per text: the prediction once known.
+type Known = Vec<Vec<Option<FacetPrediction>>>;
+
+/// Run each facet on the texts among `rows` it has no prediction for.
+/// `x[p]` holds the vectors of text `rows[p]` (the embedding, then the
+/// layers `have`); `computed[f]` collects the rows facet `f` predicted.
+fn classify_missing(
+    facets: &[Box<dyn FacetClassifier>],
+    known: &mut Known,
+    computed: &mut [Vec<usize>],
+    rows: &[usize],
+    x: &[Vec<f32>],
+    texts: &[&str],
+    (dim, have): (usize, &[usize]),
+) -> Result<()> {
+    // The facets share the vectors and run side by side (each facet's
+    // predictions do not depend on the others, so the order of completion
+    // changes nothing); results keep the configured order.
+    let results: Vec<Result<Vec<(usize, FacetPrediction)>>> = facets
+        .par_iter()
+        .zip(known.par_iter())
+        .map(|(f, kn)| {
+            let miss: Vec<usize> = (0..rows.len()).filter(|&p| kn[rows[p]].is_none()).collect();
+            if miss.is_empty() {
+                return Ok(Vec::new());
+            }
+            let preds = if miss.len() == rows.len() {
+                let xf = crate::classify::select_layers(x, dim, have, f.layers())?;
+                f.predict(&xf, texts)?
+            } else {
+                let xs: Vec<Vec<f32>> = miss.iter().map(|&p| x[p].clone()).collect();
+                let ts: Vec<&str> = miss.iter().map(|&p| texts[p]).collect();
+                let xf = crate::classify::select_layers(&xs, dim, have, f.layers())?;
+                f.predict(&xf, &ts)?
+            };
+            if preds.len() != miss.len() {
+                return Err(crate::Error::Other(format!(
+                    "facet {}: {} predictions for {} texts",
+                    f.facet(),
+                    preds.len(),
+                    miss.len()
+                )));
+            }
+            Ok(miss.iter().map(|&p| rows[p]).zip(preds).collect())
+        })
+        .collect();
+    for ((kn, done), r) in known.iter_mut().zip(computed.iter_mut()).zip(results) {
+        for (i, p) in r? {
+            kn[i] = Some(p);
+            done.push(i);
+        }
+    }
+    Ok(())
 }
 
 /// [`analyse`] with `chunk` texts embedded and classified together (the
@@ -146,6 +231,7 @@ fn analyse_in_chunks(
     mut segments: Vec<Segment>,
     embedder: &dyn Embedder,
     facets: &[Box<dyn FacetClassifier>],
+    cache: Option<&FacetCache>,
     cfg: &Config,
     progress: &dyn Progress,
     chunk: usize,
@@ -160,40 +246,96 @@ fn analyse_in_chunks(
         .iter()
         .map(|&i| segments[i].text.as_str())
         .collect();
+    let n = texts.len();
 
     let t = Instant::now();
+    // Predictions a previous run left in the cache: their texts need only
+    // their embedding (for clustering), not the facets' layer features.
+    let mut known: Known = Vec::with_capacity(facets.len());
+    for f in facets {
+        let got = match cache.filter(|_| n > 0) {
+            Some(c) => c
+                .get(embedder.fingerprint(), f.as_ref(), &texts)
+                .unwrap_or_else(|e| {
+                    warnings.push(format!(
+                        "facet cache not read for {} ({e}): classifying every text",
+                        f.facet()
+                    ));
+                    vec![None; n]
+                }),
+            None => vec![None; n],
+        };
+        known.push(got);
+    }
+    let mut facet_time = t.elapsed();
+    let mut computed: Vec<Vec<usize>> = vec![Vec::new(); facets.len()];
+
     // Trained heads may read pooled hidden states of earlier layers after the
     // embedding (`fit --layers`): computed in the same encoder pass. They are
-    // 3-4 times the size of the embeddings, so texts go through embed and
-    // facets in chunks and only the embeddings (for clustering and insights)
-    // are kept: memory stays bounded by the chunk, not the corpus.
+    // 3-4 times the size of the embeddings, so the texts that need them go
+    // through embed and facets in chunks and only the embeddings (for
+    // clustering and insights) are kept: memory stays bounded by the chunk,
+    // not the corpus. The other texts are embedded in one call (each call
+    // reads the cache once).
     let layers = crate::classify::layers_needed(facets.iter().map(|f| f.as_ref()));
     let dim = embedder.dim();
-    // Without layer features nothing is gained by chunking (the embeddings are
-    // kept anyway), and each chunk reads the cache once: one chunk then.
-    let chunk = if layers.is_empty() { usize::MAX } else { chunk };
-    let chunks: Vec<&[&str]> = texts.chunks(chunk.max(1)).collect();
-    // Progress counts distinct texts (each is embedded once per chunk).
-    let distinct: Vec<u64> = chunks
-        .iter()
-        .map(|c| c.iter().collect::<std::collections::HashSet<_>>().len() as u64)
-        .collect();
-    progress.begin("embed", distinct.iter().sum());
+    let needs_layers = |i: usize| {
+        facets
+            .iter()
+            .zip(&known)
+            .any(|(f, kn)| !f.layers().is_empty() && kn[i].is_none())
+    };
+    let (deep, plain): (Vec<usize>, Vec<usize>) =
+        (0..n).partition(|&i| !layers.is_empty() && needs_layers(i));
+    let deep_chunks: Vec<&[usize]> = deep.chunks(chunk.max(1)).collect();
+    // Progress counts distinct texts (each is embedded once per call).
+    let distinct = |rows: &[usize]| {
+        rows.iter()
+            .map(|&i| texts[i])
+            .collect::<std::collections::HashSet<_>>()
+            .len() as u64
+    };
+    let total = distinct(&plain) + deep_chunks.iter().map(|c| distinct(c)).sum::<u64>();
+    progress.begin("embed", total);
     let mut done = 0;
-    let mut facet_time = std::time::Duration::ZERO;
-    let mut embeddings: Vec<Vec<f32>> = Vec::with_capacity(texts.len());
-    let mut predictions: Vec<Vec<FacetPrediction>> = facets
-        .iter()
-        .map(|_| Vec::with_capacity(texts.len()))
-        .collect();
-    for (chunk, n_distinct) in chunks.into_iter().zip(distinct) {
-        // Texts per embedding call (and per cache write, and per progress
-        // step): the encoder batches and parallelises inside a call, so a
-        // call must hold many batches; `model.batch_size` is the encoder's
-        // own forward batch.
+    let mut embeddings: Vec<Vec<f32>> = vec![Vec::new(); n];
+    // Texts per embedding call (and per cache write, and per progress step):
+    // the encoder batches and parallelises inside a call, so a call must hold
+    // many batches; `model.batch_size` is the encoder's own forward batch.
+    if !plain.is_empty() {
+        let ts: Vec<&str> = plain.iter().map(|&i| texts[i]).collect();
         let x = embed_unique_layers(
             embedder,
-            chunk,
+            &ts,
+            &[],
+            EMBED_CHUNK,
+            &Offset {
+                inner: progress,
+                base: done,
+            },
+        )?;
+        done += distinct(&plain);
+        let tf = Instant::now();
+        // a facet reading layers has every one of these texts already
+        classify_missing(
+            facets,
+            &mut known,
+            &mut computed,
+            &plain,
+            &x,
+            &ts,
+            (dim, &[]),
+        )?;
+        facet_time += tf.elapsed();
+        for (&i, v) in plain.iter().zip(x) {
+            embeddings[i] = v;
+        }
+    }
+    for rows in deep_chunks {
+        let ts: Vec<&str> = rows.iter().map(|&i| texts[i]).collect();
+        let x = embed_unique_layers(
+            embedder,
+            &ts,
             &layers,
             EMBED_CHUNK,
             &Offset {
@@ -201,29 +343,44 @@ fn analyse_in_chunks(
                 base: done,
             },
         )?;
-        done += n_distinct;
+        done += distinct(rows);
         let tf = Instant::now();
-        // The facets share the vectors and run side by side (each facet's
-        // predictions do not depend on the others, so the order of
-        // completion changes nothing); results keep the configured order.
-        let results: Vec<Result<Vec<FacetPrediction>>> = facets
-            .par_iter()
-            .map(|f| {
-                let xf = crate::classify::select_layers(&x, dim, &layers, f.layers())?;
-                f.predict(&xf, chunk)
-            })
-            .collect();
-        for (p, r) in predictions.iter_mut().zip(results) {
-            p.extend(r?);
-        }
+        classify_missing(
+            facets,
+            &mut known,
+            &mut computed,
+            rows,
+            &x,
+            &ts,
+            (dim, &layers),
+        )?;
         facet_time += tf.elapsed();
-        if layers.is_empty() {
-            embeddings.extend(x);
-        } else {
-            embeddings.extend(x.iter().map(|v| v[..dim.min(v.len())].to_vec()));
+        for (&i, v) in rows.iter().zip(&x) {
+            embeddings[i] = v[..dim.min(v.len())].to_vec();
         }
     }
     progress.end();
+    let tf = Instant::now();
+    if let Some(c) = cache {
+        for ((f, kn), rows) in facets.iter().zip(&known).zip(&computed) {
+            let mut seen = std::collections::HashSet::new();
+            let items: Vec<(&str, &FacetPrediction)> = rows
+                .iter()
+                .filter(|&&i| seen.insert(texts[i]))
+                .filter_map(|&i| kn[i].as_ref().map(|p| (texts[i], p)))
+                .collect();
+            if let Err(e) = c.put(embedder.fingerprint(), f.as_ref(), &items) {
+                warnings.push(format!("facet cache not written for {} ({e})", f.facet()));
+            }
+        }
+    }
+    let mut predictions: Vec<Vec<FacetPrediction>> = Vec::with_capacity(facets.len());
+    for (f, kn) in facets.iter().zip(known) {
+        predictions.push(kn.into_iter().collect::<Option<Vec<_>>>().ok_or_else(|| {
+            crate::Error::Other(format!("facet {}: a text was left unclassified", f.facet()))
+        })?);
+    }
+    facet_time += tf.elapsed();
     timings.insert(
         "embed".into(),
         t.elapsed().saturating_sub(facet_time).as_millis() as u64,
@@ -363,11 +520,14 @@ pub fn segments_jsonl(a: &Analysis) -> String {
 mod tests {
     use super::*;
     use crate::classify::LabelMode;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
     use std::sync::Arc;
 
     /// Vectors from the text's bytes; layer `l`'s part is the embedding
-    /// rotated by `l` places (so each layer differs).
-    struct Layered;
+    /// rotated by `l` places (so each layer differs). Counts the texts it
+    /// computed layer features for.
+    #[derive(Default)]
+    struct Layered(AtomicUsize);
     impl Embedder for Layered {
         fn fingerprint(&self) -> &str {
             "fake-layered"
@@ -393,6 +553,9 @@ mod tests {
             _chunk: usize,
             _progress: &mut dyn FnMut(usize),
         ) -> Result<Vec<Vec<f32>>> {
+            if !layers.is_empty() {
+                self.0.fetch_add(texts.len(), SeqCst);
+            }
             Ok(self
                 .embed(texts)?
                 .into_iter()
@@ -412,6 +575,8 @@ mod tests {
         facet: String,
         layers: Vec<usize>,
         labels: Vec<String>,
+        /// Texts predicted so far.
+        rows: Arc<AtomicUsize>,
     }
     impl FacetClassifier for Echo {
         fn facet(&self) -> &str {
@@ -430,13 +595,16 @@ mod tests {
             &self.layers
         }
         fn predict(&self, x: &[Vec<f32>], _texts: &[&str]) -> Result<Vec<FacetPrediction>> {
+            self.rows.fetch_add(x.len(), SeqCst);
             x.iter()
                 .map(|v| {
                     if v.len() != self.labels.len() {
                         return Err(crate::Error::Other(format!("{} values", v.len())));
                     }
+                    // the label of the largest value
+                    let top = crate::classify::decide(LabelMode::SingleLabel, v, &[], false);
                     Ok(FacetPrediction {
-                        labels: vec![],
+                        labels: top.iter().map(|&i| self.labels[i].clone()).collect(),
                         scores: v.clone(),
                     })
                 })
@@ -445,12 +613,21 @@ mod tests {
     }
 
     fn echo(facet: &str, layers: &[usize]) -> Box<dyn FacetClassifier> {
+        echo_counted(facet, layers, Default::default())
+    }
+
+    fn echo_counted(
+        facet: &str,
+        layers: &[usize],
+        rows: Arc<AtomicUsize>,
+    ) -> Box<dyn FacetClassifier> {
         Box::new(Echo {
             facet: facet.into(),
             layers: layers.to_vec(),
             labels: (0..4 * (1 + layers.len()))
                 .map(|i| format!("v{i}"))
                 .collect(),
+            rows,
         })
     }
 
@@ -480,10 +657,27 @@ mod tests {
     fn layer_features_reach_each_facet_and_results_do_not_depend_on_the_chunk() {
         let facets = vec![echo("a", &[5, 4]), echo("b", &[]), echo("c", &[4])];
         let cfg = Config::default();
-        let whole =
-            analyse_in_chunks(segments(60), &Layered, &facets, &cfg, &Silent, 1000).unwrap();
-        let small = analyse_in_chunks(segments(60), &Layered, &facets, &cfg, &Silent, 7).unwrap();
-        let emb = Layered
+        let whole = analyse_in_chunks(
+            segments(60),
+            &Layered::default(),
+            &facets,
+            None,
+            &cfg,
+            &Silent,
+            1000,
+        )
+        .unwrap();
+        let small = analyse_in_chunks(
+            segments(60),
+            &Layered::default(),
+            &facets,
+            None,
+            &cfg,
+            &Silent,
+            7,
+        )
+        .unwrap();
+        let emb = Layered::default()
             .embed(&[whole.segments[0].text.as_str()])
             .unwrap()
             .remove(0);
@@ -500,5 +694,56 @@ mod tests {
             serde_json::to_string(&whole.insights).unwrap(),
             serde_json::to_string(&small.insights).unwrap()
         );
+    }
+
+    #[test]
+    fn cached_facet_predictions_skip_the_classifier_and_its_layer_features() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = FacetCache::new(crate::embed::EmbeddingCache::open(dir.path()).unwrap());
+        let cfg = Config::default();
+        let (ra, rb) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let facets = vec![
+            echo_counted("a", &[5, 4], ra.clone()),
+            echo_counted("b", &[], rb.clone()),
+        ];
+        let reset = || {
+            ra.store(0, SeqCst);
+            rb.store(0, SeqCst);
+        };
+        let run = |n: usize, cache: Option<&FacetCache>, enc: &Layered| {
+            analyse_in_chunks(segments(n), enc, &facets, cache, &cfg, &Silent, 7).unwrap()
+        };
+        // no cache: the reference (60 segments, 37 distinct texts)
+        let plain = run(60, None, &Layered::default());
+        // the first 30 segments (30 distinct texts) fill the cache
+        reset();
+        run(30, Some(&cache), &Layered::default());
+        assert_eq!((ra.load(SeqCst), rb.load(SeqCst)), (30, 30));
+        // all 60: only the 7 new texts are classified, and only they need
+        // layer features
+        reset();
+        let enc = Layered::default();
+        let mixed = run(60, Some(&cache), &enc);
+        assert_eq!((ra.load(SeqCst), rb.load(SeqCst)), (7, 7));
+        assert_eq!(enc.0.load(SeqCst), 7);
+        // again: nothing is classified, no layer features computed
+        reset();
+        let enc = Layered::default();
+        let warm = run(60, Some(&cache), &enc);
+        assert_eq!(
+            (ra.load(SeqCst), rb.load(SeqCst), enc.0.load(SeqCst)),
+            (0, 0, 0)
+        );
+        for a in [&mixed, &warm] {
+            for f in 0..2 {
+                assert_eq!(plain.facets[f].predictions, a.facets[f].predictions);
+            }
+            assert!(a.facets[0].predictions.iter().any(|p| !p.labels.is_empty()));
+            assert_eq!(
+                serde_json::to_string(&plain.insights).unwrap(),
+                serde_json::to_string(&a.insights).unwrap()
+            );
+            assert_eq!(segments_jsonl(&plain), segments_jsonl(a));
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The whole job: files in, a locked and atomically replaced output folder out.
 
-use super::{analyse, output, segments_jsonl, Progress};
+use super::{analyse_cached, output, segments_jsonl, Progress};
 use crate::config::Config;
 use crate::embed::Embedder;
 use crate::error::{Error, Result};
@@ -99,9 +99,13 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
         &load,
     )?);
     let mut warnings = Vec::new();
+    let mut facet_cache = None;
     let embedder: Arc<dyn Embedder> = if cfg.model.cache {
         match crate::embed::EmbeddingCache::open_default() {
-            Ok(cache) => Arc::new(crate::embed::CachedEmbedder::new(encoder, cache)),
+            Ok(cache) => {
+                facet_cache = Some(crate::classify::FacetCache::new(cache.clone()));
+                Arc::new(crate::embed::CachedEmbedder::new(encoder, cache))
+            }
             Err(e) => {
                 warnings.push(format!(
                     "embedding cache not available ({e}): embedding everything"
@@ -128,7 +132,14 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
     progress.end();
     timings.insert("load_models".to_string(), t.elapsed().as_millis() as u64);
 
-    let mut a = analyse(segments, embedder.as_ref(), &facets, cfg, progress)?;
+    let mut a = analyse_cached(
+        segments,
+        embedder.as_ref(),
+        &facets,
+        facet_cache.as_ref(),
+        cfg,
+        progress,
+    )?;
     timings.append(&mut a.timings_ms);
     warnings.append(&mut a.warnings);
 
