@@ -7,7 +7,8 @@
 //! ```
 //! `WHYLINE_CONFIG=whyline.toml` reads `[cluster]` from a config file;
 //! `SWEEP_RESOLUTION=0.5,1,2` tries several Louvain resolutions on the same
-//! embeddings. With OUTDIR, writes `embeddings.npy` (float32, n×d),
+//! embeddings; `ORDER_SALTS=1,2,3` repeats each with the points in other
+//! (salted-key) orders, to see how much the themes depend on the order. With OUTDIR, writes `embeddings.npy` (float32, n×d),
 //! `labels.txt` and `whyline.txt` (theme per text, -1 = outlier) for
 //! `scripts/bertopic_compare.py`. Embeddings are cached in OUTDIR.
 
@@ -98,10 +99,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         write_npy(&d.join("embeddings.npy"), &emb)?;
         std::fs::write(d.join("labels.txt"), gold.join("\n") + "\n")?;
     }
-    let ids: Vec<String> = (0..texts.len())
-        .map(|i| whyline::util::stable_id(&[&texts[i], &i.to_string()]))
+    // `ORDER_SALTS=1,2,3` also runs each resolution with the points visited
+    // in other orders (keys salted): how much the themes depend on the order.
+    let salts: Vec<String> = std::iter::once(String::new())
+        .chain(
+            std::env::var("ORDER_SALTS")
+                .ok()
+                .into_iter()
+                .flat_map(|s| {
+                    s.split(',')
+                        .map(|x| x.trim().to_string())
+                        .collect::<Vec<_>>()
+                })
+                .filter(|x| !x.is_empty()),
+        )
         .collect();
-    let keys: Vec<&str> = ids.iter().map(|s| s.as_str()).collect();
     let classes = gold.iter().collect::<std::collections::BTreeSet<_>>().len();
     let resolutions: Vec<f64> = std::env::var("SWEEP_RESOLUTION")
         .ok()
@@ -111,7 +123,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "file={file} n={} gold_classes={classes} embed_s={embed_s:.1}",
         texts.len()
     );
-    for r in resolutions {
+    for (r, salt) in resolutions
+        .iter()
+        .flat_map(|&r| salts.iter().map(move |s| (r, s)))
+    {
+        let ids: Vec<String> = (0..texts.len())
+            .map(|i| {
+                if salt.is_empty() {
+                    whyline::util::stable_id(&[&texts[i], &i.to_string()])
+                } else {
+                    whyline::util::stable_id(&[&texts[i], &i.to_string(), salt])
+                }
+            })
+            .collect();
+        let keys: Vec<&str> = ids.iter().map(|s| s.as_str()).collect();
         let c = ClusterConfig {
             resolution: r,
             ..cfg.clone()
@@ -128,7 +153,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let g_in: Vec<&String> = inl.iter().map(|&i| &gold[i]).collect();
         let p_in: Vec<i64> = inl.iter().map(|&i| pred[i]).collect();
         println!(
-            "whyline resolution={r} themes={} communities={} outliers={:.3} NMI={:.4} ARI={:.4} NMI_inliers={:.4} ARI_inliers={:.4} reassigned={} cluster_s={secs:.2}",
+            "whyline resolution={r} order={salt:?} themes={} communities={} outliers={:.3} NMI={:.4} ARI={:.4} NMI_inliers={:.4} ARI_inliers={:.4} reassigned={} cluster_s={secs:.2}",
             cl.themes.len(),
             cl.communities,
             cl.outliers() as f64 / pred.len() as f64,
@@ -138,7 +163,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             metrics::ari(&g_in, &p_in),
             cl.reassigned
         );
-        if let Some(d) = outdir {
+        if let Some(d) = outdir.filter(|_| salt.is_empty()) {
             let s: Vec<String> = pred.iter().map(|p| p.to_string()).collect();
             std::fs::write(d.join(format!("whyline-r{r}.txt")), s.join("\n") + "\n")?;
         }

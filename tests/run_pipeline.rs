@@ -158,3 +158,63 @@ fn report_html_renders_in_headless_chromium_with_the_top_insight() {
         std::fs::copy(&shot, keep).unwrap();
     }
 }
+
+/// Segment -> theme, keyed by what does not depend on where the files lie:
+/// file name, line, record and text.
+fn themes_by_content(out: &Path) -> Vec<(String, String)> {
+    let segs = std::fs::read_to_string(out.join("segments.jsonl")).unwrap();
+    let mut v: Vec<(String, String)> = segs
+        .lines()
+        .map(|l| {
+            let s: serde_json::Value = serde_json::from_str(l).unwrap();
+            let file = Path::new(s["source"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            (
+                format!("{file}:{}:{}:{}", s["line"], s["record"], s["text"]),
+                s["theme"].to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn themes_do_not_depend_on_how_the_input_path_is_spelled() {
+    // The same files as `examples/...` (relative, as a user types it) and
+    // copied under a temporary absolute path: segment ids differ (they derive
+    // from the path), the themes must not.
+    let d = tempfile::tempdir().unwrap();
+    let moved = d.path().join("elsewhere");
+    std::fs::create_dir_all(moved.join("calls")).unwrap();
+    for f in calls() {
+        let name = Path::new(&f).file_name().unwrap().to_owned();
+        std::fs::copy(&f, moved.join("calls").join(name)).unwrap();
+    }
+    std::fs::copy("examples/complaints.csv", moved.join("complaints.csv")).unwrap();
+    let here = vec![
+        "examples/calls".to_string(),
+        "examples/complaints.csv".to_string(),
+    ];
+    let there = vec![
+        moved.join("calls").display().to_string(),
+        moved.join("complaints.csv").display().to_string(),
+    ];
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    let sa = run_in_pool(here, &a, 2);
+    let sb = run_in_pool(there, &b, 2);
+    assert!(sa.insights.corpus.themes > 3, "too few themes to compare");
+    assert_eq!(sa.insights.corpus.themes, sb.insights.corpus.themes);
+    assert_eq!(sa.insights.corpus.outliers, sb.insights.corpus.outliers);
+    let (ta, tb) = (themes_by_content(&a), themes_by_content(&b));
+    assert_eq!(ta.len(), tb.len());
+    assert_eq!(ta, tb, "a segment changed theme with the input path");
+    // the ids did change: the test compares two different spellings
+    assert_ne!(
+        std::fs::read(a.join("segments.jsonl")).unwrap(),
+        std::fs::read(b.join("segments.jsonl")).unwrap()
+    );
+}

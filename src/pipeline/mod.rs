@@ -405,7 +405,11 @@ fn analyse_in_chunks(
 
     let t = Instant::now();
     progress.begin("cluster", 0);
-    let keys: Vec<&str> = analysed.iter().map(|&i| segments[i].id.as_str()).collect();
+    let keys: Vec<String> = analysed
+        .iter()
+        .map(|&i| cluster_key(&segments[i]))
+        .collect();
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     let clustering = cluster::cluster(&embeddings, &keys, &cfg.cluster);
     progress.end();
     timings.insert("cluster".into(), t.elapsed().as_millis() as u64);
@@ -445,6 +449,21 @@ fn analyse_in_chunks(
         timings_ms: timings,
         warnings,
     })
+}
+
+/// A segment's place in the clustering's canonical order: its text's hash,
+/// then its position in its document, then its id. Not the id first: ids
+/// derive from the input path as given, and the same files named another way
+/// (`./calls` or `/home/me/calls`, or moved) must give the same themes.
+fn cluster_key(s: &Segment) -> String {
+    format!(
+        "{}:{:020}:{:020}:{:020}:{}",
+        &crate::util::sha256_hex(s.text.as_bytes())[..32],
+        s.line.unwrap_or(0),
+        s.record.unwrap_or(0),
+        s.span[0],
+        s.id
+    )
 }
 
 /// The configured outcome column, or the first known one present.
