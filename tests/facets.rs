@@ -408,35 +408,22 @@ fn facet_predictions_from_the_cache_equal_computed_ones_with_the_real_heads() {
     let cfg = whyline::config::Config::default();
     let dir = tempfile::tempdir().unwrap();
     let cache = FacetCache::new(whyline::embed::EmbeddingCache::open(dir.path()).unwrap());
+    let cached = |n: usize| {
+        analyse_cached(
+            fixture_segments(n),
+            &enc,
+            &facets,
+            Some(&cache),
+            &cfg,
+            &Silent,
+        )
+        .unwrap()
+    };
     let plain = analyse(fixture_segments(200), &enc, &facets, &cfg, &Silent).unwrap();
     // half the texts cached, then all: the rest classified among cached ones
-    analyse_cached(
-        fixture_segments(100),
-        &enc,
-        &facets,
-        Some(&cache),
-        &cfg,
-        &Silent,
-    )
-    .unwrap();
-    let mixed = analyse_cached(
-        fixture_segments(200),
-        &enc,
-        &facets,
-        Some(&cache),
-        &cfg,
-        &Silent,
-    )
-    .unwrap();
-    let warm = analyse_cached(
-        fixture_segments(200),
-        &enc,
-        &facets,
-        Some(&cache),
-        &cfg,
-        &Silent,
-    )
-    .unwrap();
+    cached(100);
+    let mixed = cached(200);
+    let warm = cached(200);
     let stats = whyline::embed::EmbeddingCache::open(dir.path())
         .unwrap()
         .stats()

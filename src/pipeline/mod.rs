@@ -137,15 +137,7 @@ pub fn analyse(
     cfg: &Config,
     progress: &dyn Progress,
 ) -> Result<Analysis> {
-    analyse_in_chunks(
-        segments,
-        embedder,
-        facets,
-        None,
-        cfg,
-        progress,
-        FEATURE_CHUNK,
-    )
+    analyse_cached(segments, embedder, facets, None, cfg, progress)
 }
 
 /// [`analyse`], with facet predictions taken from `cache` where it has them
