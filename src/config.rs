@@ -23,6 +23,11 @@ pub struct Config {
     /// Default: the first of `rating, stars, star_rating, score, nps, csat,
     /// satisfaction, outcome` present; `""` turns impact off.
     pub outcome: Option<String>,
+    /// Results to compare with (an output folder of an earlier run), written
+    /// to `changes.json` and the reports' "Since the previous run". Default:
+    /// the output folder's current results, i.e. the last run into it; `""`
+    /// turns the comparison off.
+    pub previous: Option<String>,
     pub input: InputConfig,
     pub segment: SegmentConfig,
     pub model: ModelConfig,

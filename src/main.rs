@@ -61,6 +61,8 @@ enum Command {
     Eval(cli::eval::Args),
     /// The main job: ingest -> segment -> embed -> facets -> themes -> ranked insights -> reports.
     Run(cli::run::Args),
+    /// What changed between two runs' output folders (new, grown, shrunk and gone themes).
+    Diff(cli::diff::Args),
 }
 
 fn main() {
@@ -82,6 +84,7 @@ fn main() {
         Command::Fit(a) => cli::fit::run(&ctx, a),
         Command::Eval(a) => cli::eval::run(&ctx, a),
         Command::Run(a) => cli::run::run(&ctx, a),
+        Command::Diff(a) => cli::diff::run(&ctx, a),
     };
     match res {
         Ok(code) => std::process::exit(code),

@@ -218,3 +218,97 @@ fn themes_do_not_depend_on_how_the_input_path_is_spelled() {
         std::fs::read(b.join("segments.jsonl")).unwrap()
     );
 }
+
+#[test]
+fn second_run_into_a_folder_reports_what_changed_since_the_first() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    // night 1: the calls only; no previous results, so no changes.json
+    let first = run_in_pool(calls(), &out, 2);
+    assert!(first.changes.is_none());
+    assert!(!out.join("changes.json").exists());
+    let night1 = d.path().join("night1");
+    copy_dir(&out, &night1);
+    // night 2: the calls and the complaints, into the same folder
+    let mut all = calls();
+    all.push("examples/complaints.csv".into());
+    let second = run_in_pool(all.clone(), &out, 2);
+    let c = second.changes.expect("changes against the first run");
+    assert_eq!(c.before.documents, first.insights.corpus.documents);
+    assert_eq!(c.now.documents, second.insights.corpus.documents);
+    assert!(c.now.documents > c.before.documents);
+    // every current theme is listed once, in rank order
+    let ranks: Vec<usize> = c.themes.iter().map(|t| t.now.rank).collect();
+    assert_eq!(
+        ranks,
+        (1..=second.insights.corpus.themes).collect::<Vec<_>>()
+    );
+    // the complaints bring themes the calls did not have
+    assert!(c.new_themes().count() > 0, "{c:?}");
+    let json = std::fs::read_to_string(out.join("changes.json")).unwrap();
+    assert_eq!(json, whyline::insight::changes::to_json(&c));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("## Since the previous run"));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("id=\"changes\""));
+    // `whyline diff` on the two folders says the same
+    let diff = std::process::Command::new(env!("CARGO_BIN_EXE_whyline"))
+        .args(["diff", "--json"])
+        .arg(&night1)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(diff.status.code(), Some(0));
+    assert_eq!(String::from_utf8(diff.stdout).unwrap(), json);
+    // the same input again: nothing new, nothing gone
+    let again = run_in_pool(all, &out, 2).changes.unwrap();
+    assert_eq!(again.new_themes().count(), 0);
+    assert!(again.gone.is_empty());
+    assert!(again.themes.iter().all(|t| t.documents_change == 0));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn unreadable_previous_results_are_a_warning_and_an_empty_previous_turns_comparison_off() {
+    let d = tempfile::tempdir().unwrap();
+    let bad = d.path().join("bad");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(bad.join("insights.json"), "{ not json").unwrap();
+    std::fs::write(bad.join("segments.jsonl"), "").unwrap();
+    let run_with = |previous: &str, out: &Path| {
+        let config = Config {
+            previous: Some(previous.to_string()),
+            ..Default::default()
+        };
+        let opts = RunOptions {
+            inputs: calls(),
+            out: out.to_path_buf(),
+            config,
+            config_path: None,
+        };
+        run(&opts, &Silent).unwrap()
+    };
+    let out = d.path().join("out");
+    let s = run_with(&bad.display().to_string(), &out);
+    assert!(s.changes.is_none());
+    let w = s.warnings.join("\n");
+    assert!(
+        w.contains("previous results not compared") && w.contains("insights.json"),
+        "{w}"
+    );
+    assert!(
+        out.join("insights.json").is_file(),
+        "the run itself completed"
+    );
+    // "" turns the comparison off, even with results in the folder
+    let s = run_with("", &out);
+    assert!(s.changes.is_none());
+    assert!(!out.join("changes.json").exists());
+}

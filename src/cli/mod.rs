@@ -1,6 +1,7 @@
 //! One file per subcommand: flag definitions and the call into the library.
 
 pub mod cache;
+pub mod diff;
 pub mod embed;
 pub mod eval;
 pub mod fit;

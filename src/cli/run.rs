@@ -24,6 +24,11 @@ pub struct Args {
     /// Run without the facet classifiers (emotion, motivation, topic).
     #[arg(long)]
     pub no_facets: bool,
+    /// Earlier results to compare with (an output folder), written to
+    /// changes.json and the reports. Default: the output folder's current
+    /// results (the last run into it); "" turns the comparison off.
+    #[arg(long, value_name = "DIR")]
+    pub previous: Option<String>,
 }
 
 /// indicatif bars, one per stage, with counts and ETA where known.
@@ -86,6 +91,9 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
     if args.no_facets {
         config.facets.enabled = false;
     }
+    if let Some(p) = args.previous {
+        config.previous = Some(p);
+    }
     if let Some(p) = ctx.precision {
         config.model.precision = p;
     }
@@ -123,6 +131,12 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
         "{}",
         whyline::report::summary(&summary.insights, opts.config.report.summary_top)
     );
+    if let Some(c) = &summary.changes {
+        print!(
+            "since the previous run: {}",
+            whyline::report::changes_text(c, 3, false)
+        );
+    }
     println!("reports in {}", out.display());
     Ok(summary.exit_code())
 }

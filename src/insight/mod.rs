@@ -18,6 +18,7 @@
 //! - `impact = min(1, |mean(theme docs) - mean(other docs)| / sd(outcome))`
 //!   (only when an outcome column exists).
 
+pub mod changes;
 pub mod ctfidf;
 pub mod reasons;
 pub mod stats;

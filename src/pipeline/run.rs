@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::embed::Embedder;
 use crate::error::{Error, Result};
 use crate::ingest::Problem;
-use crate::insight::{Insights, Quote};
+use crate::insight::{changes, Insights, Quote};
 use crate::report;
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -35,6 +35,8 @@ pub struct RunSummary {
     pub warnings: Vec<String>,
     /// Skipped files or records (exit code 3 when > 0).
     pub skipped: usize,
+    /// What changed since the previous results, when there were any.
+    pub changes: Option<changes::Changes>,
 }
 
 impl RunSummary {
@@ -146,16 +148,20 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
     let t = Instant::now();
     progress.begin("report", 5);
     let staging = output::Staging::new(&opts.out, &lock)?;
-    staging.write(
-        "insights.json",
-        report::insights_json(&a.insights).as_bytes(),
-    )?;
+    let insights_json = report::insights_json(&a.insights);
+    let segs_jsonl = segments_jsonl(&a);
+    let changes = compare_with_previous(opts, &insights_json, &segs_jsonl, &mut warnings);
+    staging.write("insights.json", insights_json.as_bytes())?;
     progress.advance(1);
-    staging.write("segments.jsonl", segments_jsonl(&a).as_bytes())?;
+    staging.write("segments.jsonl", segs_jsonl.as_bytes())?;
+    drop(segs_jsonl);
+    if let Some(c) = &changes {
+        staging.write("changes.json", changes::to_json(c).as_bytes())?;
+    }
     progress.advance(2);
     staging.write(
         "report.md",
-        report::markdown(&a.insights, &cfg.report.title).as_bytes(),
+        report::markdown(&a.insights, changes.as_ref(), &cfg.report.title).as_bytes(),
     )?;
     progress.advance(3);
     let out_abs = absolute(&opts.out);
@@ -178,7 +184,7 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
     };
     staging.write(
         "report.html",
-        report::html::render(&a.insights, &cfg.report.title, &link).as_bytes(),
+        report::html::render(&a.insights, changes.as_ref(), &cfg.report.title, &link).as_bytes(),
     )?;
     progress.advance(4);
     timings.insert("report".to_string(), t.elapsed().as_millis() as u64);
@@ -239,7 +245,47 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
         problems: ingest.problems,
         warnings,
         insights: a.insights,
+        changes,
     })
+}
+
+/// Compare this run with the previous results (`previous`, default the output
+/// folder's): `None` when there are none or the comparison is off; a previous
+/// folder that cannot be read is a warning, not a failed run.
+fn compare_with_previous(
+    opts: &RunOptions,
+    insights_json: &str,
+    segments_jsonl: &str,
+    warnings: &mut Vec<String>,
+) -> Option<changes::Changes> {
+    let dir = match opts.config.previous.as_deref() {
+        Some("") => return None,
+        Some(p) => PathBuf::from(p),
+        None => opts.out.clone(),
+    };
+    let before = match changes::RunView::read(&dir) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            if opts.config.previous.is_some() {
+                warnings.push(format!(
+                    "previous results: {} holds no insights.json and segments.jsonl; nothing to compare with",
+                    dir.display()
+                ));
+            }
+            return None;
+        }
+        Err(e) => {
+            warnings.push(format!("previous results not compared: {e}"));
+            return None;
+        }
+    };
+    match changes::RunView::parse(insights_json, segments_jsonl, &opts.out) {
+        Ok(now) => Some(changes::compare(&before, &now)),
+        Err(e) => {
+            warnings.push(format!("previous results not compared: {e}"));
+            None
+        }
+    }
 }
 
 fn absolute(p: &Path) -> PathBuf {

@@ -3,6 +3,7 @@
 //! quotes linked to their source files.
 
 use super::{impact_line, pct_str, provenance, why_line};
+use crate::insight::changes::Changes;
 use crate::insight::{Insight, Insights, Quote};
 use std::fmt::Write;
 
@@ -37,7 +38,12 @@ svg text{font-size:11px;fill:#1d2330}";
 
 /// Render the page. `link` maps a quote to an href (relative to the report),
 /// or `None` to show the provenance without a link.
-pub fn render(ins: &Insights, title: &str, link: &dyn Fn(&Quote) -> Option<String>) -> String {
+pub fn render(
+    ins: &Insights,
+    changes: Option<&Changes>,
+    title: &str,
+    link: &dyn Fn(&Quote) -> Option<String>,
+) -> String {
     let mut h = String::new();
     let c = &ins.corpus;
     let _ = write!(
@@ -72,6 +78,25 @@ pub fn render(ins: &Insights, title: &str, link: &dyn Fn(&Quote) -> Option<Strin
             top.rank,
             esc(&top.headline)
         );
+    }
+    if let Some(c) = changes {
+        let (totals, sections) = super::change_sections(c, super::CHANGES_TOP);
+        let _ = writeln!(
+            h,
+            "<div class=\"card\" id=\"changes\"><h2>Since the previous run</h2><p class=\"sub\">{}</p>",
+            esc(&totals)
+        );
+        if sections.is_empty() {
+            let _ = writeln!(h, "<p>No theme appeared, moved or disappeared.</p>");
+        }
+        for (head, items) in sections {
+            let _ = writeln!(h, "<h3>{}</h3><ul>", esc(&head));
+            for i in items {
+                let _ = writeln!(h, "<li>{}</li>", esc(&i));
+            }
+            let _ = writeln!(h, "</ul>");
+        }
+        let _ = writeln!(h, "</div>");
     }
     if !ins.insights.is_empty() {
         let _ = writeln!(

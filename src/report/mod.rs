@@ -9,6 +9,7 @@
 
 pub mod html;
 
+use crate::insight::changes::{Changes, ThemeState};
 use crate::insight::{Insight, Insights, Quote};
 use std::fmt::Write;
 
@@ -117,7 +118,7 @@ pub fn impact_line(i: &Insight) -> Option<String> {
 }
 
 /// `report.md`.
-pub fn markdown(ins: &Insights, title: &str) -> String {
+pub fn markdown(ins: &Insights, changes: Option<&Changes>, title: &str) -> String {
     let mut s = String::new();
     let c = &ins.corpus;
     let _ = writeln!(s, "# {title}\n");
@@ -145,6 +146,11 @@ pub fn markdown(ins: &Insights, title: &str) -> String {
             "Outcome column `{}`: {} documents, mean {:.3}, sd {:.3}.\n",
             o.column, o.documents, o.mean, o.sd
         );
+    }
+    if let Some(c) = changes {
+        let _ = writeln!(s, "## Since the previous run\n");
+        s.push_str(&changes_text(c, CHANGES_TOP, true));
+        let _ = writeln!(s);
     }
     let _ = writeln!(s, "| rank | insight | score | documents | share |");
     let _ = writeln!(s, "| --- | --- | --- | --- | --- |");
@@ -261,6 +267,160 @@ pub fn summary(ins: &Insights, top: usize) -> String {
         let _ = writeln!(s, "{detail}");
         if let Some(l) = impact_line(i) {
             let _ = writeln!(s, "    {l}");
+        }
+    }
+    s
+}
+
+/// Items per list in "Since the previous run".
+pub const CHANGES_TOP: usize = 5;
+
+fn theme_name(t: &ThemeState) -> String {
+    format!("{} ({})", t.headline, t.theme)
+}
+
+fn rank_name(t: &ThemeState) -> String {
+    if t.insight {
+        format!("insight {}", t.rank)
+    } else {
+        format!("weak signal, rank {}", t.rank)
+    }
+}
+
+/// "Since the previous run": a totals line, then one heading and up to `top`
+/// items per kind of change, as plain text (the reports and `whyline diff`
+/// render it; `bullet` starts each item).
+pub fn change_sections(c: &Changes, top: usize) -> (String, Vec<(String, Vec<String>)>) {
+    let (b, n) = (&c.before, &c.now);
+    let totals = format!(
+        "Before: {} documents, {} themes, {} insights, {} outliers. Now: {} documents ({:+}), {} themes, {} insights, {} outliers.",
+        b.documents,
+        b.themes,
+        b.insights,
+        b.outliers,
+        n.documents,
+        n.documents as i64 - b.documents as i64,
+        n.themes,
+        n.insights,
+        n.outliers
+    );
+    let mut out = Vec::new();
+    let new: Vec<String> = c
+        .new_themes()
+        .take(top)
+        .map(|t| {
+            let from = t
+                .from
+                .as_ref()
+                .map(|f| format!("; part of {f} before"))
+                .unwrap_or_default();
+            format!(
+                "{}: {} documents, {}{from}",
+                theme_name(&t.now),
+                t.now.documents,
+                rank_name(&t.now)
+            )
+        })
+        .collect();
+    let new_count = c.new_themes().count();
+    if !new.is_empty() {
+        out.push((format!("New themes ({new_count})"), new));
+    }
+    let moved = |t: &crate::insight::changes::ThemeChange| {
+        let b = t.before.as_ref().map_or(0, |b| b.documents);
+        let ranks = t
+            .before
+            .as_ref()
+            .map(|b| format!("{} → {}", rank_name(b), rank_name(&t.now)))
+            .unwrap_or_default();
+        format!(
+            "{}: {} → {} documents ({:+}), {ranks}",
+            theme_name(&t.now),
+            b,
+            t.now.documents,
+            t.documents_change
+        )
+    };
+    let growth = c.by_growth();
+    let grew: Vec<String> = growth
+        .iter()
+        .filter(|t| t.documents_change > 0)
+        .take(top)
+        .map(|t| moved(t))
+        .collect();
+    if !grew.is_empty() {
+        out.push(("Grew most".to_string(), grew));
+    }
+    let shrank: Vec<String> = growth
+        .iter()
+        .rev()
+        .filter(|t| t.documents_change < 0)
+        .take(top)
+        .map(|t| moved(t))
+        .collect();
+    if !shrank.is_empty() {
+        out.push(("Shrank most".to_string(), shrank));
+    }
+    let promoted: Vec<String> = c
+        .new_insights()
+        .take(top)
+        .map(|t| match &t.before {
+            Some(b) => format!(
+                "{}: {} (was {})",
+                theme_name(&t.now),
+                rank_name(&t.now),
+                rank_name(b)
+            ),
+            None => format!(
+                "{}: {} (a new theme)",
+                theme_name(&t.now),
+                rank_name(&t.now)
+            ),
+        })
+        .collect();
+    if !promoted.is_empty() {
+        out.push(("New insights".to_string(), promoted));
+    }
+    let gone: Vec<String> = c
+        .gone
+        .iter()
+        .take(top)
+        .map(|g| {
+            let into = g
+                .into
+                .as_ref()
+                .map(|t| format!("; most of it is in {t} now"))
+                .unwrap_or_default();
+            format!(
+                "{}: {} documents, {}{into}",
+                theme_name(&g.before),
+                g.before.documents,
+                rank_name(&g.before)
+            )
+        })
+        .collect();
+    if !gone.is_empty() {
+        out.push((format!("Gone ({})", c.gone.len()), gone));
+    }
+    (totals, out)
+}
+
+/// [`change_sections`] as text: the totals, then each heading with its
+/// items under it; Markdown (bold headings, escaped) or plain for a terminal.
+pub fn changes_text(c: &Changes, top: usize, markdown: bool) -> String {
+    let (totals, sections) = change_sections(c, top);
+    let mut s = format!("{totals}\n\n");
+    if sections.is_empty() {
+        let _ = writeln!(s, "No theme appeared, moved or disappeared.");
+    }
+    for (head, items) in sections {
+        if markdown {
+            let _ = writeln!(s, "- **{head}:**");
+        } else {
+            let _ = writeln!(s, "{head}:");
+        }
+        for i in items {
+            let _ = writeln!(s, "  - {}", if markdown { md_escape(&i) } else { i });
         }
     }
     s
