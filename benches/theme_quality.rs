@@ -123,6 +123,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "file={file} n={} gold_classes={classes} embed_s={embed_s:.1}",
         texts.len()
     );
+    // partitions per resolution, for the agreement between orders
+    let mut by_res: Vec<(f64, Vec<Vec<i64>>)> = Vec::new();
     for (r, salt) in resolutions
         .iter()
         .flat_map(|&r| salts.iter().map(move |s| (r, s)))
@@ -163,10 +165,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             metrics::ari(&g_in, &p_in),
             cl.reassigned
         );
+        match by_res.last_mut() {
+            Some((lr, parts)) if *lr == r => parts.push(pred.clone()),
+            _ => by_res.push((r, vec![pred.clone()])),
+        }
         if let Some(d) = outdir.filter(|_| salt.is_empty()) {
             let s: Vec<String> = pred.iter().map(|p| p.to_string()).collect();
             std::fs::write(d.join(format!("whyline-r{r}.txt")), s.join("\n") + "\n")?;
         }
+    }
+    for (r, parts) in &by_res {
+        if parts.len() < 2 {
+            continue;
+        }
+        let mut aris = Vec::new();
+        for a in 0..parts.len() {
+            for b in (a + 1)..parts.len() {
+                aris.push(metrics::ari(&parts[a], &parts[b]));
+            }
+        }
+        let mean = aris.iter().sum::<f64>() / aris.len() as f64;
+        let min = aris.iter().copied().fold(f64::INFINITY, f64::min);
+        println!(
+            "whyline resolution={r} agreement between the {} orders: ARI mean={mean:.4} min={min:.4}",
+            parts.len()
+        );
     }
     Ok(())
 }
