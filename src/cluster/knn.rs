@@ -75,57 +75,101 @@ pub fn knn(points: &[Vec<f32>], k: usize) -> Vec<Vec<(u32, f32)>> {
             }
         }
     };
-    tiles
-        .into_par_iter()
-        .for_each_init(Vec::new, |sims: &mut Vec<f32>, (a, b)| {
-            let (r0, r1) = span(a);
-            let (c0, c1) = span(b);
-            let (m, w) = (r1 - r0, c1 - c0);
-            sims.resize(m * w, 0.0);
-            crate::model::matmul_abt(
-                m,
-                w,
-                dim,
-                &flat[r0 * dim..r1 * dim],
-                &flat[c0 * dim..c1 * dim],
-                &mut sims[..m * w],
-            );
-            // candidates below a point's k-th best so far can never enter its
-            // list: start each tile's lists from those floors
-            let floors = |block: usize| -> Vec<f32> {
-                let l = lists[block].lock().unwrap_or_else(|e| e.into_inner());
-                l.iter().map(|b| b.floor).collect()
-            };
-            let mut rows: Vec<Best> = floors(a).into_iter().map(|f| Best::above(k, f)).collect();
-            if a == b {
-                // one value per pair: the upper triangle serves both points
-                for i in 0..m {
-                    for j in (i + 1)..m {
-                        let s = sims[i * w + j];
-                        rows[i].offer((c0 + j) as u32, s);
-                        rows[j].offer((r0 + i) as u32, s);
-                    }
+    let tile = |sims: &mut Vec<f32>, a: usize, b: usize| {
+        let (r0, r1) = span(a);
+        let (c0, c1) = span(b);
+        let (m, w) = (r1 - r0, c1 - c0);
+        sims.resize(m * w, 0.0);
+        crate::model::matmul_abt(
+            m,
+            w,
+            dim,
+            &flat[r0 * dim..r1 * dim],
+            &flat[c0 * dim..c1 * dim],
+            &mut sims[..m * w],
+        );
+        // candidates below a point's k-th best so far can never enter its
+        // list: start each tile's lists from those floors
+        let floors = |block: usize| -> Vec<f32> {
+            let l = lists[block].lock().unwrap_or_else(|e| e.into_inner());
+            l.iter().map(|b| b.floor).collect()
+        };
+        let mut rows: Vec<Best> = floors(a).into_iter().map(|f| Best::above(k, f)).collect();
+        if a == b {
+            // one value per pair: the upper triangle serves both points
+            for i in 0..m {
+                for j in (i + 1)..m {
+                    let s = sims[i * w + j];
+                    rows[i].offer((c0 + j) as u32, s);
+                    rows[j].offer((r0 + i) as u32, s);
                 }
-                merge(a, rows);
-            } else {
-                let mut cols: Vec<Best> =
-                    floors(b).into_iter().map(|f| Best::above(k, f)).collect();
-                for (i, row) in rows.iter_mut().enumerate() {
-                    for (j, (&s, col)) in sims[i * w..(i + 1) * w].iter().zip(&mut cols).enumerate()
-                    {
-                        row.offer((c0 + j) as u32, s);
-                        col.offer((r0 + i) as u32, s);
-                    }
-                }
-                merge(a, rows);
-                merge(b, cols);
             }
-        });
+            merge(a, rows);
+        } else {
+            let mut cols: Vec<Best> = floors(b).into_iter().map(|f| Best::above(k, f)).collect();
+            let mut col_floor: Vec<f32> = cols.iter().map(|c| c.floor).collect();
+            for (i, row) in rows.iter_mut().enumerate() {
+                let line = &sims[i * w..(i + 1) * w];
+                for (c, chunk) in line.chunks(LANES).enumerate() {
+                    let base = c * LANES;
+                    // most chunks hold no candidate for the row or any column:
+                    // one vectorised test skips them
+                    if !any_candidate(chunk, row.floor, &col_floor[base..base + chunk.len()]) {
+                        continue;
+                    }
+                    for (jj, &s) in chunk.iter().enumerate() {
+                        let j = base + jj;
+                        row.offer((c0 + j) as u32, s);
+                        cols[j].offer((r0 + i) as u32, s);
+                        col_floor[j] = cols[j].floor;
+                    }
+                }
+            }
+            merge(a, rows);
+            merge(b, cols);
+        }
+    };
+    tiles.into_par_iter().for_each(|(a, b)| {
+        // one similarity buffer per thread, reused by its tiles (a fresh
+        // megabyte per tile costs page faults); a fresh one if it is in use
+        SIMS.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut sims) => tile(&mut sims, a, b),
+            Err(_) => tile(&mut Vec::new(), a, b),
+        })
+    });
     lists
         .into_iter()
         .flat_map(|l| l.into_inner().unwrap_or_else(|e| e.into_inner()))
         .map(|b| b.items)
         .collect()
+}
+
+thread_local! {
+    /// Each thread's similarity tile (see [`knn`]).
+    static SIMS: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Similarities tested together for candidates in [`knn`].
+const LANES: usize = 16;
+
+/// Whether any similarity in `s` reaches the row's floor or its column's
+/// floor (NaN counts as reaching: it takes the exact path, as in
+/// [`Best::offer`]). Branch-free over fixed-size chunks, so it vectorises.
+#[inline]
+fn any_candidate(s: &[f32], row_floor: f32, col_floor: &[f32]) -> bool {
+    if let (Ok(s), Ok(f)) = (
+        <&[f32; LANES]>::try_from(s),
+        <&[f32; LANES]>::try_from(col_floor),
+    ) {
+        let mut hit = false;
+        for i in 0..LANES {
+            hit |= (s[i] >= row_floor) | (s[i] >= f[i]) | s[i].is_nan();
+        }
+        return hit;
+    }
+    s.iter()
+        .zip(col_floor)
+        .any(|(&x, &f)| x >= row_floor || x >= f || x.is_nan())
 }
 
 /// `a` ranks before `b`: higher similarity, then lower index (a total order,
