@@ -668,26 +668,11 @@ mod tests {
     fn layer_features_reach_each_facet_and_results_do_not_depend_on_the_chunk() {
         let facets = vec![echo("a", &[5, 4]), echo("b", &[]), echo("c", &[4])];
         let cfg = Config::default();
-        let whole = analyse_in_chunks(
-            segments(60),
-            &Layered::default(),
-            &facets,
-            None,
-            &cfg,
-            &Silent,
-            1000,
-        )
-        .unwrap();
-        let small = analyse_in_chunks(
-            segments(60),
-            &Layered::default(),
-            &facets,
-            None,
-            &cfg,
-            &Silent,
-            7,
-        )
-        .unwrap();
+        let in_chunks = |chunk: usize| {
+            let enc = Layered::default();
+            analyse_in_chunks(segments(60), &enc, &facets, None, &cfg, &Silent, chunk).unwrap()
+        };
+        let (whole, small) = (in_chunks(1000), in_chunks(7));
         let emb = Layered::default()
             .embed(&[whole.segments[0].text.as_str()])
             .unwrap()

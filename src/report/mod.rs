@@ -279,6 +279,17 @@ fn theme_name(t: &ThemeState) -> String {
     format!("{} ({})", t.headline, t.theme)
 }
 
+/// "headline (theme): N documents, rank" and a note.
+fn listed(t: &ThemeState, note: Option<String>) -> String {
+    format!(
+        "{}: {} documents, {}{}",
+        theme_name(t),
+        t.documents,
+        rank_name(t),
+        note.unwrap_or_default()
+    )
+}
+
 fn rank_name(t: &ThemeState) -> String {
     if t.insight {
         format!("insight {}", t.rank)
@@ -309,17 +320,8 @@ pub fn change_sections(c: &Changes, top: usize) -> (String, Vec<(String, Vec<Str
         .new_themes()
         .take(top)
         .map(|t| {
-            let from = t
-                .from
-                .as_ref()
-                .map(|f| format!("; part of {f} before"))
-                .unwrap_or_default();
-            format!(
-                "{}: {} documents, {}{from}",
-                theme_name(&t.now),
-                t.now.documents,
-                rank_name(&t.now)
-            )
+            let from = t.from.as_ref().map(|f| format!("; part of {f} before"));
+            listed(&t.now, from)
         })
         .collect();
     let new_count = c.new_themes().count();
@@ -389,14 +391,8 @@ pub fn change_sections(c: &Changes, top: usize) -> (String, Vec<(String, Vec<Str
             let into = g
                 .into
                 .as_ref()
-                .map(|t| format!("; most of it is in {t} now"))
-                .unwrap_or_default();
-            format!(
-                "{}: {} documents, {}{into}",
-                theme_name(&g.before),
-                g.before.documents,
-                rank_name(&g.before)
-            )
+                .map(|t| format!("; most of it is in {t} now"));
+            listed(&g.before, into)
         })
         .collect();
     if !gone.is_empty() {
