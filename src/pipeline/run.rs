@@ -279,6 +279,8 @@ fn compare_with_previous(
             return None;
         }
     };
+    // this run is read from the bytes it is about to write, as `whyline diff`
+    // would read the folder: one way to build a view, so the two always agree
     match changes::RunView::parse(insights_json, segments_jsonl, &opts.out) {
         Ok(now) => Some(changes::compare(&before, &now)),
         Err(e) => {

@@ -279,6 +279,13 @@ fn theme_name(t: &ThemeState) -> String {
     format!("{} ({})", t.headline, t.theme)
 }
 
+/// A heading and its items, unless there are none.
+fn section(out: &mut Vec<(String, Vec<String>)>, heading: String, items: Vec<String>) {
+    if !items.is_empty() {
+        out.push((heading, items));
+    }
+}
+
 /// "headline (theme): N documents, rank" and a note.
 fn listed(t: &ThemeState, note: Option<String>) -> String {
     format!(
@@ -325,9 +332,7 @@ pub fn change_sections(c: &Changes, top: usize) -> (String, Vec<(String, Vec<Str
         })
         .collect();
     let new_count = c.new_themes().count();
-    if !new.is_empty() {
-        out.push((format!("New themes ({new_count})"), new));
-    }
+    section(&mut out, format!("New themes ({new_count})"), new);
     let moved = |t: &crate::insight::changes::ThemeChange| {
         let b = t.before.as_ref().map_or(0, |b| b.documents);
         let ranks = t
@@ -350,9 +355,7 @@ pub fn change_sections(c: &Changes, top: usize) -> (String, Vec<(String, Vec<Str
         .take(top)
         .map(|t| moved(t))
         .collect();
-    if !grew.is_empty() {
-        out.push(("Grew most".to_string(), grew));
-    }
+    section(&mut out, "Grew most".to_string(), grew);
     let shrank: Vec<String> = growth
         .iter()
         .rev()
@@ -360,9 +363,7 @@ pub fn change_sections(c: &Changes, top: usize) -> (String, Vec<(String, Vec<Str
         .take(top)
         .map(|t| moved(t))
         .collect();
-    if !shrank.is_empty() {
-        out.push(("Shrank most".to_string(), shrank));
-    }
+    section(&mut out, "Shrank most".to_string(), shrank);
     let promoted: Vec<String> = c
         .new_insights()
         .take(top)
@@ -380,9 +381,7 @@ pub fn change_sections(c: &Changes, top: usize) -> (String, Vec<(String, Vec<Str
             ),
         })
         .collect();
-    if !promoted.is_empty() {
-        out.push(("New insights".to_string(), promoted));
-    }
+    section(&mut out, "New insights".to_string(), promoted);
     let gone: Vec<String> = c
         .gone
         .iter()
@@ -395,9 +394,7 @@ pub fn change_sections(c: &Changes, top: usize) -> (String, Vec<(String, Vec<Str
             listed(&g.before, into)
         })
         .collect();
-    if !gone.is_empty() {
-        out.push((format!("Gone ({})", c.gone.len()), gone));
-    }
+    section(&mut out, format!("Gone ({})", c.gone.len()), gone);
     (totals, out)
 }
 
