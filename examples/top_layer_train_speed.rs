@@ -10,12 +10,20 @@
 //! a labelled file's texts (tokenised by the default encoder). The inputs and
 //! labels are random: only the time is measured, not what is learnt.
 //!
-//! `cargo run --release --example top_layer_train_speed -- ../shared/eval/touche-train.jsonl [BATCHES]`
+//! `cargo run --release --example top_layer_train_speed -- ../shared/eval/touche-train.jsonl [BATCHES] [--sorted]`
+//!
+//! `--sorted` batches texts of similar length together (less padding), as a
+//! real `fit` would.
 
 use candle_core::{DType, Device, Tensor, Var, D};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use std::io::BufRead;
 use std::time::Instant;
+
+// The same allocator as the `whyline` binary, which `fit` would run in.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const H: usize = 384;
 const HEADS: usize = 12;
@@ -76,7 +84,11 @@ fn forward(p: &P, x: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let sorted = std::env::args().any(|a| a == "--sorted");
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let Some(file) = args.first() else {
         eprintln!("usage: top_layer_train_speed FILE.jsonl [BATCHES]");
         return Ok(());
@@ -89,7 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let enc = whyline::model::load_encoder(None, &Default::default())?;
     let refs: Vec<&str> = texts.iter().map(|s| s.as_str()).collect();
-    let lens = enc.token_counts(&refs)?;
+    let mut lens = enc.token_counts(&refs)?;
     let tokens: usize = lens.iter().sum();
     let dev = Device::Cpu;
     let shapes: [&[usize]; 20] = [
@@ -126,7 +138,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ..Default::default()
         },
     )?;
-    // Batches in file order (as an epoch without length sorting would see them).
+    // Batches in file order (as an epoch without length sorting would see
+    // them), or of similar lengths, taken evenly from the whole range.
+    if sorted {
+        lens.sort_unstable();
+        let chunks: Vec<Vec<usize>> = lens.chunks(BATCH).map(<[usize]>::to_vec).collect();
+        let step = (chunks.len() / batches.max(1)).max(1);
+        lens = chunks.iter().step_by(step).flatten().copied().collect();
+    }
     let t = Instant::now();
     let mut seen = 0;
     for (k, chunk) in lens.chunks(BATCH).take(batches).enumerate() {
@@ -152,8 +171,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let secs = t.elapsed().as_secs_f64();
     let per_text = secs / seen as f64;
     println!(
-        "{} texts in {batches} batches of {BATCH}: {secs:.1} s, {:.1} ms per text; one epoch of {} texts ({} tokens, {:.1} per text): ~{:.0} s",
+        "{} texts in {batches} batches of {BATCH}{}: {secs:.1} s, {:.1} ms per text; one epoch of {} texts ({} tokens, {:.1} per text): ~{:.0} s",
         seen,
+        if sorted { " (length-sorted)" } else { "" },
         per_text * 1e3,
         texts.len(),
         tokens,
