@@ -80,5 +80,8 @@ def run(seed,lr_layer,lr_head,epochs,hidden):
         print(f' ep{ep} {time.time()-t:.0f}s val_loss {vl:.4f} val_f1 {vf:.4f} dev_f1 {df:.4f}',flush=True)
         if vl<best[0]: best=(vl,vf,df,ep)
     print(f'seed {seed} lr_layer {lr_layer} hidden {hidden}: best-by-loss ep{best[3]} val {best[1]:.4f} dev {best[2]:.4f}',flush=True)
-for cfg in sys.argv[2:]:
-    kw=eval('dict('+cfg+')'); run(**kw)
+def main(run):
+    for cfg in sys.argv[2:]:
+        kw=eval('dict('+cfg+')'); run(**kw)
+if __name__=='__main__':
+    main(run)

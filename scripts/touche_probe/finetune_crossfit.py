@@ -1,58 +1,8 @@
 """finetune.py cross-fitted: 5 folds by id hash, each fold's epoch (of the last 3) by its own loss, dev logits averaged, thresholds on the out-of-fold predictions."""
-import json, torch, numpy as np, sys, hashlib, copy, time, os
-from transformers import AutoModel, AutoTokenizer
-torch.set_num_threads(2)
-p=os.path.expanduser(os.environ.get('WHYLINE_MODEL','~/.cache/whyline/models/all-MiniLM-L6-v2'))
-EVAL=os.environ.get('EVAL','../shared/eval')
-tok=AutoTokenizer.from_pretrained(p); m=AutoModel.from_pretrained(p).eval()
-def rows(split): return [json.loads(l) for l in open(f'{EVAL}/touche-{split}.jsonl')]
-tr_rows,dv_rows=rows('train'),rows('dev')
-labels=sorted({l for r in tr_rows for l in r['labels']}); L=len(labels); li={l:i for i,l in enumerate(labels)}
-def Y(rs):
-    y=np.zeros((len(rs),L),np.float32)
-    for i,r in enumerate(rs):
-        for l in r['labels']: y[i,li[l]]=1
-    return torch.tensor(y)
-ytr,ydv=Y(tr_rows),Y(dv_rows)
-NL=int(sys.argv[1]) if len(sys.argv)>1 else 1   # layers fine-tuned
-import os
-FFN_ONLY=os.environ.get('FFN_ONLY')=='1'
-def states(rs):
-    out=[]
-    with torch.no_grad():
-        for i in range(0,len(rs),64):
-            b=tok([r['text'] for r in rs[i:i+64]],padding=True,truncation=True,max_length=256,return_tensors='pt')
-            o=m(**b,output_hidden_states=True); h=o.hidden_states[6-NL]
-            for j in range(h.shape[0]):
-                n=int(b['attention_mask'][j].sum()); out.append(h[j,:n].clone())
-    return out
-t=time.time(); Htr,Hdv=states(tr_rows),states(dv_rows); print('states',time.time()-t,flush=True)
-def batch(H,idx):
-    T=max(len(H[i]) for i in idx); X=torch.zeros(len(idx),T,384); M=torch.zeros(len(idx),T)
-    for j,i in enumerate(idx): n=len(H[i]); X[j,:n]=H[i]; M[j,:n]=1
-    return X,M
-class Net(torch.nn.Module):
-    def __init__(s,hidden):
-        super().__init__(); s.layers=torch.nn.ModuleList([copy.deepcopy(m.encoder.layer[6-NL+k]) for k in range(NL)])
-        s.head=torch.nn.Sequential(torch.nn.Linear(384,hidden),torch.nn.GELU(),torch.nn.Dropout(0.3),torch.nn.Linear(hidden,L)) if hidden else torch.nn.Sequential(torch.nn.Dropout(0.1),torch.nn.Linear(384,L))
-    def forward(s,X,M):
-        ext=(1.0-M[:,None,None,:])*-1e9
-        h=X
-        for lay in s.layers:
-            o=lay(h,attention_mask=ext); h=o[0] if isinstance(o,tuple) else o
-        e=(h*M[...,None]).sum(1)/M.sum(1,keepdim=True); e=torch.nn.functional.normalize(e,dim=-1)
-        return s.head(e)
-def f1s(y,p):
-    tp=(y*p).sum(0); fp=((1-y)*p).sum(0); fn=(y*(1-p)).sum(0)
-    return 2*tp/torch.clamp(2*tp+fp+fn,min=1)
-def tune(lv,y):
-    th=torch.zeros(L)
-    for j in range(L):
-        best=-1
-        for c in torch.quantile(lv[:,j],torch.linspace(0.3,0.995,150)):
-            f=f1s(y[:,j:j+1],(lv[:,j:j+1]>=c).float())[0]
-            if f>best: best,th[j]=f,c
-    return th
+# Everything but the training loop (layer count from argv[1], states, Net, batch, f1s, tune) comes from finetune.py.
+import hashlib, sys
+import numpy as np, torch
+from finetune import tr_rows, dv_rows, Htr, Hdv, ytr, ydv, L, Net, batch, f1s, tune, main
 def run(seed,lr_layer,lr_head,epochs,hidden):
     fold=np.array([int(hashlib.sha256(r['id'].encode()).hexdigest(),16)%5 for r in tr_rows])
     oof=torch.zeros(len(tr_rows),L); dvl=torch.zeros(len(dv_rows),L)
@@ -80,5 +30,4 @@ def run(seed,lr_layer,lr_head,epochs,hidden):
         print(f' fold {k} best ep{best[3]} loss {best[0]:.4f}',flush=True)
     th=tune(oof,ytr)
     print(f'CV seed {seed} lr_layer {lr_layer}: oof {f1s(ytr,(oof>=th).float()).mean().item():.4f} dev {f1s(ydv,(dvl>=th).float()).mean().item():.4f}',flush=True)
-for cfg in sys.argv[2:]:
-    kw=eval('dict('+cfg+')'); run(**kw)
+main(run)
