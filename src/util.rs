@@ -84,3 +84,87 @@ mod tests {
         assert_eq!(mode(&p), mode(&plain));
     }
 }
+
+/// IEEE half-precision bits of `x`, rounded to nearest (ties to even);
+/// out-of-range values become infinities. (The tuned top layer is stored in
+/// f16: half the bytes of f32, well within what its weights need.)
+pub fn f16_bits(x: f32) -> u16 {
+    let b = x.to_bits();
+    let sign = ((b >> 16) & 0x8000) as u16;
+    let exp = ((b >> 23) & 0xff) as i32;
+    let man = b & 0x007f_ffff;
+    if exp == 0xff {
+        return sign | 0x7c00 | if man != 0 { 0x0200 } else { 0 };
+    }
+    let e = exp - 127 + 15;
+    if e >= 31 {
+        return sign | 0x7c00;
+    }
+    let (full, shift) = if e >= 1 {
+        (man, 13)
+    } else if e >= -10 {
+        (man | 0x0080_0000, (14 - e) as u32)
+    } else {
+        return sign;
+    };
+    let mut h = (full >> shift) as u16;
+    let rest = full & ((1 << shift) - 1);
+    let half = 1 << (shift - 1);
+    if rest > half || (rest == half && h & 1 == 1) {
+        h += 1; // may carry into the exponent, which is the right result
+    }
+    if e >= 1 {
+        sign | (((e as u16) << 10) + h)
+    } else {
+        sign | h
+    }
+}
+
+/// The f32 value of IEEE half-precision bits.
+pub fn f16_to_f32(h: u16) -> f32 {
+    let sign = (u32::from(h) & 0x8000) << 16;
+    let exp = (h >> 10) & 0x1f;
+    let man = u32::from(h & 0x03ff);
+    let bits = match exp {
+        0 if man == 0 => sign,
+        0 => {
+            // subnormal: man * 2^-24
+            let v = man as f32 * (1.0 / 16_777_216.0);
+            return if sign != 0 { -v } else { v };
+        }
+        0x1f => sign | 0x7f80_0000 | (man << 13),
+        _ => sign | ((u32::from(exp) + 127 - 15) << 23) | (man << 13),
+    };
+    f32::from_bits(bits)
+}
+
+#[cfg(test)]
+mod f16_tests {
+    use super::*;
+
+    #[test]
+    fn f16_round_trips_and_rounds_to_nearest() {
+        for &x in &[
+            0.0f32,
+            -0.0,
+            1.0,
+            -2.5,
+            0.1,
+            65504.0,
+            6.1035156e-5,
+            5.96e-8,
+            -3.0e-6,
+        ] {
+            let back = f16_to_f32(f16_bits(x));
+            assert!((back - x).abs() <= x.abs() * 1e-3 + 6e-8, "{x} -> {back}");
+            assert_eq!(f16_bits(back), f16_bits(x), "{x}: stable");
+        }
+        assert_eq!(f16_bits(1.0), 0x3c00);
+        assert_eq!(f16_bits(-2.0), 0xc000);
+        assert_eq!(f16_bits(1e6), 0x7c00);
+        assert_eq!(f16_bits(65504.0), 0x7bff);
+        // 1 + 2^-11 is halfway between 1 and the next f16: ties to even (1.0)
+        assert_eq!(f16_bits(1.0 + 1.0 / 2048.0), 0x3c00);
+        assert_eq!(f16_bits(1.0 + 3.0 / 2048.0), 0x3c02);
+    }
+}

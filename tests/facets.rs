@@ -222,6 +222,171 @@ fn fit_twice_with_one_seed_gives_byte_identical_heads() {
     }
 }
 
+/// `fit --tune-top` on the real encoder: before training, the copied last
+/// layer run on the hidden states entering it reproduces the encoder's own
+/// sentence embeddings (so the tuned path starts exactly where the frozen
+/// one is); two fits with one seed write byte-identical heads; the head
+/// stores its layer in f16 and `eval` scores it from the texts.
+#[test]
+fn tune_top_starts_at_the_encoder_is_deterministic_and_evaluates() {
+    let enc = encoder();
+    let texts: Vec<String> = std::fs::read_to_string(fixture("goemotions-dev-200.jsonl"))
+        .unwrap()
+        .lines()
+        .take(40)
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["text"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let states = enc.top_states(&refs).unwrap();
+    let init = enc.top_layer().unwrap();
+    assert_eq!(init.layer, enc.num_layers() - 1);
+    let via_top = whyline::model::tune::top_embed(&init, &states).unwrap();
+    let direct = enc.embed(&refs).unwrap();
+    let worst = via_top
+        .iter()
+        .zip(&direct)
+        .flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).abs()))
+        .fold(0f32, f32::max);
+    assert!(
+        worst < 1e-5,
+        "untrained top layer differs from the encoder by {worst}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let fit = |out: &Path| {
+        let o = whyline()
+            .args([
+                "fit",
+                "--task",
+                "t",
+                "--train",
+                &fixture("goemotions-dev-200.jsonl"),
+            ])
+            .args([
+                "--tune-top",
+                "--epochs",
+                "2",
+                "--hidden",
+                "32",
+                "--batch-size",
+                "16",
+            ])
+            .args(["--tune-percent", "20", "--seed", "7", "--out"])
+            .arg(out)
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    fit(&a);
+    fit(&b);
+    for f in ["head.safetensors", "head.json", "labels.json"] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f} differs between runs"
+        );
+    }
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.join("head.json")).unwrap()).unwrap();
+    assert_eq!(meta["top"]["layer"], 5, "{meta}");
+    let head = TrainedHead::load(&a).unwrap();
+    let top = head.top.as_ref().expect("a tuned layer");
+    assert_ne!(top.layer.tensors, init.tensors, "the layer was trained");
+    // the layer is stored in f16: about half of its 1.8 M f32 weights' bytes
+    let bytes = std::fs::metadata(a.join("head.safetensors")).unwrap().len();
+    assert!(bytes < 4_000_000, "{bytes} bytes");
+    let out = whyline()
+        .args([
+            "eval",
+            "--task",
+            "t",
+            "--data",
+            &fixture("goemotions-dev-200.jsonl"),
+            "--json",
+            "--model",
+        ])
+        .arg(&a)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f1 = v["macro_f1"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&f1), "{v}");
+    // the same text scores the same alone and among others
+    let alone = head.predict(&[Vec::new()], &refs[3..4]).unwrap();
+    let among = head.predict(&vec![Vec::new(); 10], &refs[..10]).unwrap();
+    assert_eq!(alone[0], among[3]);
+
+    // cross-fitted: thresholds out of fold, then one refitted layer
+    let cf = dir.path().join("cf");
+    let o = whyline()
+        .args([
+            "fit",
+            "--task",
+            "t",
+            "--train",
+            &fixture("goemotions-dev-200.jsonl"),
+        ])
+        .args([
+            "--tune-top",
+            "--folds",
+            "2",
+            "--epochs",
+            "2",
+            "--hidden",
+            "32",
+        ])
+        .args(["--batch-size", "16", "--seed", "7", "--out"])
+        .arg(&cf)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(cf.join("head.json")).unwrap()).unwrap();
+    assert_eq!(meta["training"]["folds"], 2, "{meta}");
+    assert!(
+        meta["training"]["refit_epochs"].as_u64().unwrap() >= 1,
+        "{meta}"
+    );
+    assert!(TrainedHead::load(&cf).unwrap().top.is_some());
+    // --tune-top without a tuning set is refused with exit 2
+    let o = whyline()
+        .args([
+            "fit",
+            "--task",
+            "t",
+            "--train",
+            &fixture("goemotions-dev-200.jsonl"),
+        ])
+        .args(["--tune-top", "--tune-percent", "0", "--out"])
+        .arg(dir.path().join("refused"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--tune-top"));
+}
+
 fn top_labels(
     clf: &dyn FacetClassifier,
     enc: &dyn Embedder,

@@ -12,6 +12,8 @@ use crate::error::{Error, Result};
 use crate::eval::data::LabelledSet;
 use crate::eval::metrics;
 use crate::model::train::{head_logits, train_head, DenseHead, Objective, TrainConfig};
+use crate::model::tune::{top_embed, tune_top, TopLayer, TuneConfig};
+use crate::model::Precision;
 use serde::Serialize;
 
 /// Everything `fit` can be told.
@@ -206,6 +208,82 @@ fn selection_name(mode: LabelMode) -> &'static str {
     }
 }
 
+/// The training objective with `opts`' class weighting (inverse label
+/// frequency to the power `class_weight_power`).
+fn objective_for(mode: LabelMode, gold: &[Vec<usize>], l: usize, opts: &FitOptions) -> Objective {
+    let mut count = vec![0usize; l];
+    for g in gold {
+        for &j in g {
+            count[j] += 1;
+        }
+    }
+    let n = gold.len();
+    let pw = opts.class_weight_power;
+    match mode {
+        LabelMode::MultiLabel => Objective::MultiLabel {
+            pos_weight: count
+                .iter()
+                .map(|&c| {
+                    let c = c.max(1) as f32;
+                    ((n as f32 - c) / c)
+                        .powf(pw)
+                        .clamp(1.0, opts.max_pos_weight)
+                })
+                .collect(),
+        },
+        LabelMode::SingleLabel => Objective::SingleLabel {
+            class_weight: count
+                .iter()
+                .map(|&c| (n as f32 / (l as f32 * c.max(1) as f32)).powf(pw))
+                .collect(),
+        },
+    }
+}
+
+/// `head.json` of a head fitted with `opts`.
+fn head_meta(
+    opts: &FitOptions,
+    encoder: &str,
+    (mode, labels, groups): (LabelMode, &[String], &Option<Vec<String>>),
+    (kind, dim, hidden): (HeadKind, usize, usize),
+    thresholds: Vec<f32>,
+    summary: &FitSummary,
+    training_record: &serde_json::Value,
+) -> HeadMeta {
+    HeadMeta {
+        format: FORMAT.into(),
+        facet: opts.facet.clone(),
+        kind,
+        mode,
+        labels: labels.to_vec(),
+        thresholds,
+        min_one: true,
+        groups: groups.clone(),
+        encoder: encoder.to_string(),
+        layers: opts.layers.clone(),
+        dim,
+        hidden,
+        top: None,
+        training: serde_json::json!({
+            "record": training_record.clone(),
+            "seed": opts.seed,
+            "kind": kind.as_str(),
+            "hidden": hidden,
+            "lr": opts.lr,
+            "weight_decay": opts.weight_decay,
+            "batch_size": opts.batch_size,
+            "max_epochs": opts.max_epochs,
+            "patience": opts.patience,
+            "dropout": opts.dropout,
+            "class_weight_power": opts.class_weight_power,
+            "label_smoothing": opts.label_smoothing,
+            "cosine_lr": opts.cosine_lr,
+            "ensemble": opts.ensemble,
+            "summary": summary,
+        }),
+    }
+}
+
 /// Fit a classifier. `train_x[i]` embeds `train.examples[i]`; `tune` (with
 /// its embeddings) drives early stopping and thresholds; without it, the head
 /// trains for `max_epochs` and multi-label thresholds stay at 0.5.
@@ -252,38 +330,17 @@ pub fn fit(
         None => None,
     };
     let tune_metric = selection_name(mode);
-    let meta =
-        |kind: HeadKind, hidden: usize, thresholds: Vec<f32>, summary: &FitSummary| HeadMeta {
-            format: FORMAT.into(),
-            facet: opts.facet.clone(),
-            kind,
-            mode,
-            labels: labels.clone(),
+    let meta = |kind: HeadKind, hidden: usize, thresholds: Vec<f32>, summary: &FitSummary| {
+        head_meta(
+            opts,
+            encoder,
+            (mode, &labels, &groups),
+            (kind, dim, hidden),
             thresholds,
-            min_one: true,
-            groups: groups.clone(),
-            encoder: encoder.to_string(),
-            layers: opts.layers.clone(),
-            dim,
-            hidden,
-            training: serde_json::json!({
-                "record": training_record,
-                "seed": opts.seed,
-                "kind": kind.as_str(),
-                "hidden": hidden,
-                "lr": opts.lr,
-                "weight_decay": opts.weight_decay,
-                "batch_size": opts.batch_size,
-                "max_epochs": opts.max_epochs,
-                "patience": opts.patience,
-                "dropout": opts.dropout,
-                "class_weight_power": opts.class_weight_power,
-                "label_smoothing": opts.label_smoothing,
-                "cosine_lr": opts.cosine_lr,
-                "ensemble": opts.ensemble,
-                "summary": summary,
-            }),
-        };
+            summary,
+            &training_record,
+        )
+    };
 
     if opts.kind == HeadKind::ZeroShot {
         let protos = protos
@@ -322,34 +379,8 @@ pub fn fit(
         return Ok((TrainedHead::new(m, head.weights)?, summary));
     }
 
-    // class weights
-    let mut count = vec![0usize; l];
-    for g in &gold {
-        for &j in g {
-            count[j] += 1;
-        }
-    }
+    let objective = objective_for(mode, &gold, l, opts);
     let n = gold.len();
-    let pw = opts.class_weight_power;
-    let objective = match mode {
-        LabelMode::MultiLabel => Objective::MultiLabel {
-            pos_weight: count
-                .iter()
-                .map(|&c| {
-                    let c = c.max(1) as f32;
-                    ((n as f32 - c) / c)
-                        .powf(pw)
-                        .clamp(1.0, opts.max_pos_weight)
-                })
-                .collect(),
-        },
-        LabelMode::SingleLabel => Objective::SingleLabel {
-            class_weight: count
-                .iter()
-                .map(|&c| (n as f32 / (l as f32 * c.max(1) as f32)).powf(pw))
-                .collect(),
-        },
-    };
     let hidden = if opts.kind == HeadKind::Mlp {
         opts.hidden.max(1)
     } else {
@@ -461,6 +492,379 @@ pub fn fit(
     };
     let m = meta(opts.kind, weights.hidden, thresholds, &summary);
     Ok((TrainedHead::new(m, weights)?, summary))
+}
+
+/// What [`fit_top`] needs besides the data: each text's hidden states
+/// entering the encoder's last layer, that layer's weights, and how to find
+/// the encoder again at inference.
+pub struct TopInput<'a> {
+    pub train_states: &'a [Vec<f32>],
+    pub tune_states: &'a [Vec<f32>],
+    pub init: &'a TopLayer,
+    /// Learning rate and weight decay of the layer (the head has `opts`').
+    pub layer_lr: f64,
+    pub layer_weight_decay: f64,
+    /// Dropout inside the layer while training.
+    pub layer_dropout: f32,
+    /// The encoder as named to `fit` (`None`: the default).
+    pub encoder_spec: Option<String>,
+    pub precision: Precision,
+}
+
+/// Fit a head together with a fine-tuned copy of the encoder's last layer
+/// (`fit --tune-top`): early stopping and thresholds on `tune` as in
+/// [`fit`], the layer evaluated as stored (f16). The head is an MLP
+/// (`opts.hidden` units) or linear (`opts.kind`).
+pub fn fit_top(
+    encoder: &str,
+    train: &LabelledSet,
+    tune: &LabelledSet,
+    top: &TopInput,
+    opts: &FitOptions,
+    training_record: serde_json::Value,
+    progress: &mut dyn FnMut(usize, f64, Option<f64>),
+) -> Result<(TrainedHead, FitSummary)> {
+    let plan = TopPlan::new(train, opts)?;
+    let tune_gold = tune.label_indices(&plan.labels)?;
+    if top.train_states.len() != train.examples.len()
+        || top.tune_states.len() != tune.examples.len()
+    {
+        return Err(Error::Config(
+            "hidden states do not match the examples".into(),
+        ));
+    }
+    let run = plan.run(
+        top.train_states,
+        &plan.gold,
+        Some((top.tune_states, &tune_gold)),
+        top,
+        opts,
+        opts.seed,
+        None,
+        progress,
+    )?;
+    let summary = FitSummary {
+        epochs_run: run.epochs_run,
+        best_epoch: run.best_epoch,
+        member_best_epochs: vec![run.best_epoch],
+        tune_metric: selection_name(plan.mode).into(),
+        tune_value: run.value,
+        train_rows: plan.gold.len(),
+        tune_rows: tune_gold.len(),
+        temperature: None,
+        bias: None,
+    };
+    let head = plan.finish(
+        encoder,
+        top,
+        opts,
+        (run.layer, run.head, run.thresholds),
+        &summary,
+        &training_record,
+        &[],
+    )?;
+    Ok((head, summary))
+}
+
+/// `fit --tune-top --folds K`: a layer and head per fold (early stopping on
+/// the fold it did not see), multi-label thresholds tuned on every
+/// example's out-of-fold prediction, then one layer and head refitted on all
+/// of `train` for the median best epoch: the shipped head is one layer, not
+/// `K`, and its thresholds come from all the data instead of a split.
+#[allow(clippy::too_many_arguments)]
+pub fn fit_top_crossfit(
+    encoder: &str,
+    train: &LabelledSet,
+    top: &TopInput,
+    fold: &[usize],
+    k: usize,
+    opts: &FitOptions,
+    training_record: serde_json::Value,
+    progress: &mut dyn FnMut(usize, f64, Option<f64>),
+) -> Result<(TrainedHead, FitSummary)> {
+    let plan = TopPlan::new(train, opts)?;
+    let n = train.examples.len();
+    if k < 2 || fold.len() != n || top.train_states.len() != n {
+        return Err(Error::Config(format!(
+            "cross-fitting needs at least 2 folds and one fold and one set of hidden states per example ({k} folds, {} fold indices, {} states, {n} examples)",
+            fold.len(),
+            top.train_states.len()
+        )));
+    }
+    let l = plan.labels.len();
+    let mut oof = vec![0f32; n * l];
+    let mut best_epochs = Vec::with_capacity(k);
+    let mut epochs_run = 0;
+    for f in 0..k {
+        let (fit_idx, held_idx): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| fold[i] != f);
+        if fit_idx.is_empty() || held_idx.is_empty() {
+            return Err(Error::Config(format!(
+                "fold {} of {k} is empty or holds every example: use fewer folds",
+                f + 1
+            )));
+        }
+        let pick = |idx: &[usize]| -> (Vec<Vec<f32>>, Vec<Vec<usize>>) {
+            (
+                idx.iter().map(|&i| top.train_states[i].clone()).collect(),
+                idx.iter().map(|&i| plan.gold[i].clone()).collect(),
+            )
+        };
+        let (fx, fg) = pick(&fit_idx);
+        let (hx, hg) = pick(&held_idx);
+        let run = plan.run(
+            &fx,
+            &fg,
+            Some((&hx, &hg)),
+            top,
+            opts,
+            opts.seed.wrapping_add(1000 * f as u64),
+            None,
+            progress,
+        )?;
+        for (j, &i) in held_idx.iter().enumerate() {
+            oof[i * l..(i + 1) * l].copy_from_slice(&run.probs[j * l..(j + 1) * l]);
+        }
+        epochs_run += run.epochs_run;
+        best_epochs.push(run.best_epoch);
+    }
+    let thresholds = if plan.mode == LabelMode::MultiLabel {
+        tune_thresholds(&oof, &plan.gold, l)
+    } else {
+        Vec::new()
+    };
+    let value = selection(
+        plan.mode,
+        &decide_all(&oof, l, plan.mode, &thresholds),
+        &plan.gold,
+        l,
+    );
+    let mut sorted = best_epochs.clone();
+    sorted.sort_unstable();
+    let refit_epochs = sorted[sorted.len() / 2].max(1);
+    let run = plan.run(
+        top.train_states,
+        &plan.gold,
+        None,
+        top,
+        opts,
+        opts.seed,
+        Some(refit_epochs),
+        progress,
+    )?;
+    epochs_run += run.epochs_run;
+    let summary = FitSummary {
+        epochs_run,
+        best_epoch: refit_epochs,
+        member_best_epochs: best_epochs,
+        tune_metric: selection_name(plan.mode).into(),
+        tune_value: value,
+        train_rows: n,
+        tune_rows: n,
+        temperature: None,
+        bias: None,
+    };
+    let extra = [
+        ("folds", serde_json::json!(k)),
+        ("refit_epochs", serde_json::json!(refit_epochs)),
+    ];
+    let head = plan.finish(
+        encoder,
+        top,
+        opts,
+        (run.layer, run.head, thresholds),
+        &summary,
+        &training_record,
+        &extra,
+    )?;
+    Ok((head, summary))
+}
+
+/// A tuning set's hidden states and gold label indices.
+type TuneRows<'a> = (&'a [Vec<f32>], &'a [Vec<usize>]);
+
+/// One `--tune-top` training run's outcome.
+struct TopRun {
+    layer: TopLayer,
+    head: DenseHead,
+    thresholds: Vec<f32>,
+    /// Selection metric on the tuning part at the best epoch (NaN without one).
+    value: f64,
+    best_epoch: usize,
+    epochs_run: usize,
+    /// Probabilities on the tuning part at the best epoch (row-major).
+    probs: Vec<f32>,
+}
+
+/// Labels, targets and objective shared by the runs of one `--tune-top` fit.
+struct TopPlan {
+    mode: LabelMode,
+    labels: Vec<String>,
+    groups: Option<Vec<String>>,
+    gold: Vec<Vec<usize>>,
+    objective: Objective,
+    hidden: usize,
+}
+
+impl TopPlan {
+    fn new(train: &LabelledSet, opts: &FitOptions) -> Result<Self> {
+        if opts.kind == HeadKind::ZeroShot || !opts.layers.is_empty() || opts.ensemble > 1 {
+            return Err(Error::Config(
+                "--tune-top trains one linear or MLP head on the tuned layer: not with --kind zero-shot, --layers or --ensemble".into(),
+            ));
+        }
+        let mode = if train.multi_label {
+            LabelMode::MultiLabel
+        } else {
+            LabelMode::SingleLabel
+        };
+        let (labels, groups) = label_order(train, opts.taxonomy.as_ref());
+        let gold = train.label_indices(&labels)?;
+        let objective = objective_for(mode, &gold, labels.len(), opts);
+        let hidden = if opts.kind == HeadKind::Mlp {
+            opts.hidden.max(1)
+        } else {
+            0
+        };
+        Ok(TopPlan {
+            mode,
+            labels,
+            groups,
+            gold,
+            objective,
+            hidden,
+        })
+    }
+
+    /// Train on `states`/`gold`; with `tune`, keep the best epoch by the
+    /// selection metric (patience `opts.patience`); without, stop after
+    /// `epochs` (the cosine schedule still spans `opts.max_epochs`).
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &self,
+        states: &[Vec<f32>],
+        gold: &[Vec<usize>],
+        tune: Option<TuneRows>,
+        top: &TopInput,
+        opts: &FitOptions,
+        seed: u64,
+        epochs: Option<usize>,
+        progress: &mut dyn FnMut(usize, f64, Option<f64>),
+    ) -> Result<TopRun> {
+        let (mode, l) = (self.mode, self.labels.len());
+        let cfg = TuneConfig {
+            head: TrainConfig {
+                hidden: self.hidden,
+                lr: opts.lr,
+                weight_decay: opts.weight_decay,
+                batch_size: opts.batch_size,
+                max_epochs: opts.max_epochs,
+                dropout: opts.dropout,
+                seed,
+                label_smoothing: if mode == LabelMode::SingleLabel {
+                    opts.label_smoothing
+                } else {
+                    0.0
+                },
+                cosine_lr: opts.cosine_lr,
+            },
+            layer_lr: top.layer_lr,
+            layer_weight_decay: top.layer_weight_decay,
+            layer_dropout: top.layer_dropout,
+        };
+        let y = targets(gold, l);
+        let mut best: Option<TopRun> = None;
+        let mut epochs_run = 0;
+        let last = tune_top(
+            states,
+            top.init,
+            &y,
+            l,
+            &self.objective,
+            &cfg,
+            &mut |epoch, layer, head, loss| {
+                epochs_run = epoch;
+                let Some((tx, tg)) = tune else {
+                    progress(epoch, loss, None);
+                    return Ok(epoch < epochs.unwrap_or(usize::MAX));
+                };
+                let mut stored = layer.clone();
+                stored.round_to_f16()?;
+                let x = flatten(&top_embed(&stored, tx)?, top.init.hidden)?;
+                let mut p = head_logits(head, &x)?;
+                probs_in_place(&mut p, l, mode);
+                let thr = if mode == LabelMode::MultiLabel {
+                    tune_thresholds(&p, tg, l)
+                } else {
+                    Vec::new()
+                };
+                let v = selection(mode, &decide_all(&p, l, mode, &thr), tg, l);
+                progress(epoch, loss, Some(v));
+                if best.as_ref().is_none_or(|b| v > b.value) {
+                    best = Some(TopRun {
+                        layer: stored,
+                        head: head.clone(),
+                        thresholds: thr,
+                        value: v,
+                        best_epoch: epoch,
+                        epochs_run: 0,
+                        probs: p,
+                    });
+                }
+                Ok(best
+                    .as_ref()
+                    .is_some_and(|b| epoch < b.best_epoch + opts.patience))
+            },
+        )?;
+        let mut run = best.unwrap_or_else(|| TopRun {
+            layer: last.0,
+            head: last.1,
+            thresholds: if mode == LabelMode::MultiLabel {
+                vec![0.5; l]
+            } else {
+                Vec::new()
+            },
+            value: f64::NAN,
+            best_epoch: epochs_run,
+            epochs_run,
+            probs: Vec::new(),
+        });
+        run.epochs_run = epochs_run;
+        Ok(run)
+    }
+
+    /// The head with its layer, `head.json` recording the layer's settings
+    /// (and `extra` entries in its training record).
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        &self,
+        encoder: &str,
+        top: &TopInput,
+        opts: &FitOptions,
+        (layer, weights, thresholds): (TopLayer, DenseHead, Vec<f32>),
+        summary: &FitSummary,
+        training_record: &serde_json::Value,
+        extra: &[(&str, serde_json::Value)],
+    ) -> Result<TrainedHead> {
+        let mut meta = head_meta(
+            opts,
+            encoder,
+            (self.mode, &self.labels, &self.groups),
+            (opts.kind, top.init.hidden, self.hidden),
+            thresholds,
+            summary,
+            training_record,
+        );
+        if let Some(t) = meta.training.as_object_mut() {
+            t.insert(
+                "tune_top".into(),
+                serde_json::json!({"layer": layer.layer, "layer_lr": top.layer_lr, "layer_weight_decay": top.layer_weight_decay, "layer_dropout": top.layer_dropout}),
+            );
+            for (k, v) in extra {
+                t.insert((*k).into(), v.clone());
+            }
+        }
+        TrainedHead::new(meta, weights)?.with_top(layer, top.encoder_spec.clone(), top.precision)
+    }
 }
 
 /// Cross-fitting (`fit --folds K`): `fold[i] < k` assigns each training

@@ -9,8 +9,11 @@
 use super::{decide, FacetClassifier, FacetPrediction, LabelMode};
 use crate::error::{Error, Result};
 use crate::model::train::{head_logits_blocked, DenseHead};
+use crate::model::tune::{top_embed, TopLayer, TOP_TENSORS};
+use crate::model::{LoadOptions, Precision, SentenceEncoder};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 /// File format tag of `head.json`.
 pub const FORMAT: &str = "whyline-head/1";
@@ -60,9 +63,98 @@ pub struct HeadMeta {
     pub layers: Vec<usize>,
     pub dim: usize,
     pub hidden: usize,
+    /// A fine-tuned copy of the encoder's last layer that the head reads
+    /// instead of the shared embedding (`whyline fit --tune-top`); its
+    /// weights are the `top.*` tensors of `head.safetensors` (f16).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top: Option<TopMeta>,
     /// Free-form training record (data, seed, hyper-parameters, dev metrics).
     #[serde(default)]
     pub training: serde_json::Value,
+}
+
+/// `head.json`'s description of a tuned top layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopMeta {
+    /// Index of the encoder layer it replaces (the encoder's last).
+    pub layer: usize,
+    pub heads: usize,
+    /// Width of the layer's feed-forward block.
+    pub inner: usize,
+    pub eps: f64,
+    /// The encoder it runs on, as named to `fit` (`--encoder`); absent: the
+    /// default encoder. Its fingerprint must equal [`HeadMeta::encoder`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoder_spec: Option<String>,
+    /// Arithmetic of the encoder layers below it, as in training.
+    pub precision: Precision,
+}
+
+/// A tuned top layer and the encoder beneath it (loaded on first use).
+pub struct TopRunner {
+    pub layer: TopLayer,
+    spec: TopMeta,
+    encoder_fingerprint: String,
+    encoder: OnceLock<std::result::Result<SentenceEncoder, String>>,
+}
+
+impl std::fmt::Debug for TopRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TopRunner")
+            .field("layer", &self.spec.layer)
+            .field("encoder", &self.spec.encoder_spec)
+            .finish()
+    }
+}
+
+/// Texts per call of the encoder beneath a tuned layer (bounds the token
+/// states held at once).
+const TOP_CHUNK: usize = 1024;
+
+impl TopRunner {
+    fn new(layer: TopLayer, spec: TopMeta, encoder_fingerprint: &str) -> Self {
+        TopRunner {
+            layer,
+            spec,
+            encoder_fingerprint: encoder_fingerprint.to_string(),
+            encoder: OnceLock::new(),
+        }
+    }
+
+    fn encoder(&self) -> Result<&SentenceEncoder> {
+        let got = self.encoder.get_or_init(|| {
+            let opts = LoadOptions {
+                precision: self.spec.precision,
+                ..LoadOptions::default()
+            };
+            crate::model::load_encoder(self.spec.encoder_spec.as_deref(), &opts)
+                .map_err(|e| e.to_string())
+                .and_then(|enc| {
+                    if crate::embed::Embedder::space(&enc) == self.encoder_fingerprint {
+                        Ok(enc)
+                    } else {
+                        Err(format!(
+                            "the tuned head was trained on encoder {}, but {} is {}",
+                            self.encoder_fingerprint,
+                            enc.dir().display(),
+                            crate::embed::Embedder::space(&enc)
+                        ))
+                    }
+                })
+        });
+        got.as_ref().map_err(|e| Error::Config(e.clone()))
+    }
+
+    /// Sentence vectors of `texts` through the encoder's layers below the
+    /// tuned one and the tuned layer.
+    pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        let enc = self.encoder()?;
+        let mut out = Vec::with_capacity(texts.len());
+        for c in texts.chunks(TOP_CHUNK) {
+            out.extend(top_embed(&self.layer, &enc.top_states(c)?)?);
+        }
+        Ok(out)
+    }
 }
 
 /// A loaded head: metadata + weights.
@@ -70,6 +162,8 @@ pub struct HeadMeta {
 pub struct TrainedHead {
     pub meta: HeadMeta,
     pub weights: DenseHead,
+    /// The tuned top layer, when [`HeadMeta::top`] is set.
+    pub top: Option<Arc<TopRunner>>,
     fingerprint: String,
 }
 
@@ -79,12 +173,38 @@ impl TrainedHead {
         let mut h = TrainedHead {
             meta,
             weights,
+            top: None,
             fingerprint: String::new(),
         };
         h.validate(Path::new("<memory>"))?;
         let (json, st) = h.to_bytes()?;
         h.fingerprint = fingerprint_of(h.meta.kind, &json, &st);
         Ok(h)
+    }
+
+    /// Attach a tuned top layer (rounded to f16, as it is stored); `spec`
+    /// names the encoder beneath it.
+    pub fn with_top(
+        mut self,
+        mut layer: TopLayer,
+        encoder_spec: Option<String>,
+        precision: Precision,
+    ) -> Result<Self> {
+        layer.check()?;
+        layer.round_to_f16()?;
+        let spec = TopMeta {
+            layer: layer.layer,
+            heads: layer.heads,
+            inner: layer.inner,
+            eps: layer.eps,
+            encoder_spec,
+            precision,
+        };
+        self.meta.top = Some(spec.clone());
+        self.top = Some(Arc::new(TopRunner::new(layer, spec, &self.meta.encoder)));
+        let (json, st) = self.to_bytes()?;
+        self.fingerprint = fingerprint_of(self.meta.kind, &json, &st);
+        Ok(self)
     }
 
     fn validate(&self, path: &Path) -> Result<()> {
@@ -132,20 +252,33 @@ impl TrainedHead {
             tensors.push(("w1", vec![w.hidden, w.dim], &w.w1));
             tensors.push(("b1", vec![w.hidden], &w.b1));
         }
-        let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+        let mut bytes: Vec<(String, Vec<usize>, Vec<u8>, safetensors::Dtype)> = tensors
             .into_iter()
             .map(|(n, s, v)| {
                 (
                     n.to_string(),
                     s,
                     v.iter().flat_map(|f| f.to_le_bytes()).collect(),
+                    safetensors::Dtype::F32,
                 )
             })
             .collect();
+        if let Some(top) = &self.top {
+            for (i, (v, s)) in top.layer.tensors.iter().zip(top.layer.shapes()).enumerate() {
+                bytes.push((
+                    format!("top.{}", TOP_TENSORS[i]),
+                    s,
+                    v.iter()
+                        .flat_map(|f| crate::util::f16_bits(*f).to_le_bytes())
+                        .collect(),
+                    safetensors::Dtype::F16,
+                ));
+            }
+        }
         let views = bytes
             .iter()
-            .map(|(n, s, b)| {
-                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), b)
+            .map(|(n, s, b, d)| {
+                safetensors::tensor::TensorView::new(*d, s.clone(), b)
                     .map(|v| (n.clone(), v))
                     .map_err(|e| Error::Tensor {
                         name: n.clone(),
@@ -231,10 +364,50 @@ impl TrainedHead {
             w2: read("w2", &[l, inner])?,
             b2: read("b2", &[l])?,
         };
+        let top = match &meta.top {
+            Some(spec) => {
+                let mut layer = TopLayer {
+                    layer: spec.layer,
+                    hidden: meta.dim,
+                    heads: spec.heads,
+                    inner: spec.inner,
+                    eps: spec.eps,
+                    tensors: Vec::new(),
+                };
+                for (name, shape) in TOP_TENSORS.iter().zip(layer.shapes()) {
+                    let name = format!("top.{name}");
+                    let t = tensors
+                        .tensor(&name)
+                        .map_err(|e| Error::model(&sp, format!("tensor {name}: {e}")))?;
+                    if t.dtype() != safetensors::Dtype::F16 || t.shape() != shape.as_slice() {
+                        return Err(Error::model(
+                            &sp,
+                            format!(
+                                "tensor {name}: {:?} {:?}, expected F16 {shape:?}",
+                                t.dtype(),
+                                t.shape()
+                            ),
+                        ));
+                    }
+                    layer.tensors.push(
+                        t.data()
+                            .chunks_exact(2)
+                            .map(|c| crate::util::f16_to_f32(u16::from_le_bytes([c[0], c[1]])))
+                            .collect(),
+                    );
+                }
+                layer
+                    .check()
+                    .map_err(|e| Error::model(&sp, e.to_string()))?;
+                Some(Arc::new(TopRunner::new(layer, spec.clone(), &meta.encoder)))
+            }
+            None => None,
+        };
         let h = TrainedHead {
             fingerprint: fingerprint_of(meta.kind, json, st),
             meta,
             weights,
+            top,
         };
         h.validate(dir)?;
         Ok(h)
@@ -307,8 +480,16 @@ impl FacetClassifier for TrainedHead {
     fn layers(&self) -> &[usize] {
         &self.meta.layers
     }
-    fn predict(&self, embeddings: &[Vec<f32>], _texts: &[&str]) -> Result<Vec<FacetPrediction>> {
+    fn predict(&self, embeddings: &[Vec<f32>], texts: &[&str]) -> Result<Vec<FacetPrediction>> {
         let l = self.meta.labels.len();
+        let tuned;
+        let embeddings = match &self.top {
+            Some(top) => {
+                tuned = top.embed(texts)?;
+                &tuned
+            }
+            None => embeddings,
+        };
         let p = self.probabilities(embeddings)?;
         Ok(p.chunks(l.max(1))
             .take(embeddings.len())

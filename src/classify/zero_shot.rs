@@ -107,6 +107,7 @@ pub fn zero_shot_head(
             layers: Vec::new(),
             dim,
             hidden: 0,
+            top: None,
             training,
         },
         weights,

@@ -134,6 +134,23 @@ pub struct Args {
     /// `run` and `eval` compute them for any head that asks.
     #[arg(long, value_delimiter = ',')]
     layers: Vec<usize>,
+    /// Fine-tune a copy of the encoder's last layer together with the head
+    /// (stored with the head, f16): the head reads that layer's pooled
+    /// output instead of the shared embedding. Slower to fit (one layer's
+    /// backward pass per batch) and `run` then runs the encoder once more for
+    /// this facet; needs a tuning set (--dev or --tune-percent), not --folds.
+    #[arg(long)]
+    tune_top: bool,
+    /// --tune-top: learning rate of the layer (the head uses --lr).
+    #[arg(long, default_value_t = 1e-4)]
+    layer_lr: f64,
+    /// --tune-top: weight decay of the layer.
+    #[arg(long, default_value_t = 0.01)]
+    layer_weight_decay: f64,
+    /// --tune-top: dropout inside the layer while training (on the attention
+    /// probabilities and both dense outputs, as BERT trains).
+    #[arg(long, default_value_t = 0.1)]
+    layer_dropout: f32,
     /// Data source, for the model card.
     #[arg(long, default_value = "not stated")]
     data_source: String,
@@ -250,6 +267,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
                 .into(),
         ));
     }
+    if a.tune_top {
+        if tune.is_none() && a.folds.is_none() {
+            return Err(Error::Config(
+                "--tune-top stops early and tunes thresholds on a tuning set: give --dev, --tune-percent above 0 or --folds, not --per-label".into(),
+            ));
+        }
+        return run_tune_top(ctx, &a, kind, train, tune, tune_desc, taxonomy, t0);
+    }
     let train_x = embed_with_progress(ctx, embedder.as_ref(), "train", &train.texts(), &a.layers)?;
     let tune_x = match &tune {
         Some(t) => Some(embed_with_progress(
@@ -358,11 +383,25 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
         }
         figures.push(("calibration_error".to_string(), s.calibration_error));
     }
+    finish(&a, &head, &summary, tune_desc, figures, t0, t_embed)
+}
+
+/// Save the head and its model card; report.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    a: &Args,
+    head: &whyline::classify::TrainedHead,
+    summary: &fit::FitSummary,
+    tune_desc: String,
+    figures: Vec<(String, f64)>,
+    t0: Instant,
+    t_embed: f64,
+) -> Result<i32> {
     head.save(&a.out)?;
     let seconds = t0.elapsed().as_secs_f64();
     let card = fit::model_card(
-        &head,
-        &summary,
+        head,
+        summary,
         &CardInfo {
             train_path: a.train.display().to_string(),
             tune_desc,
@@ -381,7 +420,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
     if a.json {
         let out = serde_json::json!({
             "out": a.out.display().to_string(),
-            "fingerprint": whyline::classify::FacetClassifier::fingerprint(&head),
+            "fingerprint": whyline::classify::FacetClassifier::fingerprint(head),
             "summary": summary,
             "tune": figures.iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect::<serde_json::Map<String, serde_json::Value>>(),
             "seconds": seconds,
@@ -401,6 +440,123 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
         );
     }
     Ok(whyline::exit::OK)
+}
+
+/// `fit --tune-top`: the hidden states entering the encoder's last layer,
+/// then the layer and the head trained together.
+#[allow(clippy::too_many_arguments)]
+fn run_tune_top(
+    ctx: &Ctx,
+    a: &Args,
+    kind: HeadKind,
+    train: LabelledSet,
+    tune: Option<LabelledSet>,
+    tune_desc: String,
+    taxonomy: Option<Taxonomy>,
+    t0: Instant,
+) -> Result<i32> {
+    let opts = ctx.load_options();
+    let enc = whyline::model::load_encoder(a.data.encoder.as_deref(), &opts)?;
+    let states = |what: &str, set: &LabelledSet| -> Result<Vec<Vec<f32>>> {
+        if !ctx.quiet {
+            eprintln!("hidden states of the {what} ({} texts)", set.examples.len());
+        }
+        enc.top_states(&set.texts())
+    };
+    let train_states = states("training set", &train)?;
+    let tune_states = match &tune {
+        Some(t) => states("tuning set", t)?,
+        None => Vec::new(),
+    };
+    let t_embed = t0.elapsed().as_secs_f64();
+    let init = enc.top_layer()?;
+    let fit_opts = FitOptions {
+        hidden: a.hidden,
+        lr: a.lr,
+        weight_decay: a.weight_decay,
+        batch_size: a.batch_size,
+        max_epochs: a.epochs,
+        patience: a.patience.max(1),
+        dropout: a.dropout,
+        seed: a.seed,
+        class_weight_power: a.class_weight_power,
+        label_smoothing: a.label_smoothing,
+        cosine_lr: a.cosine_lr,
+        taxonomy,
+        ..FitOptions::new(&a.task, kind)
+    };
+    let record = serde_json::json!({
+        "train": file_name(&a.train),
+        "dev": a.dev.as_deref().map(file_name),
+        "holdout_fifth": a.data.holdout_fifth,
+        "limit": a.limit,
+        "tune_percent": if a.dev.is_none() && a.folds.is_none() { Some(a.tune_percent) } else { None },
+        "folds": a.folds,
+    });
+    let quiet = ctx.quiet;
+    let t_fit = Instant::now();
+    let mut progress = |epoch: usize, loss: f64, v: Option<f64>| {
+        if !quiet {
+            eprintln!(
+                "epoch {epoch:>3}  loss {loss:.4}  tune {:.4}  ({:.0} s)",
+                v.unwrap_or(f64::NAN),
+                t_fit.elapsed().as_secs_f64()
+            );
+        }
+    };
+    let top = fit::TopInput {
+        train_states: &train_states,
+        tune_states: &tune_states,
+        init: &init,
+        layer_lr: a.layer_lr,
+        layer_weight_decay: a.layer_weight_decay,
+        layer_dropout: a.layer_dropout,
+        encoder_spec: a.data.encoder.clone(),
+        precision: opts.precision,
+    };
+    let space = whyline::embed::Embedder::space(&enc);
+    let mut figures = Vec::new();
+    let (head, summary) = match (&tune, a.folds) {
+        (_, Some(k)) => {
+            let fold: Vec<usize> = train.examples.iter().map(|e| data::fold_of(e, k)).collect();
+            let (head, summary) = fit::fit_top_crossfit(
+                space,
+                &train,
+                &top,
+                &fold,
+                k as usize,
+                &fit_opts,
+                record,
+                &mut progress,
+            )?;
+            figures.push((
+                format!("out_of_fold_{}", summary.tune_metric),
+                summary.tune_value,
+            ));
+            (head, summary)
+        }
+        (Some(tune), None) => {
+            let (head, summary) =
+                fit::fit_top(space, &train, tune, &top, &fit_opts, record, &mut progress)?;
+            // `predict` of a tuned head reads the texts, not the shared embeddings
+            let none = vec![Vec::new(); tune.examples.len()];
+            let s =
+                whyline::eval::score_with_groups(&head, tune, &none, head.meta.groups.as_deref())?;
+            figures.push(("macro_f1".to_string(), s.macro_f1));
+            figures.push(("micro_f1".to_string(), s.micro_f1));
+            if let Some(acc) = s.accuracy {
+                figures.push(("accuracy".to_string(), acc));
+            }
+            figures.push(("calibration_error".to_string(), s.calibration_error));
+            (head, summary)
+        }
+        (None, None) => {
+            return Err(Error::Config(
+                "--tune-top needs a tuning set or --folds".into(),
+            ))
+        }
+    };
+    finish(a, &head, &summary, tune_desc, figures, t0, t_embed)
 }
 
 fn file_name(p: &Path) -> String {

@@ -11,6 +11,7 @@ use super::body::Body;
 use super::config::ModelConfig;
 use super::fast::FastModel;
 use super::tokenize::TextTokenizer;
+use super::tune::{TopLayer, TOP_TENSORS};
 use super::weights::tensor_err;
 use super::{LoadOptions, Precision};
 use crate::embed::Embedder;
@@ -372,6 +373,69 @@ impl SentenceEncoder {
             }
         }
         Ok(out)
+    }
+
+    /// Every token's hidden states entering the last layer (after
+    /// `num_layers() - 1` layers), `tokens x hidden` values per text: the
+    /// input of a tuned top layer (see [`super::tune`]). Each text runs
+    /// alone, so its states never depend on the other texts.
+    pub fn top_states(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        let layer = self.num_layers().saturating_sub(1);
+        let Some(fast) = &self.fast else {
+            return Err(Error::Config(
+                "a tuned top layer reads the fast encoder's hidden states; unset WHYLINE_ENCODER=candle".into(),
+            ));
+        };
+        let ids = self.tok.encode(texts)?;
+        Ok(ids
+            .par_iter()
+            .map(|s| {
+                fast.token_states(&[s.as_slice()], layer)
+                    .pop()
+                    .unwrap_or_default()
+            })
+            .collect())
+    }
+
+    /// The encoder's last layer as a [`TopLayer`] (the starting point of
+    /// `fit --tune-top`): BERT-style layers with exact GELU only.
+    pub fn top_layer(&self) -> Result<TopLayer> {
+        use super::config::{Activation, Arch};
+        let cfg = &self.body.cfg;
+        if !matches!(cfg.arch, Arch::Bert | Arch::Roberta) || cfg.activation != Activation::Gelu {
+            return Err(Error::model(
+                &self.dir,
+                format!(
+                    "tuning the top layer needs a BERT-style encoder with exact GELU ({} has {:?})",
+                    cfg.model_type, cfg.activation
+                ),
+            ));
+        }
+        let layer = self.num_layers().saturating_sub(1);
+        let mut top = TopLayer {
+            layer,
+            hidden: cfg.hidden_size,
+            heads: cfg.num_heads,
+            inner: cfg.intermediate_size,
+            eps: cfg.layer_norm_eps,
+            tensors: Vec::new(),
+        };
+        let vb = self.body.vb.pp("encoder").pp("layer").pp(layer);
+        for (name, shape) in TOP_TENSORS.iter().zip(top.shapes()) {
+            let (scope, leaf) = name.rsplit_once('.').unwrap_or(("", name));
+            let mut v = vb.clone();
+            for part in scope.split('.') {
+                v = v.pp(part);
+            }
+            let t = v.get(&shape, leaf)?;
+            top.tensors.push(
+                t.flatten_all()
+                    .and_then(|t| t.to_vec1::<f32>())
+                    .map_err(tensor_err("top layer"))?,
+            );
+        }
+        top.check()?;
+        Ok(top)
     }
 
     fn forward(&self, seqs: &[&[u32]], taps: &[usize]) -> Result<Vec<Vec<f32>>> {

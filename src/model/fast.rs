@@ -291,6 +291,23 @@ impl FastModel {
         out
     }
 
+    /// Every token's hidden states after `layer` layers (0: the embedding
+    /// layer), one `tokens x hidden` vector per sequence.
+    pub fn token_states(&self, seqs: &[&[u32]], layer: usize) -> Vec<Vec<f32>> {
+        let h = self.hidden;
+        let mut out: Vec<Vec<f32>> = vec![Vec::new(); seqs.len()];
+        self.forward(seqs, None, &mut |i, x| {
+            if i == layer {
+                let mut start = 0;
+                for (s, o) in seqs.iter().zip(out.iter_mut()) {
+                    *o = x[start * h..(start + s.len()) * h].to_vec();
+                    start += s.len();
+                }
+            }
+        });
+        out
+    }
+
     /// The packed forward pass; `tap(i, x)` sees the hidden states after
     /// layer `i` (0: after the embedding layer).
     fn forward(

@@ -25,6 +25,7 @@ mod simd;
 pub mod store;
 mod tokenize;
 pub mod train;
+pub mod tune;
 mod weights;
 
 pub use encoder::{Backend, LazyEncoder, Pooling, SentenceEncoder};

@@ -112,32 +112,36 @@ impl SplitMix {
     }
 }
 
-fn terr(name: &str) -> impl Fn(candle_core::Error) -> Error + '_ {
+pub(super) fn terr(name: &str) -> impl Fn(candle_core::Error) -> Error + '_ {
     move |e| Error::Tensor {
         name: name.to_string(),
         msg: e.to_string(),
     }
 }
 
-fn uniform(rng: &mut SplitMix, n: usize, bound: f32) -> Vec<f32> {
+pub(super) fn uniform(rng: &mut SplitMix, n: usize, bound: f32) -> Vec<f32> {
     (0..n)
         .map(|_| (rng.next_f32() * 2.0 - 1.0) * bound)
         .collect()
 }
 
 /// softplus(z) = log(1 + e^z), computed stably as relu(z) + log(1 + e^-|z|).
-fn softplus(z: &Tensor) -> candle_core::Result<Tensor> {
+pub(super) fn softplus(z: &Tensor) -> candle_core::Result<Tensor> {
     z.relu()? + (z.abs()?.neg()?.exp()? + 1.0)?.log()?
 }
 
-struct Params {
-    w1: Option<Var>,
-    b1: Option<Var>,
-    w2: Var,
-    b2: Var,
+pub(super) struct Params {
+    pub(super) w1: Option<Var>,
+    pub(super) b1: Option<Var>,
+    pub(super) w2: Var,
+    pub(super) b2: Var,
 }
 
-fn forward(p: &Params, x: &Tensor, mask: Option<&Tensor>) -> candle_core::Result<Tensor> {
+pub(super) fn forward(
+    p: &Params,
+    x: &Tensor,
+    mask: Option<&Tensor>,
+) -> candle_core::Result<Tensor> {
     let h = match (&p.w1, &p.b1) {
         (Some(w1), Some(b1)) => {
             let h = x
@@ -155,9 +159,46 @@ fn forward(p: &Params, x: &Tensor, mask: Option<&Tensor>) -> candle_core::Result
         .broadcast_add(p.b2.as_tensor())
 }
 
+/// The training loss of logits `z` against targets `yb` (rows of `n_labels`),
+/// with per-label weights `wt` (`1 x n_labels`): weighted binary
+/// cross-entropy for multi-label, weighted (optionally smoothed) cross-entropy
+/// for single-label.
+pub(super) fn objective_loss(
+    objective: &Objective,
+    z: &Tensor,
+    yb: &Tensor,
+    wt: &Tensor,
+    label_smoothing: f32,
+    n_labels: usize,
+) -> candle_core::Result<Tensor> {
+    match objective {
+        Objective::MultiLabel { .. } => {
+            // pw * y * softplus(-z) + (1 - y) * softplus(z)
+            let pos = (yb.broadcast_mul(wt)? * softplus(&z.neg()?)?)?;
+            let neg = ((1.0 - yb)? * softplus(z)?)?;
+            (pos + neg)?.mean_all()
+        }
+        Objective::SingleLabel { .. } => {
+            let ls = candle_nn::ops::log_softmax(z, D::Minus1)?;
+            // row weight = the gold class's weight
+            let rw = yb.broadcast_mul(wt)?.sum_keepdim(1)?;
+            let eps = f64::from(label_smoothing.clamp(0.0, 1.0));
+            let target = if eps > 0.0 {
+                ((yb * (1.0 - eps))? + eps / n_labels as f64)?
+            } else {
+                yb.clone()
+            };
+            let per_row = (target * ls)?.sum_keepdim(1)?;
+            let num = (per_row * &rw)?.sum_all()?.neg()?;
+            let den = rw.sum_all()?;
+            num.broadcast_div(&den)
+        }
+    }
+}
+
 /// The current weights, with the input scale folded into the first layer so
 /// that the head reads unscaled embeddings.
-fn snapshot(
+pub(super) fn snapshot(
     p: &Params,
     dim: usize,
     hidden: usize,
@@ -309,29 +350,7 @@ pub fn train_head(
                     None => None,
                 };
                 let z = forward(&params, &xb, mask.as_ref())?;
-                let loss = match objective {
-                    Objective::MultiLabel { .. } => {
-                        // pw * y * softplus(-z) + (1 - y) * softplus(z)
-                        let pos = (yb.broadcast_mul(&wt)? * softplus(&z.neg()?)?)?;
-                        let neg = ((1.0 - &yb)? * softplus(&z)?)?;
-                        (pos + neg)?.mean_all()?
-                    }
-                    Objective::SingleLabel { .. } => {
-                        let ls = candle_nn::ops::log_softmax(&z, D::Minus1)?;
-                        // row weight = the gold class's weight
-                        let rw = yb.broadcast_mul(&wt)?.sum_keepdim(1)?;
-                        let eps = f64::from(cfg.label_smoothing.clamp(0.0, 1.0));
-                        let target = if eps > 0.0 {
-                            ((&yb * (1.0 - eps))? + eps / n_labels as f64)?
-                        } else {
-                            yb.clone()
-                        };
-                        let per_row = (target * ls)?.sum_keepdim(1)?;
-                        let num = (per_row * &rw)?.sum_all()?.neg()?;
-                        let den = rw.sum_all()?;
-                        num.broadcast_div(&den)?
-                    }
-                };
+                let loss = objective_loss(objective, &z, &yb, &wt, cfg.label_smoothing, n_labels)?;
                 opt.backward_step(&loss)?;
                 loss.to_dtype(DType::F64)?.to_scalar::<f64>()
             };
