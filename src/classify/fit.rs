@@ -240,6 +240,18 @@ fn objective_for(mode: LabelMode, gold: &[Vec<usize>], l: usize, opts: &FitOptio
     }
 }
 
+/// Thresholds tuned on probabilities `p` of a tuning set (multi-label; none
+/// for single-label) and the selection metric they reach on it.
+fn tuned_selection(p: &[f32], gold: &[Vec<usize>], l: usize, mode: LabelMode) -> (Vec<f32>, f64) {
+    let thr = if mode == LabelMode::MultiLabel {
+        tune_thresholds(p, gold, l)
+    } else {
+        Vec::new()
+    };
+    let v = selection(mode, &decide_all(p, l, mode, &thr), gold, l);
+    (thr, v)
+}
+
 /// `head.json` of a head fitted with `opts`.
 fn head_meta(
     opts: &FitOptions,
@@ -437,12 +449,7 @@ pub fn fit(
                 };
                 let mut p = head_logits(head, tx)?;
                 probs_in_place(&mut p, l, mode);
-                let thr = if mode == LabelMode::MultiLabel {
-                    tune_thresholds(&p, tg, l)
-                } else {
-                    Vec::new()
-                };
-                let v = selection(mode, &decide_all(&p, l, mode, &thr), tg, l);
+                let (thr, v) = tuned_selection(&p, tg, l, mode);
                 progress(epoch, loss, Some(v));
                 if best.as_ref().is_none_or(|b| v > b.0) {
                     best = Some((v, epoch, head.clone(), thr));
@@ -792,12 +799,7 @@ impl TopPlan {
                 let x = flatten(&top_embed(&stored, tx)?, top.init.hidden)?;
                 let mut p = head_logits(head, &x)?;
                 probs_in_place(&mut p, l, mode);
-                let thr = if mode == LabelMode::MultiLabel {
-                    tune_thresholds(&p, tg, l)
-                } else {
-                    Vec::new()
-                };
-                let v = selection(mode, &decide_all(&p, l, mode, &thr), tg, l);
+                let (thr, v) = tuned_selection(&p, tg, l, mode);
                 progress(epoch, loss, Some(v));
                 if best.as_ref().is_none_or(|b| v > b.value) {
                     best = Some(TopRun {

@@ -288,21 +288,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
     };
     let t_embed = t0.elapsed().as_secs_f64();
     let opts = FitOptions {
-        hidden: a.hidden,
-        lr: a.lr,
-        weight_decay: a.weight_decay,
-        batch_size: a.batch_size,
-        max_epochs: a.epochs,
-        patience: a.patience.max(1),
-        dropout: a.dropout,
-        seed: a.seed,
-        class_weight_power: a.class_weight_power,
-        label_smoothing: a.label_smoothing,
-        cosine_lr: a.cosine_lr,
         ensemble: a.ensemble,
-        taxonomy: taxonomy.clone(),
         layers: a.layers.clone(),
-        ..FitOptions::new(&a.task, kind)
+        ..fit_options(&a, kind, taxonomy.clone())
     };
     let protos = if kind == HeadKind::ZeroShot {
         let mode = if train.multi_label {
@@ -470,21 +458,7 @@ fn run_tune_top(
     };
     let t_embed = t0.elapsed().as_secs_f64();
     let init = enc.top_layer()?;
-    let fit_opts = FitOptions {
-        hidden: a.hidden,
-        lr: a.lr,
-        weight_decay: a.weight_decay,
-        batch_size: a.batch_size,
-        max_epochs: a.epochs,
-        patience: a.patience.max(1),
-        dropout: a.dropout,
-        seed: a.seed,
-        class_weight_power: a.class_weight_power,
-        label_smoothing: a.label_smoothing,
-        cosine_lr: a.cosine_lr,
-        taxonomy,
-        ..FitOptions::new(&a.task, kind)
-    };
+    let fit_opts = fit_options(a, kind, taxonomy);
     let record = serde_json::json!({
         "train": file_name(&a.train),
         "dev": a.dev.as_deref().map(file_name),
@@ -557,6 +531,25 @@ fn run_tune_top(
         }
     };
     finish(a, &head, &summary, tune_desc, figures, t0, t_embed)
+}
+
+/// The training settings given on the command line.
+fn fit_options(a: &Args, kind: HeadKind, taxonomy: Option<Taxonomy>) -> FitOptions {
+    FitOptions {
+        hidden: a.hidden,
+        lr: a.lr,
+        weight_decay: a.weight_decay,
+        batch_size: a.batch_size,
+        max_epochs: a.epochs,
+        patience: a.patience.max(1),
+        dropout: a.dropout,
+        seed: a.seed,
+        class_weight_power: a.class_weight_power,
+        label_smoothing: a.label_smoothing,
+        cosine_lr: a.cosine_lr,
+        taxonomy,
+        ..FitOptions::new(&a.task, kind)
+    }
 }
 
 fn file_name(p: &Path) -> String {

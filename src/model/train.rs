@@ -104,6 +104,19 @@ impl SplitMix {
     pub fn next_f32(&mut self) -> f32 {
         (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
     }
+    /// `n` inverted-dropout multipliers: `1 / (1 - p)` kept, 0 dropped.
+    pub fn dropout_mask(&mut self, n: usize, p: f32) -> Vec<f32> {
+        let keep = 1.0 - p;
+        (0..n)
+            .map(|_| {
+                if self.next_f32() < keep {
+                    1.0 / keep
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
     pub fn shuffle<T>(&mut self, v: &mut [T]) {
         for i in (1..v.len()).rev() {
             let j = (self.next_u64() % (i as u64 + 1)) as usize;
@@ -324,18 +337,8 @@ pub fn train_head(
         let mut batches = 0usize;
         for chunk in order.chunks(cfg.batch_size) {
             let bs = chunk.len();
-            let mask: Option<Vec<f32>> = (cfg.hidden > 0 && cfg.dropout > 0.0).then(|| {
-                let keep = 1.0 - cfg.dropout;
-                (0..bs * cfg.hidden)
-                    .map(|_| {
-                        if rng.next_f32() < keep {
-                            1.0 / keep
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect()
-            });
+            let mask: Option<Vec<f32>> = (cfg.hidden > 0 && cfg.dropout > 0.0)
+                .then(|| rng.dropout_mask(bs * cfg.hidden, cfg.dropout));
             if cfg.cosine_lr {
                 let t = step_no as f64 / total_steps;
                 opt.set_learning_rate(cfg.lr * 0.5 * (1.0 + (std::f64::consts::PI * t).cos()));

@@ -175,18 +175,7 @@ impl LayerDrop {
         p: f32,
         (b, s, h, heads): (usize, usize, usize, usize),
     ) -> candle_core::Result<Self> {
-        let keep = 1.0 - p;
-        let mut m = |n: usize| -> Vec<f32> {
-            (0..n)
-                .map(|_| {
-                    if rng.next_f32() < keep {
-                        1.0 / keep
-                    } else {
-                        0.0
-                    }
-                })
-                .collect()
-        };
+        let mut m = |n: usize| rng.dropout_mask(n, p);
         let dev = Device::Cpu;
         Ok(LayerDrop {
             probs: Tensor::from_vec(m(b * heads * s * s), (b, heads, s, s), &dev)?,
@@ -421,18 +410,8 @@ pub fn tune_top(
         let mut total = 0f64;
         for chunk in &batches {
             let bs = chunk.len();
-            let mask: Option<Vec<f32>> = (hc.hidden > 0 && hc.dropout > 0.0).then(|| {
-                let keep = 1.0 - hc.dropout;
-                (0..bs * hc.hidden)
-                    .map(|_| {
-                        if rng.next_f32() < keep {
-                            1.0 / keep
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect()
-            });
+            let mask: Option<Vec<f32>> = (hc.hidden > 0 && hc.dropout > 0.0)
+                .then(|| rng.dropout_mask(bs * hc.hidden, hc.dropout));
             if hc.cosine_lr {
                 let f = 0.5 * (1.0 + (std::f64::consts::PI * step_no as f64 / total_steps).cos());
                 opt_head.set_learning_rate(hc.lr * f);
