@@ -35,6 +35,7 @@ fn encoder() -> whyline::model::SentenceEncoder {
 fn eval_min_macro_f1_gate_passes_and_fails_with_the_real_model() {
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("junit.xml");
+    let predictions = dir.path().join("predictions.jsonl");
     // a threshold below the measured macro-F1 passes (exit 0) ...
     let out = whyline()
         .args([
@@ -46,6 +47,8 @@ fn eval_min_macro_f1_gate_passes_and_fails_with_the_real_model() {
         ])
         .args(["--min-macro-f1", "0.05", "--json", "--junit"])
         .arg(&junit)
+        .arg("--predictions")
+        .arg(&predictions)
         .output()
         .unwrap();
     assert_eq!(
@@ -66,6 +69,36 @@ fn eval_min_macro_f1_gate_passes_and_fails_with_the_real_model() {
     assert_eq!(v["passed"], true);
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("failures=\"0\""), "{xml}");
+    // --predictions: one row per example, consistent with the figures.
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&predictions)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), v["rows"].as_u64().unwrap() as usize);
+    assert_eq!(rows[0]["record"], 1);
+    let correct = rows.iter().filter(|r| r["correct"] == true).count();
+    let exact = v["exact_match"].as_f64().unwrap();
+    assert!((correct as f64 / rows.len() as f64 - exact).abs() < 1e-9);
+    for p in v["per_label"].as_array().unwrap() {
+        let label = p["label"].as_str().unwrap();
+        let has =
+            |r: &serde_json::Value, k: &str| r[k].as_array().unwrap().iter().any(|x| x == label);
+        let predicted = rows.iter().filter(|r| has(r, "predicted")).count();
+        let gold = rows.iter().filter(|r| has(r, "gold")).count();
+        let missed = rows.iter().filter(|r| has(r, "missed")).count();
+        assert_eq!(
+            predicted as u64,
+            p["predicted"].as_u64().unwrap(),
+            "{label}"
+        );
+        assert_eq!(gold as u64, p["support"].as_u64().unwrap(), "{label}");
+        let recall = p["recall"].as_f64().unwrap();
+        if gold > 0 {
+            assert!(((gold - missed) as f64 / gold as f64 - recall).abs() < 1e-9);
+        }
+        assert!(rows.iter().all(|r| r["scores"][label].is_f64()), "{label}");
+    }
 
     // ... one above it fails with exit 1, and so does an unreachable label gate.
     let out = whyline()

@@ -40,6 +40,10 @@ pub struct Args {
     /// Write the gates as JUnit XML to FILE.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Write every example's gold labels, predicted labels (missed, extra) and
+    /// per-label scores as JSON Lines to FILE (with --baseline, its verdict too).
+    #[arg(long, value_name = "FILE")]
+    predictions: Option<PathBuf>,
     #[command(flatten)]
     opts: DataArgs,
 }
@@ -132,16 +136,32 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
     let t_embed = t0.elapsed().as_secs_f64();
     let dim = embedder.dim();
     let g = groups_for(&a.task, model.as_ref());
+    let texts = set.texts();
     let mx = classify::select_layers(&x, dim, &layers, model.layers())?;
-    let scores = ev::score_with_groups(model.as_ref(), &set, &mx, g.as_deref())?;
-    let base = match &baseline {
+    let preds = model.predict(&mx, &texts)?;
+    let scores = ev::score_predictions(model.as_ref(), &set, &preds, g.as_deref())?;
+    let (base, base_preds) = match &baseline {
         Some(b) => {
             let g = groups_for(&a.task, b.as_ref());
             let bx = classify::select_layers(&x, dim, &layers, b.layers())?;
-            Some(ev::score_with_groups(b.as_ref(), &set, &bx, g.as_deref())?)
+            let bp = b.predict(&bx, &texts)?;
+            let s = ev::score_predictions(b.as_ref(), &set, &bp, g.as_deref())?;
+            (Some(s), Some(bp))
         }
-        None => None,
+        None => (None, None),
     };
+    if let Some(p) = &a.predictions {
+        let rows = ev::prediction_rows(
+            &set,
+            model.labels(),
+            &preds,
+            baseline
+                .as_ref()
+                .zip(base_preds.as_deref())
+                .map(|(b, bp)| (b.labels(), bp)),
+        )?;
+        whyline::util::write_atomic(p, &ev::prediction_jsonl(&rows)?)?;
+    }
     let gates = ev::check_gates(&scores, a.min_macro_f1, &label_gates);
     let passed = gates.iter().all(|g| g.passed);
     if let Some(p) = &a.junit {

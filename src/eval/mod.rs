@@ -9,8 +9,8 @@ pub mod data;
 pub mod junit;
 pub mod metrics;
 
-use crate::classify::{FacetClassifier, LabelMode};
-use crate::error::Result;
+use crate::classify::{FacetClassifier, FacetPrediction, LabelMode};
+use crate::error::{Error, Result};
 use data::LabelledSet;
 use metrics::LabelScore;
 use serde::Serialize;
@@ -81,11 +81,22 @@ pub fn score_with_groups(
     embeddings: &[Vec<f32>],
     groups: Option<&[String]>,
 ) -> Result<Scores> {
+    let preds = clf.predict(embeddings, &set.texts())?;
+    score_predictions(clf, set, &preds, groups)
+}
+
+/// As [`score_with_groups`], from predictions already made (one per example
+/// of `set`, in order), so a caller can keep them (`eval --predictions`).
+pub fn score_predictions(
+    clf: &dyn FacetClassifier,
+    set: &LabelledSet,
+    preds: &[FacetPrediction],
+    groups: Option<&[String]>,
+) -> Result<Scores> {
+    check_aligned(set, preds)?;
     let labels = clf.labels().to_vec();
     let l = labels.len();
     let gold = set.label_indices(&labels)?;
-    let texts = set.texts();
-    let preds = clf.predict(embeddings, &texts)?;
     let index: std::collections::HashMap<&str, usize> = labels
         .iter()
         .enumerate()
@@ -104,7 +115,7 @@ pub fn score_with_groups(
     let (mut conf, mut hit) = (Vec::new(), Vec::new());
     match mode {
         LabelMode::SingleLabel => {
-            for ((p, g), fp) in pred.iter().zip(&gold).zip(&preds) {
+            for ((p, g), fp) in pred.iter().zip(&gold).zip(preds) {
                 if let Some(&top) = p.first() {
                     conf.push(fp.scores.get(top).copied().unwrap_or(0.0));
                     hit.push(g.contains(&top));
@@ -112,7 +123,7 @@ pub fn score_with_groups(
             }
         }
         LabelMode::MultiLabel => {
-            for (g, fp) in gold.iter().zip(&preds) {
+            for (g, fp) in gold.iter().zip(preds) {
                 for (j, &s) in fp.scores.iter().enumerate() {
                     conf.push(s);
                     hit.push(g.contains(&j));
@@ -255,4 +266,189 @@ pub fn check_gates(s: &Scores, min_macro: Option<f64>, min_label: &[(String, f64
         });
     }
     out
+}
+
+fn check_aligned(set: &LabelledSet, preds: &[FacetPrediction]) -> Result<()> {
+    if preds.len() == set.examples.len() {
+        Ok(())
+    } else {
+        Err(Error::Other(format!(
+            "{}: {} predictions for {} examples",
+            set.path,
+            preds.len(),
+            set.examples.len()
+        )))
+    }
+}
+
+/// One model's verdict on one example, in a `--predictions` row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    /// Predicted labels, highest score first.
+    pub predicted: Vec<String>,
+    /// Gold labels the model did not predict.
+    pub missed: Vec<String>,
+    /// Predicted labels that are not gold.
+    pub extra: Vec<String>,
+    /// The predicted set equals the gold set.
+    pub correct: bool,
+    /// Score per label (an object in the classifier's label order).
+    pub scores: LabelScores,
+}
+
+/// Scores keyed by label, serialised as one JSON object in label order.
+#[derive(Debug, Clone)]
+pub struct LabelScores(pub Vec<(String, f32)>);
+
+impl Serialize for LabelScores {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(l, v)| (l, v)))
+    }
+}
+
+/// One line of `eval --predictions`: an example, its gold labels and the
+/// model's (and the baseline's) verdict, for error analysis label by label.
+#[derive(Debug, Clone, Serialize)]
+pub struct PredictionRow {
+    /// 1-based record number in the data file.
+    pub record: u64,
+    /// The record's `id`, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub text: String,
+    pub gold: Vec<String>,
+    #[serde(flatten)]
+    pub model: Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Verdict>,
+}
+
+fn verdict(labels: &[String], gold: &[String], p: &FacetPrediction) -> Verdict {
+    let missed: Vec<String> = gold
+        .iter()
+        .filter(|g| !p.labels.contains(g))
+        .cloned()
+        .collect();
+    let extra: Vec<String> = p
+        .labels
+        .iter()
+        .filter(|l| !gold.contains(l))
+        .cloned()
+        .collect();
+    Verdict {
+        predicted: p.labels.clone(),
+        correct: missed.is_empty() && extra.is_empty(),
+        missed,
+        extra,
+        scores: LabelScores(
+            labels
+                .iter()
+                .cloned()
+                .zip(p.scores.iter().copied())
+                .collect(),
+        ),
+    }
+}
+
+/// The `--predictions` rows: every example with the model's verdict and, when
+/// given, the baseline's (`baseline` = its labels and predictions).
+pub fn prediction_rows(
+    set: &LabelledSet,
+    labels: &[String],
+    preds: &[FacetPrediction],
+    baseline: Option<(&[String], &[FacetPrediction])>,
+) -> Result<Vec<PredictionRow>> {
+    check_aligned(set, preds)?;
+    if let Some((_, b)) = baseline {
+        check_aligned(set, b)?;
+    }
+    Ok(set
+        .examples
+        .iter()
+        .enumerate()
+        .map(|(i, e)| PredictionRow {
+            record: e.record,
+            id: (e.key != e.text).then(|| e.key.clone()),
+            text: e.text.clone(),
+            gold: e.labels.clone(),
+            model: verdict(labels, &e.labels, &preds[i]),
+            baseline: baseline.map(|(bl, bp)| verdict(bl, &e.labels, &bp[i])),
+        })
+        .collect())
+}
+
+/// Rows as JSON Lines.
+pub fn prediction_jsonl(rows: &[PredictionRow]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    for r in rows {
+        serde_json::to_writer(&mut out, r).map_err(|e| Error::Other(e.to_string()))?;
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use data::Example;
+
+    fn set() -> LabelledSet {
+        let ex = |key: &str, text: &str, labels: &[&str], record| Example {
+            key: key.into(),
+            text: text.into(),
+            labels: labels.iter().map(|s| s.to_string()).collect(),
+            record,
+        };
+        LabelledSet {
+            path: "t.jsonl".into(),
+            multi_label: true,
+            examples: vec![
+                ex("a1", "late refund", &["anger", "sadness"], 1),
+                ex("fine, thanks", "fine, thanks", &["neutral"], 2),
+            ],
+        }
+    }
+
+    fn pred(labels: &[&str], scores: &[f32]) -> FacetPrediction {
+        FacetPrediction {
+            labels: labels.iter().map(|s| s.to_string()).collect(),
+            scores: scores.to_vec(),
+        }
+    }
+
+    #[test]
+    fn prediction_rows_name_missed_and_extra_labels_and_keep_scores_in_label_order() {
+        let labels: Vec<String> = ["sadness", "anger", "neutral"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let preds = vec![
+            pred(&["anger", "neutral"], &[0.1, 0.9, 0.6]),
+            pred(&["neutral"], &[0.0, 0.1, 0.8]),
+        ];
+        let base = vec![
+            pred(&[], &[0.2, 0.3, 0.1]),
+            pred(&["anger"], &[0.0, 0.7, 0.2]),
+        ];
+        let rows = prediction_rows(&set(), &labels, &preds, Some((&labels, &base))).unwrap();
+        assert_eq!(rows[0].id.as_deref(), Some("a1"));
+        assert_eq!(rows[1].id, None, "a record without an id has none");
+        assert_eq!(rows[0].model.missed, ["sadness"]);
+        assert_eq!(rows[0].model.extra, ["neutral"]);
+        assert!(!rows[0].model.correct && rows[1].model.correct);
+        let b = rows[1].baseline.as_ref().unwrap();
+        assert_eq!(
+            (b.missed.as_slice(), b.extra.as_slice()),
+            (&["neutral".to_string()][..], &["anger".to_string()][..])
+        );
+        let line = String::from_utf8(prediction_jsonl(&rows[..1]).unwrap()).unwrap();
+        assert!(
+            line.contains(r#""scores":{"sadness":0.1,"anger":0.9,"neutral":0.6}"#),
+            "{line}"
+        );
+        assert!(line.ends_with('\n') && line.matches('\n').count() == 1);
+        // predictions that do not line up with the examples are an error naming the file
+        let err = prediction_rows(&set(), &labels, &preds[..1], None).unwrap_err();
+        assert!(err.to_string().contains("t.jsonl"), "{err}");
+    }
 }
