@@ -255,6 +255,113 @@ fn fit_twice_with_one_seed_gives_byte_identical_heads() {
     }
 }
 
+/// `fit --folds K --oof FILE` on the real encoder: one row per training
+/// record, in `eval --predictions`' format, holding every label's score from
+/// the fold head that never saw the record; the out-of-fold macro-F1 that
+/// `fit --json` reports is reproduced from the file's own gold and predicted
+/// labels. `--oof` without `--folds` is refused (exit 2).
+#[test]
+fn fit_oof_writes_each_training_record_out_of_fold_and_reproduces_the_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, oof) = (dir.path().join("m"), dir.path().join("oof.jsonl"));
+    let o = whyline()
+        .args(["fit", "--task", "t", "--train"])
+        .arg(fixture("goemotions-dev-200.jsonl"))
+        .args([
+            "--kind", "mlp", "--folds", "3", "--epochs", "4", "--hidden", "32",
+        ])
+        .args(["--seed", "7", "--json", "--out"])
+        .arg(&model)
+        .arg("--oof")
+        .arg(&oof)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let figure = summary["tune"]["out_of_fold_macro_f1"].as_f64().unwrap();
+    let head: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(model.join("head.json")).unwrap()).unwrap();
+    let labels: Vec<String> = head["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string())
+        .collect();
+    let records = std::fs::read_to_string(fixture("goemotions-dev-200.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&oof)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), records);
+    let mut counts = vec![(0usize, 0usize, 0usize); labels.len()];
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r["record"], i as u64 + 1, "{r}");
+        let scores = r["scores"].as_object().unwrap();
+        let order: Vec<&String> = scores.keys().collect();
+        assert_eq!(
+            order,
+            labels.iter().collect::<Vec<_>>(),
+            "scores in label order"
+        );
+        assert!(scores
+            .values()
+            .all(|v| (0.0..=1.0).contains(&v.as_f64().unwrap())));
+        let set = |k: &str| -> Vec<String> {
+            r[k].as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_str().unwrap().to_string())
+                .collect()
+        };
+        let (gold, pred) = (set("gold"), set("predicted"));
+        assert!(!pred.is_empty(), "min_one: {r}");
+        for (j, l) in labels.iter().enumerate() {
+            match (gold.contains(l), pred.contains(l)) {
+                (true, true) => counts[j].0 += 1,
+                (false, true) => counts[j].1 += 1,
+                (true, false) => counts[j].2 += 1,
+                (false, false) => {}
+            }
+        }
+    }
+    let macro_f1 = counts
+        .iter()
+        .map(|&(tp, fp, fn_)| {
+            let d = 2 * tp + fp + fn_;
+            if d == 0 {
+                0.0
+            } else {
+                2.0 * tp as f64 / d as f64
+            }
+        })
+        .sum::<f64>()
+        / labels.len() as f64;
+    assert!(
+        (macro_f1 - figure).abs() < 1e-9,
+        "file {macro_f1} vs fit {figure}"
+    );
+
+    let o = whyline()
+        .args(["fit", "--task", "t", "--train"])
+        .arg(fixture("goemotions-dev-200.jsonl"))
+        .arg("--out")
+        .arg(dir.path().join("n"))
+        .arg("--oof")
+        .arg(dir.path().join("n.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
 /// `fit --tune-top` on the real encoder: before training, the copied last
 /// layer run on the hidden states entering it reproduces the encoder's own
 /// sentence embeddings (so the tuned path starts exactly where the frozen

@@ -93,6 +93,18 @@ pub struct FitSummary {
     pub bias: Option<f32>,
 }
 
+/// A cross-fitted head (`--folds K`) and what it was tuned on.
+#[derive(Debug, Clone)]
+pub struct CrossFit {
+    pub head: TrainedHead,
+    pub summary: FitSummary,
+    /// Every training example's probabilities from the fold model that never
+    /// saw it, in training order (`head.labels()` per row): what the
+    /// thresholds and the out-of-fold figure were computed from
+    /// (`fit --oof FILE` writes them with [`TrainedHead::predictions_from`]).
+    pub out_of_fold: Vec<f32>,
+}
+
 /// Labels in taxonomy order when the taxonomy covers the data, else sorted.
 pub fn label_order(
     train: &LabelledSet,
@@ -588,7 +600,7 @@ pub fn fit_top_crossfit(
     opts: &FitOptions,
     training_record: serde_json::Value,
     progress: &mut dyn FnMut(usize, f64, Option<f64>),
-) -> Result<(TrainedHead, FitSummary)> {
+) -> Result<CrossFit> {
     let plan = TopPlan::new(train, opts)?;
     let n = train.examples.len();
     if k < 2 || fold.len() != n || top.train_states.len() != n {
@@ -683,7 +695,11 @@ pub fn fit_top_crossfit(
         &training_record,
         &extra,
     )?;
-    Ok((head, summary))
+    Ok(CrossFit {
+        head,
+        summary,
+        out_of_fold: oof,
+    })
 }
 
 /// A tuning set's hidden states and gold label indices.
@@ -887,7 +903,7 @@ pub fn fit_crossfit(
     opts: &FitOptions,
     training_record: serde_json::Value,
     progress: &mut dyn FnMut(usize, f64, Option<f64>),
-) -> Result<(TrainedHead, FitSummary)> {
+) -> Result<CrossFit> {
     if k < 2 || fold.len() != train.examples.len() || train_x.len() != fold.len() {
         return Err(Error::Config(format!(
             "cross-fitting needs at least 2 folds and one fold per example ({} folds, {} fold indices, {} embeddings, {} examples)",
@@ -995,7 +1011,11 @@ pub fn fit_crossfit(
         training,
         ..first
     };
-    Ok((TrainedHead::new(meta, merged)?, summary))
+    Ok(CrossFit {
+        head: TrainedHead::new(meta, merged)?,
+        summary,
+        out_of_fold: probs,
+    })
 }
 
 /// Merge same-shaped heads into one whose logits are the mean of theirs: an
@@ -1299,7 +1319,25 @@ mod tests {
             )
             .unwrap()
         };
-        let (h, s) = run();
+        let CrossFit {
+            head: h,
+            summary: s,
+            out_of_fold,
+        } = run();
+        // One out-of-fold row per example; the figure is scored from them.
+        assert_eq!(out_of_fold.len(), 300 * 4);
+        let oof_gold = train.label_indices(&h.meta.labels).unwrap();
+        let oof_pred: Vec<Vec<usize>> = h
+            .predictions_from(&out_of_fold)
+            .iter()
+            .map(|p| {
+                p.labels
+                    .iter()
+                    .map(|x| h.meta.labels.iter().position(|y| y == x).unwrap())
+                    .collect()
+            })
+            .collect();
+        assert!((metrics::macro_f1(&oof_gold, &oof_pred, 4) - s.tune_value).abs() < 1e-9);
         // Four fold heads merged side by side; thresholds for every label,
         // tuned on one out-of-fold prediction per training example.
         assert_eq!(h.meta.hidden, 64);
@@ -1308,7 +1346,7 @@ mod tests {
         assert_eq!(s.tune_rows, 300);
         assert!(s.tune_value > 0.9, "{s:?}");
         assert_eq!(h.meta.training["folds"], 4);
-        assert_eq!(h.to_bytes().unwrap(), run().0.to_bytes().unwrap());
+        assert_eq!(h.to_bytes().unwrap(), run().head.to_bytes().unwrap());
         // The merged head separates the training data.
         let x = flatten(&tx, 8).unwrap();
         let mut p = head_logits(&h.weights, &x).unwrap();

@@ -413,6 +413,28 @@ impl TrainedHead {
         Ok(h)
     }
 
+    /// Predictions from rows of this head's probabilities (`labels().len()`
+    /// per row): its thresholds and `min_one` decide the labels, every
+    /// score is kept. Used by `predict` and for `fit --oof`'s out-of-fold rows.
+    pub fn predictions_from(&self, probs: &[f32]) -> Vec<FacetPrediction> {
+        let l = self.meta.labels.len().max(1);
+        probs
+            .chunks_exact(l)
+            .map(|row| FacetPrediction {
+                labels: decide(
+                    self.meta.mode,
+                    row,
+                    &self.meta.thresholds,
+                    self.meta.min_one,
+                )
+                .into_iter()
+                .map(|i| self.meta.labels[i].clone())
+                .collect(),
+                scores: row.to_vec(),
+            })
+            .collect()
+    }
+
     /// Calibrated probabilities, row-major `n x labels`, computed
     /// [`HEAD_BLOCK`] rows at a time: the input matrix and the hidden layer
     /// exist for one block only, whatever `n` (the shipped motivation head's
@@ -481,7 +503,6 @@ impl FacetClassifier for TrainedHead {
         &self.meta.layers
     }
     fn predict(&self, embeddings: &[Vec<f32>], texts: &[&str]) -> Result<Vec<FacetPrediction>> {
-        let l = self.meta.labels.len();
         let tuned;
         let embeddings = match &self.top {
             Some(top) => {
@@ -491,21 +512,9 @@ impl FacetClassifier for TrainedHead {
             None => embeddings,
         };
         let p = self.probabilities(embeddings)?;
-        Ok(p.chunks(l.max(1))
-            .take(embeddings.len())
-            .map(|row| FacetPrediction {
-                labels: decide(
-                    self.meta.mode,
-                    row,
-                    &self.meta.thresholds,
-                    self.meta.min_one,
-                )
-                .into_iter()
-                .map(|i| self.meta.labels[i].clone())
-                .collect(),
-                scores: row.to_vec(),
-            })
-            .collect())
+        let mut preds = self.predictions_from(&p);
+        preds.truncate(embeddings.len());
+        Ok(preds)
     }
 }
 

@@ -138,7 +138,8 @@ pub struct Args {
     /// (stored with the head, f16): the head reads that layer's pooled
     /// output instead of the shared embedding. Slower to fit (one layer's
     /// backward pass per batch) and `run` then runs the encoder once more for
-    /// this facet; needs a tuning set (--dev or --tune-percent), not --folds.
+    /// this facet; needs a tuning set (--dev, --tune-percent above 0) or
+    /// --folds.
     #[arg(long)]
     tune_top: bool,
     /// --tune-top: learning rate of the layer (the head uses --lr).
@@ -151,6 +152,14 @@ pub struct Args {
     /// probabilities and both dense outputs, as BERT trains).
     #[arg(long, default_value_t = 0.1)]
     layer_dropout: f32,
+    /// With --folds: write every training example's out-of-fold prediction
+    /// (scores from the fold model that never saw it, labels by the fitted
+    /// head's thresholds) as JSON Lines in the format of `eval --predictions`: what
+    /// the thresholds and the out-of-fold figure were computed from. For
+    /// finding mislabelled or ambiguous training examples and for studying
+    /// decision rules without touching the dev set.
+    #[arg(long, value_name = "FILE", requires = "folds")]
+    oof: Option<PathBuf>,
     /// Data source, for the model card.
     #[arg(long, default_value = "not stated")]
     data_source: String,
@@ -328,7 +337,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
     let (head, summary) = match a.folds {
         Some(k) => {
             let fold: Vec<usize> = train.examples.iter().map(|e| data::fold_of(e, k)).collect();
-            fit::fit_crossfit(
+            let cf = fit::fit_crossfit(
                 embedder.space(),
                 &train,
                 &train_x,
@@ -337,7 +346,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
                 &opts,
                 record,
                 &mut progress,
-            )?
+            )?;
+            write_oof(&a, &train, &cf)?;
+            (cf.head, cf.summary)
         }
         None => fit::fit(
             embedder.space(),
@@ -376,6 +387,17 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
 
 /// Save the head and its model card; report.
 #[allow(clippy::too_many_arguments)]
+/// `--oof FILE`: the cross-fit's out-of-fold predictions, one JSON line per
+/// training record (`eval --predictions`' format), written atomically.
+fn write_oof(a: &Args, train: &LabelledSet, cf: &fit::CrossFit) -> Result<()> {
+    let Some(path) = &a.oof else {
+        return Ok(());
+    };
+    let preds = cf.head.predictions_from(&cf.out_of_fold);
+    let rows = whyline::eval::prediction_rows(train, &cf.head.meta.labels, &preds, None)?;
+    whyline::util::write_atomic(path, &whyline::eval::prediction_jsonl(&rows)?)
+}
+
 fn finish(
     a: &Args,
     head: &whyline::classify::TrainedHead,
@@ -493,7 +515,7 @@ fn run_tune_top(
     let (head, summary) = match (&tune, a.folds) {
         (_, Some(k)) => {
             let fold: Vec<usize> = train.examples.iter().map(|e| data::fold_of(e, k)).collect();
-            let (head, summary) = fit::fit_top_crossfit(
+            let cf = fit::fit_top_crossfit(
                 space,
                 &train,
                 &top,
@@ -503,6 +525,8 @@ fn run_tune_top(
                 record,
                 &mut progress,
             )?;
+            write_oof(a, &train, &cf)?;
+            let fit::CrossFit { head, summary, .. } = cf;
             figures.push((
                 format!("out_of_fold_{}", summary.tune_metric),
                 summary.tune_value,
