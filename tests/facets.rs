@@ -26,6 +26,16 @@ fn whyline() -> Command {
     c
 }
 
+/// The command exited with `code`; stderr is shown when it did not.
+fn assert_exit(o: &std::process::Output, code: i32) {
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 fn encoder() -> whyline::model::SentenceEncoder {
     whyline::model::load_encoder(None, &whyline::model::LoadOptions::default())
         .expect("default encoder")
@@ -51,12 +61,7 @@ fn eval_min_macro_f1_gate_passes_and_fails_with_the_real_model() {
         .arg(&predictions)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let macro_f1 = v["macro_f1"].as_f64().unwrap();
     assert!(macro_f1 > 0.05 && macro_f1 < 1.0, "{macro_f1}");
@@ -114,12 +119,7 @@ fn eval_min_macro_f1_gate_passes_and_fails_with_the_real_model() {
         .arg(&junit)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 1);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("gate macro_f1") && text.contains("FAILED"),
@@ -193,12 +193,7 @@ fn fit_twice_with_one_seed_gives_byte_identical_heads() {
             .arg(out)
             .output()
             .unwrap();
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert_exit(&o, 0);
     };
     // Cross-fitting on 200 GoEmotions rows: three emotions have one example,
     // so they are missing from a fold's training part and must keep their
@@ -276,12 +271,7 @@ fn fit_oof_writes_each_training_record_out_of_fold_and_reproduces_the_figure() {
         .arg(&oof)
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 0);
     let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let figure = summary["tune"]["out_of_fold_macro_f1"].as_f64().unwrap();
     let head: serde_json::Value =
@@ -420,12 +410,7 @@ fn tune_top_starts_at_the_encoder_is_deterministic_and_evaluates() {
             .arg(out)
             .output()
             .unwrap();
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert_exit(&o, 0);
     };
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     fit(&a);
@@ -459,12 +444,7 @@ fn tune_top_starts_at_the_encoder_is_deterministic_and_evaluates() {
         .arg(&a)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let f1 = v["macro_f1"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&f1), "{v}");
@@ -496,12 +476,7 @@ fn tune_top_starts_at_the_encoder_is_deterministic_and_evaluates() {
         .arg(&cf)
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 0);
     let meta: serde_json::Value =
         serde_json::from_slice(&std::fs::read(cf.join("head.json")).unwrap()).unwrap();
     assert_eq!(meta["training"]["folds"], 2, "{meta}");
