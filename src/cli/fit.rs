@@ -385,8 +385,6 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
     finish(&a, &head, &summary, tune_desc, figures, t0, t_embed)
 }
 
-/// Save the head and its model card; report.
-#[allow(clippy::too_many_arguments)]
 /// `--oof FILE`: the cross-fit's out-of-fold predictions, one JSON line per
 /// training record (`eval --predictions`' format), written atomically.
 fn write_oof(a: &Args, train: &LabelledSet, cf: &fit::CrossFit) -> Result<()> {
@@ -398,6 +396,8 @@ fn write_oof(a: &Args, train: &LabelledSet, cf: &fit::CrossFit) -> Result<()> {
     whyline::util::write_atomic(path, &whyline::eval::prediction_jsonl(&rows)?)
 }
 
+/// Save the head and its model card; report.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     a: &Args,
     head: &whyline::classify::TrainedHead,
