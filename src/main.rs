@@ -56,7 +56,7 @@ enum Command {
     /// Inspect or prune the embedding cache.
     Cache(cli::cache::Args),
     /// Train a classifier head on labelled data.
-    Fit(cli::fit::Args),
+    Fit(Box<cli::fit::Args>),
     /// Evaluate a facet classifier on labelled data (CI gate).
     Eval(cli::eval::Args),
     /// The main job: ingest -> segment -> embed -> facets -> themes -> ranked insights -> reports.
@@ -81,7 +81,7 @@ fn main() {
         Command::Embed(a) => cli::embed::run(&ctx, a),
         Command::Models(a) => cli::models::run(&ctx, a),
         Command::Cache(a) => cli::cache::run(&ctx, a),
-        Command::Fit(a) => cli::fit::run(&ctx, a),
+        Command::Fit(a) => cli::fit::run(&ctx, *a),
         Command::Eval(a) => cli::eval::run(&ctx, a),
         Command::Run(a) => cli::run::run(&ctx, a),
         Command::Diff(a) => cli::diff::run(&ctx, a),

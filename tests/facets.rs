@@ -357,6 +357,85 @@ fn fit_oof_writes_each_training_record_out_of_fold_and_reproduces_the_figure() {
 /// sentence embeddings (so the tuned path starts exactly where the frozen
 /// one is); two fits with one seed write byte-identical heads; the head
 /// stores its layer in f16 and `eval` scores it from the texts.
+/// `fit --group-field`: records of one group never sit on both sides of a
+/// fold (tested in `eval::data`); here, on the real encoder, that the CLI
+/// reads named JSONL fields, records the grouping in the head and its card,
+/// and refuses what it cannot group or read, naming the line.
+#[test]
+fn fit_group_field_groups_folds_reads_named_fields_and_names_bad_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("grouped.jsonl");
+    let mut body = String::new();
+    for (i, l) in std::fs::read_to_string(fixture("goemotions-dev-200.jsonl"))
+        .unwrap()
+        .lines()
+        .enumerate()
+    {
+        let r: serde_json::Value = serde_json::from_str(l).unwrap();
+        body.push_str(
+            &serde_json::json!({
+                "utterance": r["text"],
+                "emotions": r["labels"],
+                "interview": format!("interview {}", i % 9),
+            })
+            .to_string(),
+        );
+        body.push('\n');
+    }
+    std::fs::write(&data, &body).unwrap();
+    let fit = |extra: &[&str], out: &str| {
+        whyline()
+            .args(["fit", "--task", "t", "--train"])
+            .arg(&data)
+            .args(["--text-column", "utterance", "--label-column", "emotions"])
+            .args(["--kind", "linear", "--epochs", "3", "--seed", "7", "--json"])
+            .args(extra)
+            .arg("--out")
+            .arg(dir.path().join(out))
+            .output()
+            .unwrap()
+    };
+    let o = fit(&["--folds", "3", "--group-field", "interview"], "g");
+    assert_exit(&o, 0);
+    let head: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("g/head.json")).unwrap()).unwrap();
+    assert_eq!(head["training"]["record"]["group_field"], "interview");
+    assert_eq!(head["mode"], "multi_label");
+    let card = std::fs::read_to_string(dir.path().join("g/README.md")).unwrap();
+    assert!(card.contains("grouped by `interview`"), "{card}");
+    // Ungrouped, the record carries no group_field (heads fitted without it keep their bytes).
+    let o = fit(&["--folds", "3"], "u");
+    assert_exit(&o, 0);
+    let head: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("u/head.json")).unwrap()).unwrap();
+    assert!(
+        head["training"]["record"].get("group_field").is_none(),
+        "{head}"
+    );
+    // Nothing to group with --dev: a usage error.
+    let o = fit(
+        &[
+            "--group-field",
+            "interview",
+            "--dev",
+            data.to_str().unwrap(),
+        ],
+        "d",
+    );
+    assert_exit(&o, 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--group-field"));
+    // A record without the field: exit 2, naming the file and line.
+    std::fs::write(
+        &data,
+        format!("{body}{{\"utterance\":\"hi\",\"emotions\":[\"joy\"]}}\n"),
+    )
+    .unwrap();
+    let o = fit(&["--folds", "3", "--group-field", "interview"], "b");
+    assert_exit(&o, 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("grouped.jsonl:201"), "{err}");
+}
+
 #[test]
 fn tune_top_starts_at_the_encoder_is_deterministic_and_evaluates() {
     let enc = encoder();

@@ -1209,6 +1209,7 @@ mod tests {
                 text: format!("t{i}"),
                 labels,
                 record: i as u64 + 1,
+                group: None,
             });
             x.push(v);
         }

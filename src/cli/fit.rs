@@ -21,10 +21,11 @@ pub enum Kind {
 /// Options shared by `fit` and `eval` for reading data and embedding it.
 #[derive(clap::Args, Debug, Clone)]
 pub struct DataArgs {
-    /// CSV/TSV: name of the text column (default `text`).
+    /// Name of the text column (CSV/TSV) or field (JSONL); default `text`.
     #[arg(long)]
     pub text_column: Option<String>,
-    /// CSV/TSV: name of the label column (default `label` or `labels`).
+    /// Name of the label column (CSV/TSV) or field (JSONL: a list of labels
+    /// or one string); default `label` or `labels`.
     #[arg(long)]
     pub label_column: Option<String>,
     /// CSV/TSV: separator of several labels in one cell (makes the task multi-label).
@@ -48,6 +49,7 @@ impl DataArgs {
             text: self.text_column.clone(),
             label: self.label_column.clone(),
             label_sep: self.label_sep.clone(),
+            group: None,
         }
     }
 }
@@ -127,6 +129,14 @@ pub struct Args {
     /// --per-label.
     #[arg(long, value_parser = clap::value_parser!(u64).range(2..=20))]
     folds: Option<u64>,
+    /// Grouped cross-validation: records with the same value of this JSONL
+    /// field (or CSV/TSV column) stay together, in one --folds fold and on
+    /// one side of the --tune-percent split; e.g. the interview, customer or
+    /// debated topic a text comes from. Without it, related texts on both
+    /// sides flatter the out-of-fold figure and the thresholds and epochs
+    /// tuned on it. Every --train record must have the field.
+    #[arg(long, value_name = "NAME")]
+    group_field: Option<String>,
     /// Also feed the head the L2-normalised mean-pooled hidden states after
     /// these encoder layers (comma-separated; 0 = the embedding layer), after
     /// the sentence embedding: e.g. `--layers 5,4` on MiniLM-L6 gives the
@@ -215,13 +225,27 @@ fn read(path: &Path, a: &DataArgs) -> Result<LabelledSet> {
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
     let t0 = Instant::now();
-    let mut train = read(&a.train, &a.data)?;
+    let mut cols = a.data.columns();
+    cols.group = a.group_field.clone();
+    let mut train = LabelledSet::read(&a.train, &cols)?;
     if a.data.holdout_fifth {
         train = train.filtered(|e| !data::in_holdout_fifth(e));
     }
     if let Some(n) = a.limit {
         train.examples.truncate(n);
     }
+    if a.group_field.is_some()
+        && a.folds.is_none()
+        && (a.dev.is_some() || a.per_label.is_some() || a.tune_percent == 0)
+    {
+        return Err(Error::Config(
+            "--group-field groups the --folds folds and the --tune-percent split; with --dev, --per-label or --tune-percent 0 there is nothing to group".into(),
+        ));
+    }
+    let grouped = match &a.group_field {
+        Some(f) => format!(", grouped by `{f}`"),
+        None => String::new(),
+    };
     if a.folds.is_some() && (a.dev.is_some() || a.per_label.is_some()) {
         return Err(Error::Config(
             "--folds tunes on out-of-fold predictions of --train: drop --dev and --per-label"
@@ -231,7 +255,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
     let (train, tune, tune_desc) = match (&a.dev, a.per_label) {
         _ if let Some(k) = a.folds => {
             let desc = format!(
-                "out-of-fold predictions on all of `{}` ({k} folds by hash; each fold's head stopped early on its own fold)",
+                "out-of-fold predictions on all of `{}` ({k} folds by hash{grouped}; each fold's head stopped early on its own fold)",
                 a.train.display()
             );
             (train, None, desc)
@@ -256,7 +280,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
             let p = a.tune_percent.min(50);
             let tune = train.filtered(|e| data::in_tuning_split(e, p));
             let rest = train.filtered(|e| !data::in_tuning_split(e, p));
-            let desc = format!("a deterministic {p}% split of `{}`", a.train.display());
+            let desc = format!(
+                "a deterministic {p}% split of `{}`{grouped}",
+                a.train.display()
+            );
             (rest, Some(tune), desc)
         }
     };
@@ -316,7 +343,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
     } else {
         None
     };
-    let record = serde_json::json!({
+    let mut record = serde_json::json!({
         "train": file_name(&a.train),
         "dev": a.dev.as_deref().map(file_name),
         "holdout_fifth": a.data.holdout_fifth,
@@ -325,6 +352,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
         "tune_percent": if a.dev.is_none() && a.per_label.is_none() && a.folds.is_none() { Some(a.tune_percent) } else { None },
         "folds": a.folds,
     });
+    if let Some(g) = &a.group_field {
+        // Only when given, so heads fitted without it keep their bytes.
+        record["group_field"] = serde_json::json!(g);
+    }
     let quiet = ctx.quiet;
     let mut progress = |epoch: usize, loss: f64, v: Option<f64>| {
         if !quiet {
@@ -481,7 +512,7 @@ fn run_tune_top(
     let t_embed = t0.elapsed().as_secs_f64();
     let init = enc.top_layer()?;
     let fit_opts = fit_options(a, kind, taxonomy);
-    let record = serde_json::json!({
+    let mut record = serde_json::json!({
         "train": file_name(&a.train),
         "dev": a.dev.as_deref().map(file_name),
         "holdout_fifth": a.data.holdout_fifth,
@@ -489,6 +520,10 @@ fn run_tune_top(
         "tune_percent": if a.dev.is_none() && a.folds.is_none() { Some(a.tune_percent) } else { None },
         "folds": a.folds,
     });
+    if let Some(g) = &a.group_field {
+        // Only when given, so heads fitted without it keep their bytes.
+        record["group_field"] = serde_json::json!(g);
+    }
     let quiet = ctx.quiet;
     let t_fit = Instant::now();
     let mut progress = |epoch: usize, loss: f64, v: Option<f64>| {

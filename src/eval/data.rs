@@ -16,6 +16,17 @@ pub struct Example {
     pub labels: Vec<String>,
     /// 1-based record number in the file, for error messages.
     pub record: u64,
+    /// The record's group (`fit --group-field`): records of one group stay
+    /// together in cross-fitting folds and the tuning split.
+    pub group: Option<String>,
+}
+
+impl Example {
+    /// What `fit`'s folds and tuning split hash: the group when there is one,
+    /// else the key.
+    pub fn split_key(&self) -> &str {
+        self.group.as_deref().unwrap_or(&self.key)
+    }
 }
 
 /// A labelled file.
@@ -36,6 +47,9 @@ pub struct ColumnSpec {
     pub label: Option<String>,
     /// Separator splitting several labels in one cell (multi-label CSV), e.g. `;`.
     pub label_sep: Option<String>,
+    /// JSONL field or CSV/TSV column naming each record's group (grouped
+    /// cross-validation); every record must have it.
+    pub group: Option<String>,
 }
 
 impl LabelledSet {
@@ -47,7 +61,7 @@ impl LabelledSet {
             let delim = if lower.ends_with(".tsv") { b'\t' } else { b',' };
             read_delimited(path, &p, delim, cols)
         } else {
-            read_jsonl(path, &p)
+            read_jsonl(path, &p, cols)
         }
     }
 
@@ -130,17 +144,21 @@ pub fn in_holdout_fifth(e: &Example) -> bool {
 /// Whether an example falls in the tuning split carved from train when no dev
 /// file is given (`percent` of the rows, by hash; disjoint from the fifth's
 /// bucket arithmetic because it uses another seed).
+/// Records of one group (`Example::group`) fall on the same side.
 pub fn in_tuning_split(e: &Example, percent: u64) -> bool {
-    split_hash(&e.key, 1) % 100 < percent
+    split_hash(e.split_key(), 1) % 100 < percent
 }
 
 /// The cross-fitting fold (`0..k`) of an example, by hash (another seed than
-/// the held-back fifth and the tuning split).
+/// the held-back fifth and the tuning split). Records of one group share a
+/// fold.
 pub fn fold_of(e: &Example, k: u64) -> usize {
-    (split_hash(&e.key, 2) % k.max(1)) as usize
+    (split_hash(e.split_key(), 2) % k.max(1)) as usize
 }
 
-fn read_jsonl(path: &Path, p: &str) -> Result<LabelledSet> {
+fn read_jsonl(path: &Path, p: &str, cols: &ColumnSpec) -> Result<LabelledSet> {
+    let text_field = cols.text.as_deref().unwrap_or("text");
+    let group_field = cols.group.as_deref();
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let mut examples = Vec::new();
     let mut multi = false;
@@ -153,11 +171,19 @@ fn read_jsonl(path: &Path, p: &str) -> Result<LabelledSet> {
         let v: serde_json::Value =
             serde_json::from_str(line).map_err(|e| Error::input(loc(), e.to_string()))?;
         let text = v
-            .get("text")
+            .get(text_field)
             .and_then(|t| t.as_str())
-            .ok_or_else(|| Error::input(loc(), "missing string field \"text\""))?
+            .ok_or_else(|| Error::input(loc(), format!("missing string field {text_field:?}")))?
             .to_string();
-        let labels = match (v.get("labels"), v.get("label")) {
+        let (many, one) = match cols.label.as_deref() {
+            // A named field: a list makes the record multi-label, a string single-label.
+            Some(f) => match v.get(f) {
+                Some(x @ serde_json::Value::Array(_)) => (Some(x), None),
+                x => (None, x),
+            },
+            None => (v.get("labels"), v.get("label")),
+        };
+        let labels = match (many, one) {
             (Some(serde_json::Value::Array(a)), _) => {
                 multi = true;
                 a.iter()
@@ -173,7 +199,10 @@ fn read_jsonl(path: &Path, p: &str) -> Result<LabelledSet> {
             _ => {
                 return Err(Error::input(
                     loc(),
-                    "missing \"labels\" (list) or \"label\" (string)",
+                    match cols.label.as_deref() {
+                        Some(f) => format!("missing label field {f:?} (a list or a string)"),
+                        None => "missing \"labels\" (list) or \"label\" (string)".to_string(),
+                    },
                 ))
             }
         };
@@ -186,11 +215,25 @@ fn read_jsonl(path: &Path, p: &str) -> Result<LabelledSet> {
             })
             .filter(|s| s != "null")
             .unwrap_or_else(|| text.clone());
+        let group = match group_field {
+            None => None,
+            Some(f) => Some(match v.get(f) {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(x @ serde_json::Value::Number(_)) => x.to_string(),
+                _ => {
+                    return Err(Error::input(
+                        loc(),
+                        format!("missing string or number field {f:?} (--group-field)"),
+                    ))
+                }
+            }),
+        };
         examples.push(Example {
             key,
             text,
             labels,
             record: rec,
+            group,
         });
     }
     if examples.is_empty() {
@@ -227,6 +270,15 @@ fn read_delimited(path: &Path, p: &str, delim: u8, cols: &ColumnSpec) -> Result<
     }
     .ok_or_else(|| Error::input(Location::line(p, 1), "no label column (--label-column)"))?;
     let idi = find("id");
+    let gi = match cols.group.as_deref() {
+        None => None,
+        Some(g) => Some(find(g).ok_or_else(|| {
+            Error::input(
+                Location::line(p, 1),
+                format!("no column {g:?} (--group-field)"),
+            )
+        })?),
+    };
     let mut examples = Vec::new();
     for (i, row) in rdr.records().enumerate() {
         let rec = i as u64 + 1;
@@ -249,11 +301,21 @@ fn read_delimited(path: &Path, p: &str, delim: u8, cols: &ColumnSpec) -> Result<
             .and_then(|j| row.get(j))
             .map(str::to_string)
             .unwrap_or_else(|| text.clone());
+        let group = match gi.map(|j| row.get(j).unwrap_or("").trim()) {
+            Some("") => {
+                return Err(Error::input(
+                    Location::record(p, rec),
+                    "empty group cell (--group-field)",
+                ))
+            }
+            g => g.map(str::to_string),
+        };
         examples.push(Example {
             key,
             text,
             labels,
             record: rec,
+            group,
         });
     }
     if examples.is_empty() {
@@ -306,6 +368,7 @@ mod tests {
             text: Some("utterance".into()),
             label: Some("intent".into()),
             label_sep: Some(";".into()),
+            group: None,
         };
         let s = LabelledSet::read(&p, &cols).unwrap();
         assert_eq!(s.examples[0].text, "hello, there");
@@ -324,11 +387,120 @@ mod tests {
                 text: String::new(),
                 labels: vec![],
                 record: i + 1,
+                group: None,
             })
             .collect();
         let k = ex.iter().filter(|e| in_holdout_fifth(e)).count();
         assert!((300..500).contains(&k), "{k}");
         let t = ex.iter().filter(|e| in_tuning_split(e, 10)).count();
         assert!((120..280).contains(&t), "{t}");
+    }
+
+    #[test]
+    fn group_field_keeps_a_group_in_one_fold_and_one_side_of_the_tuning_split() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("g.jsonl");
+        let mut body = String::new();
+        for i in 0..300 {
+            body.push_str(&format!(
+                "{{\"id\":\"r{i}\",\"text\":\"t{i}\",\"labels\":[\"a\"],\"topic\":\"topic {}\"}}\n",
+                i % 12
+            ));
+        }
+        std::fs::write(&p, &body).unwrap();
+        let cols = ColumnSpec {
+            group: Some("topic".into()),
+            ..ColumnSpec::default()
+        };
+        let s = LabelledSet::read(&p, &cols).unwrap();
+        let mut fold_of_group = std::collections::BTreeMap::new();
+        let mut side_of_group = std::collections::BTreeMap::new();
+        for e in &s.examples {
+            let g = e.group.clone().unwrap();
+            assert_eq!(
+                *fold_of_group.entry(g.clone()).or_insert(fold_of(e, 5)),
+                fold_of(e, 5)
+            );
+            let side = in_tuning_split(e, 30);
+            assert_eq!(*side_of_group.entry(g).or_insert(side), side);
+        }
+        assert_eq!(fold_of_group.len(), 12);
+        // Several folds are used, not one: the group is hashed, not ignored.
+        let used: std::collections::BTreeSet<_> = fold_of_group.values().collect();
+        assert!(used.len() >= 3, "{used:?}");
+        // Without the field, the records of one group scatter over the folds.
+        let plain = LabelledSet::read(&p, &ColumnSpec::default()).unwrap();
+        let topic0: std::collections::BTreeSet<_> = plain
+            .examples
+            .iter()
+            .step_by(12)
+            .map(|e| fold_of(e, 5))
+            .collect();
+        assert!(topic0.len() > 1, "{topic0:?}");
+        // A record without the field is an error naming its line.
+        std::fs::write(&p, format!("{body}{{\"text\":\"x\",\"labels\":[\"a\"]}}\n")).unwrap();
+        let e = LabelledSet::read(&p, &cols).unwrap_err();
+        assert!(e.to_string().contains("g.jsonl:301"), "{e}");
+        assert!(e.to_string().contains("--group-field"), "{e}");
+        // CSV: a named column; an empty cell is an error naming its record.
+        let c = dir.path().join("g.csv");
+        std::fs::write(&c, "text,label,speaker\nhi,a,s1\nyo,b,s1\nok,a,\n").unwrap();
+        let e = LabelledSet::read(
+            &c,
+            &ColumnSpec {
+                group: Some("speaker".into()),
+                ..ColumnSpec::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("record 3"), "{e}");
+        std::fs::write(&c, "text,label,speaker\nhi,a,s1\nyo,b,s1\n").unwrap();
+        let s = LabelledSet::read(
+            &c,
+            &ColumnSpec {
+                group: Some("speaker".into()),
+                ..ColumnSpec::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(fold_of(&s.examples[0], 5), fold_of(&s.examples[1], 5));
+        let e = LabelledSet::read(
+            &c,
+            &ColumnSpec {
+                group: Some("who".into()),
+                ..ColumnSpec::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("\"who\""), "{e}");
+    }
+
+    #[test]
+    fn jsonl_text_and_label_fields_can_be_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("n.jsonl");
+        std::fs::write(
+            &p,
+            "{\"premise\":\"a\",\"values\":[\"x\",\"y\"]}\n{\"premise\":\"b\",\"values\":\"z\"}\n",
+        )
+        .unwrap();
+        let cols = ColumnSpec {
+            text: Some("premise".into()),
+            label: Some("values".into()),
+            ..ColumnSpec::default()
+        };
+        let s = LabelledSet::read(&p, &cols).unwrap();
+        assert!(s.multi_label);
+        assert_eq!(s.examples[0].labels, vec!["x", "y"]);
+        assert_eq!(s.examples[1].text, "b");
+        assert_eq!(s.examples[1].labels, vec!["z"]);
+        let e = LabelledSet::read(&p, &ColumnSpec::default()).unwrap_err();
+        assert!(
+            e.to_string().contains("n.jsonl:1") && e.to_string().contains("\"text\""),
+            "{e}"
+        );
+        std::fs::write(&p, "{\"premise\":\"a\",\"labels\":[\"x\"]}\n").unwrap();
+        let e = LabelledSet::read(&p, &cols).unwrap_err();
+        assert!(e.to_string().contains("\"values\""), "{e}");
     }
 }

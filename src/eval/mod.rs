@@ -398,6 +398,7 @@ mod tests {
             text: text.into(),
             labels: labels.iter().map(|s| s.to_string()).collect(),
             record,
+            group: None,
         };
         LabelledSet {
             path: "t.jsonl".into(),
