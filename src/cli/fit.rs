@@ -219,6 +219,14 @@ pub fn embed_with_progress(
     Ok(out)
 }
 
+/// Adds `--group-field` to a head's training record, only when given, so
+/// heads fitted without it keep their bytes.
+fn note_group(record: &mut serde_json::Value, group_field: &Option<String>) {
+    if let Some(g) = group_field {
+        record["group_field"] = serde_json::json!(g);
+    }
+}
+
 fn read(path: &Path, a: &DataArgs) -> Result<LabelledSet> {
     LabelledSet::read(path, &a.columns())
 }
@@ -352,10 +360,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
         "tune_percent": if a.dev.is_none() && a.per_label.is_none() && a.folds.is_none() { Some(a.tune_percent) } else { None },
         "folds": a.folds,
     });
-    if let Some(g) = &a.group_field {
-        // Only when given, so heads fitted without it keep their bytes.
-        record["group_field"] = serde_json::json!(g);
-    }
+    note_group(&mut record, &a.group_field);
     let quiet = ctx.quiet;
     let mut progress = |epoch: usize, loss: f64, v: Option<f64>| {
         if !quiet {
@@ -520,10 +525,7 @@ fn run_tune_top(
         "tune_percent": if a.dev.is_none() && a.folds.is_none() { Some(a.tune_percent) } else { None },
         "folds": a.folds,
     });
-    if let Some(g) = &a.group_field {
-        // Only when given, so heads fitted without it keep their bytes.
-        record["group_field"] = serde_json::json!(g);
-    }
+    note_group(&mut record, &a.group_field);
     let quiet = ctx.quiet;
     let t_fit = Instant::now();
     let mut progress = |epoch: usize, loss: f64, v: Option<f64>| {
