@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the mixed corpus for the noise-separation measurement, or score a run on it.
 
-  scripts/noise_corpus.py build OUT.jsonl [N_REAL]   # Banking77 + real fillers
+  scripts/noise_corpus.py build OUT.jsonl [N_REAL] [train]   # Banking77 + real fillers
   scripts/noise_corpus.py score OUT.jsonl RUNDIR     # after `whyline run OUT.jsonl --out RUNDIR`
 
 Real messages: N_REAL (default 2000) Banking77 messages (every k-th of banking77-train).
@@ -10,6 +10,11 @@ closinggreeting or thankyou (dev splits of all 6 domains, first 200 per intent b
 conversation id), and GoEmotions comments labelled only "neutral" with at most 8 words
 (first 300 of goemotions-dev). A record counts as flagged when every one of its segments is
 noise (any reason) or in no theme (outlier). Target: >= 90% of fillers, <= 10% of real.
+
+With `train` the MultiDoGO turns come from the train splits instead (a check on turns the
+greeting/closing rules were not written from), and the corpus also holds real requests from
+the same chats (kind "task": the first 100 customer turns by conversation id of each of the
+ten most frequent task intents), which must not be flagged either.
 """
 import csv
 import json
@@ -19,13 +24,20 @@ import sys
 SHARED = os.environ.get("WHYLINE_SHARED", "/work/shared")
 
 
-def build(path, n_real):
+TASKS = ["startserviceintent", "orderpizzaintent", "orderdrinkintent", "changeseatassignment",
+         "getproofofinsurance", "getboardingpass", "reportlostcard", "getseatinfo",
+         "reportbrokensoftware", "checkclaimstatus"]
+
+
+def build(path, n_real, split="dev"):
     real = [json.loads(l) for l in open(f"{SHARED}/eval/banking77-train.jsonl")]
     step = max(1, len(real) // n_real)
     rows = [{"id": r["id"], "text": r["text"], "kind": "real"} for r in real[::step][:n_real]]
     per = {"openinggreeting": [], "closinggreeting": [], "thankyou": []}
+    if split == "train":
+        per.update({t: [] for t in TASKS})
     for dom in sorted(os.listdir(f"{SHARED}/data/multidogo")):
-        p = f"{SHARED}/data/multidogo/{dom}/dev.tsv"
+        p = f"{SHARED}/data/multidogo/{dom}/{split}.tsv"
         if not os.path.isfile(p):
             continue
         with open(p, newline="", encoding="utf-8") as f:
@@ -33,8 +45,9 @@ def build(path, n_real):
                 if r["intent"] in per:
                     per[r["intent"]].append((r["conversationId"], r["turnNumber"], " ".join(r["utterance"].split())))
     for intent, turns in per.items():
-        for cid, tn, t in sorted(turns)[:200]:
-            rows.append({"id": f"mdg-{cid[:8]}-{tn}", "text": t, "kind": "filler", "source": intent})
+        task = intent in TASKS
+        for cid, tn, t in sorted(turns)[: 100 if task else 200]:
+            rows.append({"id": f"mdg-{cid[:8]}-{tn}", "text": t, "kind": "task" if task else "filler", "source": intent})
     n = 0
     for l in open(f"{SHARED}/eval/goemotions-dev.jsonl"):
         r = json.loads(l)
@@ -46,7 +59,7 @@ def build(path, n_real):
     with open(path, "w") as g:
         for r in rows:
             g.write(json.dumps(r) + "\n")
-    print(f"{sum(r['kind']=='real' for r in rows)} real, {sum(r['kind']=='filler' for r in rows)} fillers -> {path}")
+    print(f"{sum(r['kind']=='real' for r in rows)} real, {sum(r['kind']=='task' for r in rows)} task, {sum(r['kind']=='filler' for r in rows)} fillers -> {path}")
 
 
 def score(path, run):
@@ -54,25 +67,30 @@ def score(path, run):
     for i, l in enumerate(open(path), 1):
         r = json.loads(l)
         kinds[i] = (r["kind"], r.get("source", "banking77"))
-    flagged = {}
+    flagged, noise = {}, {}
     for l in open(os.path.join(run, "segments.jsonl")):
         s = json.loads(l)
         rec = s["record"]
         f = s["noise"] is not None or s["theme"] is None
         flagged[rec] = flagged.get(rec, True) and f
+        noise[rec] = noise.get(rec, True) and s["noise"] is not None
     by = {}
     for rec, (k, src) in kinds.items():
         f = flagged.get(rec, True)  # a record with no segment at all was dropped as noise
+        n = noise.get(rec, True)
         for key in (k, f"{k}:{src}"):
-            a = by.setdefault(key, [0, 0])
+            a = by.setdefault(key, [0, 0, 0])
             a[0] += f
             a[1] += 1
+            a[2] += n
+    # "as noise": every segment of the record flagged by the noise stage itself (the rest of
+    # "flagged" reached the outlier group through clustering).
     for key in sorted(by):
         a = by[key]
-        print(f"{key}: flagged {a[0]}/{a[1]} = {a[0]/a[1]:.3f}")
+        print(f"{key}: flagged {a[0]}/{a[1]} = {a[0]/a[1]:.3f} (as noise {a[2]/a[1]:.3f})")
 
 
 if sys.argv[1] == "build":
-    build(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 2000)
+    build(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 2000, sys.argv[4] if len(sys.argv) > 4 else "dev")
 else:
     score(sys.argv[2], sys.argv[3])

@@ -436,6 +436,8 @@ const GREETINGS: &[&str] = &[
     "thanks for having me",
     "thank you for having me",
 ];
+/// Words that may follow a greeting: "hi there", "hello sir", "hey everyone".
+const GREETING_TAILS: &[&str] = &["there", "everyone", "all", "again", "sir", "maam", "madam"];
 const GREETING_SCRIPTS: &[&str] = &[
     "thank you for calling",
     "thanks for calling",
@@ -472,6 +474,31 @@ const CLOSINGS: &[&str] = &[
     "youre welcome",
     "see you",
     "talk to you later",
+    "good day",
+    "good night",
+    "bye now",
+    "nothing else",
+    "nothing more",
+    "thats it",
+    "that is it",
+    "thats all for today",
+    "that is all for today",
+    "that was all",
+    "thats all i needed",
+    "that is all i needed",
+    "no more questions",
+    "no other questions",
+    "no further questions",
+    "no other queries",
+    "no more help needed",
+    "to you",
+    "to you too",
+    "you too",
+    "thx",
+    "ty",
+    "sir",
+    "maam",
+    "madam",
     "is there anything else i can help you with",
     "is there anything else i can help you with today",
     "is there anything else",
@@ -590,13 +617,146 @@ fn is_greeting(words: &[&str]) -> bool {
     {
         return true;
     }
-    let left = strip_phrases(words, &lex.greeting, &["there", "everyone", "all", "again"]);
-    // "Hi there", "Hello, this is Sam": a greeting plus at most a name.
+    let left = strip_phrases(words, &lex.greeting, GREETING_TAILS);
+    // "Hi there", "Hello Jesse", "Hello, this is Sam": a greeting plus at most a name.
     let leading = words.len() - left;
     leading > 0
         && (left == 0
             || (left <= 3 && strip_phrases(&words[leading..], &lex.filler, FILLER_WORDS) == 0)
+            || (left <= 4
+                && is_name(words[leading])
+                && strip_phrases(&words[leading + 1..], &lex.greeting, GREETING_TAILS) == 0)
             || (left <= 4 && words[leading..].first() == Some(&"this")))
+}
+
+/// Words after a greeting or closing that make it a sentence about something
+/// else, never a name ("hi, help", "thanks, but ...").
+const NOT_NAMES: &[&str] = &[
+    "i", "im", "me", "my", "we", "us", "our", "you", "your", "it", "its", "this", "that", "the",
+    "a", "an", "and", "or", "but", "not", "no", "for", "to", "of", "in", "on", "at", "with", "is",
+    "are", "was", "be", "can", "could", "would", "will", "please", "help", "need", "want", "have",
+    "has", "do", "does", "did", "what", "why", "how", "when", "where", "who", "which", "card",
+    "account", "money", "refund", "payment", "order", "bill", "problem", "issue",
+];
+
+/// Whether `w` can be the name in "hi Jamie" or "thank you Cameron": letters
+/// only, and not a word that starts a request.
+fn is_name(w: &str) -> bool {
+    w.len() >= 2 && w.bytes().all(|b| b.is_ascii_lowercase()) && !NOT_NAMES.contains(&w)
+}
+
+/// Closing words a name may follow: "thank you Jamie", "bye Drew".
+const NAME_AFTER: &[&str] = &[
+    "you", "thanks", "thx", "ty", "bye", "goodbye", "day", "night",
+];
+
+/// Objects of thanks that close a conversation ("thanks for your help").
+const THANKS_FOR: &[&str] = &[
+    "help",
+    "support",
+    "assistance",
+    "time",
+    "information",
+    "info",
+    "answers",
+    "answer",
+    "patience",
+    "confirmation",
+    "everything",
+    "cooperation",
+    "guidance",
+    "understanding",
+];
+/// Words allowed between "thanks for" and its object ("all your kind help").
+const THANKS_MODIFIERS: &[&str] = &[
+    "all",
+    "your",
+    "the",
+    "this",
+    "great",
+    "kind",
+    "timely",
+    "quick",
+    "prompt",
+    "fast",
+    "excellent",
+    "wonderful",
+    "amazing",
+    "awesome",
+    "good",
+    "lovely",
+    "valuable",
+    "patient",
+];
+/// What one wishes a caller: "have a nice day", "have a blessed weekend".
+const HAVE_A: &[&str] = &["day", "one", "evening", "weekend", "night", "time", "week"];
+
+/// Length of a closing formula at the start of `w` that a fixed phrase list
+/// cannot hold: "thank(s) (you) for" + up to three modifiers + an object of
+/// thanks, or "have a" + up to two words + a span of time.
+fn closing_formula(w: &[&str]) -> usize {
+    if w.starts_with(&["have", "a"]) {
+        return (2..w.len().min(5))
+            .find(|&k| HAVE_A.contains(&w[k]))
+            .map_or(0, |k| k + 1);
+    }
+    let Some(after_thanks) = [
+        &["thank", "you", "for"][..],
+        &["thanks", "for"],
+        &["thanks", "a", "lot", "for"],
+        &["thank", "you", "so", "much", "for"],
+        &["thank", "you", "very", "much", "for"],
+    ]
+    .iter()
+    .find(|p| w.starts_with(p))
+    .map(|p| p.len()) else {
+        return 0;
+    };
+    let rest = &w[after_thanks..];
+    let mods = rest
+        .iter()
+        .take(3)
+        .take_while(|x| THANKS_MODIFIERS.contains(x))
+        .count();
+    match rest.get(mods) {
+        Some(x) if THANKS_FOR.contains(x) => after_thanks + mods + 1,
+        _ => 0,
+    }
+}
+
+/// Strip closing phrases, single closing words and closing formulas from the
+/// front, allowing one name after thanks or a goodbye ("bye Drew", "yes thank
+/// you Jamie goodbye"); returns how many words are left.
+fn strip_closing(words: &[&str]) -> usize {
+    let lex = lexicon();
+    let mut i = 0;
+    let mut named = false;
+    let mut name_may_follow = false;
+    while i < words.len() {
+        let rest = &words[i..];
+        // The longer of a listed phrase and a formula: "thanks" is listed,
+        // "thanks for your timely support" is a formula.
+        let phrase = lex
+            .closing
+            .iter()
+            .find(|p| rest.len() >= p.len() && rest[..p.len()] == p[..])
+            .map_or(0, |p| p.len());
+        let formula = closing_formula(rest);
+        let n = phrase.max(formula);
+        if n > 0 {
+            i += n;
+            name_may_follow = formula >= phrase || NAME_AFTER.contains(&words[i - 1]);
+        } else if lex.closing_single.contains(&words[i]) {
+            name_may_follow = NAME_AFTER.contains(&words[i]);
+            i += 1;
+        } else if name_may_follow && !named && is_name(words[i]) {
+            named = true;
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    words.len() - i
 }
 
 fn is_closing(words: &[&str]) -> bool {
@@ -604,8 +764,7 @@ fn is_closing(words: &[&str]) -> bool {
         return false;
     }
     let lex = lexicon();
-    strip_phrases(words, &lex.closing, &lex.closing_single) == 0
-        && strip_phrases(words, &lex.filler, FILLER_WORDS) > 0
+    strip_closing(words) == 0 && strip_phrases(words, &lex.filler, FILLER_WORDS) > 0
 }
 
 /// A sentence piece of a turn: byte range in the turn text.
@@ -1491,7 +1650,8 @@ mod tests {
         #[test]
         fn chat_prechecks_change_nothing(words in proptest::collection::vec(0usize..1000, 0..8), seps in proptest::collection::vec(0usize..4, 8)) {
             let mut vocab: Vec<&str> = vec!["i", "card", "refund", "this", "is", "Sam", "THANK", "you're", "hows", "x"];
-            for list in [FILLER_WORDS, FILLER_PHRASES, GREETINGS, GREETING_SCRIPTS, CLOSINGS] {
+            vocab.extend(["jamie", "for", "your", "help", "have", "a", "wonderful", "day", "nothing", "else"]);
+            for list in [FILLER_WORDS, FILLER_PHRASES, GREETINGS, GREETING_SCRIPTS, CLOSINGS, THANKS_FOR, THANKS_MODIFIERS, HAVE_A, GREETING_TAILS] {
                 vocab.extend(list.iter().copied());
             }
             let mut text = String::new();
@@ -1540,6 +1700,50 @@ mod tests {
             None
         );
         assert_eq!(norm_key("Don't  STOP, now!"), "dont stop now");
+    }
+
+    /// Greetings and closings with a name, a wish or thanks for something,
+    /// which fixed phrase lists missed, and the requests they must not catch.
+    #[test]
+    fn chat_detection_names_wishes_and_thanks() {
+        let g = Some(Noise::Greeting);
+        let c = Some(Noise::Closing);
+        for t in [
+            "hello Jesse",
+            "Good morning, Jamie!",
+            "hi sir",
+            "hello sir good morning",
+        ] {
+            assert_eq!(chat_kind(t), g, "{t}");
+        }
+        for t in [
+            "goodbye Drew",
+            "yes thank you jamie good bye",
+            "thanks for your timely support",
+            "Thank you for all your help!",
+            "thanks a lot for the information",
+            "have a wonderful day",
+            "Have a blessed weekend, bye",
+            "have a nice day to you",
+            "nothing else, thank you",
+            "no other questions thanks",
+            "bye sir",
+        ] {
+            assert_eq!(chat_kind(t), c, "{t}");
+        }
+        for t in [
+            "hi i want to get reimbursed my travel expenses",
+            "Hello, help me please",
+            "hi refund",
+            "thank you for nothing",
+            "thanks for wasting my time",
+            "thank you for fixing the billing error",
+            "thank you but the card still does not work",
+            "have a look at my statement",
+            "nothing else works",
+        ] {
+            assert_eq!(chat_kind(t), None, "{t}");
+        }
     }
 
     /// The ASCII fast path (a byte table) and the Unicode path agree on keys.
