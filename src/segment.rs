@@ -588,17 +588,22 @@ fn lexicon() -> &'static Lexicon {
 fn strip_phrases(words: &[&str], phrases: &[Vec<String>], single: &[&str]) -> usize {
     let mut i = 0;
     while i < words.len() {
-        let rest = &words[i..];
-        match phrases
-            .iter()
-            .find(|p| rest.len() >= p.len() && rest[..p.len()] == p[..])
-        {
-            Some(p) => i += p.len(),
-            None if single.contains(&words[i]) => i += 1,
-            None => break,
+        match leading_phrase(&words[i..], phrases) {
+            0 if single.contains(&words[i]) => i += 1,
+            0 => break,
+            n => i += n,
         }
     }
     words.len() - i
+}
+
+/// Length of the first (with [`split_phrases`]' order: longest) phrase that
+/// `words` starts with, or 0.
+fn leading_phrase(words: &[&str], phrases: &[Vec<String>]) -> usize {
+    phrases
+        .iter()
+        .find(|p| words.len() >= p.len() && words[..p.len()] == p[..])
+        .map_or(0, |p| p.len())
 }
 
 fn is_filler(words: &[&str]) -> bool {
@@ -736,11 +741,7 @@ fn strip_closing(words: &[&str]) -> usize {
         let rest = &words[i..];
         // The longer of a listed phrase and a formula: "thanks" is listed,
         // "thanks for your timely support" is a formula.
-        let phrase = lex
-            .closing
-            .iter()
-            .find(|p| rest.len() >= p.len() && rest[..p.len()] == p[..])
-            .map_or(0, |p| p.len());
+        let phrase = leading_phrase(rest, &lex.closing);
         let formula = closing_formula(rest);
         let n = phrase.max(formula);
         if n > 0 {
