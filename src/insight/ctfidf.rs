@@ -6,8 +6,12 @@
 //! `w(t, c) = tf(t, c) / |c| * ln(1 + A / f(t))`, with `|c|` the theme's term
 //! count, `A` the mean term count per class and `f(t)` the term's count over
 //! all classes. Bi-grams are pairs of adjacent non-stop words.
+//!
+//! Terms are counted under a plural-folded key (Harman's S-stemmer: "claims"
+//! and "claim", "companies" and "company" are one term) and shown in the form
+//! the theme uses most, so a theme's keywords never read "claim, claims".
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// English stop words (scikit-learn-like list, plus transcript fillers and
 /// the CFPB redaction mask `xxxx`).
@@ -19,6 +23,14 @@ fn stop_words() -> BTreeSet<&'static str> {
 
 /// Lower-cased word tokens (letters, digits, inner apostrophes).
 pub fn tokens(text: &str) -> Vec<String> {
+    tokens_cased(text)
+        .into_iter()
+        .map(|t| t.to_lowercase())
+        .collect()
+}
+
+/// Word tokens in their original case.
+fn tokens_cased(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let flush = |cur: &mut String, out: &mut Vec<String>| {
@@ -30,7 +42,7 @@ pub fn tokens(text: &str) -> Vec<String> {
     };
     for ch in text.chars() {
         if ch.is_alphanumeric() {
-            cur.extend(ch.to_lowercase());
+            cur.push(ch);
         } else if (ch == '\'' || ch == '’') && !cur.is_empty() {
             cur.push('\'');
         } else {
@@ -44,26 +56,127 @@ pub fn tokens(text: &str) -> Vec<String> {
 /// Terms of one text: kept unigrams and bigrams of adjacent kept words.
 pub fn terms(text: &str, stop: &BTreeSet<&'static str>) -> Vec<String> {
     let toks = tokens(text);
-    let keep: Vec<bool> = toks
-        .iter()
-        .map(|t| {
-            t.chars().count() >= 2
+    term_spans(&toks, stop).map(|r| toks[r].join(" ")).collect()
+}
+
+/// The token ranges of a text's terms (one or two words each). Tokens of 2 to
+/// 20 characters are kept unless stop words, numbers or redaction masks
+/// ("xxxx", "onXX"); longer ones are words run together ("thepaymentthat…").
+fn term_spans<'a>(
+    toks: &'a [String],
+    stop: &'a BTreeSet<&'static str>,
+) -> impl Iterator<Item = std::ops::Range<usize>> + 'a {
+    let keep = move |i: usize| {
+        toks.get(i).is_some_and(|t| {
+            (2..=20).contains(&t.chars().count())
                 && !stop.contains(t.as_str())
                 && !t.chars().all(|c| c.is_ascii_digit())
-                && !t.starts_with("xx")
+                && !t.contains("xx")
         })
+    };
+    (0..toks.len())
+        .filter(move |&i| keep(i))
+        .flat_map(move |i| {
+            let bigram = keep(i + 1).then_some(i..i + 2);
+            std::iter::once(i..i + 1).chain(bigram)
+        })
+}
+
+/// Where a word's case means something: not the first word of a segment
+/// (capitalised by grammar), not in a text written mostly in capitals, not in
+/// a run of three or more capitalised words ("TCF NATIONAL BANK" is shouting
+/// or a name). `None` where it does not; else whether the word is written
+/// other than in lower case. Words in capitals longer than five letters are
+/// emphasis ("PLEASE"), not acronyms, and count as lower case.
+fn written_cased(cased: &[String]) -> Vec<Option<bool>> {
+    let letters = |t: &String| t.chars().filter(|c| c.is_alphabetic()).count();
+    let caps: Vec<bool> = cased
+        .iter()
+        .map(|t| letters(t) >= 2 && t.chars().all(|c| !c.is_lowercase()))
         .collect();
-    let mut out = Vec::new();
-    for (i, t) in toks.iter().enumerate() {
-        if !keep[i] {
-            continue;
+    let upper: usize = cased
+        .iter()
+        .flat_map(|t| t.chars())
+        .filter(|c| c.is_uppercase())
+        .count();
+    let shouted = upper * 2 > cased.iter().map(letters).sum();
+    let mut out = vec![None; cased.len()];
+    let mut i = 0;
+    while i < cased.len() {
+        let run = caps[i..].iter().take_while(|&&c| c).count().max(1);
+        if run < 3 && !shouted {
+            for k in (i..i + run).filter(|&k| k > 0) {
+                let t = &cased[k];
+                let emphasis = caps[k] && letters(t) > 5;
+                out[k] = Some(!emphasis && t.chars().any(|c| c.is_uppercase()));
+            }
         }
-        out.push(t.clone());
-        if i + 1 < toks.len() && keep[i + 1] {
-            out.push(format!("{} {}", t, toks[i + 1]));
-        }
+        i += run;
     }
     out
+}
+
+/// How each term is written where its case means something (see
+/// [`written_cased`]): per lower-case term, its uses and the forms other than
+/// lower case. A keyword is shown in its most frequent written form when that
+/// form is most of those uses ("FCRA", "ACH withdrawal", "Wells Fargo",
+/// "Credit Union"), in lower case otherwise.
+#[derive(Default)]
+struct Spelling(HashMap<String, (usize, BTreeMap<String, usize>)>);
+
+impl Spelling {
+    fn add(&mut self, term: &str, form: Option<String>) {
+        if !self.0.contains_key(term) {
+            self.0.insert(term.to_string(), Default::default());
+        }
+        let Some(e) = self.0.get_mut(term) else {
+            return;
+        };
+        e.0 += 1;
+        if let Some(f) = form {
+            *e.1.entry(f).or_insert(0) += 1;
+        }
+    }
+
+    fn show(&self, term: &str) -> String {
+        let Some((all, forms)) = self.0.get(term) else {
+            return term.to_string();
+        };
+        match forms.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))) {
+            Some((f, &n)) if n * 2 > *all => f.clone(),
+            _ => term.to_string(),
+        }
+    }
+}
+
+/// The plural-folded key of a word: Harman's (1991) S-stemmer ("-ies" to
+/// "-y", else a final "s" dropped unless "-us" or "-ss"), applied to words of
+/// four or more characters after a possessive "'s" is dropped, with Porter's
+/// "-sses" and the sibilant plurals ("taxes", "branches") first.
+/// Conservative by design: it only merges inflections a reader would call
+/// the same word, and never changes what is displayed (see [`keywords`]).
+fn fold(word: &str) -> String {
+    let w = word.strip_suffix("'s").unwrap_or(word);
+    if w.chars().count() < 4 {
+        return w.to_string();
+    }
+    if ["sses", "xes", "ches", "shes"]
+        .iter()
+        .any(|s| w.ends_with(s))
+    {
+        w[..w.len() - 2].to_string()
+    } else if w.ends_with("ies") && !w.ends_with("eies") && !w.ends_with("aies") {
+        format!("{}y", &w[..w.len() - 3])
+    } else if w.ends_with('s') && !w.ends_with("us") && !w.ends_with("ss") {
+        w[..w.len() - 1].to_string()
+    } else {
+        w.to_string()
+    }
+}
+
+/// The folded words of a term.
+pub fn term_words(term: &str) -> Vec<String> {
+    term.split(' ').map(|w| fold(&w.to_lowercase())).collect()
 }
 
 /// Keywords per class: `classes[c]` is the list of texts of class `c`.
@@ -71,57 +184,99 @@ pub fn terms(text: &str, stop: &BTreeSet<&'static str>) -> Vec<String> {
 /// A unigram already covered by a chosen bigram is skipped.
 pub fn keywords(classes: &[Vec<&str>], top: usize) -> Vec<Vec<(String, f64)>> {
     let stop = stop_words();
-    let counts: Vec<BTreeMap<String, f64>> = classes
+    let mut spelling = Spelling::default();
+    // per class: folded key -> (count, surface form -> count)
+    // (hash maps: only looked up; every ranking below breaks ties by term)
+    type Counts = HashMap<String, (f64, BTreeMap<String, usize>)>;
+    let counts: Vec<Counts> = classes
         .iter()
         .map(|texts| {
-            let mut m = BTreeMap::new();
+            let mut m = Counts::new();
             for t in texts {
-                for term in terms(t, &stop) {
-                    *m.entry(term).or_insert(0.0) += 1.0;
+                let cased = tokens_cased(t);
+                let lower: Vec<String> = cased.iter().map(|w| w.to_lowercase()).collect();
+                let folded: Vec<String> = lower.iter().map(|w| fold(w)).collect();
+                let written = written_cased(&cased);
+                for r in term_spans(&lower, &stop) {
+                    let term = lower[r.clone()].join(" ");
+                    if let Some(w) = written[r.clone()]
+                        .iter()
+                        .copied()
+                        .collect::<Option<Vec<bool>>>()
+                    {
+                        let form = w.iter().any(|&c| c).then(|| {
+                            let words =
+                                r.clone()
+                                    .zip(&w)
+                                    .map(|(k, &c)| if c { &cased[k] } else { &lower[k] });
+                            words.map(String::as_str).collect::<Vec<_>>().join(" ")
+                        });
+                        spelling.add(&term, form);
+                    }
+                    let key = folded[r].join(" ");
+                    let e = m.entry(key).or_default();
+                    e.0 += 1.0;
+                    match e.1.get_mut(&term) {
+                        Some(n) => *n += 1,
+                        None => {
+                            e.1.insert(term, 1);
+                        }
+                    }
                 }
             }
             m
         })
         .collect();
-    let mut total: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut total: HashMap<&str, f64> = HashMap::new();
     for m in &counts {
-        for (t, c) in m {
-            *total.entry(t.as_str()).or_insert(0.0) += c;
+        for (k, (c, _)) in m {
+            *total.entry(k.as_str()).or_insert(0.0) += c;
         }
     }
-    let sizes: Vec<f64> = counts.iter().map(|m| m.values().sum::<f64>()).collect();
+    let sizes: Vec<f64> = counts
+        .iter()
+        .map(|m| m.values().map(|(c, _)| c).sum::<f64>())
+        .collect();
     let avg = sizes.iter().sum::<f64>() / sizes.len().max(1) as f64;
     counts
         .iter()
         .zip(&sizes)
         .map(|(m, &size)| {
-            let mut scored: Vec<(String, f64)> = m
+            let mut scored: Vec<(&str, f64)> = m
                 .iter()
-                .filter(|(t, &c)| c >= 2.0 || !t.contains(' '))
-                .map(|(t, &c)| {
-                    let f = total.get(t.as_str()).copied().unwrap_or(1.0);
-                    (t.clone(), c / size.max(1.0) * (1.0 + avg / f).ln())
+                .filter(|(k, (c, _))| *c >= 2.0 || !k.contains(' '))
+                .map(|(k, (c, _))| {
+                    let f = total.get(k.as_str()).copied().unwrap_or(1.0);
+                    (k.as_str(), c / size.max(1.0) * (1.0 + avg / f).ln())
                 })
                 .collect();
             scored.sort_by(|a, b| {
                 b.1.total_cmp(&a.1)
                     .then(b.0.contains(' ').cmp(&a.0.contains(' ')))
-                    .then(a.0.cmp(&b.0))
+                    .then(a.0.cmp(b.0))
             });
-            let mut chosen: Vec<(String, f64)> = Vec::new();
-            for (t, w) in scored {
+            let mut chosen: Vec<(&str, f64)> = Vec::new();
+            for (k, w) in scored {
                 if chosen.len() >= top {
                     break;
                 }
                 let covered = chosen.iter().any(|(c, _)| {
-                    (c.contains(' ') && c.split(' ').any(|p| p == t))
-                        || (t.contains(' ') && t.split(' ').all(|p| c == p))
+                    (c.contains(' ') && c.split(' ').any(|p| p == k))
+                        || (k.contains(' ') && k.split(' ').all(|p| *c == p))
                 });
                 if !covered {
-                    chosen.push((t, w));
+                    chosen.push((k, w));
                 }
             }
+            // shown in the class's most frequent surface form (ties: first in order)
             chosen
+                .into_iter()
+                .map(|(k, w)| {
+                    let forms = &m[k].1;
+                    let best = forms.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
+                    (spelling.show(best.map_or(k, |(t, _)| t.as_str())), w)
+                })
+                .collect()
         })
         .collect()
 }
@@ -156,5 +311,69 @@ mod tests {
         let kw = keywords(&[a, b], 3);
         assert_eq!(kw[0][0].0, "card delivery");
         assert_eq!(kw[1][0].0, "refund");
+    }
+
+    #[test]
+    fn plural_folding_merges_inflections_only() {
+        for (word, key) in [
+            ("claims", "claim"),
+            ("companies", "company"),
+            ("charges", "charge"),
+            ("fees", "fee"),
+            ("addresses", "address"),
+            ("taxes", "tax"),
+            ("branches", "branch"),
+            ("customer's", "customer"),
+            ("address", "address"),
+            ("status", "status"),
+            ("was", "was"),
+            ("bus", "bus"),
+        ] {
+            assert_eq!(fold(word), key, "{word}");
+        }
+    }
+
+    #[test]
+    fn plural_variants_are_one_keyword_in_the_theme_s_own_form() {
+        let a = vec![
+            "the claims were denied",
+            "my claims are still open",
+            "my claim was denied",
+        ];
+        let b = vec!["the refund never came", "refund please"];
+        let kw = keywords(&[a, b], 8);
+        let terms: Vec<&str> = kw[0].iter().map(|(t, _)| t.as_str()).collect();
+        assert!(terms.contains(&"claims"), "{terms:?}");
+        assert!(!terms.contains(&"claim"), "{terms:?}");
+    }
+
+    #[test]
+    fn acronyms_and_names_keep_their_written_case() {
+        let a = vec![
+            "They broke the FCRA when they called",
+            "I called Wells Fargo twice",
+            "Then Wells Fargo said the FCRA does not apply",
+            "I said PLEASE stop calling",
+            "please stop calling",
+            "Please note that I have asked them",
+            "CALLS EVERY DAY FROM WELLS FARGO",
+        ];
+        let b = vec!["a refund never came", "refund please"];
+        let kw = keywords(&[a, b], 12);
+        let terms: Vec<&str> = kw[0].iter().map(|(t, _)| t.as_str()).collect();
+        assert!(terms.contains(&"FCRA"), "{terms:?}");
+        assert!(terms.contains(&"Wells Fargo"), "{terms:?}");
+        // emphasis in capitals and a capitalised first word are not how the word is written
+        assert!(terms.contains(&"stop calling"), "{terms:?}");
+        assert!(!terms
+            .iter()
+            .any(|t| t.contains("PLEASE") || t.contains("Please")));
+    }
+
+    #[test]
+    fn run_together_words_and_masks_are_not_terms() {
+        let stop = stop_words();
+        let t = terms("ThepaymentthatpostedonXX was late onXX/XX", &stop);
+        assert_eq!(t, vec!["late".to_string()]);
     }
 }

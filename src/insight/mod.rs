@@ -333,9 +333,30 @@ fn truncate_chars(s: &str, max: usize) -> String {
     out
 }
 
-/// Headline: the top keywords, then the most central segment.
+/// Headline: two of the top keywords, then the most central segment. A
+/// keyword that repeats a word already shown is left out, or, when it is a
+/// bigram widening a shown word ("card" then "credit card"), takes its place:
+/// "Credit card, declined", never "Card, credit card".
 fn headline(keywords: &[Keyword], central: &str) -> String {
-    let kw: Vec<&str> = keywords.iter().take(2).map(|k| k.term.as_str()).collect();
+    let mut kw: Vec<&str> = Vec::new();
+    for k in keywords.iter().take(4) {
+        let words = ctfidf::term_words(&k.term);
+        let shared = kw
+            .iter()
+            .position(|c| ctfidf::term_words(c).iter().any(|w| words.contains(w)));
+        match shared {
+            None if kw.len() < 2 => kw.push(&k.term),
+            Some(p) if words.len() > ctfidf::term_words(kw[p]).len() => {
+                kw[p] = &k.term;
+                let mut q = 0;
+                kw.retain(|c| {
+                    q += 1;
+                    q - 1 == p || !ctfidf::term_words(c).iter().any(|w| words.contains(w))
+                });
+            }
+            _ => {}
+        }
+    }
     let mut label = kw.join(", ");
     if let Some(f) = label.get(0..1) {
         label = f.to_uppercase() + label.get(1..).unwrap_or("");
@@ -898,6 +919,41 @@ mod tests {
         let a = serde_json::to_string(&build_fake()).unwrap();
         let b = serde_json::to_string(&build_fake()).unwrap();
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn headline_never_repeats_a_word() {
+        let kw = |terms: &[&str]| -> Vec<Keyword> {
+            terms
+                .iter()
+                .map(|t| Keyword {
+                    term: t.to_string(),
+                    weight: 1.0,
+                })
+                .collect()
+        };
+        for (terms, label) in [
+            (
+                &["card", "credit card", "declined"][..],
+                "Credit card, declined",
+            ),
+            (
+                &["debt", "collection", "debt collection"][..],
+                "Debt collection",
+            ),
+            (&["claim", "claims", "plaintiff"][..], "Claim, plaintiff"),
+            (&["fcra", "bureaus"][..], "Fcra, bureaus"),
+            (&["FCRA", "bureaus"][..], "FCRA, bureaus"),
+            (&[][..], ""),
+        ] {
+            let h = headline(&kw(terms), "a quote");
+            let want = if label.is_empty() {
+                "“a quote”".to_string()
+            } else {
+                format!("{label}: “a quote”")
+            };
+            assert_eq!(h, want, "{terms:?}");
+        }
     }
 
     #[test]
