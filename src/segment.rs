@@ -231,6 +231,15 @@ static KEY_BYTE: [u8; 256] = {
     t
 };
 
+/// Whether a normalised key holds nothing but redaction masks and numbers
+/// ("XXXX XXXX", "XX/XX/XXXX {$25.00}"): a scrubbed name, date or signature,
+/// no words to analyse.
+fn masks_only(key: &str) -> bool {
+    key.split(' ').all(|w| {
+        w.bytes().all(|b| b.is_ascii_digit()) || (w.len() >= 2 && w.bytes().all(|b| b == b'x'))
+    })
+}
+
 /// [`norm_key`] into a reused buffer (cleared first); returns the number of
 /// words in the key.
 fn norm_key_into(s: &str, k: &mut String) -> usize {
@@ -499,6 +508,16 @@ const CLOSINGS: &[&str] = &[
     "sir",
     "maam",
     "madam",
+    "sincerely",
+    "sincerely yours",
+    "yours sincerely",
+    "yours truly",
+    "regards",
+    "best regards",
+    "kind regards",
+    "warm regards",
+    "respectfully",
+    "respectfully yours",
     "is there anything else i can help you with",
     "is there anything else i can help you with today",
     "is there anything else",
@@ -650,9 +669,22 @@ fn is_name(w: &str) -> bool {
     w.len() >= 2 && w.bytes().all(|b| b.is_ascii_lowercase()) && !NOT_NAMES.contains(&w)
 }
 
-/// Closing words a name may follow: "thank you Jamie", "bye Drew".
+/// Closing words a name may follow: "thank you Jamie", "bye Drew",
+/// "Sincerely, Jamie Doe".
 const NAME_AFTER: &[&str] = &[
-    "you", "thanks", "thx", "ty", "bye", "goodbye", "day", "night",
+    "you",
+    "thanks",
+    "thx",
+    "ty",
+    "bye",
+    "goodbye",
+    "day",
+    "night",
+    "sincerely",
+    "yours",
+    "truly",
+    "regards",
+    "respectfully",
 ];
 
 /// Objects of thanks that close a conversation ("thanks for your help").
@@ -753,6 +785,12 @@ fn strip_closing(words: &[&str]) -> usize {
         } else if name_may_follow && !named && is_name(words[i]) {
             named = true;
             i += 1;
+            // a scrubbed full name ("Sincerely, XXXX XXXX") is one name
+            if masks_only(words[i - 1]) {
+                while words.get(i).is_some_and(|w| masks_only(w)) {
+                    i += 1;
+                }
+            }
         } else {
             break;
         }
@@ -1444,7 +1482,7 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
                 Some(role_noise(role))
             } else if chat.is_some() {
                 chat
-            } else if nwords < opts.too_short_words || few_letters() {
+            } else if nwords < opts.too_short_words || few_letters() || masks_only(&key) {
                 Some(Noise::TooShort)
             } else {
                 None
@@ -1601,6 +1639,30 @@ mod tests {
     }
 
     #[test]
+    fn redaction_masks_alone_are_too_short() {
+        let text = "I was charged twice on XX/XX/XXXX for {$25.00}.\n\nXXXX XXXX\n\n\
+                    XX/XX/XXXX {$25.00}.\n\nXXXX, XXXX XXXX. XXXX XXXX.\n\n\
+                    Section 623 of the XXXX act was broken.\n";
+        let (parsed, _) =
+            crate::ingest::parse_bytes("t.txt", text.as_bytes(), &Default::default()).unwrap();
+        let got: Vec<(String, Option<Noise>)> =
+            segment_corpus(&parsed.documents, &SegmentOptions::default())
+                .into_iter()
+                .map(|s| (s.text, s.noise))
+                .collect();
+        let want = [
+            ("I was charged twice on XX/XX/XXXX for {$25.00}.", None),
+            ("XXXX XXXX", Some(Noise::TooShort)),
+            ("XX/XX/XXXX {$25.00}.", Some(Noise::TooShort)),
+            ("XXXX, XXXX XXXX. XXXX XXXX.", Some(Noise::TooShort)),
+            ("Section 623 of the XXXX act was broken.", None),
+        ];
+        let want: Vec<(String, Option<Noise>)> =
+            want.iter().map(|(t, n)| (t.to_string(), *n)).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
     fn windows_fit_budget() {
         let s = "word ".repeat(2000);
         let p = pieces(&s);
@@ -1725,6 +1787,10 @@ mod tests {
             "nothing else, thank you",
             "no other questions thanks",
             "bye sir",
+            "Sincerely, XXXX XXXX XXXX",
+            "Thanks, XXXX XXXX",
+            "Best regards, Jamie",
+            "Respectfully,",
         ];
         let requests = [
             "hi i want to get reimbursed my travel expenses",
@@ -1736,6 +1802,8 @@ mod tests {
             "thank you but the card still does not work",
             "have a look at my statement",
             "nothing else works",
+            "sincerely hope this gets fixed",
+            "regards my account, it was closed",
         ];
         for (texts, want) in [
             (&greetings[..], Some(Noise::Greeting)),
