@@ -126,15 +126,15 @@ struct Spelling(HashMap<String, (usize, BTreeMap<String, usize>)>);
 
 impl Spelling {
     fn add(&mut self, term: &str, form: Option<String>) {
+        // looked up before inserting: most terms are seen before
         if !self.0.contains_key(term) {
             self.0.insert(term.to_string(), Default::default());
         }
-        let Some(e) = self.0.get_mut(term) else {
-            return;
-        };
-        e.0 += 1;
-        if let Some(f) = form {
-            *e.1.entry(f).or_insert(0) += 1;
+        if let Some(e) = self.0.get_mut(term) {
+            e.0 += 1;
+            if let Some(f) = form {
+                *e.1.entry(f).or_insert(0) += 1;
+            }
         }
     }
 
@@ -216,12 +216,7 @@ pub fn keywords(classes: &[Vec<&str>], top: usize) -> Vec<Vec<(String, f64)>> {
                     let key = folded[r].join(" ");
                     let e = m.entry(key).or_default();
                     e.0 += 1.0;
-                    match e.1.get_mut(&term) {
-                        Some(n) => *n += 1,
-                        None => {
-                            e.1.insert(term, 1);
-                        }
-                    }
+                    *e.1.entry(term).or_insert(0) += 1;
                 }
             }
             m
