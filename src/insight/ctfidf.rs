@@ -328,23 +328,28 @@ mod tests {
         }
     }
 
+    /// The keywords of a theme, against a second theme about refunds.
+    fn theme_keywords(theme: Vec<&str>, top: usize) -> Vec<String> {
+        let other = vec!["a refund never came", "refund please"];
+        let mut kw = keywords(&[theme, other], top);
+        kw.swap_remove(0).into_iter().map(|(t, _)| t).collect()
+    }
+
     #[test]
     fn plural_variants_are_one_keyword_in_the_theme_s_own_form() {
-        let a = vec![
+        let theme = vec![
             "the claims were denied",
             "my claims are still open",
             "my claim was denied",
         ];
-        let b = vec!["the refund never came", "refund please"];
-        let kw = keywords(&[a, b], 8);
-        let terms: Vec<&str> = kw[0].iter().map(|(t, _)| t.as_str()).collect();
-        assert!(terms.contains(&"claims"), "{terms:?}");
-        assert!(!terms.contains(&"claim"), "{terms:?}");
+        let terms = theme_keywords(theme, 8);
+        assert!(terms.iter().any(|t| t == "claims"), "{terms:?}");
+        assert!(!terms.iter().any(|t| t == "claim"), "{terms:?}");
     }
 
     #[test]
     fn acronyms_and_names_keep_their_written_case() {
-        let a = vec![
+        let theme = vec![
             "They broke the FCRA when they called",
             "I called Wells Fargo twice",
             "Then Wells Fargo said the FCRA does not apply",
@@ -353,13 +358,11 @@ mod tests {
             "Please note that I have asked them",
             "CALLS EVERY DAY FROM WELLS FARGO",
         ];
-        let b = vec!["a refund never came", "refund please"];
-        let kw = keywords(&[a, b], 12);
-        let terms: Vec<&str> = kw[0].iter().map(|(t, _)| t.as_str()).collect();
-        assert!(terms.contains(&"FCRA"), "{terms:?}");
-        assert!(terms.contains(&"Wells Fargo"), "{terms:?}");
+        let terms = theme_keywords(theme, 12);
+        assert!(terms.iter().any(|t| t == "FCRA"), "{terms:?}");
+        assert!(terms.iter().any(|t| t == "Wells Fargo"), "{terms:?}");
         // emphasis in capitals and a capitalised first word are not how the word is written
-        assert!(terms.contains(&"stop calling"), "{terms:?}");
+        assert!(terms.iter().any(|t| t == "stop calling"), "{terms:?}");
         assert!(!terms
             .iter()
             .any(|t| t.contains("PLEASE") || t.contains("Please")));
