@@ -12,10 +12,18 @@ pub fn shared_dir() -> PathBuf {
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let near = root.join("../shared");
+    let far = root.join("../../shared");
     if near.is_dir() {
         near
+    } else if far.is_dir() {
+        far
     } else {
-        root.join("../../shared")
+        panic!(
+            "the shared development data (data/, eval/, reference/) is in neither {} nor {}: \
+             clone whyline beside it or set WHYLINE_SHARED_DIR",
+            near.display(),
+            far.display()
+        )
     }
 }
 
