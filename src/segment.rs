@@ -670,7 +670,7 @@ fn is_name(w: &str) -> bool {
 }
 
 /// Closing words a name may follow: "thank you Jamie", "bye Drew",
-/// "Sincerely, Jamie Doe".
+/// "Sincerely, Jamie" (one name, or a scrubbed "XXXX XXXX" one).
 const NAME_AFTER: &[&str] = &[
     "you",
     "thanks",

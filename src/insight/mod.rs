@@ -338,25 +338,23 @@ fn truncate_chars(s: &str, max: usize) -> String {
 /// bigram widening a shown word ("card" then "credit card"), takes its place:
 /// "Credit card, declined", never "Card, credit card".
 fn headline(keywords: &[Keyword], central: &str) -> String {
-    let mut kw: Vec<&str> = Vec::new();
+    // (term, its folded words) of the keywords shown
+    let mut kw: Vec<(&str, Vec<String>)> = Vec::new();
     for k in keywords.iter().take(4) {
         let words = ctfidf::term_words(&k.term);
-        let shared = kw
-            .iter()
-            .position(|c| ctfidf::term_words(c).iter().any(|w| words.contains(w)));
-        match shared {
-            None if kw.len() < 2 => kw.push(&k.term),
-            Some(p) if words.len() > ctfidf::term_words(kw[p]).len() => {
-                kw[p] = &k.term;
-                let mut q = 0;
-                kw.retain(|c| {
-                    q += 1;
-                    q - 1 == p || !ctfidf::term_words(c).iter().any(|w| words.contains(w))
-                });
+        let shares = |c: &(&str, Vec<String>)| c.1.iter().any(|w| words.contains(w));
+        match kw.iter().position(shares) {
+            None if kw.len() < 2 => kw.push((&k.term, words)),
+            Some(p) if words.len() > kw[p].1.len() => {
+                // the widening bigram takes the place of the first keyword it
+                // overlaps (all before it share nothing) and absorbs any other
+                kw.retain(|c| !shares(c));
+                kw.insert(p, (&k.term, words));
             }
             _ => {}
         }
     }
+    let kw: Vec<&str> = kw.iter().map(|(t, _)| *t).collect();
     let mut label = kw.join(", ");
     if let Some(f) = label.get(0..1) {
         label = f.to_uppercase() + label.get(1..).unwrap_or("");
