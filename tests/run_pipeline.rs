@@ -79,6 +79,65 @@ fn insights_json_is_byte_identical_across_input_order_and_threads() {
     }
 }
 
+/// Every emotion, motivation and topic named for an insight is recomputed
+/// from `segments.jsonl`: its share of the theme's segments and its lift over
+/// the rate among all analysed segments, which must be above 1.
+#[test]
+fn labels_named_for_an_insight_are_more_common_in_it_than_in_the_corpus() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let s = run_in_pool(vec!["examples".to_string()], &out, 2);
+    let segs: Vec<serde_json::Value> = std::fs::read_to_string(out.join("segments.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let analysed: Vec<&serde_json::Value> = segs.iter().filter(|v| v["noise"].is_null()).collect();
+    let has = |v: &serde_json::Value, facet: &str, label: &str| {
+        v["facets"][facet]["labels"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x == label))
+    };
+    let mut named = 0;
+    for i in s.insights.insights.iter().chain(&s.insights.weak_signals) {
+        let members: Vec<&&serde_json::Value> = analysed
+            .iter()
+            .filter(|v| v["theme"] == i.theme.as_str())
+            .collect();
+        assert_eq!(members.len(), i.reach.segments, "{}", i.theme);
+        for (facet, list) in [
+            ("emotion", &i.emotions),
+            ("motivation", &i.motivations),
+            ("topic", &i.topics),
+        ] {
+            for l in list {
+                let k = members.iter().filter(|v| has(v, facet, &l.label)).count();
+                let c = analysed.iter().filter(|v| has(v, facet, &l.label)).count();
+                let share = k as f64 / members.len() as f64;
+                let rate = c as f64 / analysed.len() as f64;
+                assert!((l.share - share).abs() < 1e-5, "{} {}", i.theme, l.label);
+                assert!(
+                    (l.lift - share / rate).abs() < 1e-4,
+                    "{} {}",
+                    i.theme,
+                    l.label
+                );
+                assert!(l.lift > 1.0 && k >= 3 && share >= 0.05, "{} {l:?}", i.theme);
+                named += 1;
+            }
+        }
+    }
+    assert!(
+        named > 0,
+        "no insight names an emotion, motivation or topic"
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("stand out"),
+        "report.md does not explain the lift"
+    );
+}
+
 fn chromium() -> Option<PathBuf> {
     for c in ["chromium", "chromium-browser", "google-chrome"] {
         if let Ok(o) = std::process::Command::new("which").arg(c).output() {

@@ -128,7 +128,8 @@ pub struct Input<'a> {
     pub outcome: Option<&'a Outcome>,
 }
 
-/// A label's weight inside a theme.
+/// A label that stands out in a theme: more common among its segments than
+/// among all analysed segments, by more than chance explains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LabelShare {
     pub label: String,
@@ -136,6 +137,10 @@ pub struct LabelShare {
     pub share: f64,
     /// Mean score of this label over the theme's segments.
     pub mean_score: f64,
+    /// `share` over the label's share of all analysed segments (2.0: twice as
+    /// common in this theme as in the corpus). 0 in files written before it existed.
+    #[serde(default)]
+    pub lift: f64,
 }
 
 /// A verbatim quote and where it came from.
@@ -282,14 +287,48 @@ fn quote_of(s: &Segment) -> Quote {
     }
 }
 
-fn label_shares(f: &FacetResult, members: &[usize], skip: &[&str], top: usize) -> Vec<LabelShare> {
-    let n = members.len().max(1) as f64;
-    let mut out: Vec<LabelShare> = f
+/// A label is listed for a theme only when at least this many of its segments carry it ...
+const LABEL_MIN_SEGMENTS: usize = 3;
+/// ... they are at least this share of the theme ...
+const LABEL_MIN_SHARE: f64 = 0.05;
+/// ... and the 95% Wilson lower bound of that share is above the label's corpus rate.
+const LABEL_Z: f64 = 1.96;
+
+/// Share of the analysed segments predicted with each of the facet's labels
+/// (aligned with `f.labels`).
+fn corpus_rates(f: &FacetResult) -> Vec<f64> {
+    let n = f.predictions.len().max(1) as f64;
+    f.labels
+        .iter()
+        .map(|l| {
+            let k = f
+                .predictions
+                .iter()
+                .filter(|p| p.labels.iter().any(|x| x == l))
+                .count();
+            k as f64 / n
+        })
+        .collect()
+}
+
+/// The labels that characterise a theme: those clearly more common among its
+/// members than in the corpus (`rates`), most over-represented first (by the
+/// lower bound of the lift, so a label seen in three segments does not outrank
+/// one seen in thirty by chance), at most `top`.
+fn label_shares(
+    f: &FacetResult,
+    rates: &[f64],
+    members: &[usize],
+    skip: &[&str],
+    top: usize,
+) -> Vec<LabelShare> {
+    let n = members.len();
+    let mut out: Vec<(f64, LabelShare)> = f
         .labels
         .iter()
         .enumerate()
         .filter(|(_, l)| !skip.contains(&l.as_str()))
-        .map(|(li, l)| {
+        .filter_map(|(li, l)| {
             let mut count = 0usize;
             let mut sum = 0f64;
             for &m in members {
@@ -300,22 +339,30 @@ fn label_shares(f: &FacetResult, members: &[usize], skip: &[&str], top: usize) -
                     sum += p.scores.get(li).copied().unwrap_or(0.0) as f64;
                 }
             }
-            LabelShare {
-                label: l.clone(),
-                share: count as f64 / n,
-                mean_score: sum / n,
-            }
+            let rate = rates.get(li).copied().unwrap_or(0.0);
+            let share = count as f64 / n.max(1) as f64;
+            let (lo, _) = stats::wilson(count, n, LABEL_Z);
+            (count >= LABEL_MIN_SEGMENTS && share >= LABEL_MIN_SHARE && rate > 0.0 && lo > rate)
+                .then(|| {
+                    (
+                        lo / rate,
+                        LabelShare {
+                            label: l.clone(),
+                            share,
+                            mean_score: sum / n.max(1) as f64,
+                            lift: share / rate,
+                        },
+                    )
+                })
         })
         .collect();
     out.sort_by(|a, b| {
-        b.share
-            .total_cmp(&a.share)
-            .then(b.mean_score.total_cmp(&a.mean_score))
-            .then(a.label.cmp(&b.label))
+        b.0.total_cmp(&a.0)
+            .then(b.1.share.total_cmp(&a.1.share))
+            .then(a.1.label.cmp(&b.1.label))
     });
-    out.retain(|l| l.share > 0.0);
     out.truncate(top);
-    out
+    out.into_iter().map(|(_, l)| l).collect()
 }
 
 fn truncate_chars(s: &str, max: usize) -> String {
@@ -453,6 +500,8 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
 
     let facet = |name: &str| input.facets.iter().find(|f| f.facet == name);
     let emotion = facet("emotion");
+    // each label's share of all analysed segments, the baseline a theme's labels are set against
+    let rates: Vec<Vec<f64>> = input.facets.iter().map(corpus_rates).collect();
     let outcome_stats = input.outcome.and_then(|o| {
         let vals: Vec<f64> = all_docs
             .iter()
@@ -542,15 +591,18 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
                 })
                 .collect();
 
-            let emotions = emotion
-                .map(|f| round_shares(label_shares(f, members, &["neutral"], 3)))
-                .unwrap_or_default();
-            let motivations = facet("motivation")
-                .map(|f| round_shares(label_shares(f, members, &[], 3)))
-                .unwrap_or_default();
-            let topics = facet("topic")
-                .map(|f| round_shares(label_shares(f, members, &[], 2)))
-                .unwrap_or_default();
+            let standing_out = |name: &str, skip: &[&str], top: usize| {
+                input
+                    .facets
+                    .iter()
+                    .zip(&rates)
+                    .find(|(f, _)| f.facet == name)
+                    .map(|(f, r)| round_shares(label_shares(f, r, members, skip, top)))
+                    .unwrap_or_default()
+            };
+            let emotions = standing_out("emotion", &["neutral"], 3);
+            let motivations = standing_out("motivation", &[], 3);
+            let topics = standing_out("topic", &[], 2);
             let intensity = emotion
                 .map(|f| {
                     let sum: f64 = members
@@ -769,6 +821,7 @@ fn round_shares(v: Vec<LabelShare>) -> Vec<LabelShare> {
         .map(|l| LabelShare {
             share: round6(l.share),
             mean_score: round6(l.mean_score),
+            lift: round6(l.lift),
             ..l
         })
         .collect()
@@ -952,6 +1005,71 @@ mod tests {
             };
             assert_eq!(h, want, "{terms:?}");
         }
+    }
+
+    /// 100 segments: "common" on 80 of them everywhere, "rare" on 5 in the
+    /// corpus but all inside the first 20, "once" on one of those 20.
+    fn fake_facet() -> FacetResult {
+        let labels: Vec<String> = ["common", "rare", "once", "neutral"]
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        let predictions = (0..100)
+            .map(|i| {
+                let mut l = Vec::new();
+                if i % 5 != 0 {
+                    l.push("common".to_string());
+                }
+                if i < 5 {
+                    l.push("rare".to_string());
+                }
+                if i == 7 {
+                    l.push("once".to_string());
+                }
+                if l.is_empty() {
+                    l.push("neutral".to_string());
+                }
+                let scores = labels
+                    .iter()
+                    .map(|x| if l.contains(x) { 0.9 } else { 0.1 })
+                    .collect();
+                FacetPrediction { labels: l, scores }
+            })
+            .collect();
+        FacetResult {
+            facet: "emotion".into(),
+            fingerprint: "fake".into(),
+            labels,
+            mode: LabelMode::MultiLabel,
+            predictions,
+        }
+    }
+
+    #[test]
+    fn labels_listed_for_a_theme_stand_out_against_the_corpus_rate() {
+        let f = fake_facet();
+        let rates = corpus_rates(&f);
+        assert_eq!(rates, vec![0.8, 0.05, 0.01, 0.19]);
+        let theme: Vec<usize> = (0..20).collect();
+        let got = label_shares(&f, &rates, &theme, &["neutral"], 3);
+        // "common" is on 80% of the theme, as everywhere: it explains nothing;
+        // "once" is a single segment; "rare" is 5 of 20, five times its rate
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].label, "rare");
+        assert!((got[0].share - 0.25).abs() < 1e-9);
+        assert!((got[0].lift - 5.0).abs() < 1e-9);
+        assert!((got[0].mean_score - (0.25 * 0.9 + 0.75 * 0.1)).abs() < 1e-6);
+        // where "rare" is 3 of 50 (6%), not clearly above its 5%, nothing stands out
+        let spread: Vec<usize> = (0..100).step_by(2).collect();
+        assert!(label_shares(&f, &rates, &spread, &["neutral"], 3).is_empty());
+    }
+
+    #[test]
+    fn insights_json_written_before_lift_still_reads() {
+        let old = r#"{"label":"annoyance","share":0.2,"mean_score":0.1}"#;
+        let l: LabelShare = serde_json::from_str(old).unwrap();
+        assert_eq!(l.lift, 0.0);
+        assert_eq!(l.label, "annoyance");
     }
 
     #[test]

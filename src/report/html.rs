@@ -2,7 +2,7 @@
 //! network) with a summary, one card per insight and its why, charts, and
 //! quotes linked to their source files.
 
-use super::{impact_line, pct_str, provenance, why_line};
+use super::{impact_line, pct_str, provenance, why_line, LIFT_LEGEND};
 use crate::insight::changes::Changes;
 use crate::insight::{Insight, Insights, Quote};
 use std::fmt::Write;
@@ -70,6 +70,8 @@ pub fn render(
             h,
             "<p class=\"sub\">Facet classifiers (emotion, motivation, topic) did not run: the why is limited to keywords, quotes and stated reasons.</p>"
         );
+    } else {
+        let _ = writeln!(h, "<p class=\"sub\">{}</p>", esc(LIFT_LEGEND));
     }
     if let Some(top) = ins.insights.first() {
         let _ = writeln!(
@@ -253,25 +255,46 @@ fn share_chart(items: &[Insight]) -> String {
     s
 }
 
-/// Small horizontal bars of the dominant emotions' shares in one insight.
+/// Small horizontal bars of the emotions that stand out in one insight: the
+/// share of its segments, with a dark tick at the rate across all analysed segments.
 fn emotion_chart(i: &Insight) -> String {
     let row = 16;
     let height = row * i.emotions.len() + 4;
     let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"420\" height=\"{height}\" role=\"img\" aria-label=\"emotions\">"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"420\" height=\"{height}\" role=\"img\" aria-label=\"emotions: share of the insight's segments, tick at the corpus rate\">"
     );
     for (k, e) in i.emotions.iter().enumerate() {
         let y = k * row + 2;
         let bw = (250.0 * e.share).max(1.0);
+        let label = if e.lift > 0.0 {
+            format!("{} · {:.1}×", pct_str(e.share), e.lift)
+        } else {
+            pct_str(e.share)
+        };
         let _ = write!(
             s,
-            "<text x=\"0\" y=\"{}\">{}</text><rect x=\"110\" y=\"{y}\" width=\"{bw:.1}\" height=\"{}\" fill=\"#e07a5f\"/><text x=\"{:.1}\" y=\"{}\">{}</text>",
+            "<text x=\"0\" y=\"{}\">{}</text><rect x=\"110\" y=\"{y}\" width=\"{bw:.1}\" height=\"{}\" fill=\"#e07a5f\"/>",
             y + 11,
             esc(&e.label),
             row - 4,
+        );
+        if e.lift > 0.0 {
+            let tx = 110.0 + 250.0 * e.share / e.lift;
+            let _ = write!(
+                s,
+                "<rect x=\"{:.1}\" y=\"{}\" width=\"2\" height=\"{}\" fill=\"#333\"><title>corpus rate {}</title></rect>",
+                tx - 1.0,
+                y.saturating_sub(1),
+                row - 2,
+                pct_str(e.share / e.lift)
+            );
+        }
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{}\">{}</text>",
             114.0 + bw,
             y + 11,
-            pct_str(e.share)
+            esc(&label)
         );
     }
     s.push_str("</svg>\n");

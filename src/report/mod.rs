@@ -10,7 +10,7 @@
 pub mod html;
 
 use crate::insight::changes::{Changes, ThemeState};
-use crate::insight::{Insight, Insights, Quote};
+use crate::insight::{Insight, Insights, LabelShare, Quote};
 use std::fmt::Write;
 
 /// `insights.json`: pretty JSON with a trailing newline.
@@ -62,38 +62,35 @@ fn md_escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-/// One-line "why" of an insight: emotions, motivations, topics.
+/// What `×` means next to a label, for the reports' readers.
+pub const LIFT_LEGEND: &str = "The emotions, motivations and topics named for an insight are the ones that stand out in it: \"annoyance (12.0%, 4.1×)\" means 12% of its segments carry the label, 4.1 times the rate across all analysed segments.";
+
+/// `label (share, lift×)`, the lift only when the file has one.
+fn labels_text(v: &[LabelShare]) -> String {
+    v.iter()
+        .map(|e| {
+            if e.lift > 0.0 {
+                format!("{} ({}, {:.1}×)", e.label, pct(e.share), e.lift)
+            } else {
+                format!("{} ({})", e.label, pct(e.share))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One-line "why" of an insight: the emotions, motivations and topics that
+/// stand out in it.
 pub fn why_line(i: &Insight) -> String {
     let mut parts = Vec::new();
-    if !i.emotions.is_empty() {
-        parts.push(format!(
-            "feel {}",
-            i.emotions
-                .iter()
-                .map(|e| format!("{} ({})", e.label, pct(e.share)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if !i.motivations.is_empty() {
-        parts.push(format!(
-            "want {}",
-            i.motivations
-                .iter()
-                .map(|e| format!("{} ({})", e.label, pct(e.share)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if !i.topics.is_empty() {
-        parts.push(format!(
-            "about {}",
-            i.topics
-                .iter()
-                .map(|e| e.label.clone())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+    for (verb, v) in [
+        ("feel", &i.emotions),
+        ("want", &i.motivations),
+        ("talk about", &i.topics),
+    ] {
+        if !v.is_empty() {
+            parts.push(format!("{verb} {}", labels_text(v)));
+        }
     }
     parts.join("; ")
 }
@@ -139,6 +136,8 @@ pub fn markdown(ins: &Insights, changes: Option<&Changes>, title: &str) -> Strin
             s,
             "_Facet classifiers (emotion, motivation, topic) did not run: the why is limited to keywords, quotes and stated reasons._\n"
         );
+    } else {
+        let _ = writeln!(s, "_{LIFT_LEGEND}_\n");
     }
     if let Some(o) = &c.outcome {
         let _ = writeln!(
