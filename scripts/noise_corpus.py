@@ -11,6 +11,12 @@ conversation id), and GoEmotions comments labelled only "neutral" with at most 8
 (first 300 of goemotions-dev). A record counts as flagged when every one of its segments is
 noise (any reason) or in no theme (outlier). Target: >= 90% of fillers, <= 10% of real.
 
+Details (kind "details", since 2026-12-03): the first 300 customer turns by conversation id
+that MultiDoGO labels contentonly: a turn giving only what the agent asked for (a name, a
+number, a code, an e-mail address, an address, a city, a food item). They carry no reason;
+the share set apart is reported, with no target (the `details` rule aims at names, numbers,
+codes and e-mail addresses, not at every answer).
+
 With `train` the MultiDoGO turns come from the train splits instead (a check on turns the
 greeting/closing rules were not written from), and the corpus also holds real requests from
 the same chats (kind "task": the first 100 customer turns by conversation id of each of the
@@ -33,7 +39,7 @@ def build(path, n_real, split="dev"):
     real = [json.loads(l) for l in open(f"{SHARED}/eval/banking77-train.jsonl")]
     step = max(1, len(real) // n_real)
     rows = [{"id": r["id"], "text": r["text"], "kind": "real"} for r in real[::step][:n_real]]
-    per = {"openinggreeting": [], "closinggreeting": [], "thankyou": []}
+    per = {"openinggreeting": [], "closinggreeting": [], "thankyou": [], "contentonly": []}
     if split == "train":
         per.update({t: [] for t in TASKS})
     for dom in sorted(os.listdir(f"{SHARED}/data/multidogo")):
@@ -46,8 +52,9 @@ def build(path, n_real, split="dev"):
                     per[r["intent"]].append((r["conversationId"], r["turnNumber"], " ".join(r["utterance"].split())))
     for intent, turns in per.items():
         task = intent in TASKS
-        for cid, tn, t in sorted(turns)[: 100 if task else 200]:
-            rows.append({"id": f"mdg-{cid[:8]}-{tn}", "text": t, "kind": "task" if task else "filler", "source": intent})
+        kind = "task" if task else "details" if intent == "contentonly" else "filler"
+        for cid, tn, t in sorted(turns)[: 100 if task else 300 if kind == "details" else 200]:
+            rows.append({"id": f"mdg-{cid[:8]}-{tn}", "text": t, "kind": kind, "source": intent})
     n = 0
     for l in open(f"{SHARED}/eval/goemotions-dev.jsonl"):
         r = json.loads(l)
@@ -59,7 +66,8 @@ def build(path, n_real, split="dev"):
     with open(path, "w") as g:
         for r in rows:
             g.write(json.dumps(r) + "\n")
-    print(f"{sum(r['kind']=='real' for r in rows)} real, {sum(r['kind']=='task' for r in rows)} task, {sum(r['kind']=='filler' for r in rows)} fillers -> {path}")
+    print(f"{sum(r['kind']=='real' for r in rows)} real, {sum(r['kind']=='task' for r in rows)} task, "
+          f"{sum(r['kind']=='filler' for r in rows)} fillers, {sum(r['kind']=='details' for r in rows)} details -> {path}")
 
 
 def score(path, run):

@@ -29,7 +29,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 /// Why a segment is not analysed. Serialised as a plain string:
 /// `filler`, `greeting`, `closing`, `boilerplate`, `duplicate`, `too_short`,
-/// `role:agent`, `role:interviewer`, `role:other`.
+/// `details`, `role:agent`, `role:interviewer`, `role:other`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Noise {
     #[serde(rename = "filler")]
@@ -44,6 +44,8 @@ pub enum Noise {
     Duplicate,
     #[serde(rename = "too_short")]
     TooShort,
+    #[serde(rename = "details")]
+    Details,
     #[serde(rename = "role:agent")]
     RoleAgent,
     #[serde(rename = "role:interviewer")]
@@ -62,6 +64,7 @@ impl Noise {
             Noise::Boilerplate => "boilerplate",
             Noise::Duplicate => "duplicate",
             Noise::TooShort => "too_short",
+            Noise::Details => "details",
             Noise::RoleAgent => "role:agent",
             Noise::RoleInterviewer => "role:interviewer",
             Noise::RoleOther => "role:other",
@@ -240,6 +243,294 @@ fn masks_only(key: &str) -> bool {
     })
 }
 
+/// Common English words, one a line after a `#` header: words found in at
+/// least five texts of two corpora whose personal names are masked
+/// (GoEmotions, CFPB narratives), built by `scripts/make_common_words.py`.
+/// In a short answer, a word outside this list is taken for a name or a code.
+const COMMON_WORDS: &str = include_str!("common_words.txt");
+
+/// Words that frame a detail without being one: "my name is ...", "ssn is
+/// ...", "account number ...", "zip code ...", "sam at gmail dot com".
+const DETAIL_FRAME: &[&str] = &[
+    "my",
+    "name",
+    "names",
+    "full",
+    "is",
+    "its",
+    "it",
+    "this",
+    "im",
+    "i",
+    "am",
+    "me",
+    "myself",
+    "and",
+    "or",
+    "the",
+    "a",
+    "an",
+    "to",
+    "from",
+    "number",
+    "numbers",
+    "no",
+    "num",
+    "nr",
+    "ssn",
+    "social",
+    "security",
+    "last",
+    "four",
+    "digits",
+    "digit",
+    "of",
+    "account",
+    "acct",
+    "ac",
+    "acc",
+    "card",
+    "credit",
+    "debit",
+    "policy",
+    "claim",
+    "booking",
+    "confirmation",
+    "code",
+    "email",
+    "mail",
+    "id",
+    "phone",
+    "mobile",
+    "contact",
+    "cell",
+    "ph",
+    "tel",
+    "zip",
+    "zipcode",
+    "postal",
+    "pin",
+    "password",
+    "otp",
+    "date",
+    "birth",
+    "dob",
+    "ends",
+    "ending",
+    "with",
+    "here",
+    "sorry",
+    "ok",
+    "okay",
+    "yes",
+    "yeah",
+    "sure",
+    "oh",
+    "wait",
+    "please",
+    "correct",
+    "gmail",
+    "gmailcom",
+    "yahoo",
+    "yahoocom",
+    "hotmail",
+    "outlook",
+    "com",
+    "dot",
+    "at",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "dr",
+    "sir",
+    "reference",
+    "ref",
+    "member",
+    "customer",
+    "holder",
+    "called",
+    "call",
+    "company",
+    "street",
+    "road",
+    "st",
+    "ave",
+    "avenue",
+    "lane",
+    "ln",
+    "blvd",
+    "apt",
+    "suite",
+    "city",
+    "town",
+    "state",
+    "in",
+    "checking",
+    "savings",
+    "saving",
+    "address",
+    "are",
+    "was",
+];
+
+/// The frame words a bare name may come with ("this is Sam", "my name is Jo
+/// Lee", "yes, Priya"); with no number or code in the sentence, any other
+/// word makes it a sentence about something ("terminate my account please").
+const NAME_FRAME: &[&str] = &[
+    "my", "name", "names", "full", "is", "its", "it", "this", "im", "i", "am", "me", "myself",
+    "and", "yes", "ok", "okay", "sure", "sorry", "oh", "mr", "mrs", "ms", "miss", "dr", "called",
+];
+
+/// A document whose words are less than this share common English words
+/// (or frame words) is not read for details: in another language every
+/// word would look like a name.
+const DETAILS_MIN_ENGLISH: f64 = 0.5;
+
+/// Sentences of more words than this are never `details`.
+const DETAILS_MAX_WORDS: usize = 12;
+
+/// A document of fewer words than this (a CSV row, a one-line review) is
+/// too short to tell its language alone: the short documents of the corpus
+/// are judged together.
+const DETAILS_DOC_WORDS: usize = 20;
+
+/// Documents of at most this many bytes of text have their words counted
+/// for that joint judgement (longer ones are counted only when needed).
+const SHORT_DOC_BYTES: usize = 1000;
+
+struct DetailWords {
+    common: HashSet<&'static str, FxBuild>,
+    frame: HashSet<&'static str, FxBuild>,
+    name_frame: HashSet<&'static str, FxBuild>,
+}
+
+fn detail_words() -> &'static DetailWords {
+    static W: std::sync::OnceLock<DetailWords> = std::sync::OnceLock::new();
+    W.get_or_init(|| DetailWords {
+        common: COMMON_WORDS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect(),
+        frame: DETAIL_FRAME.iter().copied().collect(),
+        name_frame: NAME_FRAME.iter().copied().collect(),
+    })
+}
+
+/// The words of `text` for the details rule: lowercased runs of letters and
+/// digits (apostrophes dropped), each with whether it was written with a
+/// capital; an e-mail address or a link is "0" (an identifier).
+fn detail_tokens(text: &str, out: &mut Vec<(String, bool)>) {
+    out.clear();
+    for tok in text.split_whitespace() {
+        if tok.contains('@') || tok.starts_with("http") || tok.starts_with("www.") {
+            out.push(("0".to_string(), false));
+            continue;
+        }
+        let mut w = String::new();
+        let mut cap = false;
+        for c in tok.chars() {
+            if c.is_alphanumeric() {
+                if w.is_empty() {
+                    cap = c.is_uppercase();
+                }
+                w.extend(c.to_lowercase());
+            } else if c != '\'' && c != '\u{2019}' && !w.is_empty() {
+                out.push((std::mem::take(&mut w), cap));
+            }
+        }
+        if !w.is_empty() {
+            out.push((w, cap));
+        }
+    }
+}
+
+/// Whether a sentence only gives details in answer to a question: a name,
+/// a number, a code, an e-mail address, with at most the words that frame
+/// them ("carlos rodriguez ssn 5305421818", "my name is pamela jackson",
+/// "policy number pvx 752197308", "sam 27 at gmail dot com"). A word is a
+/// name when it is not a common English word (and, in text written in both
+/// cases, is capitalised); words of one or two letters count as code when
+/// the sentence has a number ("g 75 f 34", "th 67 y 6"). Any common word
+/// that is not a frame word makes it a sentence about something.
+fn details_only(text: &str, words: &mut Vec<(String, bool)>) -> bool {
+    if text.len() > 200 {
+        return false;
+    }
+    detail_tokens(text, words);
+    if words.is_empty() || words.len() > DETAILS_MAX_WORDS {
+        return false;
+    }
+    let dw = detail_words();
+    let has_digit = |w: &str| w.bytes().any(|b| b.is_ascii_digit());
+    let digits = words.iter().any(|(w, _)| has_digit(w));
+    let cased = text.chars().any(char::is_uppercase) && text.chars().any(char::is_lowercase);
+    let (mut ident, mut names, mut lower_names) = (0usize, 0usize, 0usize);
+    for (w, cap) in words.iter() {
+        let w = w.as_str();
+        if dw.frame.contains(w) {
+            continue;
+        }
+        let masked = w.len() >= 2 && w.bytes().all(|b| b == b'x');
+        if has_digit(w) || masked || (digits && w.chars().count() <= 2) {
+            ident += 1;
+        } else if dw.common.contains(w) {
+            return false;
+        } else {
+            names += 1;
+            lower_names += usize::from(!cap);
+        }
+    }
+    if ident > 0 {
+        return true;
+    }
+    (1..=3).contains(&names)
+        && !(cased && lower_names > 0)
+        && words
+            .iter()
+            .all(|(w, _)| !dw.frame.contains(w.as_str()) || dw.name_frame.contains(w.as_str()))
+}
+
+/// Words (two letters or more, letters only) in a document's text, and how
+/// many of them are common English or frame words: whether the document
+/// reads as English, for the details rule.
+fn english_counts(doc: &Document) -> (usize, usize) {
+    let dw = detail_words();
+    let (mut known, mut all) = (0usize, 0usize);
+    let mut w = String::new();
+    let mut letters = true;
+    let mut end_word = |w: &mut String, letters: &mut bool| {
+        if *letters && w.chars().nth(1).is_some() {
+            all += 1;
+            if dw.common.contains(w.as_str()) || dw.frame.contains(w.as_str()) {
+                known += 1;
+            }
+        }
+        w.clear();
+        *letters = true;
+    };
+    for t in &doc.turns {
+        for c in t.text.chars() {
+            if c.is_alphanumeric() {
+                letters &= c.is_alphabetic();
+                w.extend(c.to_lowercase());
+            } else if c != '\'' && c != '\u{2019}' && !w.is_empty() {
+                end_word(&mut w, &mut letters);
+            }
+        }
+        if !w.is_empty() {
+            end_word(&mut w, &mut letters);
+        }
+    }
+    (known, all)
+}
+
+/// Whether `(known, all)` from [`english_counts`] reads as English.
+fn reads_as_english((known, all): (usize, usize)) -> bool {
+    all == 0 || known as f64 >= DETAILS_MIN_ENGLISH * all as f64
+}
+
 /// [`norm_key`] into a reused buffer (cleared first); returns the number of
 /// words in the key.
 fn norm_key_into(s: &str, k: &mut String) -> usize {
@@ -406,6 +697,8 @@ const FILLER_WORDS: &[&str] = &[
     "totally",
     "indeed",
     "true",
+    "good",
+    "sorry",
 ];
 const FILLER_PHRASES: &[&str] = &[
     "mm hmm",
@@ -426,6 +719,7 @@ const FILLER_PHRASES: &[&str] = &[
     "one moment",
     "one second",
     "hold on",
+    "not really",
 ];
 const GREETINGS: &[&str] = &[
     "hi",
@@ -500,6 +794,9 @@ const CLOSINGS: &[&str] = &[
     "no further questions",
     "no other queries",
     "no more help needed",
+    "no need",
+    "thats enough",
+    "that is enough",
     "to you",
     "to you too",
     "you too",
@@ -708,6 +1005,7 @@ const THANKS_FOR: &[&str] = &[
 const THANKS_MODIFIERS: &[&str] = &[
     "all",
     "your",
+    "you",
     "the",
     "this",
     "great",
@@ -1410,6 +1708,11 @@ struct DocSegments {
     segs: Vec<(Segment, (usize, usize), usize)>,
     keys: String,
     distinct3: Vec<usize>,
+    /// English word counts of a document too short to judge alone.
+    english: Option<(usize, usize)>,
+    /// Segments that read as details, in a document too short to tell its
+    /// language alone: `details` when the corpus's short documents read as English.
+    pending_details: Vec<usize>,
 }
 
 /// Segments of one document, flagged except for `boilerplate` (a corpus-level
@@ -1425,6 +1728,13 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
     // string per segment), and a reused buffer for the current one.
     let mut keys = String::new();
     let mut key = String::new();
+    // The details rule's word buffer, and the document's English word
+    // counts: at once for a short document (they go into the corpus-wide
+    // judgement), else the first time a sentence looks like details.
+    let mut words = Vec::new();
+    let doc_bytes: usize = doc.turns.iter().map(|t| t.text.len()).sum();
+    let mut english = (doc_bytes <= SHORT_DOC_BYTES).then(|| english_counts(doc));
+    let mut pending_details = Vec::new();
     // One allocation each per document (and per turn for the speaker); the
     // segments share them.
     let doc_id: Arc<str> = Arc::from(doc.id.as_str());
@@ -1484,6 +1794,15 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
                 chat
             } else if nwords < opts.too_short_words || few_letters() || masks_only(&key) {
                 Some(Noise::TooShort)
+            } else if nwords <= DETAILS_MAX_WORDS && details_only(&seg_text, &mut words) {
+                let counts = *english.get_or_insert_with(|| english_counts(doc));
+                if counts.1 >= DETAILS_DOC_WORDS {
+                    reads_as_english(counts).then_some(Noise::Details)
+                } else {
+                    // decided with the corpus's other short documents
+                    pending_details.push(out.len());
+                    None
+                }
             } else {
                 None
             };
@@ -1533,6 +1852,8 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
         segs: out,
         keys,
         distinct3,
+        english: english.filter(|c| c.1 < DETAILS_DOC_WORDS),
+        pending_details,
     }
 }
 
@@ -1591,6 +1912,12 @@ pub fn segment_corpus(docs: &[Document], opts: &SegmentOptions) -> Vec<Segment> 
     };
     drop(boiler);
     drop(doc_count);
+    // short documents are judged English or not together
+    let short = per_doc
+        .iter()
+        .filter_map(|d| d.english)
+        .fold((0, 0), |a, c| (a.0 + c.0, a.1 + c.1));
+    let short_english = reads_as_english(short);
     // Documents in order, each document's segments in order, moved once
     // into an output allocated at its final size (a parallel flat-map would
     // collect into growing chunks and copy them again).
@@ -1598,9 +1925,12 @@ pub fn segment_corpus(docs: &[Document], opts: &SegmentOptions) -> Vec<Segment> 
     let mut r: Vec<Segment> = Vec::with_capacity(total);
     for (di, d) in per_doc.into_iter().enumerate() {
         let doc_flags = flags.get(di);
+        let pending = &d.pending_details;
         r.extend(d.segs.into_iter().enumerate().map(|(si, (mut seg, _, _))| {
             if doc_flags.and_then(|f| f.get(si)).copied().unwrap_or(false) {
                 seg.noise = Some(Noise::Boilerplate);
+            } else if short_english && seg.noise.is_none() && pending.contains(&si) {
+                seg.noise = Some(Noise::Details);
             }
             seg
         }));
@@ -1636,6 +1966,83 @@ mod tests {
             pieces("Yeah. I want a refund. Now! It is broken again."),
             vec!["Yeah.", "I want a refund. Now!", "It is broken again."]
         );
+    }
+
+    #[test]
+    fn details_answers_are_set_apart() {
+        let mut w = Vec::new();
+        let details = [
+            "carlos rodriguez ssn 5305421818",
+            "my name is pamela jackson",
+            "My name is Jane Okafor.",
+            "policy number pvx 752197308",
+            "g 75 f 34",
+            "th 67 y 6",
+            "yes william 12 gmailcom",
+            "my email is jane.doe@example.com",
+            "My phone number is XXXX.",
+            "checking account number is 7474973627 savings account number is 7363394944",
+        ];
+        let sentences = [
+            "terminate my account please",
+            "I'm puzzled",
+            "i lost my credit card",
+            "I was charged 25 dollars twice",
+            "top up 20",
+            "Wells Fargo closed my account",
+            "my card 1234 was declined at the store",
+            "the app crashes on my phone",
+        ];
+        for t in details {
+            assert!(details_only(t, &mut w), "{t}");
+        }
+        for t in sentences {
+            assert!(!details_only(t, &mut w), "{t}");
+        }
+    }
+
+    fn noise_of(text: &str, path: &str) -> Vec<(String, Option<Noise>)> {
+        let (parsed, _) =
+            crate::ingest::parse_bytes(path, text.as_bytes(), &Default::default()).unwrap();
+        segment_corpus(&parsed.documents, &SegmentOptions::default())
+            .into_iter()
+            .map(|s| (s.text, s.noise))
+            .collect()
+    }
+
+    #[test]
+    fn details_need_a_text_that_reads_as_english() {
+        // a call: the customer's name and number are details, the request is not
+        let call =
+            "Agent: Thank you for calling, may I have your name and account number please?\n\
+                    Customer: carlos rodriguez ssn 5305421818\n\
+                    Customer: i would like to check my account balance and the last transfer\n";
+        let got = noise_of(call, "call.txt");
+        assert!(got.contains(&(
+            "carlos rodriguez ssn 5305421818".into(),
+            Some(Noise::Details)
+        )));
+        assert!(got
+            .iter()
+            .any(|(t, n)| t.starts_with("i would like") && n.is_none()));
+        // a review in Spanish, long enough to judge alone: no word is common
+        // English, and none of it is a name
+        let es =
+            "Customer: el pedido llegó tarde y la caja estaba rota, nadie contesta el teléfono \
+                  del servicio y quiero que me devuelvan el dinero de inmediato por favor.\n\
+                  Customer: muy mal servicio\n";
+        assert!(noise_of(es, "es.txt")
+            .iter()
+            .all(|(_, n)| *n != Some(Noise::Details)));
+        // one-line rows are judged together: English rows let a bare name through ...
+        let rows = "text\nthe delivery was late and the box was broken\n\
+                    nobody answered the phone when I called\nJustin Okafor\n";
+        assert!(noise_of(rows, "en.csv").contains(&("Justin Okafor".into(), Some(Noise::Details))));
+        // ... Spanish rows do not
+        let rows = "text\nel pedido llegó tarde\nnadie contesta el teléfono\nmuy mal servicio\n";
+        assert!(noise_of(rows, "es.csv")
+            .iter()
+            .all(|(_, n)| *n != Some(Noise::Details)));
     }
 
     #[test]
@@ -1791,6 +2198,12 @@ mod tests {
             "Thanks, XXXX XXXX",
             "Best regards, Jamie",
             "Respectfully,",
+            "no not really thank you for your help",
+            "ok great thank you for you help",
+            "good thank you for your help jamie",
+            "thats enough",
+            "no need",
+            "sorry, no thanks",
         ];
         let requests = [
             "hi i want to get reimbursed my travel expenses",
@@ -1804,6 +2217,9 @@ mod tests {
             "nothing else works",
             "sincerely hope this gets fixed",
             "regards my account, it was closed",
+            "no need to send another card",
+            "good service but slow delivery",
+            "sorry but the refund never arrived",
         ];
         for (texts, want) in [
             (&greetings[..], Some(Noise::Greeting)),

@@ -20,7 +20,7 @@ Formats (detected from the extension, then the content; --format overrides):
   jsonl    .jsonl     one object per line; same fields as CSV
 
 Noise reasons (`noise`): filler, greeting, closing, boilerplate, duplicate,
-too_short, role:agent, role:interviewer, role:other (null = analysed).
+too_short, details, role:agent, role:interviewer, role:other (null = analysed).
 
 Exit codes: 0 ok, 2 error, 3 completed but some files or records were skipped.")]
 pub struct Args {
