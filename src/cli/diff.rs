@@ -30,9 +30,9 @@ fn read(dir: &std::path::Path) -> whyline::Result<RunView> {
 pub fn run(_ctx: &Ctx, args: Args) -> whyline::Result<i32> {
     let c = changes::compare(&read(&args.before)?, &read(&args.now)?);
     if args.json {
-        print!("{}", changes::to_json(&c));
+        super::out(&changes::to_json(&c));
     } else {
-        print!("{}", whyline::report::changes_text(&c, args.top, false));
+        super::out(&whyline::report::changes_text(&c, args.top, false));
     }
     Ok(whyline::exit::OK)
 }

@@ -181,9 +181,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
     };
     if a.json {
         let s = serde_json::to_string(&out).map_err(|e| Error::Other(e.to_string()))?;
-        println!("{s}");
+        super::out(&format!("{s}\n"));
     } else {
-        print!("{}", human(&out));
+        super::out(&human(&out));
     }
     if !ctx.quiet {
         eprintln!(

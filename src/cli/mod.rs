@@ -9,6 +9,19 @@ pub mod ingest;
 pub mod models;
 pub mod run;
 
+/// Write `s` to standard output. A closed pipe (`whyline run ... | head`)
+/// ends the output quietly, where `print!` would panic; the command's result
+/// (files written, exit code) stays as it was.
+pub fn out(s: &str) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    if let Err(e) = o.write_all(s.as_bytes()).and_then(|_| o.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("whyline: warning: <stdout>: {e}");
+        }
+    }
+}
+
 /// Global options shared by every subcommand.
 pub struct Ctx {
     pub threads: Option<usize>,

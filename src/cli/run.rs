@@ -127,16 +127,12 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
     for w in &summary.warnings {
         eprintln!("whyline: warning: {w}");
     }
-    print!(
-        "{}",
-        whyline::report::summary(&summary.insights, opts.config.report.summary_top)
-    );
+    let mut text = whyline::report::summary(&summary.insights, opts.config.report.summary_top);
     if let Some(c) = &summary.changes {
-        print!(
-            "since the previous run: {}",
-            whyline::report::changes_text(c, 3, false)
-        );
+        text.push_str("since the previous run: ");
+        text.push_str(&whyline::report::changes_text(c, 3, false));
     }
-    println!("reports in {}", out.display());
+    text.push_str(&format!("reports in {}\n", out.display()));
+    super::out(&text);
     Ok(summary.exit_code())
 }
