@@ -380,12 +380,9 @@ fn truncate_chars(s: &str, max: usize) -> String {
     out
 }
 
-/// Headline: two of the top keywords, then the most central segment. A
-/// keyword that repeats a word already shown is left out, or, when it is a
-/// bigram widening a shown word ("card" then "credit card"), takes its place:
-/// "Credit card, declined", never "Card, credit card".
-fn headline(keywords: &[Keyword], central: &str) -> String {
-    // (term, its folded words) of the keywords shown
+/// The keywords a headline shows: two of the top four that share no word, a
+/// bigram that widens one taking its place; each with its folded words.
+fn headline_terms(keywords: &[Keyword]) -> Vec<(&str, Vec<String>)> {
     let mut kw: Vec<(&str, Vec<String>)> = Vec::new();
     for k in keywords.iter().take(4) {
         let words = ctfidf::term_words(&k.term);
@@ -401,12 +398,58 @@ fn headline(keywords: &[Keyword], central: &str) -> String {
             _ => {}
         }
     }
-    let kw: Vec<&str> = kw.iter().map(|(t, _)| *t).collect();
+    kw
+}
+
+/// Characters of the quote a headline shows.
+const HEADLINE_QUOTE_CHARS: usize = 90;
+
+/// How many of a theme's most central members the headline quote is chosen from.
+const HEADLINE_CANDIDATES: usize = 20;
+
+/// Whether the part of `text` a headline shows holds one of `words` (folded
+/// as keywords are: "Refunds" matches "refund").
+fn shows_a_keyword(text: &str, words: &[String]) -> bool {
+    truncate_chars(text, HEADLINE_QUOTE_CHARS)
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .any(|w| ctfidf::term_words(w).iter().any(|f| words.contains(f)))
+}
+
+/// The headline's quote: the most central of the theme's
+/// [`HEADLINE_CANDIDATES`] most central members whose shown part holds a
+/// headline keyword, so that the quote illustrates the label; else the most
+/// central member.
+fn headline_quote(
+    members: &[usize],
+    emb: &[Vec<f32>],
+    centroid: &[f32],
+    texts: &dyn Fn(usize) -> String,
+    words: &[String],
+) -> Option<usize> {
+    let mut cand: Vec<(usize, f32)> = members
+        .iter()
+        .map(|&m| (m, dot(&emb[m], centroid)))
+        .collect();
+    cand.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    cand.truncate(HEADLINE_CANDIDATES);
+    cand.iter()
+        .find(|(m, _)| shows_a_keyword(&texts(*m), words))
+        .or(cand.first())
+        .map(|(m, _)| *m)
+}
+
+/// Headline: two of the top keywords, then the quote. A keyword that
+/// repeats a word already shown is left out, or, when it is a bigram widening
+/// a shown word ("card" then "credit card"), takes its place: "Credit card,
+/// declined", never "Card, credit card".
+fn headline(keywords: &[Keyword], quote: &str) -> String {
+    let kw: Vec<&str> = headline_terms(keywords).iter().map(|(t, _)| *t).collect();
     let mut label = kw.join(", ");
     if let Some(f) = label.get(0..1) {
         label = f.to_uppercase() + label.get(1..).unwrap_or("");
     }
-    let q = truncate_chars(central, 90);
+    let q = truncate_chars(quote, HEADLINE_QUOTE_CHARS);
     if label.is_empty() {
         format!("“{q}”")
     } else {
@@ -565,10 +608,19 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
                 &text_of,
                 cfg.quotes.max(1),
             );
-            let central = quote_idx
-                .first()
-                .map(|&m| seg_of(m).text.clone())
-                .unwrap_or_default();
+            let headline_words: Vec<String> = headline_terms(&keywords)
+                .into_iter()
+                .flat_map(|(_, w)| w)
+                .collect();
+            let central = headline_quote(
+                members,
+                input.embeddings,
+                &th.centroid,
+                &text_of,
+                &headline_words,
+            )
+            .map(|m| seg_of(m).text.clone())
+            .unwrap_or_default();
             let quotes: Vec<Quote> = quote_idx.iter().map(|&m| quote_of(seg_of(m))).collect();
 
             // reasons: members with a causal marker, most central first
@@ -1070,6 +1122,35 @@ mod tests {
         let l: LabelShare = serde_json::from_str(old).unwrap();
         assert_eq!(l.lift, 0.0);
         assert_eq!(l.label, "annoyance");
+    }
+
+    #[test]
+    fn headline_quote_shows_a_headline_keyword() {
+        let long = format!("{} and then the refunds", "word ".repeat(20));
+        let texts = [
+            "the most central sentence says nothing of it",
+            long.as_str(),
+            "my Refunds never came back",
+            "a refund, the least central",
+        ];
+        let emb = vec![
+            vec![1.0, 0.0],
+            vec![0.95, 0.312],
+            vec![0.9, 0.436],
+            vec![0.8, 0.6],
+        ];
+        let text_of = |m: usize| texts[m].to_string();
+        let pick = |words: &[&str]| {
+            let w: Vec<String> = words.iter().flat_map(|t| ctfidf::term_words(t)).collect();
+            headline_quote(&[0, 1, 2, 3], &emb, &[1.0, 0.0], &text_of, &w)
+        };
+        // the most central member whose shown part (90 characters) holds a
+        // keyword, in any inflection or case; the refund past 90 characters is not shown
+        assert_eq!(pick(&["refund", "bank"]), Some(2));
+        // no member shows a keyword: the most central
+        assert_eq!(pick(&["zebra"]), Some(0));
+        assert_eq!(pick(&[]), Some(0));
+        assert_eq!(headline_quote(&[], &emb, &[1.0, 0.0], &text_of, &[]), None);
     }
 
     #[test]
