@@ -70,6 +70,29 @@ impl Noise {
             Noise::RoleOther => "role:other",
         }
     }
+
+    /// The reason named `s` (`filler`, `role:agent`, ...), as serialised.
+    pub fn parse(s: &str) -> Option<Noise> {
+        serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
+    }
+
+    /// What the reason means, for a report's reader.
+    pub fn meaning(&self) -> &'static str {
+        match self {
+            Noise::Filler => "fillers and backchannels: um, okay, got it",
+            Noise::Greeting => "greetings",
+            Noise::Closing => "thanks, goodbyes and sign-offs",
+            Noise::Boilerplate => "the same sentence in many documents: scripts, hold messages",
+            Noise::Duplicate => "a repeat within the same document",
+            Noise::TooShort => "too short to carry a reason, or only redaction masks",
+            Noise::Details => {
+                "names, numbers, codes and e-mail addresses given in answer to a question"
+            }
+            Noise::RoleAgent => "what agents said, kept as context",
+            Noise::RoleInterviewer => "what interviewers said, kept as context",
+            Noise::RoleOther => "speakers not analysed",
+        }
+    }
 }
 
 /// One sentence-level unit of analysis. The field names are a contract
@@ -1966,6 +1989,27 @@ mod tests {
             pieces("Yeah. I want a refund. Now! It is broken again."),
             vec!["Yeah.", "I want a refund. Now!", "It is broken again."]
         );
+    }
+
+    #[test]
+    fn every_noise_reason_parses_back_and_says_what_it_means() {
+        use Noise::*;
+        for n in [
+            Filler,
+            Greeting,
+            Closing,
+            Boilerplate,
+            Duplicate,
+            TooShort,
+            Details,
+            RoleAgent,
+            RoleInterviewer,
+            RoleOther,
+        ] {
+            assert_eq!(Noise::parse(n.as_str()), Some(n));
+            assert!(!n.meaning().is_empty());
+        }
+        assert_eq!(Noise::parse("no such reason"), None);
     }
 
     #[test]

@@ -140,12 +140,18 @@ pub fn render(
         "<div class=\"card\"><h2>Noise set apart</h2><table class=\"noise\">"
     );
     for (k, v) in &ins.noise.by_reason {
-        let _ = writeln!(h, "<tr><td>{}</td><td>{v}</td></tr>", esc(k));
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{v}</td><td>{}</td></tr>",
+            esc(k),
+            esc(super::noise_meaning(k))
+        );
     }
     let _ = writeln!(
         h,
-        "<tr><td>outliers (no theme)</td><td>{}</td></tr></table></div>",
-        ins.noise.outliers
+        "<tr><td>outliers</td><td>{}</td><td>{}</td></tr></table></div>",
+        ins.noise.outliers,
+        esc(super::OUTLIERS_MEANING)
     );
     let _ = writeln!(h, "</main></body></html>");
     h

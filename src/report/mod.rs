@@ -62,6 +62,14 @@ fn md_escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
+/// What the outlier group is, for a report's reader.
+pub const OUTLIERS_MEANING: &str = "analysed, but close to no theme";
+
+/// What a noise reason means, for a report's reader (empty when unknown).
+pub fn noise_meaning(reason: &str) -> &'static str {
+    crate::segment::Noise::parse(reason).map_or("", |n| n.meaning())
+}
+
 /// What `×` means next to a label, for the reports' readers.
 pub const LIFT_LEGEND: &str = "The emotions, motivations and topics named for an insight are the ones that stand out in it: \"annoyance (12.0%, 4.1×)\" means 12% of its segments carry the label, 4.1 times the rate across all analysed segments.";
 
@@ -184,9 +192,9 @@ pub fn markdown(ins: &Insights, changes: Option<&Changes>, title: &str) -> Strin
     }
     let _ = writeln!(s, "## Noise\n");
     for (k, v) in &ins.noise.by_reason {
-        let _ = writeln!(s, "- {k}: {v}");
+        let _ = writeln!(s, "- {k}: {v} ({})", noise_meaning(k));
     }
-    let _ = writeln!(s, "- outliers (no theme): {}", ins.noise.outliers);
+    let _ = writeln!(s, "- outliers: {} ({OUTLIERS_MEANING})", ins.noise.outliers);
     s
 }
 
