@@ -416,10 +416,30 @@ fn shows_a_keyword(text: &str, words: &[String]) -> bool {
         .any(|w| ctfidf::term_words(w).iter().any(|f| words.contains(f)))
 }
 
+/// Whether a quote reads well at the head of a card: it starts with a word
+/// (not "5 ) FACT IS" or "XX/XX/XXXX"), and is not written mostly in capitals.
+fn reads_well(text: &str) -> bool {
+    let first: String = text
+        .chars()
+        .skip_while(|c| !c.is_alphanumeric())
+        .take_while(|c| c.is_alphanumeric())
+        .collect();
+    let mask = first.chars().all(|c| c == 'X');
+    let starts_with_word = !mask && first.chars().next().is_some_and(char::is_alphabetic);
+    // redaction masks (XXXX) count neither way
+    let (upper, letters) = text
+        .chars()
+        .filter(|&c| c.is_alphabetic() && c != 'X')
+        .fold((0usize, 0usize), |(u, l), c| {
+            (u + usize::from(c.is_uppercase()), l + 1)
+        });
+    starts_with_word && upper * 2 <= letters
+}
+
 /// The headline's quote: the most central of the theme's
 /// [`HEADLINE_CANDIDATES`] most central members whose shown part holds a
-/// headline keyword, so that the quote illustrates the label; else the most
-/// central member.
+/// headline keyword, so that the quote illustrates the label, preferring
+/// one that [`reads_well`]; else the most central member.
 fn headline_quote(
     members: &[usize],
     emb: &[Vec<f32>],
@@ -433,10 +453,17 @@ fn headline_quote(
         .collect();
     cand.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     cand.truncate(HEADLINE_CANDIDATES);
-    cand.iter()
-        .find(|(m, _)| shows_a_keyword(&texts(*m), words))
-        .or(cand.first())
+    let shows: Vec<(usize, String)> = cand
+        .iter()
+        .map(|(m, _)| (*m, texts(*m)))
+        .filter(|(_, t)| shows_a_keyword(t, words))
+        .collect();
+    shows
+        .iter()
+        .find(|(_, t)| reads_well(t))
+        .or(shows.first())
         .map(|(m, _)| *m)
+        .or(cand.first().map(|(m, _)| *m))
 }
 
 /// Headline: two of the top keywords, then the quote. A keyword that
@@ -1147,9 +1174,16 @@ mod tests {
         // the most central member whose shown part (90 characters) holds a
         // keyword, in any inflection or case; the refund past 90 characters is not shown
         assert_eq!(pick(&["refund", "bank"]), Some(2));
+        // "sentence" is in the most central, "nothing" too; "says" only there
+        assert_eq!(pick(&["says"]), Some(0));
         // no member shows a keyword: the most central
         assert_eq!(pick(&["zebra"]), Some(0));
         assert_eq!(pick(&[]), Some(0));
+        assert!(reads_well("The fee came late."));
+        assert!(!reads_well("5 ) FACT IS, no claim above"));
+        assert!(!reads_well("THE ACCOUNT IS A CLOSED ACCOUNT"));
+        assert!(!reads_well("XX/XX/XXXX I called"));
+        assert!(reads_well("On XX/XX/XXXX, XXXX XXXX told me I was late."));
         assert_eq!(headline_quote(&[], &emb, &[1.0, 0.0], &text_of, &[]), None);
     }
 
