@@ -401,6 +401,23 @@ fn headline_terms(keywords: &[Keyword]) -> Vec<(&str, Vec<String>)> {
     kw
 }
 
+/// The `n` members closest to the centroid, with their similarity, closest
+/// first (ties: member index).
+fn most_central(
+    members: &[usize],
+    emb: &[Vec<f32>],
+    centroid: &[f32],
+    n: usize,
+) -> Vec<(usize, f32)> {
+    let mut cand: Vec<(usize, f32)> = members
+        .iter()
+        .map(|&m| (m, dot(&emb[m], centroid)))
+        .collect();
+    cand.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    cand.truncate(n);
+    cand
+}
+
 /// Characters of the quote a headline shows.
 const HEADLINE_QUOTE_CHARS: usize = 90;
 
@@ -447,12 +464,7 @@ fn headline_quote(
     texts: &dyn Fn(usize) -> String,
     words: &[String],
 ) -> Option<usize> {
-    let mut cand: Vec<(usize, f32)> = members
-        .iter()
-        .map(|&m| (m, dot(&emb[m], centroid)))
-        .collect();
-    cand.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    cand.truncate(HEADLINE_CANDIDATES);
+    let cand = most_central(members, emb, centroid, HEADLINE_CANDIDATES);
     let shows: Vec<(usize, String)> = cand
         .iter()
         .map(|(m, _)| (*m, texts(*m)))
@@ -493,12 +505,7 @@ fn pick_quotes(
     texts: &dyn Fn(usize) -> String,
     count: usize,
 ) -> Vec<usize> {
-    let mut cand: Vec<(usize, f32)> = members
-        .iter()
-        .map(|&m| (m, dot(&emb[m], centroid)))
-        .collect();
-    cand.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    cand.truncate(60);
+    let cand = most_central(members, emb, centroid, 60);
     let mut chosen: Vec<usize> = Vec::new();
     let mut seen_text: BTreeSet<String> = BTreeSet::new();
     while chosen.len() < count {
