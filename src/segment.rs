@@ -419,7 +419,7 @@ const DETAILS_MAX_WORDS: usize = 12;
 const DETAILS_DOC_WORDS: usize = 20;
 
 /// Documents of at most this many bytes of text have their words counted
-/// for that joint judgement (longer ones are counted only when needed).
+/// into that joint judgement.
 const SHORT_DOC_BYTES: usize = 1000;
 
 struct DetailWords {
@@ -1731,8 +1731,6 @@ struct DocSegments {
     segs: Vec<(Segment, (usize, usize), usize)>,
     keys: String,
     distinct3: Vec<usize>,
-    /// English word counts of a document too short to judge alone.
-    english: Option<(usize, usize)>,
     /// Segments that read as details, in a document too short to tell its
     /// language alone: `details` when the corpus's short documents read as English.
     pending_details: Vec<usize>,
@@ -1752,11 +1750,9 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
     let mut keys = String::new();
     let mut key = String::new();
     // The details rule's word buffer, and the document's English word
-    // counts: at once for a short document (they go into the corpus-wide
-    // judgement), else the first time a sentence looks like details.
+    // counts (the first time a sentence looks like details).
     let mut words = Vec::new();
-    let doc_bytes: usize = doc.turns.iter().map(|t| t.text.len()).sum();
-    let mut english = (doc_bytes <= SHORT_DOC_BYTES).then(|| english_counts(doc));
+    let mut english = None;
     let mut pending_details = Vec::new();
     // One allocation each per document (and per turn for the speaker); the
     // segments share them.
@@ -1875,7 +1871,6 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
         segs: out,
         keys,
         distinct3,
-        english: english.filter(|c| c.1 < DETAILS_DOC_WORDS),
         pending_details,
     }
 }
@@ -1935,12 +1930,17 @@ pub fn segment_corpus(docs: &[Document], opts: &SegmentOptions) -> Vec<Segment> 
     };
     drop(boiler);
     drop(doc_count);
-    // short documents are judged English or not together
-    let short = per_doc
-        .iter()
-        .filter_map(|d| d.english)
-        .fold((0, 0), |a, c| (a.0 + c.0, a.1 + c.1));
-    let short_english = reads_as_english(short);
+    // Documents too short to judge alone are judged English or not together,
+    // when one of them has a sentence that reads as details.
+    let short_english = per_doc.iter().all(|d| d.pending_details.is_empty()) || {
+        let short = order
+            .par_iter()
+            .filter(|d| d.turns.iter().map(|t| t.text.len()).sum::<usize>() <= SHORT_DOC_BYTES)
+            .map(|d| english_counts(d))
+            .filter(|c| c.1 < DETAILS_DOC_WORDS)
+            .reduce(|| (0, 0), |a, c| (a.0 + c.0, a.1 + c.1));
+        reads_as_english(short)
+    };
     // Documents in order, each document's segments in order, moved once
     // into an output allocated at its final size (a parallel flat-map would
     // collect into growing chunks and copy them again).

@@ -380,8 +380,10 @@ fn truncate_chars(s: &str, max: usize) -> String {
     out
 }
 
-/// The keywords a headline shows: two of the top four that share no word, a
-/// bigram that widens one taking its place; each with its folded words.
+/// The keywords a headline shows, each with its folded words: two of the top
+/// four. A keyword that repeats a word already shown is left out, or, when it
+/// is a bigram widening a shown word ("card" then "credit card"), takes its
+/// place: "Credit card, declined", never "Card, credit card".
 fn headline_terms(keywords: &[Keyword]) -> Vec<(&str, Vec<String>)> {
     let mut kw: Vec<(&str, Vec<String>)> = Vec::new();
     for k in keywords.iter().take(4) {
@@ -478,12 +480,9 @@ fn headline_quote(
         .or(cand.first().map(|(m, _)| *m))
 }
 
-/// Headline: two of the top keywords, then the quote. A keyword that
-/// repeats a word already shown is left out, or, when it is a bigram widening
-/// a shown word ("card" then "credit card"), takes its place: "Credit card,
-/// declined", never "Card, credit card".
-fn headline(keywords: &[Keyword], quote: &str) -> String {
-    let kw: Vec<&str> = headline_terms(keywords).iter().map(|(t, _)| *t).collect();
+/// Headline: the keywords of [`headline_terms`], then the quote.
+fn headline(terms: &[(&str, Vec<String>)], quote: &str) -> String {
+    let kw: Vec<&str> = terms.iter().map(|(t, _)| *t).collect();
     let mut label = kw.join(", ");
     if let Some(f) = label.get(0..1) {
         label = f.to_uppercase() + label.get(1..).unwrap_or("");
@@ -642,10 +641,9 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
                 &text_of,
                 cfg.quotes.max(1),
             );
-            let headline_words: Vec<String> = headline_terms(&keywords)
-                .into_iter()
-                .flat_map(|(_, w)| w)
-                .collect();
+            let terms = headline_terms(&keywords);
+            let headline_words: Vec<String> =
+                terms.iter().flat_map(|(_, w)| w.iter().cloned()).collect();
             let central = headline_quote(
                 members,
                 input.embeddings,
@@ -655,6 +653,7 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
             )
             .map(|m| seg_of(m).text.clone())
             .unwrap_or_default();
+            let headline = headline(&terms, &central);
             let quotes: Vec<Quote> = quote_idx.iter().map(|&m| quote_of(seg_of(m))).collect();
 
             // reasons: members with a causal marker, most central first
@@ -810,7 +809,7 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
                 Insight {
                     rank: 0,
                     theme: id,
-                    headline: headline(&keywords, &central),
+                    headline,
                     score,
                     score_parts: parts,
                     keywords,
@@ -1083,7 +1082,8 @@ mod tests {
             (&["FCRA", "bureaus"][..], "FCRA, bureaus"),
             (&[][..], ""),
         ] {
-            let h = headline(&kw(terms), "a quote");
+            let k = kw(terms);
+            let h = headline(&headline_terms(&k), "a quote");
             let want = if label.is_empty() {
                 "“a quote”".to_string()
             } else {
