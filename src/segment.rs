@@ -521,29 +521,15 @@ fn details_only(text: &str, words: &mut Vec<(String, bool)>) -> bool {
 fn english_counts(doc: &Document) -> (usize, usize) {
     let dw = detail_words();
     let (mut known, mut all) = (0usize, 0usize);
-    let mut w = String::new();
-    let mut letters = true;
-    let mut end_word = |w: &mut String, letters: &mut bool| {
-        if *letters && w.chars().nth(1).is_some() {
-            all += 1;
-            if dw.common.contains(w.as_str()) || dw.frame.contains(w.as_str()) {
-                known += 1;
-            }
-        }
-        w.clear();
-        *letters = true;
-    };
+    let mut words = Vec::new();
     for t in &doc.turns {
-        for c in t.text.chars() {
-            if c.is_alphanumeric() {
-                letters &= c.is_alphabetic();
-                w.extend(c.to_lowercase());
-            } else if c != '\'' && c != '\u{2019}' && !w.is_empty() {
-                end_word(&mut w, &mut letters);
+        detail_tokens(&t.text, &mut words);
+        for (w, _) in &words {
+            if w.chars().nth(1).is_some() && w.chars().all(char::is_alphabetic) {
+                all += 1;
+                known +=
+                    usize::from(dw.common.contains(w.as_str()) || dw.frame.contains(w.as_str()));
             }
-        }
-        if !w.is_empty() {
-            end_word(&mut w, &mut letters);
         }
     }
     (known, all)

@@ -272,11 +272,7 @@ fn emotion_chart(i: &Insight) -> String {
     for (k, e) in i.emotions.iter().enumerate() {
         let y = k * row + 2;
         let bw = (250.0 * e.share).max(1.0);
-        let label = if e.lift > 0.0 {
-            format!("{} · {:.1}×", pct_str(e.share), e.lift)
-        } else {
-            pct_str(e.share)
-        };
+        let label = super::share_and_lift(e, " · ");
         let _ = write!(
             s,
             "<text x=\"0\" y=\"{}\">{}</text><rect x=\"110\" y=\"{y}\" width=\"{bw:.1}\" height=\"{}\" fill=\"#e07a5f\"/>",

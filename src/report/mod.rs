@@ -73,16 +73,19 @@ pub fn noise_meaning(reason: &str) -> &'static str {
 /// What `×` means next to a label, for the reports' readers.
 pub const LIFT_LEGEND: &str = "The emotions, motivations and topics named for an insight are the ones that stand out in it: \"annoyance (12.0%, 4.1×)\" means 12% of its segments carry the label, 4.1 times the rate across all analysed segments.";
 
-/// `label (share, lift×)`, the lift only when the file has one.
+/// `share{sep}lift×`, the lift only when the file has one.
+pub fn share_and_lift(e: &LabelShare, sep: &str) -> String {
+    if e.lift > 0.0 {
+        format!("{}{sep}{:.1}×", pct(e.share), e.lift)
+    } else {
+        pct(e.share)
+    }
+}
+
+/// `label (share, lift×)`.
 fn labels_text(v: &[LabelShare]) -> String {
     v.iter()
-        .map(|e| {
-            if e.lift > 0.0 {
-                format!("{} ({}, {:.1}×)", e.label, pct(e.share), e.lift)
-            } else {
-                format!("{} ({})", e.label, pct(e.share))
-            }
-        })
+        .map(|e| format!("{} ({})", e.label, share_and_lift(e, ", ")))
         .collect::<Vec<_>>()
         .join(", ")
 }
