@@ -2,6 +2,7 @@
 //! (input order, thread count), output folder contents, and the HTML report
 //! rendered in a real headless browser.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use whyline::config::Config;
 use whyline::pipeline::{run, RunOptions, Silent};
@@ -77,6 +78,62 @@ fn insights_json_is_byte_identical_across_input_order_and_threads() {
             assert!(v["theme"].is_null());
         }
     }
+}
+
+/// A call is one customer: its sentences must not fill an insight's quotes
+/// while other calls in the theme have something to quote. Every theme here
+/// has at most 60 segments, all of them quote candidates, so its quotes come
+/// from as many distinct calls as it has (up to the number of quotes).
+#[test]
+fn quotes_of_an_insight_come_from_distinct_documents() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let s = run_in_pool(calls(), &out, 2);
+    let segs: Vec<serde_json::Value> = std::fs::read_to_string(out.join("segments.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut checked = 0;
+    let all: Vec<_> = s
+        .insights
+        .insights
+        .iter()
+        .chain(&s.insights.weak_signals)
+        .collect();
+    assert!(!all.is_empty());
+    for i in all {
+        if i.reach.segments > 60 {
+            continue;
+        }
+        let docs: BTreeSet<&str> = i.quotes.iter().map(|q| q.doc.as_str()).collect();
+        assert_eq!(
+            docs.len(),
+            i.quotes.len().min(i.reach.documents),
+            "{}: quotes from {} calls of {}",
+            i.theme,
+            docs.len(),
+            i.reach.documents
+        );
+        // stated reasons likewise, from all the theme's sentences that give one
+        let reason_docs: BTreeSet<&str> = i.reasons.iter().map(|r| r.quote.doc.as_str()).collect();
+        let giving: BTreeSet<&str> = segs
+            .iter()
+            .filter(|v| v["theme"] == i.theme.as_str())
+            .filter(|v| whyline::insight::reasons::marker(v["text"].as_str().unwrap()).is_some())
+            .map(|v| v["doc"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            reason_docs.len(),
+            i.reasons.len().min(giving.len()),
+            "{}: reasons from {} calls of the {} giving one",
+            i.theme,
+            reason_docs.len(),
+            giving.len()
+        );
+        checked += 1;
+    }
+    assert!(checked > 0, "no theme small enough to check");
 }
 
 /// Every emotion, motivation and topic named for an insight is recomputed

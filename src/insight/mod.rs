@@ -420,6 +420,43 @@ fn most_central(
     cand
 }
 
+/// The first `count` of `items` (in their order) taking one per document
+/// while items from unseen documents remain, then the rest in order; the
+/// result keeps the items' order.
+fn distinct_docs_first<'a, T: Copy>(
+    items: &[T],
+    count: usize,
+    doc: impl Fn(&T) -> &'a str,
+) -> Vec<T> {
+    let mut docs: BTreeSet<&str> = BTreeSet::new();
+    let mut take: Vec<bool> = items.iter().map(|it| docs.insert(doc(it))).collect();
+    let mut n = 0;
+    for t in take.iter_mut() {
+        if *t {
+            n += 1;
+            *t = n <= count;
+        }
+    }
+    for t in take.iter_mut() {
+        if n >= count {
+            break;
+        }
+        if !*t {
+            *t = true;
+            n += 1;
+        }
+    }
+    items
+        .iter()
+        .zip(take)
+        .filter(|(_, t)| *t)
+        .map(|(it, _)| *it)
+        .collect()
+}
+
+/// How many of a theme's most central members its quotes are chosen from.
+const QUOTE_CANDIDATES: usize = 60;
+
 /// Characters of the quote a headline shows.
 const HEADLINE_QUOTE_CHARS: usize = 90;
 
@@ -497,20 +534,33 @@ fn headline(terms: &[(&str, Vec<String>)], quote: &str) -> String {
 
 /// Maximal marginal relevance among the most central members: central first,
 /// then each next quote trades centrality against similarity to the chosen.
+/// Quotes come from distinct documents while candidates from an unquoted
+/// document remain, so that five quotes show five customers, not one
+/// customer five times; a theme of fewer documents repeats them.
 fn pick_quotes(
     members: &[usize],
     emb: &[Vec<f32>],
     centroid: &[f32],
     texts: &dyn Fn(usize) -> String,
+    doc_of: &dyn Fn(usize) -> String,
     count: usize,
 ) -> Vec<usize> {
-    let cand = most_central(members, emb, centroid, 60);
+    let cand = most_central(members, emb, centroid, QUOTE_CANDIDATES);
     let mut chosen: Vec<usize> = Vec::new();
     let mut seen_text: BTreeSet<String> = BTreeSet::new();
+    let mut seen_doc: BTreeSet<String> = BTreeSet::new();
     while chosen.len() < count {
+        let fresh_doc_left = cand.iter().any(|&(m, _)| {
+            !chosen.contains(&m)
+                && !seen_doc.contains(&doc_of(m))
+                && !seen_text.contains(&texts(m).to_lowercase())
+        });
         let mut best: Option<(usize, f32)> = None;
         for &(m, c) in &cand {
-            if chosen.contains(&m) || seen_text.contains(&texts(m).to_lowercase()) {
+            if chosen.contains(&m)
+                || seen_text.contains(&texts(m).to_lowercase())
+                || (fresh_doc_left && seen_doc.contains(&doc_of(m)))
+            {
                 continue;
             }
             let red = chosen
@@ -526,6 +576,7 @@ fn pick_quotes(
         match best {
             Some((m, _)) => {
                 seen_text.insert(texts(m).to_lowercase());
+                seen_doc.insert(doc_of(m));
                 chosen.push(m);
             }
             None => break,
@@ -639,6 +690,7 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
                 input.embeddings,
                 &th.centroid,
                 &text_of,
+                &|m: usize| seg_of(m).doc.to_string(),
                 cfg.quotes.max(1),
             );
             let terms = headline_terms(&keywords);
@@ -666,10 +718,9 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
                 .collect();
             rs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             let mut seen = BTreeSet::new();
-            let reasons: Vec<Reason> = rs
+            rs.retain(|(_, m, _)| seen.insert(seg_of(*m).text.to_lowercase()));
+            let reasons: Vec<Reason> = distinct_docs_first(&rs, cfg.reasons, |r| &*seg_of(r.1).doc)
                 .into_iter()
-                .filter(|(_, m, _)| seen.insert(seg_of(*m).text.to_lowercase()))
-                .take(cfg.reasons)
                 .map(|(_, m, mk)| Reason {
                     marker: mk.to_string(),
                     quote: quote_of(seg_of(m)),
@@ -1192,6 +1243,49 @@ mod tests {
         assert!(!reads_well("XX/XX/XXXX I called"));
         assert!(reads_well("On XX/XX/XXXX, XXXX XXXX told me I was late."));
         assert_eq!(headline_quote(&[], &emb, &[1.0, 0.0], &text_of, &[]), None);
+    }
+
+    #[test]
+    fn quotes_and_reasons_come_from_distinct_documents_while_they_can() {
+        // five members close to the centroid; the three most central are one
+        // document's sentences
+        let docs = ["d1", "d1", "d1", "d2", "d3"];
+        let emb = vec![
+            vec![1.0, 0.0],
+            vec![0.99, 0.141],
+            vec![0.98, 0.199],
+            vec![0.9, 0.436],
+            vec![0.8, 0.6],
+        ];
+        let text_of = |m: usize| format!("sentence {m}");
+        let doc_of = |m: usize| docs[m].to_string();
+        let members = [0, 1, 2, 3, 4];
+        let q = pick_quotes(&members, &emb, &[1.0, 0.0], &text_of, &doc_of, 3);
+        assert_eq!(q, vec![0, 3, 4], "one quote per document first");
+        // more quotes than documents: the rest repeat documents
+        let q = pick_quotes(&members, &emb, &[1.0, 0.0], &text_of, &doc_of, 5);
+        assert_eq!(q.len(), 5);
+        assert_eq!(&q[..3], &[0, 3, 4]);
+        // a theme of one document still gets its quotes
+        let one = |_: usize| "d1".to_string();
+        assert_eq!(
+            pick_quotes(&[0, 1, 2], &emb, &[1.0, 0.0], &text_of, &one, 3).len(),
+            3
+        );
+
+        let items = [(0, "d1"), (1, "d1"), (2, "d2"), (3, "d1"), (4, "d3")];
+        let doc = |it: &(usize, &'static str)| it.1;
+        let ids = |v: Vec<(usize, &str)>| v.iter().map(|x| x.0).collect::<Vec<_>>();
+        // one per document, in the items' order
+        assert_eq!(ids(distinct_docs_first(&items, 3, doc)), vec![0, 2, 4]);
+        assert_eq!(ids(distinct_docs_first(&items, 2, doc)), vec![0, 2]);
+        // more wanted than documents: filled in order from the repeats
+        assert_eq!(ids(distinct_docs_first(&items, 4, doc)), vec![0, 1, 2, 4]);
+        assert_eq!(
+            ids(distinct_docs_first(&items, 9, doc)),
+            vec![0, 1, 2, 3, 4]
+        );
+        assert!(distinct_docs_first(&items, 0, doc).is_empty());
     }
 
     #[test]
