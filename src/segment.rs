@@ -729,12 +729,29 @@ const FILLER_PHRASES: &[&str] = &[
     "one second",
     "hold on",
     "not really",
+    "thats great",
+    "thats good",
+    "all fine",
+    "will do",
+    "i am fine",
+    "im fine",
+    "i am good",
+    "im good",
 ];
 const GREETINGS: &[&str] = &[
     "hi",
     "hello",
     "hey",
     "hiya",
+    "hai",
+    "hii",
+    "hiii",
+    "helo",
+    "hallo",
+    "very good morning",
+    "very good afternoon",
+    "very good evening",
+    "are you there",
     "good morning",
     "good afternoon",
     "good evening",
@@ -768,6 +785,17 @@ const CLOSINGS: &[&str] = &[
     "thank you very much",
     "thanks so much",
     "thanks a lot",
+    "thankyou",
+    "thank u",
+    "thanku",
+    "thnk u",
+    "thanking you",
+    "thanks alot",
+    "thank you alot",
+    "thanks again",
+    "thank you again",
+    "much appreciated",
+    "my friend",
     "thank you for your help",
     "thanks for your help",
     "thank you for your time",
@@ -789,6 +817,7 @@ const CLOSINGS: &[&str] = &[
     "good day",
     "good night",
     "bye now",
+    "nothing",
     "nothing else",
     "nothing more",
     "thats it",
@@ -806,6 +835,27 @@ const CLOSINGS: &[&str] = &[
     "no need",
     "thats enough",
     "that is enough",
+    "its enough",
+    "it is enough",
+    "that will be all",
+    "you can end the chat",
+    "you can end the chat now",
+    "you can disconnect the chat",
+    "you can disconnect the chat now",
+    "you can disconnect now",
+    "you can close the chat",
+    "you can close the chat now",
+    "nice to chat with you",
+    "to chat with you",
+    "nice talking to you",
+    "nice talking with you",
+    "nice chatting with you",
+    "with pleasure",
+    "my pleasure",
+    "byee",
+    "i got enough information",
+    "i got all the information",
+    "i got the information",
     "to you",
     "to you too",
     "you too",
@@ -844,6 +894,8 @@ struct Lexicon {
     /// phrase: a chat sentence starts with one or the other.
     singles: HashSet<String, FxBuild>,
     pairs: HashSet<String, FxBuild>,
+    /// Every word of every list: the parts [`unglue`] splits a word into.
+    vocab: HashSet<String, FxBuild>,
 }
 
 fn split_phrases(list: &[&str]) -> Vec<Vec<String>> {
@@ -895,10 +947,29 @@ fn lexicon() -> &'static Lexicon {
                 };
             }
         }
+        let mut vocab: HashSet<String, FxBuild> = HashSet::default();
+        for list in [
+            FILLER_WORDS,
+            FILLER_PHRASES,
+            GREETINGS,
+            GREETING_TAILS,
+            GREETING_SCRIPTS,
+            CLOSINGS,
+            NAME_AFTER,
+            THANKS_FOR,
+            THANKS_MODIFIERS,
+            THANKS_AFTER,
+            HAVE_A,
+        ] {
+            for p in list {
+                vocab.extend(p.split(' ').map(|w| w.replace('\'', "")));
+            }
+        }
         Lexicon {
             first_words,
             singles,
             pairs,
+            vocab,
             filler: split_phrases(FILLER_PHRASES),
             greeting: split_phrases(GREETINGS),
             greeting_scripts: split_phrases(GREETING_SCRIPTS),
@@ -931,6 +1002,43 @@ fn leading_phrase(words: &[&str], phrases: &[Vec<String>]) -> usize {
         .map_or(0, |p| p.len())
 }
 
+/// Where a word that two chat words ran into splits ("okthank", "higood",
+/// "younothing", "informationthank"): both parts are words of the chat lists,
+/// of two letters or more, and the word itself is neither a chat word nor a
+/// common English word. Typed chats run words together often.
+fn unglue(w: &str) -> Option<usize> {
+    if !(4..=24).contains(&w.len()) || !w.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    let lex = lexicon();
+    if lex.vocab.contains(w) || detail_words().common.contains(w) {
+        return None;
+    }
+    (2..=w.len() - 2).find(|&i| lex.vocab.contains(&w[..i]) && lex.vocab.contains(&w[i..]))
+}
+
+/// Split the run-together words of a [`norm_key`] key ([`unglue`]).
+fn deglue_key(key: &mut String) {
+    if !key.split(' ').any(|w| unglue(w).is_some()) {
+        return;
+    }
+    let mut out = String::with_capacity(key.len() + 8);
+    for (k, w) in key.split(' ').enumerate() {
+        if k > 0 {
+            out.push(' ');
+        }
+        match unglue(w) {
+            Some(i) => {
+                out.push_str(&w[..i]);
+                out.push(' ');
+                out.push_str(&w[i..]);
+            }
+            None => out.push_str(w),
+        }
+    }
+    *key = out;
+}
+
 fn is_filler(words: &[&str]) -> bool {
     !words.is_empty() && strip_phrases(words, &lexicon().filler, FILLER_WORDS) == 0
 }
@@ -956,7 +1064,30 @@ fn is_greeting(words: &[&str]) -> bool {
             || (left <= 4
                 && is_name(words[leading])
                 && strip_phrases(&words[leading + 1..], &lex.greeting, GREETING_TAILS) == 0)
-            || (left <= 4 && words[leading..].first() == Some(&"this")))
+            || (left <= 4 && words[leading..].first() == Some(&"this"))
+            || introduces_a_name(&words[leading..]))
+}
+
+/// "i am Vijay", "my name is Priya Nair", "im Sam": a self-introduction
+/// after a greeting, the name being one or two words that are not common
+/// English words ("hi i am locked out" is a request).
+fn introduces_a_name(words: &[&str]) -> bool {
+    let intro = [
+        &["i", "am"][..],
+        &["im"],
+        &["my", "name", "is"],
+        &["myself"],
+    ]
+    .iter()
+    .find(|p| words.starts_with(p))
+    .map_or(0, |p| p.len());
+    let name = &words[intro..];
+    let dw = detail_words();
+    intro > 0
+        && (1..=2).contains(&name.len())
+        && name
+            .iter()
+            .all(|w| is_name(w) && !dw.common.contains(w) && !dw.frame.contains(w))
 }
 
 /// Words after a greeting or closing that make it a sentence about something
@@ -980,6 +1111,10 @@ fn is_name(w: &str) -> bool {
 const NAME_AFTER: &[&str] = &[
     "you",
     "thanks",
+    "thankyou",
+    "u",
+    "much",
+    "again",
     "thx",
     "ty",
     "bye",
@@ -1009,7 +1144,28 @@ const THANKS_FOR: &[&str] = &[
     "cooperation",
     "guidance",
     "understanding",
+    "order",
+    "service",
+    "services",
+    "effort",
+    "efforts",
+    "booking",
+    "reply",
+    "response",
+    "call",
+    "chat",
+    "consideration",
+    "explanation",
+    "clarification",
+    "details",
+    "kindness",
+    "advice",
+    "helping",
+    "asking",
 ];
+/// Words that may end a closing formula after its object ("thanks for
+/// helping me", "thank you for your help today").
+const THANKS_AFTER: &[&str] = &["me", "us", "out", "today"];
 /// Words allowed between "thanks for" and its object ("all your kind help").
 const THANKS_MODIFIERS: &[&str] = &[
     "all",
@@ -1050,6 +1206,12 @@ fn closing_formula(w: &[&str]) -> usize {
         &["thanks", "a", "lot", "for"],
         &["thank", "you", "so", "much", "for"],
         &["thank", "you", "very", "much", "for"],
+        &["thankyou", "for"],
+        &["thank", "u", "for"],
+        &["thanking", "you", "for"],
+        &["thanks", "so", "much", "for"],
+        &["thanks", "again", "for"],
+        &["thank", "you", "again", "for"],
     ]
     .iter()
     .find(|p| w.starts_with(p))
@@ -1063,7 +1225,14 @@ fn closing_formula(w: &[&str]) -> usize {
         .take_while(|x| THANKS_MODIFIERS.contains(x))
         .count();
     match rest.get(mods) {
-        Some(x) if THANKS_FOR.contains(x) => after_thanks + mods + 1,
+        Some(x) if THANKS_FOR.contains(x) => {
+            let tail = rest[mods + 1..]
+                .iter()
+                .take(2)
+                .take_while(|x| THANKS_AFTER.contains(x))
+                .count();
+            after_thanks + mods + 1 + tail
+        }
         _ => 0,
     }
 }
@@ -1086,7 +1255,8 @@ fn strip_closing(words: &[&str]) -> usize {
         if n > 0 {
             i += n;
             name_may_follow = formula >= phrase || NAME_AFTER.contains(&words[i - 1]);
-        } else if lex.closing_single.contains(&words[i]) {
+        } else if lex.closing_single.contains(&words[i]) || (i > 0 && words[i] == "and") {
+            // "and" joins closings: "thank you and have a nice day"
             name_may_follow = NAME_AFTER.contains(&words[i]);
             i += 1;
         } else if name_may_follow && !named && is_name(words[i]) {
@@ -1130,10 +1300,14 @@ fn chat_kind(text: &str) -> Option<Noise> {
     }
     // Cheap pre-check on the first word before normalising the whole piece.
     let first_words = &lexicon().first_words;
+    // "okthank you": a first word run into the next ([`unglue`])
+    let starts_chat = |w: &str| {
+        first_words.contains(w) || unglue(w).is_some_and(|i| first_words.contains(&w[..i]))
+    };
     match ascii_first_word(text) {
         Some((buf, n)) => {
             let w = std::str::from_utf8(&buf[..n]).unwrap_or("");
-            if !first_words.contains(w) {
+            if !starts_chat(w) {
                 return None;
             }
         }
@@ -1146,7 +1320,7 @@ fn chat_kind(text: &str) -> Option<Noise> {
                 .flat_map(char::to_lowercase)
                 .take(24)
                 .collect();
-            if !first_words.contains(&first) {
+            if !starts_chat(&first) {
                 return None;
             }
         }
@@ -1157,16 +1331,34 @@ fn chat_kind(text: &str) -> Option<Noise> {
     KEY.with_borrow_mut(|key| {
         norm_key_into(text, key);
         // Every filler/greeting/closing test first matches a single word or
-        // a phrase's first two words at the start: reject the rest here.
+        // a phrase's first two words at the start: reject the rest here,
+        // unless one of those two words is two run together.
         let lex = lexicon();
-        let mut sp = key.match_indices(' ').map(|(i, _)| i);
-        let (w0, pair) = match (sp.next(), sp.next()) {
-            (None, _) => (key.as_str(), None),
-            (Some(i), None) => (&key[..i], Some(key.as_str())),
-            (Some(i), Some(j)) => (&key[..i], Some(&key[..j])),
+        let head = |key: &str| {
+            let mut sp = key.match_indices(' ').map(|(i, _)| i);
+            match (sp.next(), sp.next()) {
+                (None, _) => (key.len(), None),
+                (Some(i), None) => (i, Some(key.len())),
+                (Some(i), Some(j)) => (i, Some(j)),
+            }
         };
-        if !lex.singles.contains(w0) && !pair.is_some_and(|p| lex.pairs.contains(p)) {
-            return None;
+        let opens_chat = |key: &str| {
+            let (i, j) = head(key);
+            lex.singles.contains(&key[..i]) || j.is_some_and(|j| lex.pairs.contains(&key[..j]))
+        };
+        if !opens_chat(key) {
+            let (i, j) = head(key);
+            let glued = unglue(&key[..i]).is_some()
+                || j.is_some_and(|j| unglue(&key[(i + 1).min(j)..j]).is_some());
+            if !glued {
+                return None;
+            }
+            deglue_key(key);
+            if !opens_chat(key) {
+                return None;
+            }
+        } else {
+            deglue_key(key);
         }
         // Pieces here are at most 200 bytes: words on the stack.
         let mut arr = [""; 64];
@@ -2129,7 +2321,8 @@ mod tests {
         if text.len() > 200 {
             return None;
         }
-        let key = norm_key(text);
+        let mut key = norm_key(text);
+        deglue_key(&mut key);
         let w: Vec<&str> = if key.is_empty() {
             Vec::new()
         } else {
@@ -2151,6 +2344,7 @@ mod tests {
         fn chat_prechecks_change_nothing(words in proptest::collection::vec(0usize..1000, 0..8), seps in proptest::collection::vec(0usize..4, 8)) {
             let mut vocab: Vec<&str> = vec!["i", "card", "refund", "this", "is", "Sam", "THANK", "you're", "hows", "x"];
             vocab.extend(["jamie", "for", "your", "help", "have", "a", "wonderful", "day", "nothing", "else"]);
+            vocab.extend(["okthank", "higood", "younothing", "thankyou", "vijay", "sorryhi", "and"]);
             for list in [FILLER_WORDS, FILLER_PHRASES, GREETINGS, GREETING_SCRIPTS, CLOSINGS, THANKS_FOR, THANKS_MODIFIERS, HAVE_A, GREETING_TAILS] {
                 vocab.extend(list.iter().copied());
             }
@@ -2211,6 +2405,11 @@ mod tests {
             "Good morning, Jamie!",
             "hi sir",
             "hello sir good morning",
+            "higood morning",
+            "hai sir",
+            "very good morning",
+            "hi i am Vijay",
+            "hello, my name is Priya Nair",
         ];
         let closings = [
             "goodbye Drew",
@@ -2234,6 +2433,22 @@ mod tests {
             "thats enough",
             "no need",
             "sorry, no thanks",
+            "ok thank you for your order",
+            "thank u",
+            "okthank you so much",
+            "thankyou sir",
+            "thanking you",
+            "thank you so much Drew",
+            "thanks for helping me",
+            "its enough thank you very much",
+            "great thank you so much for your answers you can disconnect the chat now",
+            "nothing else thank you for your information have a nice day to chat with you",
+            "thank younothing else",
+            "i am fine thanks for asking",
+            "thats great thanks",
+            "thank you and have a nice day",
+            "with pleasure have a nice day",
+            "i got enough informationthank you",
         ];
         let requests = [
             "hi i want to get reimbursed my travel expenses",
@@ -2250,6 +2465,17 @@ mod tests {
             "no need to send another card",
             "good service but slow delivery",
             "sorry but the refund never arrived",
+            "hi i am locked out",
+            "hi i am unable to log in",
+            "hello my name is wrong on the card",
+            "thank you for your order but it never arrived",
+            "nothing works",
+            "i am fine with the fee",
+            "thats great but the app crashes",
+            "will do the transfer tomorrow",
+            "okthank you but where is my refund",
+            "thanks and the refund is still missing",
+            "i got the information wrong",
         ];
         for (texts, want) in [
             (&greetings[..], Some(Noise::Greeting)),
