@@ -272,6 +272,11 @@ fn masks_only(key: &str) -> bool {
 /// In a short answer, a word outside this list is taken for a name or a code.
 const COMMON_WORDS: &str = include_str!("common_words.txt");
 
+/// First names and surnames of the US census (`scripts/make_census_names.py`):
+/// a full name whose parts are common words ("angel pugh") is still a name
+/// when every part is a census name and one is no common word.
+const CENSUS_NAMES: &str = include_str!("census_names.txt");
+
 /// Words that frame a detail without being one: "my name is ...", "ssn is
 /// ...", "account number ...", "zip code ...", "sam at gmail dot com".
 const DETAIL_FRAME: &[&str] = &[
@@ -424,6 +429,7 @@ const SHORT_DOC_BYTES: usize = 1000;
 
 struct DetailWords {
     common: HashSet<&'static str, FxBuild>,
+    census: HashSet<&'static str, FxBuild>,
     frame: HashSet<&'static str, FxBuild>,
     name_frame: HashSet<&'static str, FxBuild>,
 }
@@ -435,6 +441,12 @@ fn detail_words() -> &'static DetailWords {
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect(),
+        census: CENSUS_NAMES
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split('\t').next())
+            .filter(|n| !n.is_empty())
             .collect(),
         frame: DETAIL_FRAME.iter().copied().collect(),
         name_frame: NAME_FRAME.iter().copied().collect(),
@@ -490,7 +502,11 @@ fn details_only(text: &str, words: &mut Vec<(String, bool)>) -> bool {
     let digits = words.iter().any(|(w, _)| has_digit(w));
     let cased = text.chars().any(char::is_uppercase) && text.chars().any(char::is_lowercase);
     let (mut ident, mut names, mut lower_names) = (0usize, 0usize, 0usize);
-    for (w, cap) in words.iter() {
+    // common words that are census names ("angel", "king"), whether every
+    // other name is a census name too, and where the name words lie
+    let (mut common_names, mut all_census) = (0usize, true);
+    let (mut first_name, mut last_name) = (usize::MAX, 0usize);
+    for (k, (w, cap)) in words.iter().enumerate() {
         let w = w.as_str();
         if dw.frame.contains(w) {
             continue;
@@ -498,17 +514,33 @@ fn details_only(text: &str, words: &mut Vec<(String, bool)>) -> bool {
         let masked = w.len() >= 2 && w.bytes().all(|b| b == b'x');
         if has_digit(w) || masked || (digits && w.chars().count() <= 2) {
             ident += 1;
+            continue;
         } else if dw.common.contains(w) {
-            return false;
+            if digits || !dw.census.contains(w) {
+                return false;
+            }
+            common_names += 1;
         } else {
             names += 1;
-            lower_names += usize::from(!cap);
+            all_census &= dw.census.contains(w);
         }
+        lower_names += usize::from(!cap);
+        first_name = first_name.min(k);
+        last_name = k;
     }
     if ident > 0 {
-        return true;
+        // beside a number or code, any common word makes it a sentence
+        return common_names == 0;
     }
-    (1..=3).contains(&names)
+    // a name of common words needs one uncommon census part, all parts
+    // census names, side by side: "angel pugh", not "hope so" or "love Chromecast"
+    let name_ok = if common_names == 0 {
+        (1..=3).contains(&names)
+    } else {
+        let all = names + common_names;
+        names >= 1 && all_census && (2..=3).contains(&all) && last_name + 1 - first_name == all
+    };
+    name_ok
         && !(cased && lower_names > 0)
         && words
             .iter()
@@ -2204,6 +2236,11 @@ mod tests {
             "my email is jane.doe@example.com",
             "My phone number is XXXX.",
             "checking account number is 7474973627 savings account number is 7363394944",
+            // full names whose parts are common words as well as census names
+            "angel pugh",
+            "jefferson gates",
+            "this is martin king",
+            "Yes, Angel Pugh.",
         ];
         let sentences = [
             "terminate my account please",
@@ -2214,6 +2251,15 @@ mod tests {
             "Wells Fargo closed my account",
             "my card 1234 was declined at the store",
             "the app crashes on my phone",
+            // common census names with no uncommon census name beside them
+            "hope so",
+            "Love Chromecast",
+            "I love this",
+            "angel pugh called me twice",
+            "king size bed",
+            "Yes, angel Pugh.",
+            "I close this account in XXXX!",
+            "Called back at XXXX.",
         ];
         for t in details {
             assert!(details_only(t, &mut w), "{t}");
