@@ -277,6 +277,24 @@ const COMMON_WORDS: &str = include_str!("common_words.txt");
 /// when every part is a census name and one is no common word.
 const CENSUS_NAMES: &str = include_str!("census_names.txt");
 
+/// Street words an address names after its number: "121 cross road".
+const STREET: &[&str] = &[
+    "street",
+    "st",
+    "road",
+    "rd",
+    "avenue",
+    "ave",
+    "lane",
+    "ln",
+    "drive",
+    "blvd",
+    "boulevard",
+    "terrace",
+    "highway",
+    "hwy",
+];
+
 /// Words that frame a detail without being one: "my name is ...", "ssn is
 /// ...", "account number ...", "zip code ...", "sam at gmail dot com".
 const DETAIL_FRAME: &[&str] = &[
@@ -397,6 +415,42 @@ const DETAIL_FRAME: &[&str] = &[
     "checking",
     "savings",
     "saving",
+    // dates and amounts given with their number ("13 th june", "amount of 130");
+    // "may" is left out, a verb more often than a month
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "amount",
+    "dollars",
+    "dollar",
+    "usd",
     "address",
     "are",
     "was",
@@ -501,6 +555,19 @@ fn details_only(text: &str, words: &mut Vec<(String, bool)>) -> bool {
     let has_digit = |w: &str| w.bytes().any(|b| b.is_ascii_digit());
     let digits = words.iter().any(|(w, _)| has_digit(w));
     let cased = text.chars().any(char::is_uppercase) && text.chars().any(char::is_lowercase);
+    // an address: a house number, one or two words of street name, a street
+    // word ("121 cross road middle city wa"; not "3 days on the road")
+    if words.len() <= 8
+        && words[0].0.bytes().all(|b| b.is_ascii_digit())
+        && !dw.frame.contains(words[1].0.as_str())
+        && words
+            .iter()
+            .skip(2)
+            .take(2)
+            .any(|(w, _)| STREET.contains(&w.as_str()))
+    {
+        return true;
+    }
     let (mut ident, mut names, mut lower_names) = (0usize, 0usize, 0usize);
     // common words that are census names ("angel", "king"), whether every
     // other name is a census name too, and where the name words lie
@@ -532,8 +599,10 @@ fn details_only(text: &str, words: &mut Vec<(String, bool)>) -> bool {
         // beside a number or code, any common word makes it a sentence
         return common_names == 0;
     }
-    // a name of common words needs one uncommon census part, all parts
-    // census names, side by side: "angel pugh", not "hope so" or "love Chromecast"
+    // a name of common words needs one uncommon part and two or three parts
+    // side by side, all census names: "angel pugh", not "hope so" or "love
+    // Chromecast" (nor "landyn cooper", whose given name the census lacks:
+    // allowing that let "my boarding pass" and typos such as "ank you" in)
     let name_ok = if common_names == 0 {
         (1..=3).contains(&names)
     } else {
@@ -858,6 +927,14 @@ const CLOSINGS: &[&str] = &[
     "that is all for today",
     "that was all",
     "thats all i needed",
+    "thats all i need",
+    "that is all i need",
+    "that all",
+    "that all i needed",
+    "is that all",
+    "do you need anything else",
+    "would you need any more information",
+    "do you need any more information",
     "that is all i needed",
     "no more questions",
     "no other questions",
@@ -2236,6 +2313,9 @@ mod tests {
             "my email is jane.doe@example.com",
             "My phone number is XXXX.",
             "checking account number is 7474973627 savings account number is 7363394944",
+            "13 th june",
+            "amount of 130 dollars",
+            "121 cross road middle city wa",
             // full names whose parts are common words as well as census names
             "angel pugh",
             "jefferson gates",
@@ -2260,6 +2340,14 @@ mod tests {
             "Yes, angel Pugh.",
             "I close this account in XXXX!",
             "Called back at XXXX.",
+            "I paid 130 dollars in June",
+            "june was fine",
+            "3 days on the road",
+            "Chase Sapphire",
+            "landyn king",
+            "my boarding pass",
+            "ank you",
+            "+1 the only way",
         ];
         for t in details {
             assert!(details_only(t, &mut w), "{t}");
@@ -2495,6 +2583,8 @@ mod tests {
             "thank you and have a nice day",
             "with pleasure have a nice day",
             "i got enough informationthank you",
+            "ok thanks for everything that all i needed have a great day",
+            "is that all would you need any more information",
         ];
         let requests = [
             "hi i want to get reimbursed my travel expenses",

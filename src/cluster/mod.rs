@@ -38,7 +38,8 @@ pub struct ClusterConfig {
     pub k: usize,
     /// Louvain resolution: higher gives more, smaller themes.
     pub resolution: f64,
-    /// Size floor: themes with fewer segments are dissolved.
+    /// Size floor: themes with fewer segments are dissolved (lowered on a
+    /// corpus of fewer than 81 points, see [`size_floor`]).
     pub min_size: usize,
     /// Merge two themes whose centroids have at least this cosine similarity.
     pub merge_threshold: f64,
@@ -50,6 +51,14 @@ pub struct ClusterConfig {
     pub assign_threshold: f64,
     /// At most this many themes (closest pairs merged until reached); 0 = no cap.
     pub max_themes: usize,
+}
+
+/// The size floor for `n` points: `min_size`, lowered on a small corpus to
+/// 5% of its points (at least 3). A night of 30 calls leaves some 60
+/// analysed sentences, where four customers asking for a boarding pass are a
+/// theme, not outliers; from 81 points on the floor is `min_size` (5 by default).
+pub fn size_floor(min_size: usize, n: usize) -> usize {
+    min_size.min(n.div_ceil(20).max(3)).max(1)
 }
 
 impl Default for ClusterConfig {
@@ -185,8 +194,9 @@ pub fn cluster(points: &[Vec<f32>], keys: &[&str], cfg: &ClusterConfig) -> Clust
     // 3. size floor, coherence, member pruning
     let mut assign: Vec<Option<usize>> = vec![None; n];
     let mut kept: Vec<(Vec<usize>, usize)> = Vec::new();
+    let floor = size_floor(cfg.min_size, n);
     for (members, merged) in groups.drain(..) {
-        if members.len() < cfg.min_size.max(1) {
+        if members.len() < floor {
             continue;
         }
         let (c, norm) = centroid(&pts, &members, dim);
@@ -197,7 +207,7 @@ pub fn cluster(points: &[Vec<f32>], keys: &[&str], cfg: &ClusterConfig) -> Clust
             .into_iter()
             .filter(|&m| knn::dot(&pts[m], &c) as f64 >= cfg.member_min_similarity)
             .collect();
-        if close.len() >= cfg.min_size.max(1) {
+        if close.len() >= floor {
             kept.push((close, merged));
         }
     }
@@ -426,6 +436,41 @@ mod tests {
         let c = cluster(&pts, &kr, &ClusterConfig::default());
         assert_eq!(c.themes.len(), 2);
         assert_eq!(c.assignment[40], None);
+    }
+
+    #[test]
+    fn size_floor_is_lowered_on_small_corpora_only() {
+        assert_eq!(size_floor(5, 10), 3);
+        assert_eq!(size_floor(5, 60), 3);
+        assert_eq!(size_floor(5, 61), 4);
+        assert_eq!(size_floor(5, 80), 4);
+        assert_eq!(size_floor(5, 81), 5);
+        assert_eq!(size_floor(5, 100_000), 5);
+        // a floor set lower than 3 stays as set
+        assert_eq!(size_floor(2, 10), 2);
+        assert_eq!(size_floor(0, 10), 1);
+        // in a small corpus, four close points are a theme; in a large one
+        // (by default) they are outliers
+        let (mut pts, _) = blobs(2, 20);
+        for i in 0..4 {
+            let mut v = vec![0.0; 16];
+            v[15] = 1.0;
+            v[14] = 0.01 * i as f32;
+            normalize(&mut v);
+            pts.push(v);
+        }
+        let keys: Vec<String> = (0..pts.len()).map(|i| format!("{i:05}")).collect();
+        let kr: Vec<&str> = keys.iter().map(|s| s.as_str()).collect();
+        let c = cluster(&pts, &kr, &ClusterConfig::default());
+        assert_eq!(c.themes.len(), 3, "44 points: floor 3");
+        assert!(c.assignment[40..].iter().all(|a| a.is_some()));
+        let (mut big, _) = blobs(2, 60);
+        big.extend_from_slice(&pts[40..]);
+        let keys: Vec<String> = (0..big.len()).map(|i| format!("{i:05}")).collect();
+        let kr: Vec<&str> = keys.iter().map(|s| s.as_str()).collect();
+        let c = cluster(&big, &kr, &ClusterConfig::default());
+        assert_eq!(c.themes.len(), 2, "124 points: floor 5");
+        assert!(c.assignment[120..].iter().all(|a| a.is_none()));
     }
 
     #[test]
