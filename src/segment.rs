@@ -907,6 +907,12 @@ const CLOSINGS: &[&str] = &[
     "have a nice one",
     "have a good one",
     "have a great one",
+    "a nice day",
+    "a great day",
+    "a good day",
+    "a wonderful day",
+    "a nice one",
+    "a good one",
     "take care",
     "that's all",
     "thats all",
@@ -2585,6 +2591,7 @@ mod tests {
             "i got enough informationthank you",
             "ok thanks for everything that all i needed have a great day",
             "is that all would you need any more information",
+            "a great day good bye",
         ];
         let requests = [
             "hi i want to get reimbursed my travel expenses",
@@ -2610,6 +2617,7 @@ mod tests {
             "thats great but the app crashes",
             "will do the transfer tomorrow",
             "okthank you but where is my refund",
+            "a great day at the park",
             "thanks and the refund is still missing",
             "i got the information wrong",
         ];
