@@ -1134,16 +1134,15 @@ fn unglue(w: &str) -> Option<usize> {
 
 /// Split the run-together words of a [`norm_key`] key ([`unglue`]).
 fn deglue_key(key: &mut String) {
-    if !key.split(' ').any(|w| unglue(w).is_some()) {
-        return;
-    }
-    let mut out = String::with_capacity(key.len() + 8);
+    let mut out = String::new();
+    let mut glued = false;
     for (k, w) in key.split(' ').enumerate() {
         if k > 0 {
             out.push(' ');
         }
         match unglue(w) {
             Some(i) => {
+                glued = true;
                 out.push_str(&w[..i]);
                 out.push(' ');
                 out.push_str(&w[i..]);
@@ -1151,7 +1150,9 @@ fn deglue_key(key: &mut String) {
             None => out.push_str(w),
         }
     }
-    *key = out;
+    if glued {
+        *key = out;
+    }
 }
 
 fn is_filler(words: &[&str]) -> bool {
