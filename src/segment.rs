@@ -557,7 +557,7 @@ fn details_only(text: &str, words: &mut Vec<(String, bool)>) -> bool {
     let cased = text.chars().any(char::is_uppercase) && text.chars().any(char::is_lowercase);
     // an address: a house number, one or two words of street name, a street
     // word ("121 cross road middle city wa"; not "3 days on the road")
-    if words.len() <= 8
+    if (3..=8).contains(&words.len())
         && words[0].0.bytes().all(|b| b.is_ascii_digit())
         && !dw.frame.contains(words[1].0.as_str())
         && words
@@ -2362,6 +2362,14 @@ mod tests {
         for t in sentences {
             assert!(!details_only(t, &mut w), "{t}");
         }
+        // one or two words starting with a number must not be read past their end
+        for t in ["0@0A\u{1}0\u{1}", "121", "121 road", "0@0"] {
+            details_only(t, &mut w);
+        }
+        assert!(
+            details_only("121 road", &mut w),
+            "a number and a frame word"
+        );
     }
 
     fn noise_of(text: &str, path: &str) -> Vec<(String, Option<Noise>)> {
