@@ -413,12 +413,17 @@ mod tests {
         (pts, gold)
     }
 
+    /// Cluster with keys "00000", "00001", ...: the canonical order is the input order.
+    fn cluster_in_order(pts: &[Vec<f32>], cfg: &ClusterConfig) -> Clustering {
+        let keys: Vec<String> = (0..pts.len()).map(|i| format!("{i:05}")).collect();
+        let kr: Vec<&str> = keys.iter().map(|s| s.as_str()).collect();
+        cluster(pts, &kr, cfg)
+    }
+
     #[test]
     fn recovers_separated_blobs() {
         let (pts, gold) = blobs(5, 30);
-        let keys: Vec<String> = (0..pts.len()).map(|i| format!("{i:05}")).collect();
-        let kr: Vec<&str> = keys.iter().map(|s| s.as_str()).collect();
-        let c = cluster(&pts, &kr, &ClusterConfig::default());
+        let c = cluster_in_order(&pts, &ClusterConfig::default());
         assert_eq!(c.themes.len(), 5);
         let pred: Vec<i64> = c
             .assignment
@@ -451,9 +456,7 @@ mod tests {
         let mut odd = vec![0.0; 16];
         odd[15] = 1.0;
         pts.push(odd);
-        let keys: Vec<String> = (0..pts.len()).map(|i| format!("{i:05}")).collect();
-        let kr: Vec<&str> = keys.iter().map(|s| s.as_str()).collect();
-        let c = cluster(&pts, &kr, &ClusterConfig::default());
+        let c = cluster_in_order(&pts, &ClusterConfig::default());
         assert_eq!(c.themes.len(), 2);
         assert_eq!(c.assignment[40], None);
     }
@@ -479,16 +482,12 @@ mod tests {
             normalize(&mut v);
             pts.push(v);
         }
-        let keys: Vec<String> = (0..pts.len()).map(|i| format!("{i:05}")).collect();
-        let kr: Vec<&str> = keys.iter().map(|s| s.as_str()).collect();
-        let c = cluster(&pts, &kr, &ClusterConfig::default());
+        let c = cluster_in_order(&pts, &ClusterConfig::default());
         assert_eq!(c.themes.len(), 3, "44 points: floor 3");
         assert!(c.assignment[40..].iter().all(|a| a.is_some()));
         let (mut big, _) = blobs(2, 60);
         big.extend_from_slice(&pts[40..]);
-        let keys: Vec<String> = (0..big.len()).map(|i| format!("{i:05}")).collect();
-        let kr: Vec<&str> = keys.iter().map(|s| s.as_str()).collect();
-        let c = cluster(&big, &kr, &ClusterConfig::default());
+        let c = cluster_in_order(&big, &ClusterConfig::default());
         assert_eq!(c.themes.len(), 2, "124 points: floor 5");
         assert!(c.assignment[120..].iter().all(|a| a.is_none()));
     }
@@ -526,15 +525,13 @@ mod tests {
     #[test]
     fn max_themes_caps_by_merging() {
         let (pts, _) = blobs(6, 15);
-        let keys: Vec<String> = (0..pts.len()).map(|i| format!("{i:05}")).collect();
-        let kr: Vec<&str> = keys.iter().map(|s| s.as_str()).collect();
         let cfg = ClusterConfig {
             max_themes: 3,
             min_coherence: 0.0,
             member_min_similarity: -1.0,
             ..Default::default()
         };
-        let c = cluster(&pts, &kr, &cfg);
+        let c = cluster_in_order(&pts, &cfg);
         assert_eq!(c.themes.len(), 3);
     }
 }
