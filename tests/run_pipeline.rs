@@ -136,6 +136,63 @@ fn quotes_of_an_insight_come_from_distinct_documents() {
     assert!(checked > 0, "no theme small enough to check");
 }
 
+/// On the bundled complaints (form letters copied by several customers,
+/// scrubbed lines such as "XXXX XXXX Inquiry : XXXX."), an insight with
+/// room to choose shows no two quotes or stated reasons that are near
+/// duplicates (cosine >= 0.95 under the real encoder) and no quote that is
+/// mostly redaction masks. Before near duplicates were skipped, a theme of
+/// 62 sentences showed one form letter's reason twice, from two customers.
+#[test]
+fn quotes_and_reasons_of_an_insight_are_not_near_duplicates() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let s = run_in_pool(vec!["examples/complaints.csv".to_string()], &out, 2);
+    let enc = whyline::model::load_encoder(None, &whyline::model::LoadOptions::default()).unwrap();
+    let mostly_masks = |t: &str| {
+        let words: Vec<&str> = t
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let masks = words
+            .iter()
+            .filter(|w| {
+                (w.len() >= 2 && w.chars().all(|c| c == 'X'))
+                    || w.chars().all(|c| c.is_ascii_digit())
+            })
+            .count();
+        masks * 2 > words.len()
+    };
+    let mut checked = 0;
+    for i in s.insights.insights.iter().chain(&s.insights.weak_signals) {
+        if i.reach.segments < 20 {
+            continue;
+        }
+        let quotes: Vec<&str> = i.quotes.iter().map(|q| q.text.as_str()).collect();
+        let reasons: Vec<&str> = i.reasons.iter().map(|r| r.quote.text.as_str()).collect();
+        for (what, texts) in [("quotes", &quotes), ("reasons", &reasons)] {
+            let e = enc.embed_batched(texts, 16).unwrap();
+            for a in 0..e.len() {
+                for b in a + 1..e.len() {
+                    let cos: f32 = e[a].iter().zip(&e[b]).map(|(x, y)| x * y).sum();
+                    assert!(
+                        cos < 0.95,
+                        "{} ({} segments): {what} {a} and {b} are near duplicates ({cos:.3}): {:?} / {:?}",
+                        i.theme,
+                        i.reach.segments,
+                        texts[a],
+                        texts[b]
+                    );
+                }
+            }
+        }
+        for q in &quotes {
+            assert!(!mostly_masks(q), "{}: quote {q:?} is mostly masks", i.theme);
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} insights checked");
+}
+
 /// Every emotion, motivation and topic named for an insight is recomputed
 /// from `segments.jsonl`: its share of the theme's segments and its lift over
 /// the rate among all analysed segments, which must be above 1.

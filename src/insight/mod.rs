@@ -532,11 +532,55 @@ fn headline(terms: &[(&str, Vec<String>)], quote: &str) -> String {
     }
 }
 
+/// Cosine above which two quotes say the same thing in nearly the same words
+/// ("i need my boarding pass" / "i need boarding pass", or one form letter
+/// sent by two customers): a quote list shows the second only when nothing
+/// else is left.
+const NEAR_DUPLICATE: f32 = 0.95;
+
+/// Whether more than half of a text's words are redaction masks or numbers
+/// ("XXXX XXXX XXXX Inquiry : XXXX XXXX, XXXX."): a quote a reader learns
+/// nothing from.
+fn mostly_masks(text: &str) -> bool {
+    let (mut masks, mut words) = (0usize, 0usize);
+    for w in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        words += 1;
+        let mask = w.len() >= 2 && w.chars().all(|c| c == 'X' || c == 'x');
+        if mask || w.chars().all(|c| c.is_ascii_digit()) {
+            masks += 1;
+        }
+    }
+    masks * 2 > words
+}
+
+/// Keep the first of each group of near duplicates ([`NEAR_DUPLICATE`]):
+/// an item is dropped when it is that close to an item kept before it.
+fn drop_near_duplicates<'a, T>(items: &mut Vec<T>, emb: impl Fn(&T) -> &'a [f32]) {
+    let mut kept: Vec<&'a [f32]> = Vec::new();
+    items.retain(|it| {
+        let e = emb(it);
+        let fresh = kept.iter().all(|o| dot(e, o) < NEAR_DUPLICATE);
+        if fresh {
+            kept.push(e);
+        }
+        fresh
+    });
+}
+
 /// Maximal marginal relevance among the most central members: central first,
 /// then each next quote trades centrality against similarity to the chosen.
-/// Quotes come from distinct documents while candidates from an unquoted
-/// document remain, so that five quotes show five customers, not one
-/// customer five times; a theme of fewer documents repeats them.
+/// Each quote is the best candidate of the first of these tiers that has one:
+/// 1. from a document not yet quoted, not a near duplicate
+///    ([`NEAR_DUPLICATE`]) of a chosen quote, and not [`mostly_masks`];
+/// 2. not a near duplicate and not mostly masks, from any document;
+/// 3. not mostly masks;
+/// 4. any candidate whose text is not already quoted.
+///
+/// So five quotes show five customers saying five different things while the
+/// theme's candidates allow it; a theme of fewer documents repeats them.
 fn pick_quotes(
     members: &[usize],
     emb: &[Vec<f32>],
@@ -546,21 +590,18 @@ fn pick_quotes(
     count: usize,
 ) -> Vec<usize> {
     let cand = most_central(members, emb, centroid, QUOTE_CANDIDATES);
+    let legible: Vec<bool> = cand
+        .iter()
+        .map(|&(m, _)| !mostly_masks(&texts(m)))
+        .collect();
     let mut chosen: Vec<usize> = Vec::new();
     let mut seen_text: BTreeSet<String> = BTreeSet::new();
     let mut seen_doc: BTreeSet<String> = BTreeSet::new();
     while chosen.len() < count {
-        let fresh_doc_left = cand.iter().any(|&(m, _)| {
-            !chosen.contains(&m)
-                && !seen_doc.contains(&doc_of(m))
-                && !seen_text.contains(&texts(m).to_lowercase())
-        });
-        let mut best: Option<(usize, f32)> = None;
-        for &(m, c) in &cand {
-            if chosen.contains(&m)
-                || seen_text.contains(&texts(m).to_lowercase())
-                || (fresh_doc_left && seen_doc.contains(&doc_of(m)))
-            {
+        // (candidate index, MMR score, tier it passes: 0 is the strictest)
+        let mut open: Vec<(usize, f32, u8)> = Vec::new();
+        for (k, &(m, c)) in cand.iter().enumerate() {
+            if chosen.contains(&m) || seen_text.contains(&texts(m).to_lowercase()) {
                 continue;
             }
             let red = chosen
@@ -568,19 +609,32 @@ fn pick_quotes(
                 .map(|&o| dot(&emb[m], &emb[o]))
                 .fold(f32::NEG_INFINITY, f32::max);
             let red = if chosen.is_empty() { 0.0 } else { red };
-            let s = 0.7 * c - 0.3 * red;
-            if best.is_none_or(|(_, b)| s > b) {
-                best = Some((m, s));
+            let tier = match (
+                legible[k],
+                red < NEAR_DUPLICATE,
+                !seen_doc.contains(&doc_of(m)),
+            ) {
+                (true, true, true) => 0,
+                (true, true, false) => 1,
+                (true, false, _) => 2,
+                (false, _, _) => 3,
+            };
+            open.push((k, 0.7 * c - 0.3 * red, tier));
+        }
+        let Some(tier) = open.iter().map(|o| o.2).min() else {
+            break;
+        };
+        let mut best: Option<(usize, f32)> = None;
+        for &(k, s, t) in &open {
+            if t == tier && best.is_none_or(|(_, b)| s > b) {
+                best = Some((k, s));
             }
         }
-        match best {
-            Some((m, _)) => {
-                seen_text.insert(texts(m).to_lowercase());
-                seen_doc.insert(doc_of(m));
-                chosen.push(m);
-            }
-            None => break,
-        }
+        let Some((k, _)) = best else { break };
+        let m = cand[k].0;
+        seen_text.insert(texts(m).to_lowercase());
+        seen_doc.insert(doc_of(m));
+        chosen.push(m);
     }
     chosen
 }
@@ -719,6 +773,9 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
             rs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             let mut seen = BTreeSet::new();
             rs.retain(|(_, m, _)| seen.insert(seg_of(*m).text.to_lowercase()));
+            // the same reason in nearly the same words (a form letter two
+            // customers sent) is shown once, from its most central member
+            drop_near_duplicates(&mut rs, |r| &input.embeddings[r.1]);
             let reasons: Vec<Reason> = distinct_docs_first(&rs, cfg.reasons, |r| &*seg_of(r.1).doc)
                 .into_iter()
                 .map(|(_, m, mk)| Reason {
@@ -1251,25 +1308,26 @@ mod tests {
         // document's sentences
         let docs = ["d1", "d1", "d1", "d2", "d3"];
         let emb = vec![
-            vec![1.0, 0.0],
-            vec![0.99, 0.141],
-            vec![0.98, 0.199],
-            vec![0.9, 0.436],
-            vec![0.8, 0.6],
+            vec![1.0, 0.0, 0.0],
+            vec![0.99, 0.141, 0.0],
+            vec![0.98, 0.199, 0.0],
+            vec![0.9, 0.0, 0.436],
+            vec![0.8, 0.0, -0.6],
         ];
+        let centroid = [1.0, 0.0, 0.0];
         let text_of = |m: usize| format!("sentence {m}");
         let doc_of = |m: usize| docs[m].to_string();
         let members = [0, 1, 2, 3, 4];
-        let q = pick_quotes(&members, &emb, &[1.0, 0.0], &text_of, &doc_of, 3);
+        let q = pick_quotes(&members, &emb, &centroid, &text_of, &doc_of, 3);
         assert_eq!(q, vec![0, 3, 4], "one quote per document first");
         // more quotes than documents: the rest repeat documents
-        let q = pick_quotes(&members, &emb, &[1.0, 0.0], &text_of, &doc_of, 5);
+        let q = pick_quotes(&members, &emb, &centroid, &text_of, &doc_of, 5);
         assert_eq!(q.len(), 5);
         assert_eq!(&q[..3], &[0, 3, 4]);
         // a theme of one document still gets its quotes
         let one = |_: usize| "d1".to_string();
         assert_eq!(
-            pick_quotes(&[0, 1, 2], &emb, &[1.0, 0.0], &text_of, &one, 3).len(),
+            pick_quotes(&[0, 1, 2], &emb, &centroid, &text_of, &one, 3).len(),
             3
         );
 
@@ -1286,6 +1344,43 @@ mod tests {
             vec![0, 1, 2, 3, 4]
         );
         assert!(distinct_docs_first(&items, 0, doc).is_empty());
+    }
+
+    #[test]
+    fn quotes_and_reasons_skip_near_duplicates_and_mask_only_text() {
+        // 0 and 1 say the same thing in nearly the same words (cosine 0.999),
+        // 3 is central but mostly redaction masks; all four documents differ
+        let texts = [
+            "I was charged twice.",
+            "I was charged twice!",
+            "Nobody answered my calls.",
+            "XXXX XXXX Inquiry : XXXX XXXX, XXXX.",
+        ];
+        let emb = vec![
+            vec![1.0, 0.0, 0.0],
+            vec![0.999, 0.045, 0.0],
+            vec![0.9, 0.436, 0.0],
+            vec![0.92, 0.0, 0.392],
+        ];
+        let centroid = [1.0, 0.0, 0.0];
+        let text_of = |m: usize| texts[m].to_string();
+        let doc_of = |m: usize| format!("d{m}");
+        let q = pick_quotes(&[0, 1, 2, 3], &emb, &centroid, &text_of, &doc_of, 2);
+        assert_eq!(q, vec![0, 2], "a near duplicate and a mask-only text wait");
+        // nothing else left: the near duplicate, then the masks
+        let q = pick_quotes(&[0, 1, 2, 3], &emb, &centroid, &text_of, &doc_of, 4);
+        assert_eq!(q, vec![0, 2, 1, 3]);
+
+        assert!(mostly_masks("XXXX XXXX Inquiry : XXXX XXXX, XXXX."));
+        assert!(mostly_masks("XX/XX/XXXX {$25.00}"));
+        assert!(!mostly_masks(
+            "On XX/XX/XXXX, XXXX XXXX told me I was late."
+        ));
+        assert!(!mostly_masks(""));
+
+        let mut rs: Vec<usize> = vec![0, 2, 1, 3];
+        drop_near_duplicates(&mut rs, |&m| &emb[m]);
+        assert_eq!(rs, vec![0, 2, 3], "the later of two near duplicates goes");
     }
 
     #[test]
