@@ -277,7 +277,7 @@ fn emotion_chart(i: &Insight) -> String {
             s,
             "<text x=\"0\" y=\"{}\">{}</text><rect x=\"110\" y=\"{y}\" width=\"{bw:.1}\" height=\"{}\" fill=\"#e07a5f\"/>",
             y + 11,
-            esc(&e.label),
+            esc(&super::display_label(&e.label)),
             row - 4,
         );
         if e.lift > 0.0 {

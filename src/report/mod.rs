@@ -82,10 +82,16 @@ pub fn share_and_lift(e: &LabelShare, sep: &str) -> String {
     }
 }
 
+/// A label as a reader sees it: taxonomy ids such as `price_and_billing`
+/// or `top_up_failed` read with spaces (`insights.json` keeps the id).
+pub fn display_label(label: &str) -> String {
+    label.replace('_', " ")
+}
+
 /// `label (share, lift×)`.
 fn labels_text(v: &[LabelShare]) -> String {
     v.iter()
-        .map(|e| format!("{} ({})", e.label, share_and_lift(e, ", ")))
+        .map(|e| format!("{} ({})", display_label(&e.label), share_and_lift(e, ", ")))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -437,6 +443,17 @@ mod tests {
     fn timestamps_read_naturally() {
         assert_eq!(timestamp(65_000), "1:05");
         assert_eq!(timestamp(3_725_000), "1:02:05");
+    }
+
+    #[test]
+    fn taxonomy_ids_read_with_spaces_in_the_why() {
+        let e = LabelShare {
+            label: "price_and_billing".into(),
+            share: 0.311,
+            mean_score: 0.5,
+            lift: 1.7,
+        };
+        assert_eq!(labels_text(&[e]), "price and billing (31.1%, 1.7×)");
     }
 
     #[test]
