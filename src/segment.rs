@@ -52,6 +52,10 @@ pub enum Noise {
     RoleInterviewer,
     #[serde(rename = "role:other")]
     RoleOther,
+    /// Set by the clustering stage, not by these rules: a theme of small
+    /// talk the rules missed (see `cluster::chatter_themes`).
+    #[serde(rename = "chatter")]
+    Chatter,
 }
 
 impl Noise {
@@ -68,6 +72,7 @@ impl Noise {
             Noise::RoleAgent => "role:agent",
             Noise::RoleInterviewer => "role:interviewer",
             Noise::RoleOther => "role:other",
+            Noise::Chatter => "chatter",
         }
     }
 
@@ -91,6 +96,9 @@ impl Noise {
             Noise::RoleAgent => "what agents said, kept as context",
             Noise::RoleInterviewer => "what interviewers said, kept as context",
             Noise::RoleOther => "speakers not analysed",
+            Noise::Chatter => {
+                "small talk the rules missed: a theme whose centre sits among the greetings, thanks and closings"
+            }
         }
     }
 }

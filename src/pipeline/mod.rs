@@ -404,6 +404,23 @@ fn analyse_in_chunks(
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     let clustering = cluster::cluster(&embeddings, &keys, &cfg.cluster);
     progress.end();
+    drop(texts);
+    let mut analysed = analysed;
+    let (clustering, chatter) = set_apart_chatter(
+        &mut segments,
+        &mut analysed,
+        &mut embeddings,
+        &mut facet_results,
+        clustering,
+        embedder,
+        &cfg.cluster,
+        progress,
+    )?;
+    if chatter > 0 {
+        warnings.push(format!(
+            "{chatter} theme(s) of small talk set apart as noise `chatter` (README, \"Noise\")"
+        ));
+    }
     timings.insert("cluster".into(), t.elapsed().as_millis() as u64);
 
     let t = Instant::now();
@@ -441,6 +458,78 @@ fn analyse_in_chunks(
         timings_ms: timings,
         warnings,
     })
+}
+
+/// At most this many distinct greetings, thanks, closings and fillers
+/// (the first by the hash of their text, so independent of input order) are
+/// embedded as the exemplars of small talk for [`cluster::chatter_themes`].
+const CHATTER_EXEMPLARS: usize = 2000;
+
+/// Small talk the noise rules missed ("thats it for today have a great
+/// day", "ok sure i am waiting") gathers into themes of its own that would
+/// rank among the insights. Such a theme's centroid sits among the segments
+/// the rules did set apart as greetings, thanks, closings and fillers
+/// ([`cluster::chatter_themes`]); its members are set apart as noise
+/// `chatter` and leave the analysed segments (with their embeddings and
+/// facet predictions). Returns the remaining clustering and how many themes
+/// were set apart.
+#[allow(clippy::too_many_arguments)]
+fn set_apart_chatter(
+    segments: &mut [Segment],
+    analysed: &mut Vec<usize>,
+    embeddings: &mut Vec<Vec<f32>>,
+    facets: &mut [FacetResult],
+    clustering: Clustering,
+    embedder: &dyn Embedder,
+    cfg: &cluster::ClusterConfig,
+    progress: &dyn Progress,
+) -> Result<(Clustering, usize)> {
+    use crate::segment::Noise;
+    if cfg.chatter_similarity <= 0.0 || clustering.themes.is_empty() {
+        return Ok((clustering, 0));
+    }
+    let mut small_talk: Vec<(String, &str)> = segments
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.noise,
+                Some(Noise::Greeting | Noise::Closing | Noise::Filler)
+            )
+        })
+        .map(|s| (crate::util::sha256_hex(s.text.as_bytes()), s.text.as_str()))
+        .collect();
+    small_talk.sort();
+    small_talk.dedup();
+    small_talk.truncate(CHATTER_EXEMPLARS);
+    if small_talk.len() < cluster::CHATTER_NEIGHBOURS {
+        return Ok((clustering, 0));
+    }
+    let texts: Vec<&str> = small_talk.iter().map(|(_, t)| *t).collect();
+    progress.begin("chatter", texts.len() as u64);
+    let exemplars = embedder.embed_layers(&texts, &[], EMBED_CHUNK, &mut |done| {
+        progress.advance(done as u64)
+    })?;
+    progress.end();
+    let drop = cluster::chatter_themes(&clustering.themes, &exemplars, cfg.chatter_similarity);
+    if drop.is_empty() {
+        return Ok((clustering, 0));
+    }
+    let (clustering, keep) = cluster::drop_themes(&clustering, &drop);
+    fn keep_of<T>(v: &mut Vec<T>, keep: &[bool]) {
+        let mut k = keep.iter();
+        v.retain(|_| *k.next().unwrap_or(&true));
+    }
+    for (&i, &k) in analysed.iter().zip(&keep) {
+        if !k {
+            segments[i].noise = Some(Noise::Chatter);
+        }
+    }
+    keep_of(analysed, &keep);
+    keep_of(embeddings, &keep);
+    for f in facets.iter_mut() {
+        keep_of(&mut f.predictions, &keep);
+    }
+    Ok((clustering, drop.len()))
 }
 
 /// A segment's place in the clustering's canonical order: its text's hash,
@@ -662,6 +751,83 @@ mod tests {
                 meta: Default::default(),
             })
             .collect()
+    }
+
+    /// Texts starting "bye" near one direction, all others near another,
+    /// each jittered by its hash.
+    struct TwoTopics;
+    impl Embedder for TwoTopics {
+        fn fingerprint(&self) -> &str {
+            "fake-two-topics"
+        }
+        fn dim(&self) -> usize {
+            4
+        }
+        fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+            Ok(texts
+                .iter()
+                .map(|t| {
+                    let h = crate::util::sha256_hex(t.as_bytes());
+                    let j: Vec<f32> = h.as_bytes()[..4]
+                        .iter()
+                        .map(|b| (*b as f32 - 80.0) / 800.0)
+                        .collect();
+                    let base = if t.starts_with("bye") {
+                        [1.0, 0.0, 0.0, 0.0]
+                    } else {
+                        [0.0, 1.0, 0.0, 0.0]
+                    };
+                    let v: Vec<f32> = base.iter().zip(&j).map(|(b, x)| b + x).collect();
+                    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                    v.iter().map(|x| x / n).collect()
+                })
+                .collect())
+        }
+    }
+
+    #[test]
+    fn a_theme_among_the_rules_small_talk_is_set_apart_as_chatter() {
+        // 12 goodbyes the rules caught, 20 the rules missed, 20 requests
+        let mut segs = segments(52);
+        for (i, s) in segs.iter_mut().enumerate() {
+            s.text = match i {
+                0..12 => format!("bye {i}"),
+                12..32 => format!("bye there {i}"),
+                _ => format!("card lost {i}"),
+            };
+            if i < 12 {
+                s.noise = Some(crate::segment::Noise::Closing);
+            }
+        }
+        let facets = vec![echo("a", &[])];
+        let mut cfg = Config::default();
+        cfg.cluster.min_size = 3;
+        let a =
+            analyse_in_chunks(segs.clone(), &TwoTopics, &facets, None, &cfg, &Silent, 64).unwrap();
+        let chatter: Vec<&Segment> = a
+            .segments
+            .iter()
+            .filter(|s| s.noise == Some(crate::segment::Noise::Chatter))
+            .collect();
+        assert_eq!(chatter.len(), 20);
+        assert!(chatter.iter().all(|s| s.text.starts_with("bye there")));
+        // the rest stays analysed, with its embeddings and predictions
+        assert_eq!(a.analysed.len(), 20);
+        assert!(a
+            .analysed
+            .iter()
+            .all(|&i| a.segments[i].text.starts_with("card")));
+        assert_eq!(a.facets[0].predictions.len(), 20);
+        assert_eq!(a.clustering.assignment.len(), 20);
+        assert_eq!(a.clustering.themes.len(), 1);
+        assert_eq!(a.insights.corpus.analysed, 20);
+        assert_eq!(a.insights.noise.by_reason.get("chatter"), Some(&20));
+        assert!(a.warnings.iter().any(|w| w.contains("small talk")));
+        // switched off, the goodbyes stay a theme
+        cfg.cluster.chatter_similarity = 0.0;
+        let off = analyse_in_chunks(segs, &TwoTopics, &facets, None, &cfg, &Silent, 64).unwrap();
+        assert_eq!(off.analysed.len(), 40);
+        assert_eq!(off.clustering.themes.len(), 2);
     }
 
     #[test]
