@@ -269,9 +269,8 @@ static KEY_BYTE: [u8; 256] = {
 /// ("XXXX XXXX", "XX/XX/XXXX {$25.00}"): a scrubbed name, date or signature,
 /// no words to analyse.
 fn masks_only(key: &str) -> bool {
-    key.split(' ').all(|w| {
-        w.bytes().all(|b| b.is_ascii_digit()) || (w.len() >= 2 && w.bytes().all(|b| b == b'x'))
-    })
+    key.split(' ')
+        .all(|w| w.bytes().all(|b| b.is_ascii_digit()) || crate::util::is_redaction_mask(w))
 }
 
 /// Common English words, one a line after a `#` header: words found in at
@@ -586,7 +585,7 @@ fn details_only(text: &str, words: &mut Vec<(String, bool)>) -> bool {
         if dw.frame.contains(w) {
             continue;
         }
-        let masked = w.len() >= 2 && w.bytes().all(|b| b == b'x');
+        let masked = crate::util::is_redaction_mask(w);
         if has_digit(w) || masked || (digits && w.chars().count() <= 2) {
             ident += 1;
             continue;

@@ -14,6 +14,12 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// Whether a word is a redaction mask: two or more `x`/`X` and nothing else
+/// (CFPB's `XXXX`; lower-cased keys hold `xxxx`).
+pub fn is_redaction_mask(word: &str) -> bool {
+    word.len() >= 2 && word.bytes().all(|b| b == b'x' || b == b'X')
+}
+
 /// A short, stable id derived from content parts (first 16 hex chars of
 /// sha256 over the parts separated by a unit separator).
 pub fn stable_id(parts: &[&str]) -> String {

@@ -506,18 +506,22 @@ mod tests {
         cluster(pts, &kr, cfg)
     }
 
-    #[test]
-    fn chatter_themes_are_those_whose_centroid_sits_among_the_small_talk() {
-        let theme = |c: [f32; 3]| Theme {
-            members: vec![],
-            centroid: c.to_vec(),
+    /// A theme of `members` around `centroid`, as the tests need it.
+    fn theme(members: Vec<usize>, centroid: &[f32]) -> Theme {
+        Theme {
+            members,
+            centroid: centroid.to_vec(),
             coherence: 1.0,
             merged: 1,
-        };
+        }
+    }
+
+    #[test]
+    fn chatter_themes_are_those_whose_centroid_sits_among_the_small_talk() {
         let themes = [
-            theme([1.0, 0.0, 0.0]),
-            theme([0.0, 1.0, 0.0]),
-            theme([0.6, 0.8, 0.0]),
+            theme(vec![], &[1.0, 0.0, 0.0]),
+            theme(vec![], &[0.0, 1.0, 0.0]),
+            theme(vec![], &[0.6, 0.8, 0.0]),
         ];
         // twelve goodbyes near the first axis
         let ex: Vec<Vec<f32>> = (0..12)
@@ -539,14 +543,12 @@ mod tests {
 
     #[test]
     fn drop_themes_renumbers_the_remaining_points_and_themes() {
-        let theme = |members: Vec<usize>| Theme {
-            members,
-            centroid: vec![1.0],
-            coherence: 1.0,
-            merged: 1,
-        };
         let cl = Clustering {
-            themes: vec![theme(vec![0, 3]), theme(vec![1, 4]), theme(vec![5])],
+            themes: vec![
+                theme(vec![0, 3], &[1.0]),
+                theme(vec![1, 4], &[1.0]),
+                theme(vec![5], &[1.0]),
+            ],
             assignment: vec![Some(0), Some(1), None, Some(0), Some(1), Some(2)],
             communities: 3,
             reassigned: 0,

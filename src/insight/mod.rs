@@ -548,8 +548,7 @@ fn mostly_masks(text: &str) -> bool {
         .filter(|w| !w.is_empty())
     {
         words += 1;
-        let mask = w.len() >= 2 && w.chars().all(|c| c == 'X' || c == 'x');
-        if mask || w.chars().all(|c| c.is_ascii_digit()) {
+        if crate::util::is_redaction_mask(w) || w.chars().all(|c| c.is_ascii_digit()) {
             masks += 1;
         }
     }

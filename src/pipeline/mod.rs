@@ -623,6 +623,18 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
     use std::sync::Arc;
 
+    /// The first four bytes of the hex sha256 of `t`: a fake encoder's seed.
+    fn hash_bytes(t: &str) -> [u8; 4] {
+        let h = crate::util::sha256_hex(t.as_bytes());
+        let b = h.as_bytes();
+        [b[0], b[1], b[2], b[3]]
+    }
+
+    fn unit(v: Vec<f32>) -> Vec<f32> {
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.iter().map(|x| x / n).collect()
+    }
+
     /// Vectors from the text's bytes; layer `l`'s part is the embedding
     /// rotated by `l` places (so each layer differs). Counts the texts it
     /// computed layer features for.
@@ -638,12 +650,7 @@ mod tests {
         fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
             Ok(texts
                 .iter()
-                .map(|t| {
-                    let h = crate::util::sha256_hex(t.as_bytes());
-                    let v: Vec<f32> = h.as_bytes()[..4].iter().map(|b| *b as f32).collect();
-                    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-                    v.iter().map(|x| x / n).collect()
-                })
+                .map(|t| unit(hash_bytes(t).map(f32::from).to_vec()))
                 .collect())
         }
         fn embed_layers(
@@ -767,19 +774,13 @@ mod tests {
             Ok(texts
                 .iter()
                 .map(|t| {
-                    let h = crate::util::sha256_hex(t.as_bytes());
-                    let j: Vec<f32> = h.as_bytes()[..4]
-                        .iter()
-                        .map(|b| (*b as f32 - 80.0) / 800.0)
-                        .collect();
                     let base = if t.starts_with("bye") {
                         [1.0, 0.0, 0.0, 0.0]
                     } else {
                         [0.0, 1.0, 0.0, 0.0]
                     };
-                    let v: Vec<f32> = base.iter().zip(&j).map(|(b, x)| b + x).collect();
-                    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-                    v.iter().map(|x| x / n).collect()
+                    let j = hash_bytes(t).map(|b| (f32::from(b) - 80.0) / 800.0);
+                    unit(base.iter().zip(&j).map(|(b, x)| b + x).collect())
                 })
                 .collect())
         }
