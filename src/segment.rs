@@ -300,6 +300,22 @@ const STREET: &[&str] = &[
     "terrace",
     "highway",
     "hwy",
+    // further USPS street suffixes
+    "dr",
+    "court",
+    "ct",
+    "circle",
+    "cir",
+    "way",
+    "place",
+    "pl",
+    "parkway",
+    "pkwy",
+    "square",
+    "sq",
+    "trail",
+    "plaza",
+    "crescent",
 ];
 
 /// Words that frame a detail without being one: "my name is ...", "ssn is
@@ -563,17 +579,30 @@ fn details_only(text: &str, words: &mut Vec<(String, bool)>) -> bool {
     let digits = words.iter().any(|(w, _)| has_digit(w));
     let cased = text.chars().any(char::is_uppercase) && text.chars().any(char::is_lowercase);
     // an address: a house number, one or two words of street name, a street
-    // word ("121 cross road middle city wa"; not "3 days on the road")
-    if (3..=8).contains(&words.len())
-        && words[0].0.bytes().all(|b| b.is_ascii_digit())
-        && !dw.frame.contains(words[1].0.as_str())
-        && words
-            .iter()
-            .skip(2)
-            .take(2)
-            .any(|(w, _)| STREET.contains(&w.as_str()))
-    {
-        return true;
+    // word ("121 cross road middle city wa"; not "3 days on the road"),
+    // perhaps after its frame, numbers and names ("address 678 boston
+    // street", "my number is 6043210000 my address is 658 janow drive")
+    let address_at = |k: usize| {
+        let rest = &words[k..];
+        (3..=8).contains(&rest.len())
+            && rest[0].0.bytes().all(|b| b.is_ascii_digit())
+            && !dw.frame.contains(rest[1].0.as_str())
+            && rest
+                .iter()
+                .skip(2)
+                .take(2)
+                .any(|(w, _)| STREET.contains(&w.as_str()))
+    };
+    for (k, (w, _)) in words.iter().enumerate() {
+        if address_at(k) {
+            return true;
+        }
+        let w = w.as_str();
+        let before_an_address =
+            dw.frame.contains(w) || has_digit(w) || !dw.common.contains(w) || dw.census.contains(w);
+        if !before_an_address {
+            break;
+        }
     }
     let (mut ident, mut names, mut lower_names) = (0usize, 0usize, 0usize);
     // common words that are census names ("angel", "king"), whether every
@@ -2330,6 +2359,11 @@ mod tests {
             "13 th june",
             "amount of 130 dollars",
             "121 cross road middle city wa",
+            // an address after its frame, numbers and names; more street words
+            "address 678 boston street",
+            "my number is 6043210000 my address is 658 janow drive henrico va",
+            "9442 new saddle dr saint joseph mi 49085",
+            "841 baker circle east elmhurst ny 11370",
             // full names whose parts are common words as well as census names
             "angel pugh",
             "jefferson gates",
@@ -2362,6 +2396,10 @@ mod tests {
             "my boarding pass",
             "ank you",
             "+1 the only way",
+            // a request before the number is no frame
+            "i live at 23 park street",
+            "please send it to 10 downing street",
+            "I waited 2 hours on the way",
         ];
         for t in details {
             assert!(details_only(t, &mut w), "{t}");
