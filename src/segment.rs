@@ -604,6 +604,14 @@ fn details_only(text: &str, words: &mut Vec<(String, bool)>) -> bool {
             break;
         }
     }
+    // a place and its zip code: "chicago 60007", "new york 10024"
+    let zip = |w: &str| (w.len() == 5 || w.len() == 9) && w.bytes().all(|b| b.is_ascii_digit());
+    if (2..=4).contains(&words.len())
+        && words.last().is_some_and(|(w, _)| zip(w))
+        && words[..words.len() - 1].iter().all(|(w, _)| !has_digit(w))
+    {
+        return true;
+    }
     let (mut ident, mut names, mut lower_names) = (0usize, 0usize, 0usize);
     // common words that are census names ("angel", "king"), whether every
     // other name is a census name too, and where the name words lie
@@ -2364,6 +2372,9 @@ mod tests {
             "my number is 6043210000 my address is 658 janow drive henrico va",
             "9442 new saddle dr saint joseph mi 49085",
             "841 baker circle east elmhurst ny 11370",
+            // a place and its zip code
+            "chicago 60007",
+            "new york ny 12345",
             // full names whose parts are common words as well as census names
             "angel pugh",
             "jefferson gates",
@@ -2400,6 +2411,8 @@ mod tests {
             "i live at 23 park street",
             "please send it to 10 downing street",
             "I waited 2 hours on the way",
+            "order 1234 is late",
+            "I paid 20000 in fees",
         ];
         for t in details {
             assert!(details_only(t, &mut w), "{t}");
