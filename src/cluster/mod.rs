@@ -591,12 +591,20 @@ mod tests {
         }
     }
 
+    /// A unit vector in 16 dimensions with these (index, value) entries.
+    fn point16(entries: &[(usize, f32)]) -> Vec<f32> {
+        let mut v = vec![0.0; 16];
+        for &(i, x) in entries {
+            v[i] = x;
+        }
+        normalize(&mut v);
+        v
+    }
+
     #[test]
     fn far_point_is_an_outlier_and_size_floor_applies() {
         let (mut pts, _) = blobs(2, 20);
-        let mut odd = vec![0.0; 16];
-        odd[15] = 1.0;
-        pts.push(odd);
+        pts.push(point16(&[(15, 1.0)]));
         let c = cluster_in_order(&pts, &ClusterConfig::default());
         assert_eq!(c.themes.len(), 2);
         assert_eq!(c.assignment[40], None);
@@ -617,11 +625,7 @@ mod tests {
         // (by default) they are outliers
         let (mut pts, _) = blobs(2, 20);
         for i in 0..4 {
-            let mut v = vec![0.0; 16];
-            v[15] = 1.0;
-            v[14] = 0.01 * i as f32;
-            normalize(&mut v);
-            pts.push(v);
+            pts.push(point16(&[(15, 1.0), (14, 0.01 * i as f32)]));
         }
         let c = cluster_in_order(&pts, &ClusterConfig::default());
         assert_eq!(c.themes.len(), 3, "44 points: floor 3");
@@ -637,19 +641,10 @@ mod tests {
     fn loose_community_keeps_its_core() {
         // ten points on one axis and ten spread over ten others: centroid
         // norm sqrt(0.275) = 0.52, under the 0.55 bar
-        let mut pts = Vec::new();
-        for i in 0..10 {
-            let mut v = vec![0.0; 16];
-            v[0] = 1.0;
-            v[15] = 0.001 * i as f32;
-            normalize(&mut v);
-            pts.push(v);
-        }
-        for i in 0..10 {
-            let mut v = vec![0.0; 16];
-            v[1 + i] = 1.0;
-            pts.push(v);
-        }
+        let mut pts: Vec<Vec<f32>> = (0..10)
+            .map(|i| point16(&[(0, 1.0), (15, 0.001 * i as f32)]))
+            .collect();
+        pts.extend((0..10).map(|i| point16(&[(1 + i, 1.0)])));
         let cfg = ClusterConfig::default();
         let members: Vec<usize> = (0..20).collect();
         let (_, norm) = centroid(&pts, &members, 16);
