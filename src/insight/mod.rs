@@ -573,25 +573,38 @@ fn drop_near_duplicates<'a, T>(items: &mut Vec<T>, emb: impl Fn(&T) -> &'a [f32]
 /// then each next quote trades centrality against similarity to the chosen.
 /// Each quote is the best candidate of the first of these tiers that has one:
 /// 1. from a document not yet quoted, not a near duplicate
-///    ([`NEAR_DUPLICATE`]) of a chosen quote, and not [`mostly_masks`];
+///    ([`NEAR_DUPLICATE`]) of a chosen quote or of a segment the card already
+///    `shown` (its stated reasons), and not [`mostly_masks`];
 /// 2. not a near duplicate and not mostly masks, from any document;
 /// 3. not mostly masks;
 /// 4. any candidate whose text is not already quoted.
 ///
-/// So five quotes show five customers saying five different things while the
-/// theme's candidates allow it; a theme of fewer documents repeats them.
+/// So five quotes show five customers saying five different things, none of
+/// them a stated reason printed above, while the theme's candidates allow it;
+/// a theme of fewer documents repeats them.
 fn pick_quotes(
     members: &[usize],
     emb: &[Vec<f32>],
     centroid: &[f32],
     texts: &dyn Fn(usize) -> String,
     doc_of: &dyn Fn(usize) -> String,
+    shown: &[usize],
     count: usize,
 ) -> Vec<usize> {
     let cand = most_central(members, emb, centroid, QUOTE_CANDIDATES);
     let legible: Vec<bool> = cand
         .iter()
         .map(|&(m, _)| !mostly_masks(&texts(m)))
+        .collect();
+    let shown_text: BTreeSet<String> = shown.iter().map(|&m| texts(m).to_lowercase()).collect();
+    let repeats_shown: Vec<bool> = cand
+        .iter()
+        .map(|&(m, _)| {
+            shown_text.contains(&texts(m).to_lowercase())
+                || shown
+                    .iter()
+                    .any(|&o| dot(&emb[m], &emb[o]) >= NEAR_DUPLICATE)
+        })
         .collect();
     let mut chosen: Vec<usize> = Vec::new();
     let mut seen_text: BTreeSet<String> = BTreeSet::new();
@@ -610,7 +623,7 @@ fn pick_quotes(
             let red = if chosen.is_empty() { 0.0 } else { red };
             let tier = match (
                 legible[k],
-                red < NEAR_DUPLICATE,
+                red < NEAR_DUPLICATE && !repeats_shown[k],
                 !seen_doc.contains(&doc_of(m)),
             ) {
                 (true, true, true) => 0,
@@ -738,14 +751,6 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
                 })
                 .unwrap_or_default();
             let text_of = |m: usize| seg_of(m).text.clone();
-            let quote_idx = pick_quotes(
-                members,
-                input.embeddings,
-                &th.centroid,
-                &text_of,
-                &|m: usize| seg_of(m).doc.to_string(),
-                cfg.quotes.max(1),
-            );
             let terms = headline_terms(&keywords);
             let headline_words: Vec<String> =
                 terms.iter().flat_map(|(_, w)| w.iter().cloned()).collect();
@@ -759,7 +764,6 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
             .map(|m| seg_of(m).text.clone())
             .unwrap_or_default();
             let headline = headline(&terms, &central);
-            let quotes: Vec<Quote> = quote_idx.iter().map(|&m| quote_of(seg_of(m))).collect();
 
             // reasons: members with a causal marker, most central first
             let mut rs: Vec<(f32, usize, &'static str)> = members
@@ -775,13 +779,27 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
             // the same reason in nearly the same words (a form letter two
             // customers sent) is shown once, from its most central member
             drop_near_duplicates(&mut rs, |r| &input.embeddings[r.1]);
-            let reasons: Vec<Reason> = distinct_docs_first(&rs, cfg.reasons, |r| &*seg_of(r.1).doc)
-                .into_iter()
-                .map(|(_, m, mk)| Reason {
+            let reason_idx = distinct_docs_first(&rs, cfg.reasons, |r| &*seg_of(r.1).doc);
+            let reasons: Vec<Reason> = reason_idx
+                .iter()
+                .map(|&(_, m, mk)| Reason {
                     marker: mk.to_string(),
                     quote: quote_of(seg_of(m)),
                 })
                 .collect();
+            // quotes after reasons, so they need not repeat what the card
+            // already shows as a stated reason
+            let shown: Vec<usize> = reason_idx.iter().map(|r| r.1).collect();
+            let quote_idx = pick_quotes(
+                members,
+                input.embeddings,
+                &th.centroid,
+                &text_of,
+                &|m: usize| seg_of(m).doc.to_string(),
+                &shown,
+                cfg.quotes.max(1),
+            );
+            let quotes: Vec<Quote> = quote_idx.iter().map(|&m| quote_of(seg_of(m))).collect();
 
             let standing_out = |name: &str, skip: &[&str], top: usize| {
                 input
@@ -1317,16 +1335,16 @@ mod tests {
         let text_of = |m: usize| format!("sentence {m}");
         let doc_of = |m: usize| docs[m].to_string();
         let members = [0, 1, 2, 3, 4];
-        let q = pick_quotes(&members, &emb, &centroid, &text_of, &doc_of, 3);
+        let q = pick_quotes(&members, &emb, &centroid, &text_of, &doc_of, &[], 3);
         assert_eq!(q, vec![0, 3, 4], "one quote per document first");
         // more quotes than documents: the rest repeat documents
-        let q = pick_quotes(&members, &emb, &centroid, &text_of, &doc_of, 5);
+        let q = pick_quotes(&members, &emb, &centroid, &text_of, &doc_of, &[], 5);
         assert_eq!(q.len(), 5);
         assert_eq!(&q[..3], &[0, 3, 4]);
         // a theme of one document still gets its quotes
         let one = |_: usize| "d1".to_string();
         assert_eq!(
-            pick_quotes(&[0, 1, 2], &emb, &centroid, &text_of, &one, 3).len(),
+            pick_quotes(&[0, 1, 2], &emb, &centroid, &text_of, &one, &[], 3).len(),
             3
         );
 
@@ -1364,10 +1382,10 @@ mod tests {
         let centroid = [1.0, 0.0, 0.0];
         let text_of = |m: usize| texts[m].to_string();
         let doc_of = |m: usize| format!("d{m}");
-        let q = pick_quotes(&[0, 1, 2, 3], &emb, &centroid, &text_of, &doc_of, 2);
+        let q = pick_quotes(&[0, 1, 2, 3], &emb, &centroid, &text_of, &doc_of, &[], 2);
         assert_eq!(q, vec![0, 2], "a near duplicate and a mask-only text wait");
         // nothing else left: the near duplicate, then the masks
-        let q = pick_quotes(&[0, 1, 2, 3], &emb, &centroid, &text_of, &doc_of, 4);
+        let q = pick_quotes(&[0, 1, 2, 3], &emb, &centroid, &text_of, &doc_of, &[], 4);
         assert_eq!(q, vec![0, 2, 1, 3]);
 
         assert!(mostly_masks("XXXX XXXX Inquiry : XXXX XXXX, XXXX."));
@@ -1380,6 +1398,37 @@ mod tests {
         let mut rs: Vec<usize> = vec![0, 2, 1, 3];
         drop_near_duplicates(&mut rs, |&m| &emb[m]);
         assert_eq!(rs, vec![0, 2, 3], "the later of two near duplicates goes");
+    }
+
+    #[test]
+    fn quotes_do_not_repeat_the_stated_reasons_of_their_card() {
+        // 0 is the most central member and the card's stated reason; 1 is the
+        // same form letter from another document; 2 and 3 say other things
+        let texts = [
+            "I cancelled because the fee was hidden.",
+            "I cancelled because the fee was hidden.",
+            "Nobody answered my calls.",
+            "The app logs me out every day.",
+        ];
+        let emb = vec![
+            vec![1.0, 0.0, 0.0],
+            vec![1.0, 0.0, 0.0],
+            vec![0.9, 0.436, 0.0],
+            vec![0.8, 0.0, 0.6],
+        ];
+        let centroid = [1.0, 0.0, 0.0];
+        let text_of = |m: usize| texts[m].to_string();
+        let doc_of = |m: usize| format!("d{m}");
+        let members = [0, 1, 2, 3];
+        let q = pick_quotes(&members, &emb, &centroid, &text_of, &doc_of, &[0], 2);
+        assert_eq!(q, vec![2, 3], "neither the reason nor its copy is quoted");
+        // without a reason shown, the central sentence leads
+        let q = pick_quotes(&members, &emb, &centroid, &text_of, &doc_of, &[], 2);
+        assert_eq!(q[0], 0);
+        // when nothing else is left, the card repeats rather than stay short
+        let q = pick_quotes(&members, &emb, &centroid, &text_of, &doc_of, &[0], 3);
+        assert_eq!(q.len(), 3);
+        assert_eq!(&q[..2], &[2, 3]);
     }
 
     #[test]
