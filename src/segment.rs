@@ -492,8 +492,13 @@ const NAME_FRAME: &[&str] = &[
 /// word would look like a name.
 const DETAILS_MIN_ENGLISH: f64 = 0.5;
 
-/// Sentences of more words than this are never `details`.
+/// Sentences of more words than this, numbers not counted, are never
+/// `details` ("address 11 jungle road leominster ma 1453 and contact no 628
+/// 728 9284" has 8).
 const DETAILS_MAX_WORDS: usize = 12;
+
+/// ... nor sentences of more words than this, numbers counted.
+const DETAILS_MAX_TOKENS: usize = 24;
 
 /// A document of fewer words than this (a CSV row, a one-line review) is
 /// too short to tell its language alone: the short documents of the corpus
@@ -571,36 +576,49 @@ fn details_only(text: &str, words: &mut Vec<(String, bool)>) -> bool {
         return false;
     }
     detail_tokens(text, words);
-    if words.is_empty() || words.len() > DETAILS_MAX_WORDS {
+    let has_digit = |w: &str| w.bytes().any(|b| b.is_ascii_digit());
+    if words.is_empty()
+        || words.len() > DETAILS_MAX_TOKENS
+        || words.iter().filter(|(w, _)| !has_digit(w)).count() > DETAILS_MAX_WORDS
+    {
         return false;
     }
     let dw = detail_words();
-    let has_digit = |w: &str| w.bytes().any(|b| b.is_ascii_digit());
     let digits = words.iter().any(|(w, _)| has_digit(w));
     let cased = text.chars().any(char::is_uppercase) && text.chars().any(char::is_lowercase);
     // an address: a house number, one or two words of street name, a street
     // word ("121 cross road middle city wa"; not "3 days on the road"),
     // perhaps after its frame, numbers and names ("address 678 boston
-    // street", "my number is 6043210000 my address is 658 janow drive")
+    // street", "my number is 6043210000 my address is 658 janow drive"),
+    // and followed by what a details word could be: a frame word, a
+    // number, a name ("leominster ma 1453 and contact no 628 728 9284"), or
+    // by anything when the address and its tail are at most 8 words (place
+    // names are often common words: "round lake il 60073")
+    let detail_like = |w: &str| {
+        dw.frame.contains(w) || has_digit(w) || !dw.common.contains(w) || dw.census.contains(w)
+    };
     let address_at = |k: usize| {
         let rest = &words[k..];
-        (3..=8).contains(&rest.len())
-            && rest[0].0.bytes().all(|b| b.is_ascii_digit())
+        let Some(street) = rest
+            .iter()
+            .skip(2)
+            .take(2)
+            .position(|(w, _)| STREET.contains(&w.as_str()))
+        else {
+            return false;
+        };
+        rest[0].0.bytes().all(|b| b.is_ascii_digit())
             && !dw.frame.contains(rest[1].0.as_str())
-            && rest
-                .iter()
-                .skip(2)
-                .take(2)
-                .any(|(w, _)| STREET.contains(&w.as_str()))
+            && (rest.len() <= 8
+                || rest[street + 3..]
+                    .iter()
+                    .all(|(w, _)| w.chars().count() <= 2 || detail_like(w)))
     };
     for (k, (w, _)) in words.iter().enumerate() {
         if address_at(k) {
             return true;
         }
-        let w = w.as_str();
-        let before_an_address =
-            dw.frame.contains(w) || has_digit(w) || !dw.common.contains(w) || dw.census.contains(w);
-        if !before_an_address {
+        if !detail_like(w) {
             break;
         }
     }
@@ -2151,7 +2169,7 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
                 chat
             } else if nwords < opts.too_short_words || few_letters() || masks_only(&key) {
                 Some(Noise::TooShort)
-            } else if nwords <= DETAILS_MAX_WORDS && details_only(&seg_text, &mut words) {
+            } else if nwords <= DETAILS_MAX_TOKENS && details_only(&seg_text, &mut words) {
                 let counts = *english.get_or_insert_with(|| english_counts(doc));
                 if counts.1 >= DETAILS_DOC_WORDS {
                     reads_as_english(counts).then_some(Noise::Details)
@@ -2372,6 +2390,12 @@ mod tests {
             "my number is 6043210000 my address is 658 janow drive henrico va",
             "9442 new saddle dr saint joseph mi 49085",
             "841 baker circle east elmhurst ny 11370",
+            // an address followed by its city, state, zip and a phone number;
+            // several details in one answer (numbers do not count as words)
+            "address 352 palmer road ware ma 1082 and contact no 681 792 9283",
+            "my contact number is 3155450947 and my address 15 northpark street syracuse ny 13013",
+            "my policy number is asd 256325635 and the claim number is fgh 563",
+            "my name is john f and my card number is 1111 1111 1111 1111",
             // a place and its zip code
             "chicago 60007",
             "new york ny 12345",
@@ -2413,6 +2437,9 @@ mod tests {
             "I waited 2 hours on the way",
             "order 1234 is late",
             "I paid 20000 in fees",
+            // an address followed by what happened there is a sentence
+            "address 12 main street and nobody ever delivered my parcel there",
+            "my card number is 1111 1111 1111 1111 and it was declined twice today",
         ];
         for t in details {
             assert!(details_only(t, &mut w), "{t}");
