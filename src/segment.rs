@@ -497,7 +497,9 @@ const DETAILS_MIN_ENGLISH: f64 = 0.5;
 /// 728 9284" has 8).
 const DETAILS_MAX_WORDS: usize = 12;
 
-/// ... nor sentences of more words than this, numbers counted.
+/// ... nor sentences of more words than this, numbers counted. (A sentence
+/// of more than [`DETAILS_MAX_WORDS`] words and no digit is not looked at:
+/// most sentences of long narratives are that.)
 const DETAILS_MAX_TOKENS: usize = 24;
 
 /// A document of fewer words than this (a CSV row, a one-line review) is
@@ -2169,7 +2171,10 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
                 chat
             } else if nwords < opts.too_short_words || few_letters() || masks_only(&key) {
                 Some(Noise::TooShort)
-            } else if nwords <= DETAILS_MAX_TOKENS && details_only(&seg_text, &mut words) {
+            } else if (nwords <= DETAILS_MAX_WORDS
+                || (nwords <= DETAILS_MAX_TOKENS && seg_text.bytes().any(|b| b.is_ascii_digit())))
+                && details_only(&seg_text, &mut words)
+            {
                 let counts = *english.get_or_insert_with(|| english_counts(doc));
                 if counts.1 >= DETAILS_DOC_WORDS {
                     reads_as_english(counts).then_some(Noise::Details)
