@@ -376,6 +376,7 @@ mod tests {
             schema: crate::insight::SCHEMA.into(),
             corpus: CorpusSummary {
                 documents: themes.iter().map(|t| t.1.len()).sum(),
+                analysed_documents: themes.iter().map(|t| t.1.len()).sum(),
                 segments: 0,
                 analysed: 0,
                 themes: themes.len(),

@@ -234,6 +234,11 @@ pub struct Insight {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CorpusSummary {
     pub documents: usize,
+    /// Documents with at least one analysed (non-noise) segment: the
+    /// denominator of every `document_share`. 0 in files written before it
+    /// was recorded.
+    #[serde(default)]
+    pub analysed_documents: usize,
     pub segments: usize,
     pub analysed: usize,
     pub themes: usize,
@@ -990,6 +995,7 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
         schema: SCHEMA.to_string(),
         corpus: CorpusSummary {
             documents: docs_total.len(),
+            analysed_documents: total_docs,
             segments: segs.len(),
             analysed,
             themes: themes.len(),
@@ -1173,6 +1179,47 @@ mod tests {
         assert_eq!(fee.reasons[0].marker, "because");
         assert!(fee.quotes.len() >= 3 && fee.quotes.len() <= 5);
         assert!(fee.headline.contains('“'));
+    }
+
+    #[test]
+    fn document_shares_count_the_documents_with_analysed_segments() {
+        // 24 documents with analysed segments, 3 more that are all noise
+        let (mut segs, emb) = corpus();
+        for i in 0..3 {
+            let mut s = seg(&format!("n{i}"), &format!("n{i}"), "hello there", 3.0);
+            s.noise = Some(crate::segment::Noise::Greeting);
+            segs.push(s);
+        }
+        let keys: Vec<&str> = segs[..24].iter().map(|s| s.id.as_str()).collect();
+        let cl = cluster(&emb, &keys, &ClusterConfig::default());
+        let analysed: Vec<usize> = (0..24).collect();
+        let ins = build(
+            &Input {
+                segments: &segs,
+                analysed: &analysed,
+                embeddings: &emb,
+                facets: &[],
+                clustering: &cl,
+                outcome: None,
+            },
+            &InsightConfig::default(),
+        );
+        assert_eq!(ins.corpus.documents, 27);
+        assert_eq!(ins.corpus.analysed_documents, 24);
+        for i in ins.insights.iter().chain(&ins.weak_signals) {
+            let share = i.reach.documents as f64 / 24.0;
+            assert!((i.reach.document_share - share).abs() < 1e-9, "{}", i.theme);
+        }
+        assert_eq!(
+            crate::report::documents_text(&ins.corpus),
+            "27 documents (24 with analysed segments)"
+        );
+        // a file written before the count was recorded still reads
+        let mut v = serde_json::to_value(&ins.corpus).unwrap();
+        v.as_object_mut().unwrap().remove("analysed_documents");
+        let old: CorpusSummary = serde_json::from_value(v).unwrap();
+        assert_eq!(old.analysed_documents, 0);
+        assert_eq!(crate::report::documents_text(&old), "27 documents");
     }
 
     #[test]

@@ -55,8 +55,8 @@ pub fn render(
     let _ = writeln!(h, "<h1>{}</h1>", esc(title));
     let _ = writeln!(
         h,
-        "<p class=\"sub\" id=\"summary\">{} documents · {} segments · {} analysed · {} themes · <b>{} insights</b> · {} weak signals · {} noise segments · {} outliers</p>",
-        c.documents,
+        "<p class=\"sub\" id=\"summary\">{} · {} segments · {} analysed · {} themes · <b>{} insights</b> · {} weak signals · {} noise segments · {} outliers</p>",
+        esc(&super::documents_text(c)),
         c.segments,
         c.analysed,
         c.themes,
@@ -105,6 +105,13 @@ pub fn render(
             h,
             "<div class=\"card\"><h2>Share of documents per insight</h2>"
         );
+        if c.analysed_documents > 0 && c.analysed_documents != c.documents {
+            let _ = writeln!(
+                h,
+                "<p class=\"sub\">Of the {} documents with analysed segments.</p>",
+                c.analysed_documents
+            );
+        }
         h.push_str(&share_chart(&ins.insights));
         let _ = writeln!(h, "</div>");
         if ins.insights.iter().any(|i| i.impact.is_some()) {

@@ -10,7 +10,7 @@
 pub mod html;
 
 use crate::insight::changes::{Changes, ThemeState};
-use crate::insight::{Insight, Insights, LabelShare, Quote};
+use crate::insight::{CorpusSummary, Insight, Insights, LabelShare, Quote};
 use std::fmt::Write;
 
 /// `insights.json`: pretty JSON with a trailing newline.
@@ -46,6 +46,20 @@ pub fn timestamp(ms: u64) -> String {
         format!("{h}:{m:02}:{s:02}")
     } else {
         format!("{m}:{s:02}")
+    }
+}
+
+/// "184 documents", or "184 documents (183 with analysed segments)" when
+/// some documents are all noise: an insight's document share counts only
+/// the documents with analysed segments, and the header says so.
+pub fn documents_text(c: &CorpusSummary) -> String {
+    if c.analysed_documents > 0 && c.analysed_documents != c.documents {
+        format!(
+            "{} documents ({} with analysed segments)",
+            c.documents, c.analysed_documents
+        )
+    } else {
+        format!("{} documents", c.documents)
     }
 }
 
@@ -138,8 +152,8 @@ pub fn markdown(ins: &Insights, changes: Option<&Changes>, title: &str) -> Strin
     let _ = writeln!(s, "# {title}\n");
     let _ = writeln!(
         s,
-        "{} documents, {} segments, {} analysed; {} themes; {} insights, {} weak signals; {} noise segments and {} outliers set apart.\n",
-        c.documents,
+        "{}, {} segments, {} analysed; {} themes; {} insights, {} weak signals; {} noise segments and {} outliers set apart.\n",
+        documents_text(c),
         c.segments,
         c.analysed,
         c.themes,
@@ -259,8 +273,8 @@ pub fn summary(ins: &Insights, top: usize) -> String {
     let c = &ins.corpus;
     let _ = writeln!(
         s,
-        "{} documents, {} analysed segments, {} themes: {} insights, {} weak signals, {} noise, {} outliers",
-        c.documents,
+        "{}, {} analysed segments, {} themes: {} insights, {} weak signals, {} noise, {} outliers",
+        documents_text(c),
         c.analysed,
         c.themes,
         ins.insights.len(),
