@@ -1410,6 +1410,23 @@ mod tests {
         assert!(distinct_docs_first(&items, 0, doc).is_empty());
     }
 
+    /// `pick_quotes` over all of `texts` (document `d{i}` each) around the
+    /// first axis.
+    fn pick_from(texts: &[&str], emb: &[Vec<f32>], shown: &[usize], count: usize) -> Vec<usize> {
+        let text_of = |m: usize| texts[m].to_string();
+        let doc_of = |m: usize| format!("d{m}");
+        let members: Vec<usize> = (0..texts.len()).collect();
+        pick_quotes(
+            &members,
+            emb,
+            &[1.0, 0.0, 0.0],
+            &text_of,
+            &doc_of,
+            shown,
+            count,
+        )
+    }
+
     #[test]
     fn quotes_and_reasons_skip_near_duplicates_and_mask_only_text() {
         // 0 and 1 say the same thing in nearly the same words (cosine 0.999),
@@ -1426,13 +1443,10 @@ mod tests {
             vec![0.9, 0.436, 0.0],
             vec![0.92, 0.0, 0.392],
         ];
-        let centroid = [1.0, 0.0, 0.0];
-        let text_of = |m: usize| texts[m].to_string();
-        let doc_of = |m: usize| format!("d{m}");
-        let q = pick_quotes(&[0, 1, 2, 3], &emb, &centroid, &text_of, &doc_of, &[], 2);
+        let q = pick_from(&texts, &emb, &[], 2);
         assert_eq!(q, vec![0, 2], "a near duplicate and a mask-only text wait");
         // nothing else left: the near duplicate, then the masks
-        let q = pick_quotes(&[0, 1, 2, 3], &emb, &centroid, &text_of, &doc_of, &[], 4);
+        let q = pick_from(&texts, &emb, &[], 4);
         assert_eq!(q, vec![0, 2, 1, 3]);
 
         assert!(mostly_masks("XXXX XXXX Inquiry : XXXX XXXX, XXXX."));
@@ -1463,17 +1477,13 @@ mod tests {
             vec![0.9, 0.436, 0.0],
             vec![0.8, 0.0, 0.6],
         ];
-        let centroid = [1.0, 0.0, 0.0];
-        let text_of = |m: usize| texts[m].to_string();
-        let doc_of = |m: usize| format!("d{m}");
-        let members = [0, 1, 2, 3];
-        let q = pick_quotes(&members, &emb, &centroid, &text_of, &doc_of, &[0], 2);
+        let q = pick_from(&texts, &emb, &[0], 2);
         assert_eq!(q, vec![2, 3], "neither the reason nor its copy is quoted");
         // without a reason shown, the central sentence leads
-        let q = pick_quotes(&members, &emb, &centroid, &text_of, &doc_of, &[], 2);
+        let q = pick_from(&texts, &emb, &[], 2);
         assert_eq!(q[0], 0);
         // when nothing else is left, the card repeats rather than stay short
-        let q = pick_quotes(&members, &emb, &centroid, &text_of, &doc_of, &[0], 3);
+        let q = pick_from(&texts, &emb, &[0], 3);
         assert_eq!(q.len(), 3);
         assert_eq!(&q[..2], &[2, 3]);
     }
