@@ -318,6 +318,94 @@ const STREET: &[&str] = &[
     "crescent",
 ];
 
+/// More frame words, which may also name a street ("11 car street", "5
+/// location road"), so an address's second word is checked against
+/// [`DETAIL_FRAME`] alone: where one lives, given with a place and its zip
+/// code ("currently i am living in hartford and my area zip code is
+/// 06101"), and a vehicle's model and year ("model of the car is 2016").
+const ANSWER_FRAME: &[&str] = &[
+    "live",
+    "living",
+    "reside",
+    "located",
+    "current",
+    "currently",
+    "area",
+    "location",
+    "car",
+    "vehicle",
+    "model",
+    "year",
+    "manufactured",
+];
+
+/// US states (and the country), most of them also common words ("texas",
+/// "indiana"), read as the frame word "state" in the details rule: "sure my
+/// city is indiana and zip code is 46223". Two-word states are
+/// [`TWO_WORD_STATES`].
+const STATES: &[&str] = &[
+    "alabama",
+    "alaska",
+    "arizona",
+    "arkansas",
+    "california",
+    "colorado",
+    "connecticut",
+    "delaware",
+    "florida",
+    "georgia",
+    "hawaii",
+    "idaho",
+    "illinois",
+    "indiana",
+    "iowa",
+    "kansas",
+    "kentucky",
+    "louisiana",
+    "maine",
+    "maryland",
+    "massachusetts",
+    "michigan",
+    "minnesota",
+    "mississippi",
+    "missouri",
+    "montana",
+    "nebraska",
+    "nevada",
+    "ohio",
+    "oklahoma",
+    "oregon",
+    "pennsylvania",
+    "tennessee",
+    "texas",
+    "utah",
+    "vermont",
+    "virginia",
+    "washington",
+    "wisconsin",
+    "wyoming",
+    "usa",
+];
+
+/// The states of two words, read as two frame words "state".
+const TWO_WORD_STATES: &[(&str, &str)] = &[
+    ("new", "hampshire"),
+    ("new", "jersey"),
+    ("new", "mexico"),
+    ("new", "york"),
+    ("north", "carolina"),
+    ("north", "dakota"),
+    ("south", "carolina"),
+    ("south", "dakota"),
+    ("west", "virginia"),
+    ("rhode", "island"),
+];
+
+/// Car makes that are also in the common words (names of people, a verb):
+/// the details rule reads them as names ("toyota corolla altis 2015",
+/// "ford freestyle"), as it reads the makes that are not common words.
+const VEHICLE_MAKES: &[&str] = &["toyota", "ford", "dodge"];
+
 /// Words that frame a detail without being one: "my name is ...", "ssn is
 /// ...", "account number ...", "zip code ...", "sam at gmail dot com".
 const DETAIL_FRAME: &[&str] = &[
@@ -492,9 +580,10 @@ const NAME_FRAME: &[&str] = &[
 /// word would look like a name.
 const DETAILS_MIN_ENGLISH: f64 = 0.5;
 
-/// Sentences of more words than this, numbers not counted, are never
-/// `details` ("address 11 jungle road leominster ma 1453 and contact no 628
-/// 728 9284" has 8).
+/// Sentences of more words than this, numbers and frame words not counted,
+/// are never `details` ("address 11 jungle road leominster ma 1453 and
+/// contact no 628 728 9284" has 4; "my name is joe sam and ssn no is 0197
+/// and card no is 9701" has 2).
 const DETAILS_MAX_WORDS: usize = 12;
 
 /// ... nor sentences of more words than this, numbers counted. (A sentence
@@ -524,7 +613,7 @@ fn detail_words() -> &'static DetailWords {
         common: COMMON_WORDS
             .lines()
             .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter(|l| !l.is_empty() && !l.starts_with('#') && !VEHICLE_MAKES.contains(l))
             .collect(),
         census: CENSUS_NAMES
             .lines()
@@ -532,7 +621,7 @@ fn detail_words() -> &'static DetailWords {
             .filter_map(|l| l.split('\t').next())
             .filter(|n| !n.is_empty())
             .collect(),
-        frame: DETAIL_FRAME.iter().copied().collect(),
+        frame: DETAIL_FRAME.iter().chain(ANSWER_FRAME).copied().collect(),
         name_frame: NAME_FRAME.iter().copied().collect(),
     })
 }
@@ -579,13 +668,17 @@ fn details_only(text: &str, words: &mut Vec<(String, bool)>) -> bool {
     }
     detail_tokens(text, words);
     let has_digit = |w: &str| w.bytes().any(|b| b.is_ascii_digit());
+    let dw = detail_words();
     if words.is_empty()
         || words.len() > DETAILS_MAX_TOKENS
-        || words.iter().filter(|(w, _)| !has_digit(w)).count() > DETAILS_MAX_WORDS
+        || words
+            .iter()
+            .filter(|(w, _)| !has_digit(w) && !dw.frame.contains(w.as_str()))
+            .count()
+            > DETAILS_MAX_WORDS
     {
         return false;
     }
-    let dw = detail_words();
     let digits = words.iter().any(|(w, _)| has_digit(w));
     let cased = text.chars().any(char::is_uppercase) && text.chars().any(char::is_lowercase);
     // an address: a house number, one or two words of street name, a street
@@ -597,7 +690,11 @@ fn details_only(text: &str, words: &mut Vec<(String, bool)>) -> bool {
     // by anything when the address and its tail are at most 8 words (place
     // names are often common words: "round lake il 60073")
     let detail_like = |w: &str| {
-        dw.frame.contains(w) || has_digit(w) || !dw.common.contains(w) || dw.census.contains(w)
+        dw.frame.contains(w)
+            || has_digit(w)
+            || !dw.common.contains(w)
+            || dw.census.contains(w)
+            || STATES.contains(&w)
     };
     let address_at = |k: usize| {
         let rest = &words[k..];
@@ -610,7 +707,7 @@ fn details_only(text: &str, words: &mut Vec<(String, bool)>) -> bool {
             return false;
         };
         rest[0].0.bytes().all(|b| b.is_ascii_digit())
-            && !dw.frame.contains(rest[1].0.as_str())
+            && !DETAIL_FRAME.contains(&rest[1].0.as_str())
             && (rest.len() <= 8
                 || rest[street + 3..]
                     .iter()
@@ -620,7 +717,9 @@ fn details_only(text: &str, words: &mut Vec<(String, bool)>) -> bool {
         if address_at(k) {
             return true;
         }
-        if !detail_like(w) {
+        // before the address, as after it, an initial is a detail too
+        // ("donald m palmer 2595 pearlman avenue")
+        if !detail_like(w) && w.chars().count() > 2 {
             break;
         }
     }
@@ -632,29 +731,65 @@ fn details_only(text: &str, words: &mut Vec<(String, bool)>) -> bool {
     {
         return true;
     }
+    if digits {
+        // beside a number, a state is where one lives ("my city is indiana
+        // and zip code is 46223"); alone it may be a name ("george
+        // washington") or a subject ("texas was great"). Read after the
+        // address, whose street may bear its name ("71 pennsylvania drive").
+        read_states(words);
+    }
     let (mut ident, mut names, mut lower_names) = (0usize, 0usize, 0usize);
     // common words that are census names ("angel", "king"), whether every
     // other name is a census name too, and where the name words lie
     let (mut common_names, mut all_census) = (0usize, true);
     let (mut first_name, mut last_name) = (usize::MAX, 0usize);
+    // words of a name since "my name is", "i am", "this is" (0: none): beside
+    // a number such a name may be of common words too, capitalised in text
+    // written in both cases ("my name is jack smith and ssn no is 9713"; not
+    // "This is love <3"); elsewhere "jack" and "smith" are words
+    // Likewise a place after "city is", "city name is", "i live in", of
+    // any words ("city is miami and zip code is 33124").
+    let (mut lead, mut led) = (Lead::No, 0usize);
     for (k, (w, cap)) in words.iter().enumerate() {
         let w = w.as_str();
         if dw.frame.contains(w) {
+            let prev = if k > 0 { words[k - 1].0.as_str() } else { "" };
+            lead = match w {
+                "city" | "town" => Lead::Place,
+                "name" | "names" if matches!(prev, "city" | "town") => Lead::Place,
+                "name" | "names" | "am" | "im" => Lead::Name,
+                "is" if matches!(prev, "city" | "town") => Lead::Place,
+                "is" if matches!(prev, "name" | "names") => lead,
+                "is" if prev == "this" => Lead::Name,
+                "in" if matches!(prev, "live" | "living" | "located" | "reside") => Lead::Place,
+                _ => Lead::No,
+            };
+            led = usize::from(lead != Lead::No);
             continue;
         }
         let masked = crate::util::is_redaction_mask(w);
         if has_digit(w) || masked || (digits && w.chars().count() <= 2) {
             ident += 1;
+            led = 0;
             continue;
         } else if dw.common.contains(w) {
-            if digits || !dw.census.contains(w) {
+            if digits {
+                let led_ok = (1..=3).contains(&led)
+                    && (*cap || !cased)
+                    && (lead == Lead::Place || dw.census.contains(w));
+                if !led_ok {
+                    return false;
+                }
+            } else if dw.census.contains(w) {
+                common_names += 1;
+            } else {
                 return false;
             }
-            common_names += 1;
         } else {
             names += 1;
             all_census &= dw.census.contains(w);
         }
+        led += usize::from(led > 0);
         lower_names += usize::from(!cap);
         first_name = first_name.min(k);
         last_name = k;
@@ -678,6 +813,30 @@ fn details_only(text: &str, words: &mut Vec<(String, bool)>) -> bool {
         && words
             .iter()
             .all(|(w, _)| !dw.frame.contains(w.as_str()) || dw.name_frame.contains(w.as_str()))
+}
+
+/// What the words after a frame word are: a name ("my name is ..."), a
+/// place ("city is ..."), or nothing in particular.
+#[derive(Clone, Copy, PartialEq)]
+enum Lead {
+    No,
+    Name,
+    Place,
+}
+
+/// Replaces the words of a US state in `words` by the frame word "state".
+fn read_states(words: &mut [(String, bool)]) {
+    for k in 0..words.len() {
+        if STATES.contains(&words[k].0.as_str()) {
+            words[k].0 = "state".to_string();
+        } else if let Some(next) = words.get(k + 1).map(|(w, _)| w.as_str()) {
+            let first = words[k].0.as_str();
+            if TWO_WORD_STATES.contains(&(first, next)) {
+                words[k].0 = "state".to_string();
+                words[k + 1].0 = "state".to_string();
+            }
+        }
+    }
 }
 
 /// Words (two letters or more, letters only) in a document's text, and how
@@ -2409,6 +2568,25 @@ mod tests {
             "jefferson gates",
             "this is martin king",
             "Yes, Angel Pugh.",
+            // frame words do not count towards the 12 words
+            "my name is joe sam and ssn no is 0197 and card no is 9701",
+            // a name of common words after "my name is" beside a number
+            "my name is jack smith and ssn no is 9713",
+            "this is bill and my card number is 1234",
+            // where one lives: a state, a city and a zip code
+            "sure my city is indiana and zip code is 46223",
+            "my city name is south carolina and zip code is 29458",
+            "currently i am living in hartford and my area zip code is 06101",
+            "city is miami and zip code is 33124",
+            "donald m palmer 2595 pearlman avenue sudbury ma 01776 usa phone 293112459",
+            "i live at 23 park street",
+            // a street named after a state is still a street
+            "71 pennsylvania drive emporia ks 66801",
+            // a vehicle's make, model and year
+            "model of the car is 2016",
+            "toyota corolla altis 2015",
+            "ford fiesta",
+            "my car model is audi a 6",
         ];
         let sentences = [
             "terminate my account please",
@@ -2437,7 +2615,6 @@ mod tests {
             "ank you",
             "+1 the only way",
             // a request before the number is no frame
-            "i live at 23 park street",
             "please send it to 10 downing street",
             "I waited 2 hours on the way",
             "order 1234 is late",
@@ -2445,6 +2622,15 @@ mod tests {
             // an address followed by what happened there is a sentence
             "address 12 main street and nobody ever delivered my parcel there",
             "my card number is 1111 1111 1111 1111 and it was declined twice today",
+            "i want to change my zip code to 73301",
+            "I moved from Texas in 2019",
+            "my car broke down in 2016",
+            // common census names after "this is", "I'm" in text of both cases
+            // must be capitalised to be a name
+            "This is love <3",
+            "I'm still rocking my Pebble 2SE.",
+            "my name is will pay 500",
+            "the city is great and my bill is 500",
         ];
         for t in details {
             assert!(details_only(t, &mut w), "{t}");
