@@ -104,6 +104,24 @@ fn directory_and_glob_inputs() {
 }
 
 #[test]
+fn files_of_unknown_extension_are_named_not_dropped_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("call.txt"), "The fee was too high.\n").unwrap();
+    std::fs::write(dir.path().join("notes.docx"), "PK\u{3}\u{4}").unwrap();
+    std::fs::write(dir.path().join("scan.pdf"), "%PDF-1.7").unwrap();
+    let out = whyline(&["ingest", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("1 files,"), "{err}");
+    assert!(
+        err.contains("ignored (unknown extension; --format reads them): 2 files: ")
+            && err.contains("notes.docx, ")
+            && err.contains("scan.pdf"),
+        "{err}"
+    );
+}
+
+#[test]
 fn output_is_byte_identical_whatever_path_order_and_thread_count() {
     let files = [
         format!("{FIX}/ingest/interview.txt"),

@@ -606,3 +606,43 @@ fn unreadable_previous_results_are_a_warning_and_an_empty_previous_turns_compari
     assert!(s.changes.is_none());
     assert!(!out.join("changes.json").exists());
 }
+
+#[test]
+fn recordings_and_documents_left_in_the_input_folder_are_named_in_a_warning() {
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("calls");
+    copy_dir(Path::new("examples/calls"), &input);
+    std::fs::write(input.join("call-0042.mp3"), b"ID3\x03\x00").unwrap();
+    std::fs::write(input.join("interview notes.docx"), b"PK\x03\x04").unwrap();
+    std::fs::write(input.join("convert.py"), "print('hi')\n").unwrap();
+    let out = d.path().join("out");
+    let opts = RunOptions {
+        inputs: vec![input.display().to_string()],
+        out: out.clone(),
+        config: Config::default(),
+        config_path: None,
+    };
+    let s = run(&opts, &Silent).unwrap();
+    let w = s.warnings.join("\n");
+    assert!(
+        w.contains("not read: 1 file: ") && w.contains("call-0042.mp3 (recordings"),
+        "{w}"
+    );
+    assert!(w.contains("interview notes.docx (documents"), "{w}");
+    assert!(
+        !w.contains("convert.py"),
+        "source code is not warned about: {w}"
+    );
+    let run_json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    let ignored: Vec<&str> = run_json["ignored"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(ignored.len(), 3, "{ignored:?}");
+    assert!(ignored.iter().any(|p| p.ends_with("convert.py")));
+    assert_eq!(run_json["counts"]["ignored_files"], 3);
+    assert_eq!(s.exit_code(), 0, "files not read are no skipped input");
+}

@@ -157,8 +157,12 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
         skipped,
         report.problems.len() - skipped,
         [
-            (report.ignored > 0)
-                .then(|| format!(", {} files ignored (unknown extension)", report.ignored)),
+            (!report.ignored.is_empty()).then(|| {
+                format!(
+                    "; ignored (unknown extension; --format reads them): {}",
+                    whyline::ingest::count_and_names(&report.ignored, 3)
+                )
+            }),
             (report.replaced_bytes > 0).then(|| {
                 format!(
                     ", {} invalid byte sequences replaced",

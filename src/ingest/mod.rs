@@ -243,6 +243,39 @@ impl std::fmt::Display for Problem {
     }
 }
 
+/// What to do with a file whyline does not read, when its extension says it
+/// is a recording or a document that holds what customers said: `None` for
+/// anything else (source code, images, a README without an extension).
+pub fn unread_advice(path: &str) -> Option<&'static str> {
+    let ext = Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "mp3" | "wav" | "m4a" | "ogg" | "opus" | "flac" | "aac" | "wma" | "mp4" | "mov"
+        | "webm" | "mkv" | "avi" => Some(
+            "recordings are not transcribed here: run Whisper on them and give whyline its JSON",
+        ),
+        "pdf" | "doc" | "docx" | "rtf" | "odt" | "pages" | "xls" | "xlsx" | "ods" | "numbers"
+        | "html" | "htm" | "eml" | "msg" => {
+            Some("documents are read as text, CSV or JSON Lines: export them to one of those")
+        }
+        _ => None,
+    }
+}
+
+/// "3 files: a.docx, b.pdf, c.png" for a list of paths, naming at most
+/// `names` of them ("... and 7 more").
+pub fn count_and_names(paths: &[String], names: usize) -> String {
+    let mut s = format!(
+        "{} file{}: {}",
+        paths.len(),
+        if paths.len() == 1 { "" } else { "s" },
+        paths[..paths.len().min(names)].join(", ")
+    );
+    if paths.len() > names {
+        s.push_str(&format!(" and {} more", paths.len() - names));
+    }
+    s
+}
+
 /// What [`read_inputs`] found: documents in a deterministic order (by source
 /// path, then position in the file) and every problem, sorted likewise.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -251,8 +284,9 @@ pub struct IngestReport {
     pub problems: Vec<Problem>,
     /// Files read (after expanding directories and globs).
     pub files: usize,
-    /// Files found in directories but ignored for an unknown extension.
-    pub ignored: usize,
+    /// Files found in directories or globs but ignored for an unknown
+    /// extension, sorted (read them with a forced format).
+    pub ignored: Vec<String>,
     /// Invalid bytes replaced with U+FFFD across all inputs.
     pub replaced_bytes: u64,
 }
@@ -374,11 +408,11 @@ pub(crate) fn locate(hay: &str, from: usize, to: usize, needle: &str) -> [usize;
 /// Expand the paths given on the command line into files, in a deterministic
 /// order: directories recursively (sorted, only known extensions, hidden
 /// entries skipped), globs (sorted), `-` (standard input) as is. Returns the
-/// files, the number ignored for an unknown extension and problems for paths
+/// files, those ignored for an unknown extension and problems for paths
 /// that do not exist.
-pub fn expand_paths(paths: &[String], forced: bool) -> (Vec<String>, usize, Vec<Problem>) {
+pub fn expand_paths(paths: &[String], forced: bool) -> (Vec<String>, Vec<String>, Vec<Problem>) {
     let mut files = Vec::new();
-    let mut ignored = 0;
+    let mut ignored = Vec::new();
     let mut problems = Vec::new();
     for p in paths {
         if p == "-" {
@@ -431,7 +465,7 @@ fn walk_dir(
     dir: &Path,
     forced: bool,
     files: &mut Vec<String>,
-    ignored: &mut usize,
+    ignored: &mut Vec<String>,
     problems: &mut Vec<Problem>,
 ) {
     let entries = match std::fs::read_dir(dir) {
@@ -458,7 +492,7 @@ fn walk_dir(
             if forced || Format::from_extension(&s).is_some() {
                 files.push(s);
             } else {
-                *ignored += 1;
+                ignored.push(s);
             }
         }
     }
@@ -517,9 +551,11 @@ fn read_one(path: &str, opts: &IngestOptions) -> (Parsed, u64) {
 /// (documents by source path then position, problems by location) so it is
 /// identical whatever the thread count or the order of `paths`.
 pub fn read_inputs(paths: &[String], opts: &IngestOptions) -> IngestReport {
-    let (mut files, ignored, mut problems) = expand_paths(paths, opts.format.is_some());
+    let (mut files, mut ignored, mut problems) = expand_paths(paths, opts.format.is_some());
     files.sort();
     files.dedup();
+    ignored.sort();
+    ignored.dedup();
     let results: Vec<(Parsed, u64)> = files.par_iter().map(|p| read_one(p, opts)).collect();
     let mut documents = Vec::new();
     let mut replaced_bytes = 0;

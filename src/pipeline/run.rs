@@ -101,6 +101,20 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
         &load,
     )?);
     let mut warnings = Vec::new();
+    // a recording or a .docx dropped into the folder must not vanish
+    // silently (run.json lists every file not read, whatever its kind)
+    let mut unread: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for path in &ingest.ignored {
+        if let Some(advice) = crate::ingest::unread_advice(path) {
+            unread.entry(advice).or_default().push(path.clone());
+        }
+    }
+    for (advice, paths) in unread {
+        warnings.push(format!(
+            "not read: {} ({advice})",
+            crate::ingest::count_and_names(&paths, 5)
+        ));
+    }
     let mut facet_cache = None;
     let embedder: Arc<dyn Embedder> = if cfg.model.cache {
         match crate::embed::EmbeddingCache::open_default() {
@@ -214,7 +228,7 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
         "inputs": inputs,
         "counts": {
             "files": ingest.files,
-            "ignored_files": ingest.ignored,
+            "ignored_files": ingest.ignored.len(),
             "documents": ingest.documents.len(),
             "segments": a.segments.len(),
             "analysed": a.analysed.len(),
@@ -230,6 +244,7 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
         },
         "timings_ms": timings,
         "problems": ingest.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        "ignored": ingest.ignored,
         "warnings": warnings,
     });
     let mut rj = serde_json::to_string_pretty(&run_json).unwrap_or_default();
