@@ -4,51 +4,10 @@
 //! JSON object, or has no text, is skipped with its line number; record
 //! numbers are line numbers.
 
-use super::table::{pick_field, rows_to_documents, Row};
+use super::table::{pick_field, rows_to_documents, Row, DOC_NAMES, SPEAKER_NAMES, TEXT_NAMES};
 use super::{IngestOptions, Parsed, Problem, Taint};
 use crate::Location;
 use serde_json::Value;
-
-const TEXT_NAMES: &[&str] = &[
-    "text",
-    "review",
-    "reviewtext",
-    "reviewbody",
-    "body",
-    "content",
-    "comment",
-    "comments",
-    "message",
-    "narrative",
-    "consumercomplaintnarrative",
-    "complaint",
-    "utterance",
-    "feedback",
-    "response",
-    "answer",
-    "transcript",
-    "verbatim",
-    "description",
-];
-const SPEAKER_NAMES: &[&str] = &[
-    "speaker",
-    "speakername",
-    "author",
-    "participant",
-    "role",
-    "sender",
-];
-const DOC_NAMES: &[&str] = &[
-    "conversationid",
-    "conversation",
-    "callid",
-    "dialogueid",
-    "dialogid",
-    "sessionid",
-    "transcriptid",
-    "threadid",
-    "chatid",
-];
 
 fn scalar_string(v: &Value) -> Option<String> {
     match v {
@@ -177,5 +136,35 @@ mod tests {
         assert_eq!(p.documents[1].turns[0].source.record, Some(4));
         assert_eq!(p.problems.len(), 1);
         assert_eq!(p.problems[0].loc.line, Some(2));
+    }
+
+    #[test]
+    fn jsonl_and_csv_detect_the_same_field_names() {
+        // the lists were two copies, and JSON Lines had lost "speaker_label"
+        let taint = Taint {
+            offsets: &[],
+            strict: false,
+        };
+        let opts = IngestOptions::default();
+        let j = parse(
+            "r.jsonl",
+            "{\"Speaker_Label\":\"Ana\",\"Verbatim\":\"Too slow.\",\"Call ID\":\"c1\"}\n",
+            &opts,
+            taint,
+        );
+        let c = super::super::table::parse(
+            "r.csv",
+            "Speaker_Label,Verbatim,Call ID\nAna,Too slow.,c1\n",
+            b',',
+            &opts,
+            taint,
+        );
+        for p in [&j, &c] {
+            let t = &p.documents[0].turns[0];
+            assert_eq!(
+                (t.speaker.as_deref(), t.text.as_str()),
+                (Some("Ana"), "Too slow.")
+            );
+        }
     }
 }

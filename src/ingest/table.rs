@@ -16,7 +16,10 @@ use crate::Location;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-const TEXT_NAMES: &[&str] = &[
+/// Field names (normalised: lowercase letters and digits) taken for the
+/// text, speaker and conversation in CSV/TSV headers and JSON Lines objects
+/// alike, in order of preference.
+pub(super) const TEXT_NAMES: &[&str] = &[
     "text",
     "review",
     "reviewtext",
@@ -37,7 +40,7 @@ const TEXT_NAMES: &[&str] = &[
     "verbatim",
     "description",
 ];
-const SPEAKER_NAMES: &[&str] = &[
+pub(super) const SPEAKER_NAMES: &[&str] = &[
     "speaker",
     "speakername",
     "speakerlabel",
@@ -46,7 +49,7 @@ const SPEAKER_NAMES: &[&str] = &[
     "role",
     "sender",
 ];
-const DOC_NAMES: &[&str] = &[
+pub(super) const DOC_NAMES: &[&str] = &[
     "conversationid",
     "conversation",
     "callid",
