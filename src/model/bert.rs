@@ -110,22 +110,25 @@ impl BertEmbeddings {
     }
 }
 
-/// `BertLayer`: self-attention, add & norm, feed-forward, add & norm.
-pub struct BertLayer {
-    query: Linear,
-    key: Linear,
-    value: Linear,
-    attn_out: Linear,
-    attn_norm: LayerNorm,
-    intermediate: Linear,
-    output: Linear,
-    out_norm: LayerNorm,
-    heads: usize,
-    act: Activation,
+/// A post-norm transformer layer, BERT's `BertLayer` and DistilBERT's
+/// `TransformerBlock` alike (the same graph under other weight names):
+/// self-attention, add & norm, feed-forward, add & norm.
+pub struct PostNormLayer {
+    pub(super) query: Linear,
+    pub(super) key: Linear,
+    pub(super) value: Linear,
+    pub(super) attn_out: Linear,
+    pub(super) attn_norm: LayerNorm,
+    pub(super) ffn_in: Linear,
+    pub(super) ffn_out: Linear,
+    pub(super) out_norm: LayerNorm,
+    pub(super) heads: usize,
+    pub(super) act: Activation,
 }
 
-impl BertLayer {
-    pub fn load(vb: Vb, cfg: &ModelConfig) -> Result<Self> {
+impl PostNormLayer {
+    /// Under BERT's weight names (`attention.self.query`, ...).
+    pub fn load_bert(vb: Vb, cfg: &ModelConfig) -> Result<Self> {
         let (h, i) = (cfg.hidden_size, cfg.intermediate_size);
         let att = vb.pp("attention");
         let sa = att.pp("self");
@@ -138,8 +141,8 @@ impl BertLayer {
                 .pp("output")
                 .pp("LayerNorm")
                 .layer_norm(h, cfg.layer_norm_eps)?,
-            intermediate: vb.pp("intermediate").pp("dense").linear(h, i)?,
-            output: vb.pp("output").pp("dense").linear(i, h)?,
+            ffn_in: vb.pp("intermediate").pp("dense").linear(h, i)?,
+            ffn_out: vb.pp("output").pp("dense").linear(i, h)?,
             out_norm: vb
                 .pp("output")
                 .pp("LayerNorm")
@@ -160,15 +163,15 @@ impl BertLayer {
         let x = self
             .attn_norm
             .forward(&(self.attn_out.forward(&ctx)? + x)?)?;
-        let inner = self.act.apply(&self.intermediate.forward(&x)?)?;
-        self.out_norm.forward(&(self.output.forward(&inner)? + x)?)
+        let inner = self.act.apply(&self.ffn_in.forward(&x)?)?;
+        self.out_norm.forward(&(self.ffn_out.forward(&inner)? + x)?)
     }
 }
 
 /// `BertModel` / `RobertaModel` without the pooler: last hidden state `[b, s, h]`.
 pub struct BertModel {
     pub embeddings: BertEmbeddings,
-    layers: Vec<BertLayer>,
+    layers: Vec<PostNormLayer>,
 }
 
 impl BertModel {
@@ -176,7 +179,7 @@ impl BertModel {
         let embeddings = BertEmbeddings::load(vb.pp("embeddings"), cfg)?;
         let enc = vb.pp("encoder").pp("layer");
         let layers = (0..cfg.num_layers)
-            .map(|i| BertLayer::load(enc.pp(i), cfg))
+            .map(|i| PostNormLayer::load_bert(enc.pp(i), cfg))
             .collect::<Result<Vec<_>>>()?;
         Ok(Self { embeddings, layers })
     }

@@ -25,7 +25,6 @@ pub struct Body {
     pub vb: Vb,
 }
 
-/// Refuse pickle-only checkpoints and name the weights file otherwise.
 /// Run `layers` over `x`; also return the hidden states after the layers in
 /// `taps` (0: `x` itself), in `taps`' order.
 pub fn run_layers<L>(
@@ -54,6 +53,7 @@ pub fn run_layers<L>(
     Ok((x, tapped))
 }
 
+/// Refuse pickle-only checkpoints and name the weights file otherwise.
 pub fn weights_file(dir: &Path) -> Result<std::path::PathBuf> {
     let st = dir.join("model.safetensors");
     if st.exists() {

@@ -2,12 +2,12 @@
 //! token types. Ported from transformers' `modeling_distilbert.py`
 //! (`Embeddings`, `MultiHeadSelfAttention`, `TransformerBlock`).
 
-use super::bert::{attention, Batch};
-use super::config::{Activation, ModelConfig};
+use super::bert::{Batch, PostNormLayer};
+use super::config::ModelConfig;
 use super::weights::Vb;
 use crate::error::Result;
 use candle_core::{Module, Tensor};
-use candle_nn::{LayerNorm, Linear};
+use candle_nn::LayerNorm;
 
 type CResult<T> = candle_core::Result<T>;
 
@@ -45,57 +45,30 @@ impl DistilBertEmbeddings {
     }
 }
 
-pub struct TransformerBlock {
-    q: Linear,
-    k: Linear,
-    v: Linear,
-    out: Linear,
-    sa_norm: LayerNorm,
-    lin1: Linear,
-    lin2: Linear,
-    out_norm: LayerNorm,
-    heads: usize,
-    act: Activation,
-}
-
-impl TransformerBlock {
-    pub fn load(vb: Vb, cfg: &ModelConfig) -> Result<Self> {
-        let (h, i) = (cfg.hidden_size, cfg.intermediate_size);
-        let att = vb.pp("attention");
-        Ok(Self {
-            q: att.pp("q_lin").linear(h, h)?,
-            k: att.pp("k_lin").linear(h, h)?,
-            v: att.pp("v_lin").linear(h, h)?,
-            out: att.pp("out_lin").linear(h, h)?,
-            sa_norm: vb.pp("sa_layer_norm").layer_norm(h, cfg.layer_norm_eps)?,
-            lin1: vb.pp("ffn").pp("lin1").linear(h, i)?,
-            lin2: vb.pp("ffn").pp("lin2").linear(i, h)?,
-            out_norm: vb
-                .pp("output_layer_norm")
-                .layer_norm(h, cfg.layer_norm_eps)?,
-            heads: cfg.num_heads,
-            act: cfg.activation,
-        })
-    }
-
-    pub fn forward(&self, x: &Tensor, bias: &Tensor) -> CResult<Tensor> {
-        let ctx = attention(
-            &self.q.forward(x)?,
-            &self.k.forward(x)?,
-            &self.v.forward(x)?,
-            self.heads,
-            bias,
-        )?;
-        let x = self.sa_norm.forward(&(self.out.forward(&ctx)? + x)?)?;
-        let inner = self.act.apply(&self.lin1.forward(&x)?)?;
-        self.out_norm.forward(&(self.lin2.forward(&inner)? + x)?)
-    }
+/// DistilBERT's `TransformerBlock`: BERT's layer under other weight names.
+fn load_layer(vb: Vb, cfg: &ModelConfig) -> Result<PostNormLayer> {
+    let (h, i) = (cfg.hidden_size, cfg.intermediate_size);
+    let att = vb.pp("attention");
+    Ok(PostNormLayer {
+        query: att.pp("q_lin").linear(h, h)?,
+        key: att.pp("k_lin").linear(h, h)?,
+        value: att.pp("v_lin").linear(h, h)?,
+        attn_out: att.pp("out_lin").linear(h, h)?,
+        attn_norm: vb.pp("sa_layer_norm").layer_norm(h, cfg.layer_norm_eps)?,
+        ffn_in: vb.pp("ffn").pp("lin1").linear(h, i)?,
+        ffn_out: vb.pp("ffn").pp("lin2").linear(i, h)?,
+        out_norm: vb
+            .pp("output_layer_norm")
+            .layer_norm(h, cfg.layer_norm_eps)?,
+        heads: cfg.num_heads,
+        act: cfg.activation,
+    })
 }
 
 /// `DistilBertModel`: last hidden state `[b, s, h]`.
 pub struct DistilBertModel {
     pub embeddings: DistilBertEmbeddings,
-    layers: Vec<TransformerBlock>,
+    layers: Vec<PostNormLayer>,
 }
 
 impl DistilBertModel {
@@ -103,7 +76,7 @@ impl DistilBertModel {
         let embeddings = DistilBertEmbeddings::load(vb.pp("embeddings"), cfg)?;
         let t = vb.pp("transformer").pp("layer");
         let layers = (0..cfg.num_layers)
-            .map(|i| TransformerBlock::load(t.pp(i), cfg))
+            .map(|i| load_layer(t.pp(i), cfg))
             .collect::<Result<Vec<_>>>()?;
         Ok(Self { embeddings, layers })
     }
