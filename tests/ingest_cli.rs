@@ -109,16 +109,29 @@ fn files_of_unknown_extension_are_named_not_dropped_silently() {
     std::fs::write(dir.path().join("call.txt"), "The fee was too high.\n").unwrap();
     std::fs::write(dir.path().join("notes.docx"), "PK\u{3}\u{4}").unwrap();
     std::fs::write(dir.path().join("scan.pdf"), "%PDF-1.7").unwrap();
+    // the folder's own documentation is no customer's text
+    std::fs::write(dir.path().join("README.md"), "# Calls of week 48\n").unwrap();
     let out = whyline(&["ingest", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("1 files,"), "{err}");
     assert!(
-        err.contains("ignored (unknown extension; --format reads them): 2 files: ")
+        err.contains(
+            "not read (unknown extension, or a README or LICENSE of the folder): 3 files: "
+        ) && err.contains("README.md, ")
             && err.contains("notes.docx, ")
             && err.contains("scan.pdf"),
         "{err}"
     );
+    // named on the command line, a README is read
+    let readme = dir.path().join("README.md");
+    let out = whyline(&["ingest", readme.to_str().unwrap()]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().lines().count(),
+        0,
+        "a heading only"
+    );
+    assert!(String::from_utf8(out.stderr).unwrap().contains("1 files,"));
 }
 
 #[test]

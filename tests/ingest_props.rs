@@ -88,6 +88,7 @@ fn formats() -> impl Strategy<Value = Option<Format>> {
     prop_oneof![
         Just(None),
         Just(Some(Format::Text)),
+        Just(Some(Format::Markdown)),
         Just(Some(Format::Vtt)),
         Just(Some(Format::Srt)),
         Just(Some(Format::Whisper)),

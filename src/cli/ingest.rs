@@ -12,6 +12,8 @@ use whyline::segment::{Analyse, SegmentOptions};
 Formats (detected from the extension, then the content; --format overrides):
   text     .txt       transcripts: `Name: text`, `[00:01:02] Name: text`,
                       `Name (00:01:02): text`, `NAME 00:01:02` header lines, or no speakers
+  markdown .md        notes and transcripts in Markdown (`**Maya:** text`); the markup,
+                      headings, front matter and code are left out, then read as text
   vtt      .vtt       WebVTT (`<v Speaker>` voices, NOTE/STYLE blocks, cue settings)
   srt      .srt       SRT (`SPEAKER: text` inside cues)
   whisper  .json      openai-whisper / faster-whisper / WhisperX JSON (`segments[]`)
@@ -27,7 +29,7 @@ pub struct Args {
     /// Files, directories (recursive), globs, or `-` for standard input.
     #[arg(required = true)]
     paths: Vec<String>,
-    /// Input format for every file: text, vtt, srt, whisper, csv, tsv, jsonl.
+    /// Input format for every file: text, markdown, vtt, srt, whisper, csv, tsv, jsonl.
     #[arg(long, value_parser = parse_format)]
     format: Option<Format>,
     /// Write JSON Lines (the default and only output format; accepted for clarity).
@@ -60,8 +62,9 @@ pub struct Args {
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
-    Format::parse(s)
-        .ok_or_else(|| format!("unknown format `{s}` (text, vtt, srt, whisper, csv, tsv, jsonl)"))
+    Format::parse(s).ok_or_else(|| {
+        format!("unknown format `{s}` (text, markdown, vtt, srt, whisper, csv, tsv, jsonl)")
+    })
 }
 
 fn parse_analyse(s: &str) -> Result<Analyse, String> {
@@ -159,7 +162,7 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
         [
             (!report.ignored.is_empty()).then(|| {
                 format!(
-                    "; ignored (unknown extension; --format reads them): {}",
+                    "; not read (unknown extension, or a README or LICENSE of the folder): {}",
                     whyline::ingest::count_and_names(&report.ignored, 3)
                 )
             }),

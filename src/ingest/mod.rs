@@ -18,6 +18,7 @@
 
 pub mod decode;
 pub mod jsonl;
+pub mod markdown;
 pub mod srt;
 pub mod table;
 pub mod text;
@@ -92,11 +93,13 @@ pub struct Document {
     pub meta: BTreeMap<String, serde_json::Value>,
 }
 
-/// Input formats. `--format` names: `text`, `vtt`, `srt`, `whisper`, `csv`, `tsv`, `jsonl`.
+/// Input formats. `--format` names: `text`, `markdown`, `vtt`, `srt`, `whisper`, `csv`, `tsv`,
+/// `jsonl`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     Text,
+    Markdown,
     Vtt,
     Srt,
     Whisper,
@@ -106,8 +109,9 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Text,
+        Format::Markdown,
         Format::Vtt,
         Format::Srt,
         Format::Whisper,
@@ -119,6 +123,7 @@ impl Format {
     pub fn name(&self) -> &'static str {
         match self {
             Format::Text => "text",
+            Format::Markdown => "markdown",
             Format::Vtt => "vtt",
             Format::Srt => "srt",
             Format::Whisper => "whisper",
@@ -131,6 +136,7 @@ impl Format {
     pub fn parse(s: &str) -> Option<Format> {
         match s.trim().to_ascii_lowercase().as_str() {
             "text" | "txt" => Some(Format::Text),
+            "markdown" | "md" => Some(Format::Markdown),
             "vtt" | "webvtt" => Some(Format::Vtt),
             "srt" => Some(Format::Srt),
             "whisper" | "json" => Some(Format::Whisper),
@@ -141,12 +147,13 @@ impl Format {
         }
     }
 
-    /// The format an extension names, if any (`txt`, `text`, `transcript`, `vtt`, `srt`, `json`,
-    /// `csv`, `tsv`, `tab`, `jsonl`, `ndjson`).
+    /// The format an extension names, if any (`txt`, `text`, `transcript`, `md`, `markdown`,
+    /// `vtt`, `srt`, `json`, `csv`, `tsv`, `tab`, `jsonl`, `ndjson`).
     pub fn from_extension(path: &str) -> Option<Format> {
         let ext = Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "txt" | "text" | "transcript" => Some(Format::Text),
+            "md" | "markdown" => Some(Format::Markdown),
             "vtt" => Some(Format::Vtt),
             "srt" => Some(Format::Srt),
             "json" => Some(Format::Whisper),
@@ -284,8 +291,9 @@ pub struct IngestReport {
     pub problems: Vec<Problem>,
     /// Files read (after expanding directories and globs).
     pub files: usize,
-    /// Files found in directories or globs but ignored for an unknown
-    /// extension, sorted (read them with a forced format).
+    /// Files found in directories but not read, sorted: of an unknown
+    /// extension (a forced format reads them) or documenting the folder
+    /// (`README.md`, `LICENSE`; see [`is_folder_documentation`]).
     pub ignored: Vec<String>,
     /// Invalid bytes replaced with U+FFFD across all inputs.
     pub replaced_bytes: u64,
@@ -372,6 +380,7 @@ pub fn parse_text(
 ) -> Parsed {
     match format {
         Format::Text => text::parse(path, text),
+        Format::Markdown => markdown::parse(path, text),
         Format::Vtt => vtt::parse(path, text),
         Format::Srt => srt::parse(path, text),
         Format::Whisper => whisper::parse(path, text),
@@ -407,9 +416,10 @@ pub(crate) fn locate(hay: &str, from: usize, to: usize, needle: &str) -> [usize;
 
 /// Expand the paths given on the command line into files, in a deterministic
 /// order: directories recursively (sorted, only known extensions, hidden
-/// entries skipped), globs (sorted), `-` (standard input) as is. Returns the
-/// files, those ignored for an unknown extension and problems for paths
-/// that do not exist.
+/// entries and folder documentation such as `README.md` skipped), globs
+/// (sorted), `-` (standard input) as is. Returns the files, those a
+/// directory held but that are not read, and problems for paths that do not
+/// exist.
 pub fn expand_paths(paths: &[String], forced: bool) -> (Vec<String>, Vec<String>, Vec<Problem>) {
     let mut files = Vec::new();
     let mut ignored = Vec::new();
@@ -461,6 +471,31 @@ pub fn expand_paths(paths: &[String], forced: bool) -> (Vec<String>, Vec<String>
     (files, ignored, problems)
 }
 
+/// A file that documents the folder it is in rather than holding what
+/// customers said (`README.md`, `LICENSE.txt`, `NOTICE`): left out of a
+/// directory walk, as files of unknown extension are, and listed with them.
+/// Named on the command line (or matched by a glob), it is read.
+pub fn is_folder_documentation(file_name: &str) -> bool {
+    let stem = file_name
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    matches!(
+        stem.as_str(),
+        "README"
+            | "LICENSE"
+            | "LICENCE"
+            | "NOTICE"
+            | "COPYING"
+            | "CHANGELOG"
+            | "CONTRIBUTING"
+            | "AUTHORS"
+            | "CITATION"
+            | "ATTRIBUTION"
+    )
+}
+
 fn walk_dir(
     dir: &Path,
     forced: bool,
@@ -489,7 +524,7 @@ fn walk_dir(
             walk_dir(&p, forced, files, ignored, problems);
         } else if p.is_file() {
             let s = p.to_string_lossy().into_owned();
-            if forced || Format::from_extension(&s).is_some() {
+            if !is_folder_documentation(name) && (forced || Format::from_extension(&s).is_some()) {
                 files.push(s);
             } else {
                 ignored.push(s);

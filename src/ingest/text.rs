@@ -19,12 +19,39 @@ use super::timecode::parse_ms;
 use super::{file_document, Parsed, SourceRef, Turn};
 use std::collections::HashMap;
 
+/// Field names of a transcript's or a note's header (`Date: 2026-11-02`,
+/// `Duration: 32 min`), never a speaker: taken for one, the first of them
+/// would be the conversation's host.
+const HEADER_FIELDS: &[&str] = &[
+    "date",
+    "time",
+    "duration",
+    "length",
+    "location",
+    "title",
+    "topic",
+    "subject",
+    "project",
+    "study",
+    "session",
+    "recorded",
+    "recording",
+    "attendees",
+    "notes",
+    "tags",
+    "source",
+    "url",
+];
+
 /// True when `name` can be a speaker label: 1-40 characters, at most four
 /// words, starting with an uppercase letter or digit (or a role word such as
-/// `agent`), no sentence punctuation.
+/// `agent`), no sentence punctuation, not a header field (`Date`, `Topic`).
 pub fn looks_like_speaker(name: &str) -> bool {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 40 || name.split_whitespace().count() > 4 {
+        return false;
+    }
+    if HEADER_FIELDS.iter().any(|f| name.eq_ignore_ascii_case(f)) {
         return false;
     }
     if name

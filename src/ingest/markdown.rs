@@ -1,0 +1,313 @@
+//! Markdown notes and transcripts (`.md`, `.markdown`): interview write-ups
+//! kept in a wiki or a notes app, with speakers in bold (`**Maya:** ...`),
+//! quotes in block quotes and answers in lists.
+//!
+//! The markup is blanked out byte for byte (each markup byte becomes a
+//! space, line breaks stay), and the result is read as a plain-text
+//! transcript ([`super::text`]): speaker prefixes, paragraphs, line numbers
+//! and byte spans are those of the original file. Not read as what anyone
+//! said: YAML front matter, headings (titles, not speech), fenced code,
+//! HTML comments and tags, horizontal rules, table separator rows, link
+//! targets, images. Kept: the text of emphasis, links, list items, block
+//! quotes and table cells.
+
+use super::text;
+use super::Parsed;
+
+/// Parse a Markdown file.
+pub fn parse(path: &str, text: &str) -> Parsed {
+    let mut parsed = text::parse(path, &to_plain(text));
+    // the blanked markup leaves runs of spaces inside lines
+    for turn in parsed.documents.iter_mut().flat_map(|d| d.turns.iter_mut()) {
+        let lines: Vec<String> = turn
+            .text
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        turn.text = lines.join("\n");
+    }
+    parsed
+}
+
+/// `text` with its Markdown markup replaced by spaces: the same length, the
+/// same line breaks, only ASCII bytes changed (so still valid UTF-8).
+pub fn to_plain(text: &str) -> String {
+    let mut b = text.as_bytes().to_vec();
+    let mut starts = vec![0usize];
+    starts.extend(
+        b.iter()
+            .enumerate()
+            .filter(|(_, &c)| c == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    let line_at = |k: usize, len: usize| {
+        let end = starts.get(k + 1).map_or(len, |&s| s - 1);
+        (starts[k], end)
+    };
+    let n = starts.len();
+    let len = b.len();
+    let (mut front, mut fence, mut comment) = (false, None::<u8>, false);
+    for k in 0..n {
+        let (s, e) = line_at(k, len);
+        let line = String::from_utf8_lossy(&b[s..e]).into_owned();
+        let t = line.trim();
+        // YAML front matter: from a first line `---` to the next `---` / `...`
+        if k == 0 && t == "---" {
+            front = true;
+            blank(&mut b[s..e]);
+            continue;
+        }
+        if front {
+            front = !(t == "---" || t == "...");
+            blank(&mut b[s..e]);
+            continue;
+        }
+        // fenced code
+        let fence_char = t.bytes().next().filter(|&c| c == b'`' || c == b'~');
+        if let Some(c) = fence_char.filter(|&c| t.bytes().take_while(|&x| x == c).count() >= 3) {
+            if fence.is_none() {
+                fence = Some(c);
+            } else if fence == Some(c) {
+                fence = None;
+            }
+            blank(&mut b[s..e]);
+            continue;
+        }
+        if fence.is_some() {
+            blank(&mut b[s..e]);
+            continue;
+        }
+        // headings, rules, setext underlines, table separator rows
+        let hashes = t.bytes().take_while(|&c| c == b'#').count();
+        let heading = (1..=6).contains(&hashes)
+            && t.as_bytes()
+                .get(hashes)
+                .is_none_or(|c| c.is_ascii_whitespace());
+        let rule = t.len() >= 3
+            && (t.bytes().all(|c| c == b'-' || c == b' ')
+                || t.bytes().all(|c| c == b'=' || c == b' ')
+                || t.bytes().all(|c| c == b'*' || c == b' ')
+                || t.bytes().all(|c| c == b'_' || c == b' '));
+        let separator_row = t.starts_with('|')
+            && t.bytes()
+                .all(|c| matches!(c, b'|' | b'-' | b':' | b' ' | b'\t'));
+        if heading || rule || separator_row {
+            blank(&mut b[s..e]);
+            continue;
+        }
+        comment = blank_comments(&mut b[s..e], comment);
+        strip_line(&mut b[s..e]);
+    }
+    // Only ASCII bytes were replaced by ASCII spaces, or whole lines blanked.
+    String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+fn blank(bytes: &mut [u8]) {
+    bytes.fill(b' ');
+}
+
+/// Blanks HTML comments in a line, `inside` when a comment opened on an
+/// earlier line is still open; returns whether one is open at its end.
+fn blank_comments(line: &mut [u8], mut inside: bool) -> bool {
+    let mut i = 0;
+    while i < line.len() {
+        if inside {
+            if line[i..].starts_with(b"-->") {
+                blank(&mut line[i..i + 3]);
+                i += 3;
+                inside = false;
+            } else {
+                line[i] = b' ';
+                i += 1;
+            }
+        } else if line[i..].starts_with(b"<!--") {
+            inside = true;
+        } else {
+            i += 1;
+        }
+    }
+    inside
+}
+
+/// The markup of one line of text: block-quote and list markers, images,
+/// link targets, autolinks, HTML tags, code and emphasis marks.
+fn strip_line(line: &mut [u8]) {
+    // leading markers: `>` block quotes, then one list marker or task box
+    let mut i = line.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    while i < line.len() && line[i] == b'>' {
+        line[i] = b' ';
+        i += 1;
+        i += line[i..].iter().take_while(|c| **c == b' ').count();
+    }
+    let digits = line[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let marker = if matches!(line.get(i), Some(b'-' | b'*' | b'+')) {
+        1
+    } else if (1..=9).contains(&digits) && matches!(line.get(i + digits), Some(b'.' | b')')) {
+        digits + 1
+    } else {
+        0
+    };
+    if marker > 0 && line.get(i + marker).is_some_and(|c| *c == b' ') {
+        blank(&mut line[i..i + marker]);
+        i += marker + 1;
+        let task = &line[i..];
+        if task.len() >= 3
+            && task[0] == b'['
+            && matches!(task[1], b' ' | b'x' | b'X')
+            && task[2] == b']'
+        {
+            blank(&mut line[i..i + 3]);
+        }
+    }
+    // table cells
+    if line.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'|') {
+        for c in line.iter_mut().filter(|c| **c == b'|') {
+            *c = b' ';
+        }
+    }
+    let mut j = 0;
+    while j < line.len() {
+        match line[j] {
+            // an image: all of it
+            b'!' if line.get(j + 1) == Some(&b'[') => {
+                if let Some(end) = link_end(line, j + 1) {
+                    blank(&mut line[j..end]);
+                    j = end;
+                    continue;
+                }
+            }
+            // a link: its text stays, brackets and target go
+            b'[' => {
+                if let Some(end) = link_end(line, j) {
+                    let close = line[j..end].iter().position(|&c| c == b']').unwrap_or(0) + j;
+                    line[j] = b' ';
+                    blank(&mut line[close..end]);
+                    j += 1;
+                    continue;
+                }
+            }
+            // an autolink or an HTML tag
+            b'<' => {
+                let next = line.get(j + 1).copied().unwrap_or(b' ');
+                if next.is_ascii_alphabetic() || next == b'/' {
+                    if let Some(len) = line[j..].iter().position(|&c| c == b'>') {
+                        blank(&mut line[j..=j + len]);
+                        j += len + 1;
+                        continue;
+                    }
+                }
+            }
+            b'`' | b'*' | b'~' => line[j] = b' ',
+            // `_` as emphasis (at a word's edge), not inside snake_case
+            b'_' => {
+                let before = j.checked_sub(1).map_or(b' ', |p| line[p]);
+                let after = line.get(j + 1).copied().unwrap_or(b' ');
+                if !before.is_ascii_alphanumeric() || !after.is_ascii_alphanumeric() {
+                    line[j] = b' ';
+                }
+            }
+            b'\\' if line.get(j + 1).is_some_and(|c| c.is_ascii_punctuation()) => {
+                line[j] = b' ';
+                j += 2;
+                continue;
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+}
+
+/// Where `[text](target)` starting at `open` (the `[`) ends (one past the
+/// `)`), if it is one.
+fn link_end(line: &[u8], open: usize) -> Option<usize> {
+    let close = open + line[open..].iter().position(|&c| c == b']')?;
+    if line.get(close + 1) != Some(&b'(') {
+        return None;
+    }
+    let end = close + 1 + line[close + 1..].iter().position(|&c| c == b')')?;
+    Some(end + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOTES: &str = "---\ntitle: Interview 7\n---\n# Interview 7 — checkout study\n\n\
+**Date:** 2026-11-02 · *P7, returning customer*\n\n\
+**Maya:** What happened the last time you tried to *order*?\n\n\
+**P7:** I filled the cart and then a [delivery fee](https://example.com/fee) showed up.\n\
+I closed the tab, because I felt tricked.\n\n\
+**Maya:** Tricked how?\n\n\
+> **P7:** They never said it up front. I just want to know what I pay.\n\n\
+```\nlog line: not speech\n```\n\
+<!-- a note\nover two lines -->\n\
+- [x] follow up with P7 about snake_case_names\n";
+
+    #[test]
+    fn markup_becomes_spaces_and_lines_keep_their_place() {
+        let plain = to_plain(NOTES);
+        assert_eq!(plain.len(), NOTES.len());
+        assert_eq!(
+            plain.match_indices('\n').map(|m| m.0).collect::<Vec<_>>(),
+            NOTES.match_indices('\n').map(|m| m.0).collect::<Vec<_>>()
+        );
+        for gone in [
+            "title",
+            "Interview 7",
+            "https",
+            "log line",
+            "a note",
+            "[x]",
+            "**",
+            "> ",
+        ] {
+            assert!(!plain.contains(gone), "{gone:?} left in {plain:?}");
+        }
+        for kept in [
+            "delivery fee",
+            "order",
+            "snake_case_names",
+            "I closed the tab",
+        ] {
+            assert!(plain.contains(kept), "{kept:?} lost from {plain:?}");
+        }
+    }
+
+    #[test]
+    fn bold_speakers_are_speakers_and_spans_point_into_the_file() {
+        let p = parse("notes.md", NOTES);
+        let turns: Vec<_> = p.documents.iter().flat_map(|d| &d.turns).collect();
+        let speakers: Vec<_> = turns.iter().map(|t| t.speaker.as_deref()).collect();
+        assert_eq!(
+            speakers,
+            // the list item after P7's quote is a paragraph of the same
+            // speaker, as in a plain-text transcript
+            [
+                None,
+                Some("Maya"),
+                Some("P7"),
+                Some("Maya"),
+                Some("P7"),
+                Some("P7")
+            ],
+            "{turns:#?}"
+        );
+        let fee = turns[2];
+        let [from, to] = fee.source.span;
+        assert!(NOTES[from..to].contains("[delivery fee](https://example.com/fee)"));
+        assert!(
+            fee.text.contains("a delivery fee showed up"),
+            "{}",
+            fee.text
+        );
+        assert!(!fee.text.contains("  "), "{:?}", fee.text);
+        // a header field is no speaker, so the interviewer is the host
+        let roles = crate::segment::assign_roles(&p.documents[0], &Default::default());
+        assert_eq!(roles[1], crate::ingest::Role::Interviewer, "{roles:?}");
+        assert_eq!(roles[2], crate::ingest::Role::Customer, "{roles:?}");
+        assert_eq!(
+            turns[4].text,
+            "They never said it up front. I just want to know what I pay."
+        );
+    }
+}
