@@ -165,12 +165,16 @@ fn strip_line(line: &mut [u8]) {
             *c = b' ';
         }
     }
+    // each search moves forward only, so a line of a million `[` and no `]`
+    // is read in one pass, not once per `[`
+    let (mut brackets, mut parens, mut angles) =
+        (Next::new(b']'), Next::new(b')'), Next::new(b'>'));
     let mut j = 0;
     while j < line.len() {
         match line[j] {
             // an image: all of it
             b'!' if line.get(j + 1) == Some(&b'[') => {
-                if let Some(end) = link_end(line, j + 1) {
+                if let Some(end) = link_end(line, j + 1, &mut brackets, &mut parens) {
                     blank(&mut line[j..end]);
                     j = end;
                     continue;
@@ -178,8 +182,7 @@ fn strip_line(line: &mut [u8]) {
             }
             // a link: its text stays, brackets and target go
             b'[' => {
-                if let Some(end) = link_end(line, j) {
-                    let close = line[j..end].iter().position(|&c| c == b']').unwrap_or(0) + j;
+                if let Some((close, end)) = link_at(line, j, &mut brackets, &mut parens) {
                     line[j] = b' ';
                     blank(&mut line[close..end]);
                     j += 1;
@@ -190,9 +193,9 @@ fn strip_line(line: &mut [u8]) {
             b'<' => {
                 let next = line.get(j + 1).copied().unwrap_or(b' ');
                 if next.is_ascii_alphabetic() || next == b'/' {
-                    if let Some(len) = line[j..].iter().position(|&c| c == b'>') {
-                        blank(&mut line[j..=j + len]);
-                        j += len + 1;
+                    if let Some(close) = angles.find(line, j) {
+                        blank(&mut line[j..=close]);
+                        j = close + 1;
                         continue;
                     }
                 }
@@ -217,15 +220,59 @@ fn strip_line(line: &mut [u8]) {
     }
 }
 
-/// Where `[text](target)` starting at `open` (the `[`) ends (one past the
-/// `)`), if it is one.
-fn link_end(line: &[u8], open: usize) -> Option<usize> {
-    let close = open + line[open..].iter().position(|&c| c == b']')?;
+/// `[text](target)` starting at `open` (the `[`), if it is one: where its
+/// `]` is and where it ends (one past the `)`).
+fn link_at(
+    line: &[u8],
+    open: usize,
+    brackets: &mut Next,
+    parens: &mut Next,
+) -> Option<(usize, usize)> {
+    let close = brackets.find(line, open)?;
     if line.get(close + 1) != Some(&b'(') {
         return None;
     }
-    let end = close + 1 + line[close + 1..].iter().position(|&c| c == b')')?;
-    Some(end + 1)
+    Some((close, parens.find(line, close + 1)? + 1))
+}
+
+/// [`link_at`]'s end.
+fn link_end(line: &[u8], open: usize, brackets: &mut Next, parens: &mut Next) -> Option<usize> {
+    link_at(line, open, brackets, parens).map(|(_, end)| end)
+}
+
+/// The first `byte` at or after a position, for positions that never go
+/// back: the last answer is kept (the first such byte at or after the last
+/// position searched from, or none), so that a line is scanned about once in
+/// all. Bytes are only ever blanked, never added: "none" stays true, and a
+/// kept answer that was blanked is searched again.
+struct Next {
+    byte: u8,
+    /// `Some((from, at))` after a search from `from`.
+    last: Option<(usize, Option<usize>)>,
+}
+
+impl Next {
+    fn new(byte: u8) -> Self {
+        Next { byte, last: None }
+    }
+
+    fn find(&mut self, line: &[u8], from: usize) -> Option<usize> {
+        if let Some((searched, at)) = self.last {
+            let still = match at {
+                Some(at) => at >= from && line.get(at) == Some(&self.byte),
+                None => true,
+            };
+            if from >= searched && still {
+                return at;
+            }
+        }
+        let at = line
+            .get(from..)
+            .and_then(|rest| rest.iter().position(|&c| c == self.byte))
+            .map(|k| from + k);
+        self.last = Some((from, at));
+        at
+    }
 }
 
 #[cfg(test)]
@@ -242,6 +289,22 @@ I closed the tab, because I felt tricked.\n\n\
 ```\nlog line: not speech\n```\n\
 <!-- a note\nover two lines -->\n\
 - [x] follow up with P7 about snake_case_names\n";
+
+    #[test]
+    fn a_long_line_of_brackets_is_read_in_one_pass() {
+        // quadratic before: every `[` searched the rest of the line for `]`
+        for line in [
+            "[".repeat(400_000),
+            format!("{}]", "[".repeat(400_000)),
+            format!("{}](", "[a".repeat(200_000)),
+            "<a".repeat(200_000),
+        ] {
+            let t = std::time::Instant::now();
+            let plain = to_plain(&line);
+            assert_eq!(plain.len(), line.len());
+            assert!(t.elapsed().as_secs_f64() < 2.0, "{:?}", t.elapsed());
+        }
+    }
 
     #[test]
     fn markup_becomes_spaces_and_lines_keep_their_place() {
