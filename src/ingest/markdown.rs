@@ -33,23 +33,12 @@ pub fn parse(path: &str, text: &str) -> Parsed {
 /// same line breaks, only ASCII bytes changed (so still valid UTF-8).
 pub fn to_plain(text: &str) -> String {
     let mut b = text.as_bytes().to_vec();
-    let mut starts = vec![0usize];
-    starts.extend(
-        b.iter()
-            .enumerate()
-            .filter(|(_, &c)| c == b'\n')
-            .map(|(i, _)| i + 1),
-    );
-    let line_at = |k: usize, len: usize| {
-        let end = starts.get(k + 1).map_or(len, |&s| s - 1);
-        (starts[k], end)
-    };
-    let n = starts.len();
-    let len = b.len();
     let (mut front, mut fence, mut comment) = (false, None::<u8>, false);
-    for k in 0..n {
-        let (s, e) = line_at(k, len);
-        let line = String::from_utf8_lossy(&b[s..e]).into_owned();
+    let mut next = 0;
+    for (k, line) in text.split('\n').enumerate() {
+        let (s, e) = (next, next + line.len());
+        next = e + 1;
+        // the line as written: the changes so far are on earlier lines
         let t = line.trim();
         // YAML front matter: from a first line `---` to the next `---` / `...`
         if k == 0 && t == "---" {
