@@ -41,7 +41,8 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct InputConfig {
-    /// Force one format (`text`, `markdown`, `vtt`, `srt`, `whisper`, `csv`, `tsv`, `jsonl`);
+    /// Force one format (`text`, `markdown`, `docx`, `vtt`, `srt`, `whisper`, `csv`, `tsv`,
+    /// `jsonl`);
     /// default: detect.
     pub format: Option<String>,
     /// Column/field holding the text; default: auto.

@@ -62,7 +62,7 @@ fn missing_file_is_skipped_not_fatal() {
 
 #[test]
 fn bad_format_flag_is_a_usage_error() {
-    let out = whyline(&["ingest", "--format", "docx", "x"]);
+    let out = whyline(&["ingest", "--format", "pdf", "x"]);
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -107,7 +107,7 @@ fn directory_and_glob_inputs() {
 fn files_of_unknown_extension_are_named_not_dropped_silently() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("call.txt"), "The fee was too high.\n").unwrap();
-    std::fs::write(dir.path().join("notes.docx"), "PK\u{3}\u{4}").unwrap();
+    std::fs::write(dir.path().join("notes.odt"), "PK\u{3}\u{4}").unwrap();
     std::fs::write(dir.path().join("scan.pdf"), "%PDF-1.7").unwrap();
     // the folder's own documentation is no customer's text
     std::fs::write(dir.path().join("README.md"), "# Calls of week 48\n").unwrap();
@@ -119,7 +119,7 @@ fn files_of_unknown_extension_are_named_not_dropped_silently() {
         err.contains(
             "not read (unknown extension, or a README or LICENSE of the folder): 3 files: "
         ) && err.contains("README.md, ")
-            && err.contains("notes.docx, ")
+            && err.contains("notes.odt, ")
             && err.contains("scan.pdf"),
         "{err}"
     );
@@ -132,6 +132,50 @@ fn files_of_unknown_extension_are_named_not_dropped_silently() {
         "a heading only"
     );
     assert!(String::from_utf8(out.stderr).unwrap().contains("1 files,"));
+}
+
+#[test]
+fn word_transcripts_are_read_and_a_broken_one_is_skipped_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>\
+<w:p><w:r><w:t>Agent: How can I help?</w:t></w:r></w:p>\
+<w:p><w:r><w:t xml:space=\"preserve\">Customer: </w:t></w:r><w:r><w:t>My card was declined twice because the bank froze it.</w:t></w:r></w:p>\
+</w:body></w:document>";
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut buf);
+    zip.start_file(
+        "word/document.xml",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    zip.write_all(xml.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    std::fs::write(dir.path().join("call.docx"), buf.into_inner()).unwrap();
+    std::fs::write(dir.path().join("broken.docx"), "not a zip").unwrap();
+    let out = whyline(&["ingest", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3), "one file skipped");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("broken.docx:1: not a .docx file"), "{err}");
+    let segs: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let said: Vec<(&str, &str)> = segs
+        .iter()
+        .map(|s| (s["speaker"].as_str().unwrap(), s["text"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            ("Agent", "How can I help?"),
+            (
+                "Customer",
+                "My card was declined twice because the bank froze it."
+            )
+        ]
+    );
+    assert_eq!(segs[1]["line"], 2, "the paragraph's number");
 }
 
 #[test]

@@ -89,6 +89,7 @@ fn formats() -> impl Strategy<Value = Option<Format>> {
         Just(None),
         Just(Some(Format::Text)),
         Just(Some(Format::Markdown)),
+        Just(Some(Format::Docx)),
         Just(Some(Format::Vtt)),
         Just(Some(Format::Srt)),
         Just(Some(Format::Whisper)),

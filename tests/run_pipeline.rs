@@ -613,7 +613,7 @@ fn recordings_and_documents_left_in_the_input_folder_are_named_in_a_warning() {
     let input = d.path().join("calls");
     copy_dir(Path::new("examples/calls"), &input);
     std::fs::write(input.join("call-0042.mp3"), b"ID3\x03\x00").unwrap();
-    std::fs::write(input.join("interview notes.docx"), b"PK\x03\x04").unwrap();
+    std::fs::write(input.join("interview notes.odt"), b"PK\x03\x04").unwrap();
     std::fs::write(input.join("convert.py"), "print('hi')\n").unwrap();
     let out = d.path().join("out");
     let opts = RunOptions {
@@ -628,7 +628,7 @@ fn recordings_and_documents_left_in_the_input_folder_are_named_in_a_warning() {
         w.contains("not read: 1 file: ") && w.contains("call-0042.mp3 (recordings"),
         "{w}"
     );
-    assert!(w.contains("interview notes.docx (documents"), "{w}");
+    assert!(w.contains("interview notes.odt (documents"), "{w}");
     assert!(
         !w.contains("convert.py"),
         "source code is not warned about: {w}"

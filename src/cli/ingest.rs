@@ -14,6 +14,8 @@ Formats (detected from the extension, then the content; --format overrides):
                       `Name (00:01:02): text`, `NAME 00:01:02` header lines, or no speakers
   markdown .md        notes and transcripts in Markdown (`**Maya:** text`); the markup,
                       headings, front matter and code are left out, then read as text
+  docx     .docx      Word documents (Otter, Zoom, Teams transcript exports, notes): the
+                      body's paragraphs, one per line, then read as text
   vtt      .vtt       WebVTT (`<v Speaker>` voices, NOTE/STYLE blocks, cue settings)
   srt      .srt       SRT (`SPEAKER: text` inside cues)
   whisper  .json      openai-whisper / faster-whisper / WhisperX JSON (`segments[]`)
@@ -29,7 +31,7 @@ pub struct Args {
     /// Files, directories (recursive), globs, or `-` for standard input.
     #[arg(required = true)]
     paths: Vec<String>,
-    /// Input format for every file: text, markdown, vtt, srt, whisper, csv, tsv, jsonl.
+    /// Input format for every file: text, markdown, docx, vtt, srt, whisper, csv, tsv, jsonl.
     #[arg(long, value_parser = parse_format)]
     format: Option<Format>,
     /// Write JSON Lines (the default and only output format; accepted for clarity).
@@ -63,7 +65,7 @@ pub struct Args {
 
 fn parse_format(s: &str) -> Result<Format, String> {
     Format::parse(s).ok_or_else(|| {
-        format!("unknown format `{s}` (text, markdown, vtt, srt, whisper, csv, tsv, jsonl)")
+        format!("unknown format `{s}` (text, markdown, docx, vtt, srt, whisper, csv, tsv, jsonl)")
     })
 }
 

@@ -17,6 +17,7 @@
 //! removed, line endings normalised to `\n`.
 
 pub mod decode;
+pub mod docx;
 pub mod jsonl;
 pub mod markdown;
 pub mod srt;
@@ -93,13 +94,14 @@ pub struct Document {
     pub meta: BTreeMap<String, serde_json::Value>,
 }
 
-/// Input formats. `--format` names: `text`, `markdown`, `vtt`, `srt`, `whisper`, `csv`, `tsv`,
-/// `jsonl`.
+/// Input formats. `--format` names: `text`, `markdown`, `docx`, `vtt`, `srt`, `whisper`, `csv`,
+/// `tsv`, `jsonl`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     Text,
     Markdown,
+    Docx,
     Vtt,
     Srt,
     Whisper,
@@ -109,9 +111,10 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 9] = [
         Format::Text,
         Format::Markdown,
+        Format::Docx,
         Format::Vtt,
         Format::Srt,
         Format::Whisper,
@@ -124,6 +127,7 @@ impl Format {
         match self {
             Format::Text => "text",
             Format::Markdown => "markdown",
+            Format::Docx => "docx",
             Format::Vtt => "vtt",
             Format::Srt => "srt",
             Format::Whisper => "whisper",
@@ -137,6 +141,7 @@ impl Format {
         match s.trim().to_ascii_lowercase().as_str() {
             "text" | "txt" => Some(Format::Text),
             "markdown" | "md" => Some(Format::Markdown),
+            "docx" | "word" => Some(Format::Docx),
             "vtt" | "webvtt" => Some(Format::Vtt),
             "srt" => Some(Format::Srt),
             "whisper" | "json" => Some(Format::Whisper),
@@ -148,12 +153,13 @@ impl Format {
     }
 
     /// The format an extension names, if any (`txt`, `text`, `transcript`, `md`, `markdown`,
-    /// `vtt`, `srt`, `json`, `csv`, `tsv`, `tab`, `jsonl`, `ndjson`).
+    /// `docx`, `vtt`, `srt`, `json`, `csv`, `tsv`, `tab`, `jsonl`, `ndjson`).
     pub fn from_extension(path: &str) -> Option<Format> {
         let ext = Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "txt" | "text" | "transcript" => Some(Format::Text),
             "md" | "markdown" => Some(Format::Markdown),
+            "docx" => Some(Format::Docx),
             "vtt" => Some(Format::Vtt),
             "srt" => Some(Format::Srt),
             "json" => Some(Format::Whisper),
@@ -260,8 +266,8 @@ pub fn unread_advice(path: &str) -> Option<&'static str> {
         | "webm" | "mkv" | "avi" => Some(
             "recordings are not transcribed here: run Whisper on them and give whyline its JSON",
         ),
-        "pdf" | "doc" | "docx" | "rtf" | "odt" | "pages" | "xls" | "xlsx" | "ods" | "numbers"
-        | "html" | "htm" | "eml" | "msg" => {
+        "pdf" | "doc" | "rtf" | "odt" | "pages" | "xls" | "xlsx" | "ods" | "numbers" | "html"
+        | "htm" | "eml" | "msg" => {
             Some("documents are read as text, CSV or JSON Lines: export them to one of those")
         }
         _ => None,
@@ -337,6 +343,13 @@ impl Taint<'_> {
 /// all is returned as `Err` with its position, problems inside it (bad
 /// records, bad timestamps, replaced bytes) come back in [`Parsed::problems`].
 pub fn parse_bytes(path: &str, bytes: &[u8], opts: &IngestOptions) -> crate::Result<(Parsed, u64)> {
+    // a Word document is a zip archive: its text is extracted, not decoded
+    if opts.format.or_else(|| Format::from_extension(path)) == Some(Format::Docx) {
+        let parsed = docx::parse(path, bytes)
+            // the whole file: its first line, as for a binary file
+            .map_err(|msg| crate::Error::input(Location::line(path, 1), msg))?;
+        return Ok((parsed, 0));
+    }
     let decoded = decode::decode(path, bytes)?;
     let format = opts
         .format
@@ -381,6 +394,8 @@ pub fn parse_text(
     match format {
         Format::Text => text::parse(path, text),
         Format::Markdown => markdown::parse(path, text),
+        // already text (a .docx goes through parse_bytes): read as text
+        Format::Docx => text::parse(path, text),
         Format::Vtt => vtt::parse(path, text),
         Format::Srt => srt::parse(path, text),
         Format::Whisper => whisper::parse(path, text),

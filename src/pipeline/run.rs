@@ -101,7 +101,7 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
         &load,
     )?);
     let mut warnings = Vec::new();
-    // a recording or a .docx dropped into the folder must not vanish
+    // a recording or a PDF dropped into the folder must not vanish
     // silently (run.json lists every file not read, whatever its kind)
     let mut unread: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
     for path in &ingest.ignored {
