@@ -9,8 +9,9 @@ use whyline::pipeline::{self, Progress, RunOptions, Silent};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Input files, folders or globs (transcripts, subtitles, Whisper JSON,
-    /// CSV/TSV, JSON Lines). Default: `inputs` from the config.
+    /// Input files, folders or globs (text, Markdown and Word transcripts and
+    /// notes, subtitles, Whisper JSON, CSV/TSV, JSON Lines). Default: `inputs`
+    /// from the config.
     pub paths: Vec<String>,
     /// Output folder (replaced atomically when the run completes).
     #[arg(long, short)]

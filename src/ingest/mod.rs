@@ -1,5 +1,5 @@
-//! Ingest: turn files (transcripts, subtitles, Whisper JSON, CSV/TSV review
-//! exports, JSON Lines) into [`Document`]s made of [`Turn`]s, each turn
+//! Ingest: turn files (text, Markdown and Word transcripts and notes,
+//! subtitles, Whisper JSON, CSV/TSV review exports, JSON Lines) into [`Document`]s made of [`Turn`]s, each turn
 //! carrying where it came from.
 //!
 //! Why: every insight whyline reports must trace back to its exact source
