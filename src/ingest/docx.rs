@@ -22,17 +22,11 @@ const MAX_XML_BYTES: u64 = 256 << 20;
 /// Parse a `.docx` file's bytes; `Err` says why it is not a readable Word
 /// document.
 pub fn parse(path: &str, bytes: &[u8]) -> Result<Parsed, String> {
-    let text = extract(bytes)?;
-    let mut parsed = text::parse(path, &text);
-    for turn in parsed.documents.iter_mut().flat_map(|d| d.turns.iter_mut()) {
-        let lines: Vec<String> = turn
-            .text
-            .lines()
-            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-            .collect();
-        turn.text = lines.join("\n");
-    }
-    Ok(parsed)
+    // runs split a sentence anywhere, tabs separate words
+    Ok(text::with_single_spaces(text::parse(
+        path,
+        &extract(bytes)?,
+    )))
 }
 
 /// The text of a `.docx` file's body, one paragraph per line.

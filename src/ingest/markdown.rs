@@ -16,17 +16,8 @@ use super::Parsed;
 
 /// Parse a Markdown file.
 pub fn parse(path: &str, text: &str) -> Parsed {
-    let mut parsed = text::parse(path, &to_plain(text));
     // the blanked markup leaves runs of spaces inside lines
-    for turn in parsed.documents.iter_mut().flat_map(|d| d.turns.iter_mut()) {
-        let lines: Vec<String> = turn
-            .text
-            .lines()
-            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-            .collect();
-        turn.text = lines.join("\n");
-    }
-    parsed
+    text::with_single_spaces(text::parse(path, &to_plain(text)))
 }
 
 /// `text` with its Markdown markup replaced by spaces: the same length, the

@@ -19,6 +19,21 @@ use super::timecode::parse_ms;
 use super::{file_document, Parsed, SourceRef, Turn};
 use std::collections::HashMap;
 
+/// `parsed` with every run of spaces and tabs inside a turn's lines made one
+/// space, for texts read from a richer format (Markdown's blanked markup,
+/// Word's runs and tabs); line breaks stay.
+pub fn with_single_spaces(mut parsed: Parsed) -> Parsed {
+    for turn in parsed.documents.iter_mut().flat_map(|d| d.turns.iter_mut()) {
+        let lines: Vec<String> = turn
+            .text
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        turn.text = lines.join("\n");
+    }
+    parsed
+}
+
 /// Field names of a transcript's or a note's header (`Date: 2026-11-02`,
 /// `Duration: 32 min`), never a speaker: taken for one, the first of them
 /// would be the conversation's host.
