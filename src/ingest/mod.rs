@@ -1,6 +1,6 @@
 //! Ingest: turn files (text, Markdown and Word transcripts and notes,
-//! subtitles, Whisper JSON, CSV/TSV review exports, JSON Lines) into [`Document`]s made of [`Turn`]s, each turn
-//! carrying where it came from.
+//! subtitles, Whisper JSON, CSV/TSV review exports, JSON Lines) into
+//! [`Document`]s made of [`Turn`]s, each turn carrying where it came from.
 //!
 //! Why: every insight whyline reports must trace back to its exact source
 //! (file, line or record, speaker, timestamp). Parsing never panics on input:
