@@ -147,11 +147,40 @@ impl Default for ModelConfig {
 pub struct FacetsSection {
     /// Run the facet classifiers (emotion, motivation, topic).
     pub enabled: bool,
+    /// Each facet's model: a head directory (`whyline fit`), a fine-tuned
+    /// checkpoint directory, or a taxonomy file (`.toml`/`.json`, zero-shot).
+    /// Default: the shipped heads (`models/emotion`, `models/motivation`)
+    /// and the built-in topic taxonomy. A model named here that cannot be
+    /// loaded fails the run; a default one is skipped with a warning.
+    pub emotion: Option<String>,
+    pub motivation: Option<String>,
+    pub topic: Option<String>,
 }
 
 impl Default for FacetsSection {
     fn default() -> Self {
-        Self { enabled: true }
+        Self {
+            enabled: true,
+            emotion: None,
+            motivation: None,
+            topic: None,
+        }
+    }
+}
+
+impl FacetsSection {
+    /// The facets to run, in output order, each with its configured model.
+    pub fn to_config(&self) -> crate::classify::FacetsConfig {
+        let mut c = crate::classify::FacetsConfig::default();
+        for s in &mut c.facets {
+            s.model = match s.facet.as_str() {
+                "emotion" => self.emotion.clone(),
+                "motivation" => self.motivation.clone(),
+                "topic" => self.topic.clone(),
+                _ => None,
+            };
+        }
+        c
     }
 }
 
@@ -249,6 +278,26 @@ mod tests {
     fn default_round_trips_through_toml() {
         let d = Config::default();
         assert_eq!(Config::from_toml(&d.to_toml(), "x").unwrap(), d);
+    }
+
+    #[test]
+    fn facet_models_reach_the_facet_config() {
+        let c = Config::from_toml("[facets]\ntopic = \"my-topics.toml\"\n", "x").unwrap();
+        let f = c.facets.to_config();
+        let models: Vec<(&str, Option<&str>)> = f
+            .facets
+            .iter()
+            .map(|s| (s.facet.as_str(), s.model.as_deref()))
+            .collect();
+        assert_eq!(
+            models,
+            [
+                ("emotion", None),
+                ("motivation", None),
+                ("topic", Some("my-topics.toml"))
+            ]
+        );
+        assert!(Config::from_toml("[facets]\nintent = \"x\"\n", "x").is_err());
     }
 
     #[test]

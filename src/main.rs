@@ -61,7 +61,8 @@ enum Command {
     Eval(cli::eval::Args),
     /// The main job: ingest -> segment -> embed -> facets -> themes -> ranked insights -> reports.
     Run(cli::run::Args),
-    /// What changed between two runs' output folders (new, grown, shrunk and gone themes).
+    /// What changed between two runs' output folders (new, grown, shrunk and gone themes;
+    /// facet labels, label by label).
     Diff(cli::diff::Args),
 }
 

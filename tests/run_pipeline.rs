@@ -554,11 +554,100 @@ fn second_run_into_a_folder_reports_what_changed_since_the_first() {
         .unwrap();
     assert_eq!(diff.status.code(), Some(0));
     assert_eq!(String::from_utf8(diff.stdout).unwrap(), json);
+    // the same models label the calls the same way both nights: no label news
+    assert_eq!(c.facets.len(), 3, "{:?}", c.facets);
+    for f in &c.facets {
+        assert!(f.segments > 0 && f.unchanged == f.segments, "{f:?}");
+        assert!(
+            f.only_now > 0,
+            "the complaints are labelled only now: {f:?}"
+        );
+        assert!(!f.changed(), "{f:?}");
+    }
+    assert!(!md.contains("Labels changed"));
     // the same input again: nothing new, nothing gone
     let again = run_in_pool(all, &out, 2).changes.unwrap();
     assert_eq!(again.new_themes().count(), 0);
     assert!(again.gone.is_empty());
     assert!(again.themes.iter().all(|t| t.documents_change == 0));
+}
+
+#[test]
+fn a_facet_model_swapped_in_the_config_is_compared_label_by_label() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let run_with = |config: Config| {
+        let opts = RunOptions {
+            inputs: calls(),
+            out: out.clone(),
+            config,
+            config_path: None,
+        };
+        run(&opts, &Silent)
+    };
+    let first = run_with(Config::default()).unwrap();
+    // a researcher's own topic taxonomy, zero-shot on the same encoder
+    let tax = d.path().join("my-topics.toml");
+    std::fs::write(
+        &tax,
+        r#"facet = "topic"
+mode = "single_label"
+temperature = 0.05
+[[labels]]
+name = "money"
+description = "Prices, fees, charges, refunds and payments."
+[[labels]]
+name = "service"
+description = "How the support staff treated the customer."
+[[labels]]
+name = "anything_else"
+description = "Anything else."
+"#,
+    )
+    .unwrap();
+    let config = Config::from_toml(
+        &format!("[facets]\ntopic = {:?}\n", tax.display().to_string()),
+        "test",
+    )
+    .unwrap();
+    let second = run_with(config.clone()).unwrap();
+    // re-labelling changes no theme: the facets do not drive the clustering
+    assert_eq!(second.insights.corpus.themes, first.insights.corpus.themes);
+    let c = second.changes.expect("compared with the first run");
+    let facet = |name: &str| c.facets.iter().find(|f| f.facet == name).unwrap();
+    for name in ["emotion", "motivation"] {
+        let f = facet(name);
+        assert!(!f.changed() && f.segments > 0, "{f:?}");
+    }
+    let t = facet("topic");
+    assert!(t.model_before.as_deref().unwrap().starts_with("zero_shot:"));
+    assert_ne!(t.model_before, t.model_now);
+    assert_eq!(t.segments, first.insights.corpus.analysed);
+    // no segment can keep a label of the old taxonomy (only segments that
+    // neither taxonomy labels stay the same: none and none)
+    assert!(t.labels.iter().all(|l| l.kept == 0), "{t:?}");
+    assert!(t.unchanged * 10 < t.segments, "{t:?}");
+    let now_total: usize = t.labels.iter().map(|l| l.now).sum();
+    assert!(now_total <= t.segments, "single-label: one label at most");
+    assert!(t.labels.iter().any(|l| l.label == "money" && l.now > 0));
+    assert!(t.moves.iter().all(|m| m.from.is_some() && m.to.is_some()));
+    let run_json = std::fs::read_to_string(out.join("run.json")).unwrap();
+    assert!(run_json.contains(t.model_now.as_deref().unwrap()));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("Labels changed") && md.contains("topic (model zero_shot:"),
+        "{md}"
+    );
+    // a model named in the config that cannot be loaded fails the run and
+    // leaves the results in place
+    let before = std::fs::read(out.join("insights.json")).unwrap();
+    let missing = Config::from_toml("[facets]\nemotion = \"no/such/head\"\n", "test").unwrap();
+    let e = run_with(missing).unwrap_err().to_string();
+    assert!(
+        e.contains("facets.emotion") && e.contains("no/such/head"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(out.join("insights.json")).unwrap(), before);
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -10,13 +10,22 @@
 //! keeps its match on the larger part; the other part is new, `from` the old
 //! theme; a theme merged into another is gone, `into` that one.
 //!
+//! Labels are compared too, facet by facet: a researcher who swaps an encoder
+//! or a classifier head and re-runs the same corpus wants to see, label by
+//! label, what the new model says differently. Over the segments both runs
+//! labelled (recognised the same way), each facet reports how many keep
+//! their labels, each label's count before and now, and the most frequent
+//! moves from one label to another.
+//!
 //! Everything here is a pure function of two runs' `insights.json` and
-//! `segments.jsonl`, so `changes.json` is as byte-stable as they are.
+//! `segments.jsonl` (and, for the model names only, `run.json`), so
+//! `changes.json` is as byte-stable as they are.
 
 use super::{Insight, Insights};
 use crate::error::{Error, Location, Result};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
 use std::path::Path;
 
 /// Version of the `changes.json` schema.
@@ -28,6 +37,71 @@ pub struct RunView {
     pub insights: Insights,
     /// Theme id -> its segments' content keys (text, line, record).
     members: BTreeMap<String, Vec<String>>,
+    labels: LabelRows,
+    /// Facet -> the fingerprint of the model that labelled it, when known
+    /// (from `run.json`; see [`RunView::with_models`]).
+    models: BTreeMap<String, String>,
+}
+
+/// Every segment's facet labels, interned: `rows` holds (content-key hash,
+/// facet index, label indices) in file order.
+#[derive(Debug, Clone, Default)]
+struct LabelRows {
+    facets: Vec<String>,
+    /// Per facet, its label names by index.
+    names: Vec<Vec<String>>,
+    rows: Vec<(u64, u16, Box<[u16]>)>,
+}
+
+impl LabelRows {
+    fn push(&mut self, key: u64, facet: &str, labels: &[String]) {
+        let f = match self.facets.iter().position(|x| x == facet) {
+            Some(f) => f,
+            None => {
+                self.facets.push(facet.to_string());
+                self.names.push(Vec::new());
+                self.facets.len() - 1
+            }
+        };
+        let names = &mut self.names[f];
+        let mut ids: Vec<u16> = labels
+            .iter()
+            .map(|l| match names.iter().position(|x| x == l) {
+                Some(i) => i as u16,
+                None => {
+                    names.push(l.clone());
+                    (names.len() - 1) as u16
+                }
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        self.rows.push((key, f as u16, ids.into_boxed_slice()));
+    }
+}
+
+#[derive(Deserialize)]
+struct FacetLine {
+    #[serde(default)]
+    labels: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RunJson {
+    #[serde(default)]
+    models: Option<RunModels>,
+}
+
+#[derive(Deserialize)]
+struct RunModels {
+    #[serde(default)]
+    facets: Vec<RunFacetModel>,
+}
+
+#[derive(Deserialize)]
+struct RunFacetModel {
+    facet: String,
+    fingerprint: String,
 }
 
 #[derive(Deserialize)]
@@ -39,6 +113,8 @@ struct SegmentLine {
     record: Option<u64>,
     #[serde(default)]
     theme: Option<String>,
+    #[serde(default)]
+    facets: BTreeMap<String, FacetLine>,
 }
 
 fn content_key(s: &SegmentLine) -> String {
@@ -48,6 +124,13 @@ fn content_key(s: &SegmentLine) -> String {
         s.record.map_or(String::new(), |r| r.to_string()),
         s.text
     )
+}
+
+fn key_hash(key: &str) -> u64 {
+    // SipHash with fixed keys: the same value in every process
+    let mut h = std::hash::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
 }
 
 impl RunView {
@@ -70,6 +153,7 @@ impl RunView {
         }
         let seg_path = origin.join("segments.jsonl");
         let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut labels = LabelRows::default();
         for (n, line) in segments_jsonl.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
@@ -80,11 +164,33 @@ impl RunView {
                     e.to_string(),
                 )
             })?;
+            let key = content_key(&s);
+            if !s.facets.is_empty() {
+                let h = key_hash(&key);
+                for (facet, f) in &s.facets {
+                    labels.push(h, facet, &f.labels);
+                }
+            }
             if let Some(t) = &s.theme {
-                members.entry(t.clone()).or_default().push(content_key(&s));
+                members.entry(t.clone()).or_default().push(key);
             }
         }
-        Ok(Self { insights, members })
+        Ok(Self {
+            insights,
+            members,
+            labels,
+            models: BTreeMap::new(),
+        })
+    }
+
+    /// The fingerprint of each facet's model (facet, fingerprint), shown
+    /// next to its label changes.
+    pub fn with_models<'a>(mut self, models: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        self.models = models
+            .into_iter()
+            .map(|(f, m)| (f.to_string(), m.to_string()))
+            .collect();
+        self
     }
 
     /// From an output folder of `whyline run`; `Ok(None)` when it holds no results.
@@ -95,7 +201,21 @@ impl RunView {
         }
         let ins = std::fs::read_to_string(&ip).map_err(|e| Error::io(&ip, e))?;
         let segs = std::fs::read_to_string(&sp).map_err(|e| Error::io(&sp, e))?;
-        Self::parse(&ins, &segs, dir).map(Some)
+        let view = Self::parse(&ins, &segs, dir)?;
+        // the models are a label for the reader only: a missing or older
+        // run.json leaves them unnamed
+        let models: Vec<RunFacetModel> = std::fs::read_to_string(dir.join("run.json"))
+            .ok()
+            .and_then(|s| serde_json::from_str::<RunJson>(&s).ok())
+            .and_then(|r| r.models)
+            .map_or_else(Vec::new, |m| m.facets);
+        Ok(Some(
+            view.with_models(
+                models
+                    .iter()
+                    .map(|m| (m.facet.as_str(), m.fingerprint.as_str())),
+            ),
+        ))
     }
 
     fn themes(&self) -> impl Iterator<Item = &Insight> {
@@ -194,7 +314,58 @@ pub struct Changes {
     pub themes: Vec<ThemeChange>,
     /// Previous themes with no current match, in previous rank order.
     pub gone: Vec<GoneTheme>,
+    /// Each facet's labels over the segments both runs labelled, by facet
+    /// name (absent from files written before whyline 0.1 compared labels).
+    #[serde(default)]
+    pub facets: Vec<FacetChange>,
 }
+
+/// One facet's labels compared over the segments both runs labelled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FacetChange {
+    pub facet: String,
+    /// Fingerprint of the model behind the earlier labels, when known.
+    pub model_before: Option<String>,
+    pub model_now: Option<String>,
+    /// Labelled in both runs (recognised by text and position); 0 when the
+    /// facet ran in only one of them.
+    pub segments: usize,
+    /// Of those, segments with the same label set in both.
+    pub unchanged: usize,
+    /// Labelled by this facet in the earlier run only / in this run only.
+    pub only_before: usize,
+    pub only_now: usize,
+    /// Every label either run gave, largest absolute change first (ties by
+    /// name).
+    pub labels: Vec<LabelChange>,
+    /// The most frequent moves, most first: in a segment whose labels
+    /// changed, each label it lost paired with each label it gained (`null`
+    /// when it lost or gained none).
+    pub moves: Vec<LabelMove>,
+}
+
+/// One label's count over the compared segments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelChange {
+    pub label: String,
+    pub before: usize,
+    pub now: usize,
+    /// `now - before`.
+    pub change: i64,
+    /// Segments with this label in both runs.
+    pub kept: usize,
+}
+
+/// Segments that lost `from` and gained `to`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelMove {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub segments: usize,
+}
+
+/// Moves listed per facet in `changes.json`.
+pub const MOVES_LISTED: usize = 20;
 
 impl Changes {
     pub fn new_themes(&self) -> impl Iterator<Item = &ThemeChange> {
@@ -316,6 +487,155 @@ pub fn compare(before: &RunView, now: &RunView) -> Changes {
         now: totals(now),
         themes,
         gone,
+        facets: compare_labels(before, now),
+    }
+}
+
+/// Rows of `r` sorted by (key, facet name), file order kept within a key.
+fn sorted_rows(r: &LabelRows) -> Vec<(u64, &str, &[u16])> {
+    let mut v: Vec<(u64, &str, &[u16])> = r
+        .rows
+        .iter()
+        .map(|(k, f, l)| (*k, r.facets[*f as usize].as_str(), &l[..]))
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+    v
+}
+
+#[derive(Default)]
+struct Tally {
+    segments: usize,
+    unchanged: usize,
+    only_before: usize,
+    only_now: usize,
+    /// label -> (before, now, kept)
+    counts: BTreeMap<String, (usize, usize, usize)>,
+    moves: BTreeMap<(Option<String>, Option<String>), usize>,
+}
+
+fn compare_labels(before: &RunView, now: &RunView) -> Vec<FacetChange> {
+    let (b, n) = (&before.labels, &now.labels);
+    let (rb, rn) = (sorted_rows(b), sorted_rows(n));
+    let name = |r: &LabelRows, facet: &str, id: u16| -> String {
+        let f = r.facets.iter().position(|x| x == facet).unwrap_or(0);
+        r.names[f][id as usize].clone()
+    };
+    let mut tally: BTreeMap<&str, Tally> = BTreeMap::new();
+    for f in b.facets.iter().chain(&n.facets) {
+        tally.entry(f.as_str()).or_default();
+    }
+    // a merge join; within one (key, facet), rows pair up in file order
+    let (mut i, mut j) = (0, 0);
+    while i < rb.len() || j < rn.len() {
+        let ord = match (rb.get(i), rn.get(j)) {
+            (Some(x), Some(y)) => (x.0, x.1).cmp(&(y.0, y.1)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        match ord {
+            std::cmp::Ordering::Less => {
+                if let Some(t) = tally.get_mut(rb[i].1) {
+                    t.only_before += 1;
+                }
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                if let Some(t) = tally.get_mut(rn[j].1) {
+                    t.only_now += 1;
+                }
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                let facet = rb[i].1;
+                let lb: BTreeSet<String> = rb[i].2.iter().map(|&l| name(b, facet, l)).collect();
+                let ln: BTreeSet<String> = rn[j].2.iter().map(|&l| name(n, facet, l)).collect();
+                if let Some(t) = tally.get_mut(facet) {
+                    t.segments += 1;
+                    for l in &lb {
+                        t.counts.entry(l.clone()).or_default().0 += 1;
+                    }
+                    for l in &ln {
+                        let c = t.counts.entry(l.clone()).or_default();
+                        c.1 += 1;
+                        if lb.contains(l) {
+                            c.2 += 1;
+                        }
+                    }
+                    if lb == ln {
+                        t.unchanged += 1;
+                    } else {
+                        let lost: Vec<Option<String>> = if lb.is_subset(&ln) {
+                            vec![None]
+                        } else {
+                            lb.difference(&ln).cloned().map(Some).collect()
+                        };
+                        let gained: Vec<Option<String>> = if ln.is_subset(&lb) {
+                            vec![None]
+                        } else {
+                            ln.difference(&lb).cloned().map(Some).collect()
+                        };
+                        for l in &lost {
+                            for g in &gained {
+                                *t.moves.entry((l.clone(), g.clone())).or_default() += 1;
+                            }
+                        }
+                    }
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    tally
+        .into_iter()
+        .map(|(facet, t)| {
+            let mut labels: Vec<LabelChange> = t
+                .counts
+                .into_iter()
+                .map(|(label, (b, n, kept))| LabelChange {
+                    label,
+                    before: b,
+                    now: n,
+                    change: n as i64 - b as i64,
+                    kept,
+                })
+                .collect();
+            labels.sort_by(|a, b| {
+                b.change
+                    .abs()
+                    .cmp(&a.change.abs())
+                    .then(a.label.cmp(&b.label))
+            });
+            let mut moves: Vec<LabelMove> = t
+                .moves
+                .into_iter()
+                .map(|((from, to), segments)| LabelMove { from, to, segments })
+                .collect();
+            // BTreeMap order breaks the ties
+            moves.sort_by_key(|m| std::cmp::Reverse(m.segments));
+            moves.truncate(MOVES_LISTED);
+            FacetChange {
+                facet: facet.to_string(),
+                model_before: before.models.get(facet).cloned(),
+                model_now: now.models.get(facet).cloned(),
+                segments: t.segments,
+                unchanged: t.unchanged,
+                only_before: t.only_before,
+                only_now: t.only_now,
+                labels,
+                moves,
+            }
+        })
+        .collect()
+}
+
+impl FacetChange {
+    /// Whether any compared segment's labels or the model changed.
+    pub fn changed(&self) -> bool {
+        self.unchanged < self.segments
+            || (self.model_before.is_some()
+                && self.model_now.is_some()
+                && self.model_before != self.model_now)
     }
 }
 
@@ -453,5 +773,94 @@ mod tests {
         // refund was a weak signal (rank 3 of 2 insights), now an insight
         let fresh: Vec<&str> = c.new_insights().map(|t| t.now.theme.as_str()).collect();
         assert_eq!(fresh, ["theme-002"]);
+    }
+
+    /// A run without themes whose segments carry these (text, emotion labels).
+    fn labelled(rows: &[(&str, &[&str])]) -> RunView {
+        let ins = view(&[], 0).insights;
+        let segs: String = rows
+            .iter()
+            .map(|(text, labels)| {
+                serde_json::json!({"id": "x", "text": text, "line": 1, "theme": null,
+                    "facets": {"emotion": {"labels": labels, "scores": {}}}})
+                .to_string()
+                    + "\n"
+            })
+            .collect();
+        RunView::parse(&crate::report::insights_json(&ins), &segs, Path::new("run")).unwrap()
+    }
+
+    #[test]
+    fn labels_are_compared_segment_by_segment_with_counts_and_moves() {
+        let before = labelled(&[
+            ("a", &["neutral"]),
+            ("b", &["neutral"]),
+            ("c", &["anger", "annoyance"]),
+            ("d", &["joy"]),
+            ("gone", &["joy"]),
+            // the same text twice: paired in file order
+            ("dup", &["neutral"]),
+            ("dup", &["neutral"]),
+        ])
+        .with_models([("emotion", "mlp:old")]);
+        let now = labelled(&[
+            ("new", &["anger"]),
+            ("dup", &["neutral"]),
+            ("d", &["joy"]),
+            ("c", &["annoyance"]),
+            ("b", &["anger"]),
+            ("a", &["anger"]),
+            ("dup", &["anger"]),
+        ])
+        .with_models([("emotion", "mlp:new")]);
+        let c = compare(&before, &now);
+        assert_eq!(c.facets.len(), 1);
+        let f = &c.facets[0];
+        assert_eq!(f.facet, "emotion");
+        assert_eq!(
+            (f.model_before.as_deref(), f.model_now.as_deref()),
+            (Some("mlp:old"), Some("mlp:new"))
+        );
+        // a, b, c, d and both dups are in both runs; "gone" and "new" are not
+        assert_eq!((f.segments, f.unchanged), (6, 2));
+        assert_eq!((f.only_before, f.only_now), (1, 1));
+        assert!(f.changed());
+        let count = |l: &str| {
+            let x = f.labels.iter().find(|x| x.label == l).unwrap();
+            (x.before, x.now, x.change, x.kept)
+        };
+        assert_eq!(count("neutral"), (4, 1, -3, 1));
+        assert_eq!(count("anger"), (1, 3, 2, 0));
+        assert_eq!(count("annoyance"), (1, 1, 0, 1));
+        assert_eq!(count("joy"), (1, 1, 0, 1));
+        // largest change first
+        assert_eq!(f.labels[0].label, "neutral");
+        let moves: Vec<(Option<&str>, Option<&str>, usize)> = f
+            .moves
+            .iter()
+            .map(|m| (m.from.as_deref(), m.to.as_deref(), m.segments))
+            .collect();
+        // c lost anger and gained nothing
+        assert_eq!(
+            moves,
+            [
+                (Some("neutral"), Some("anger"), 3),
+                (Some("anger"), None, 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn the_same_labels_from_the_same_model_are_no_change() {
+        let rows: &[(&str, &[&str])] = &[("a", &["neutral"]), ("b", &["joy", "love"])];
+        let c = compare(
+            &labelled(rows).with_models([("emotion", "m")]),
+            &labelled(rows).with_models([("emotion", "m")]),
+        );
+        let f = &c.facets[0];
+        assert_eq!((f.segments, f.unchanged), (2, 2));
+        assert!(!f.changed());
+        assert!(f.moves.is_empty());
+        assert!(f.labels.iter().all(|l| l.change == 0 && l.kept == l.now));
     }
 }

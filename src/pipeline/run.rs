@@ -132,19 +132,26 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
     } else {
         encoder
     };
-    let facets = if cfg.facets.enabled {
-        match crate::classify::load_facets(embedder.as_ref(), &Default::default()) {
-            Ok(f) => f,
-            Err(e) => {
-                warnings.push(format!(
-                    "facet classifiers not loaded ({e}): running without them"
-                ));
-                Vec::new()
+    let mut facets = Vec::new();
+    if cfg.facets.enabled {
+        for spec in cfg.facets.to_config().facets {
+            match crate::classify::load_classifier(
+                embedder.as_ref(),
+                &spec.facet,
+                spec.model.as_deref(),
+            ) {
+                Ok(f) => facets.push(f),
+                // a model the user named must not be silently left out
+                Err(e) if spec.model.is_some() => {
+                    return Err(Error::Config(format!("facets.{}: {e}", spec.facet)))
+                }
+                Err(e) => warnings.push(format!(
+                    "the {} facet's default model was not loaded ({e}): running without it",
+                    spec.facet
+                )),
             }
         }
-    } else {
-        Vec::new()
-    };
+    }
     progress.end();
     timings.insert("load_models".to_string(), t.elapsed().as_millis() as u64);
 
@@ -164,7 +171,12 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
     let staging = output::Staging::new(&opts.out, &lock)?;
     let insights_json = report::insights_json(&a.insights);
     let segs_jsonl = segments_jsonl(&a);
-    let changes = compare_with_previous(opts, &insights_json, &segs_jsonl, &mut warnings);
+    let models: Vec<(&str, &str)> = a
+        .facets
+        .iter()
+        .map(|f| (f.facet.as_str(), f.fingerprint.as_str()))
+        .collect();
+    let changes = compare_with_previous(opts, &insights_json, &segs_jsonl, &models, &mut warnings);
     staging.write("insights.json", insights_json.as_bytes())?;
     progress.advance(1);
     staging.write("segments.jsonl", segs_jsonl.as_bytes())?;
@@ -271,6 +283,7 @@ fn compare_with_previous(
     opts: &RunOptions,
     insights_json: &str,
     segments_jsonl: &str,
+    models: &[(&str, &str)],
     warnings: &mut Vec<String>,
 ) -> Option<changes::Changes> {
     let dir = match opts.config.previous.as_deref() {
@@ -297,7 +310,10 @@ fn compare_with_previous(
     // this run is read from the bytes it is about to write, as `whyline diff`
     // would read the folder: one way to build a view, so the two always agree
     match changes::RunView::parse(insights_json, segments_jsonl, &opts.out) {
-        Ok(now) => Some(changes::compare(&before, &now)),
+        Ok(now) => Some(changes::compare(
+            &before,
+            &now.with_models(models.iter().copied()),
+        )),
         Err(e) => {
             warnings.push(format!("previous results not compared: {e}"));
             None

@@ -425,7 +425,76 @@ pub fn change_sections(c: &Changes, top: usize) -> (String, Vec<(String, Vec<Str
         })
         .collect();
     section(&mut out, format!("Gone ({})", c.gone.len()), gone);
+    let labels: Vec<String> = c
+        .facets
+        .iter()
+        .filter(|f| f.changed() || (f.segments == 0 && f.only_before + f.only_now > 0))
+        .map(|f| facet_change_line(f, top.min(3)))
+        .collect();
+    section(&mut out, "Labels changed".to_string(), labels);
     (totals, out)
+}
+
+/// One facet's label changes in a sentence: models, how many segments keep
+/// their labels, the labels that moved most and the most frequent moves.
+fn facet_change_line(f: &crate::insight::changes::FacetChange, top: usize) -> String {
+    let short = |m: &Option<String>| m.as_deref().unwrap_or("unknown model").to_string();
+    let models = if f.model_before != f.model_now {
+        format!(
+            " (model {} → {})",
+            short(&f.model_before),
+            short(&f.model_now)
+        )
+    } else {
+        String::new()
+    };
+    if f.segments == 0 {
+        let when = if f.only_before > 0 {
+            "the earlier run"
+        } else {
+            "this run"
+        };
+        return format!("{}{models}: labelled in {when} only", f.facet);
+    }
+    let mut s = format!(
+        "{}{models}: {} of {} segments keep their labels ({:.1}%)",
+        f.facet,
+        f.unchanged,
+        f.segments,
+        100.0 * f.unchanged as f64 / f.segments as f64
+    );
+    let moved: Vec<String> = f
+        .labels
+        .iter()
+        .filter(|l| l.change != 0)
+        .take(top)
+        .map(|l| {
+            format!(
+                "{} {} → {} ({:+})",
+                l.label.replace('_', " "),
+                l.before,
+                l.now,
+                l.change
+            )
+        })
+        .collect();
+    if !moved.is_empty() {
+        let _ = write!(s, "; most changed: {}", moved.join(", "));
+    }
+    let name = |l: &Option<String>| {
+        l.as_deref()
+            .map_or("no label".to_string(), |l| l.replace('_', " "))
+    };
+    let moves: Vec<String> = f
+        .moves
+        .iter()
+        .take(2)
+        .map(|m| format!("{} → {} ({})", name(&m.from), name(&m.to), m.segments))
+        .collect();
+    if !moves.is_empty() {
+        let _ = write!(s, "; most frequent moves: {}", moves.join(", "));
+    }
+    s
 }
 
 /// [`change_sections`] as text: the totals, then each heading with its
