@@ -169,6 +169,32 @@ impl Default for FacetsSection {
 }
 
 impl FacetsSection {
+    /// Set one facet's model from `FACET=MODEL` (`--facet-model`).
+    pub fn set_model(&mut self, spec: &str) -> Result<()> {
+        let (facet, model) = spec.split_once('=').ok_or_else(|| {
+            Error::Config(format!(
+                "--facet-model {spec:?}: expected FACET=MODEL, e.g. topic=my-topics.toml"
+            ))
+        })?;
+        let slot = match facet.trim() {
+            "emotion" => &mut self.emotion,
+            "motivation" => &mut self.motivation,
+            "topic" => &mut self.topic,
+            other => {
+                return Err(Error::Config(format!(
+                    "--facet-model {spec:?}: unknown facet {other:?} (emotion, motivation or topic)"
+                )))
+            }
+        };
+        if model.trim().is_empty() {
+            return Err(Error::Config(format!(
+                "--facet-model {spec:?}: no model after '='"
+            )));
+        }
+        *slot = Some(model.trim().to_string());
+        Ok(())
+    }
+
     /// The facets to run, in output order, each with its configured model.
     pub fn to_config(&self) -> crate::classify::FacetsConfig {
         let mut c = crate::classify::FacetsConfig::default();
@@ -298,6 +324,18 @@ mod tests {
             ]
         );
         assert!(Config::from_toml("[facets]\nintent = \"x\"\n", "x").is_err());
+    }
+
+    #[test]
+    fn facet_model_flag_sets_one_facet_and_rejects_bad_specs() {
+        let mut f = FacetsSection::default();
+        f.set_model("emotion=heads/emo").unwrap();
+        assert_eq!(f.emotion.as_deref(), Some("heads/emo"));
+        assert_eq!((f.motivation.as_deref(), f.topic.as_deref()), (None, None));
+        for bad in ["emotion", "intent=x", "topic="] {
+            let e = f.set_model(bad).unwrap_err().to_string();
+            assert!(e.contains(bad), "{e}");
+        }
     }
 
     #[test]

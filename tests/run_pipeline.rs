@@ -650,6 +650,53 @@ description = "Anything else."
     assert_eq!(std::fs::read(out.join("insights.json")).unwrap(), before);
 }
 
+#[test]
+fn facet_model_flag_rescores_a_corpus_into_a_new_folder_against_the_old_one() {
+    let d = tempfile::tempdir().unwrap();
+    let whyline = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_whyline"))
+            .arg("--quiet")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let (before, after) = (d.path().join("before"), d.path().join("after"));
+    let (b, a) = (before.to_str().unwrap(), after.to_str().unwrap());
+    let o = whyline(&["run", "examples/calls", "--out", b]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    // the zero-shot emotion taxonomy in place of the shipped head
+    let o = whyline(&[
+        "run",
+        "examples/calls",
+        "--out",
+        a,
+        "--previous",
+        b,
+        "--facet-model",
+        "emotion=prompts/emotion.toml",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("Labels changed") && stdout.contains("emotion (model mlp:"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("topic (model"), "{stdout}");
+    let changes = std::fs::read_to_string(after.join("changes.json")).unwrap();
+    assert!(changes.contains("\"model_now\": \"zero_shot:"), "{changes}");
+    // a facet whyline does not know is a usage error naming the flag
+    let o = whyline(&[
+        "run",
+        "examples/calls",
+        "--out",
+        a,
+        "--facet-model",
+        "intent=x",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--facet-model"));
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {

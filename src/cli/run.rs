@@ -30,6 +30,12 @@ pub struct Args {
     /// results (the last run into it); "" turns the comparison off.
     #[arg(long, value_name = "DIR")]
     pub previous: Option<String>,
+    /// A facet's model for this run, as `[facets]` in whyline.toml takes it:
+    /// `emotion=DIR`, `motivation=DIR` or `topic=FILE.toml` (a head or
+    /// checkpoint directory, or a taxonomy file); repeatable. With --previous,
+    /// the report says label by label what the new model changed.
+    #[arg(long, value_name = "FACET=MODEL")]
+    pub facet_model: Vec<String>,
 }
 
 /// indicatif bars, one per stage, with counts and ETA where known.
@@ -91,6 +97,9 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
     }
     if args.no_facets {
         config.facets.enabled = false;
+    }
+    for spec in &args.facet_model {
+        config.facets.set_model(spec)?;
     }
     if let Some(p) = args.previous {
         config.previous = Some(p);
