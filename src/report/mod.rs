@@ -438,7 +438,18 @@ pub fn change_sections(c: &Changes, top: usize) -> (String, Vec<(String, Vec<Str
 /// One facet's label changes in a sentence: models, how many segments keep
 /// their labels, the labels that moved most and the most frequent moves.
 fn facet_change_line(f: &crate::insight::changes::FacetChange, top: usize) -> String {
-    let short = |m: &Option<String>| m.as_deref().unwrap_or("unknown model").to_string();
+    let short = |m: &Option<String>| m.as_deref().unwrap_or("unknown").to_string();
+    if f.segments == 0 {
+        let (when, model) = if f.only_before > 0 {
+            ("the earlier run", &f.model_before)
+        } else {
+            ("this run", &f.model_now)
+        };
+        let model = model
+            .as_ref()
+            .map_or(String::new(), |m| format!(" (model {m})"));
+        return format!("{}: labelled in {when} only{model}", f.facet);
+    }
     let models = if f.model_before != f.model_now {
         format!(
             " (model {} → {})",
@@ -448,14 +459,6 @@ fn facet_change_line(f: &crate::insight::changes::FacetChange, top: usize) -> St
     } else {
         String::new()
     };
-    if f.segments == 0 {
-        let when = if f.only_before > 0 {
-            "the earlier run"
-        } else {
-            "this run"
-        };
-        return format!("{}{models}: labelled in {when} only", f.facet);
-    }
     let mut s = format!(
         "{}{models}: {} of {} segments keep their labels ({:.1}%)",
         f.facet,
@@ -537,6 +540,53 @@ mod tests {
             lift: 1.7,
         };
         assert_eq!(labels_text(&[e]), "price and billing (31.1%, 1.7×)");
+    }
+
+    #[test]
+    fn label_changes_read_as_one_sentence_per_facet() {
+        use crate::insight::changes::{FacetChange, LabelChange, LabelMove};
+        let mut f = FacetChange {
+            facet: "topic".into(),
+            model_before: Some("zero_shot:a".into()),
+            model_now: Some("mlp:b".into()),
+            segments: 10,
+            unchanged: 7,
+            only_before: 0,
+            only_now: 2,
+            labels: vec![
+                LabelChange {
+                    label: "price_and_billing".into(),
+                    before: 5,
+                    now: 2,
+                    change: -3,
+                    kept: 2,
+                },
+                LabelChange {
+                    label: "delivery".into(),
+                    before: 1,
+                    now: 1,
+                    change: 0,
+                    kept: 1,
+                },
+            ],
+            moves: vec![LabelMove {
+                from: Some("price_and_billing".into()),
+                to: None,
+                segments: 3,
+            }],
+        };
+        assert_eq!(
+            facet_change_line(&f, 3),
+            "topic (model zero_shot:a → mlp:b): 7 of 10 segments keep their labels (70.0%); \
+             most changed: price and billing 5 → 2 (-3); \
+             most frequent moves: price and billing → no label (3)"
+        );
+        f.segments = 0;
+        f.model_before = None;
+        assert_eq!(
+            facet_change_line(&f, 3),
+            "topic: labelled in this run only (model mlp:b)"
+        );
     }
 
     #[test]
