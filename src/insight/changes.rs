@@ -113,8 +113,9 @@ struct SegmentLine {
     record: Option<u64>,
     #[serde(default)]
     theme: Option<String>,
+    /// `null` or absent: not labelled (as noise segments are).
     #[serde(default)]
-    facets: BTreeMap<String, FacetLine>,
+    facets: Option<BTreeMap<String, FacetLine>>,
 }
 
 fn content_key(s: &SegmentLine) -> String {
@@ -165,9 +166,9 @@ impl RunView {
                 )
             })?;
             let key = content_key(&s);
-            if !s.facets.is_empty() {
+            if let Some(facets) = s.facets.as_ref().filter(|f| !f.is_empty()) {
                 let h = key_hash(&key);
-                for (facet, f) in &s.facets {
+                for (facet, f) in facets {
                     labels.push(h, facet, &f.labels);
                 }
             }
@@ -848,6 +849,16 @@ mod tests {
                 (Some("anger"), None, 1)
             ]
         );
+    }
+
+    #[test]
+    fn segments_without_facets_or_with_null_facets_still_compare_themes() {
+        let ins = crate::report::insights_json(&view(&[], 0).insights);
+        let segs = "{\"text\":\"a\",\"line\":1,\"theme\":null,\"facets\":null}\n\
+                    {\"text\":\"b\",\"line\":2,\"theme\":null}\n";
+        let v = RunView::parse(&ins, segs, Path::new("old")).unwrap();
+        let c = compare(&v, &v);
+        assert!(c.facets.is_empty() && c.gone.is_empty());
     }
 
     #[test]
