@@ -338,6 +338,42 @@ mod tests {
         }
     }
 
+    /// The `toml` block under "### whyline.toml" in the README.
+    fn readme_config() -> String {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+            .expect("README.md");
+        let section = &readme[readme.find("### whyline.toml").expect("section")..];
+        let start = section.find("```toml\n").expect("toml block") + 8;
+        let len = section[start..].find("```").expect("block end");
+        section[start..start + len].to_string()
+    }
+
+    #[test]
+    fn readme_config_block_is_the_defaults_and_its_commented_keys_are_valid() {
+        let block = readme_config();
+        let c = Config::from_toml(&block, "README.md").unwrap();
+        // every value the README shows is the default
+        assert_eq!(c, Config::default());
+        // and every commented-out example key exists with a value of its type
+        let uncommented: String = block
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(rest)
+                    if rest.split_once(" = ").is_some_and(|(k, _)| {
+                        k.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')
+                    }) =>
+                {
+                    format!("{rest}\n")
+                }
+                _ => format!("{l}\n"),
+            })
+            .collect();
+        assert_ne!(uncommented, block);
+        let u = Config::from_toml(&uncommented, "README.md (examples)").unwrap();
+        assert_eq!(u.facets.topic.as_deref(), Some("my-topics.toml"));
+        assert!(u.validate().is_ok());
+    }
+
     #[test]
     fn zero_k_is_rejected() {
         let c = Config::from_toml("[cluster]\nk = 0\n", "x").unwrap();
