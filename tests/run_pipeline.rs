@@ -565,6 +565,19 @@ fn second_run_into_a_folder_reports_what_changed_since_the_first() {
         assert!(!f.changed(), "{f:?}");
     }
     assert!(!md.contains("Labels changed"));
+    // over the whole runs, each facet counts every labelled segment, and the
+    // complaints (written narratives) shift some label's share from the calls'
+    for f in &c.facets {
+        assert_eq!(f.labelled_before, f.segments + f.only_before, "{f:?}");
+        assert_eq!(f.labelled_now, f.segments + f.only_now, "{f:?}");
+        for s in &f.shares {
+            let share = s.now as f64 / f.labelled_now as f64;
+            assert!((s.now_share - share).abs() < 1e-12, "{s:?}");
+        }
+    }
+    let shifted: usize = c.facets.iter().map(|f| f.shifted().len()).sum();
+    assert!(shifted > 0, "{:?}", c.facets);
+    assert!(md.contains("Label shares shifted"));
     // the same input again: nothing new, nothing gone
     let again = run_in_pool(all, &out, 2).changes.unwrap();
     assert_eq!(again.new_themes().count(), 0);

@@ -343,7 +343,46 @@ pub struct FacetChange {
     /// changed, each label it lost paired with each label it gained (`null`
     /// when it lost or gained none).
     pub moves: Vec<LabelMove>,
+    /// Segments this facet labelled in each whole run (shared or not).
+    pub labelled_before: usize,
+    pub labelled_now: usize,
+    /// Each label's share of those segments in each run, largest absolute
+    /// shift first (ties by name): what the corpus says differently, e.g.
+    /// after a night of new documents.
+    pub shares: Vec<LabelShareChange>,
 }
+
+/// One label's share of a facet's labelled segments in each whole run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelShareChange {
+    pub label: String,
+    pub before: usize,
+    pub now: usize,
+    pub before_share: f64,
+    pub now_share: f64,
+}
+
+impl LabelShareChange {
+    /// Two-proportion z statistic of the shift (0 when undefined).
+    pub fn z(&self, before_total: usize, now_total: usize) -> f64 {
+        let (n1, n2) = (before_total as f64, now_total as f64);
+        if n1 == 0.0 || n2 == 0.0 {
+            return 0.0;
+        }
+        let pooled = (self.before + self.now) as f64 / (n1 + n2);
+        let se = (pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)).sqrt();
+        if se > 0.0 {
+            (self.now_share - self.before_share) / se
+        } else {
+            0.0
+        }
+    }
+}
+
+/// A label's share "shifted" when it moved by at least this much ...
+pub const SHIFT_MIN: f64 = 0.01;
+/// ... and its two-proportion z is at least this large (p < 0.001, two-sided).
+pub const SHIFT_MIN_Z: f64 = 3.29;
 
 /// One label's count over the compared segments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -492,6 +531,59 @@ pub fn compare(before: &RunView, now: &RunView) -> Changes {
     }
 }
 
+/// Per facet: labelled segments and each label's count, over a whole run.
+fn label_totals(r: &LabelRows) -> BTreeMap<&str, (usize, BTreeMap<&str, usize>)> {
+    let mut t: BTreeMap<&str, (usize, BTreeMap<&str, usize>)> = BTreeMap::new();
+    for (_, f, labels) in &r.rows {
+        let f = *f as usize;
+        let e = t.entry(r.facets[f].as_str()).or_default();
+        e.0 += 1;
+        for &l in labels.iter() {
+            *e.1.entry(r.names[f][l as usize].as_str()).or_default() += 1;
+        }
+    }
+    t
+}
+
+fn share_changes(
+    before: Option<&(usize, BTreeMap<&str, usize>)>,
+    now: Option<&(usize, BTreeMap<&str, usize>)>,
+) -> (usize, usize, Vec<LabelShareChange>) {
+    let empty = (0, BTreeMap::new());
+    let (b, n) = (before.unwrap_or(&empty), now.unwrap_or(&empty));
+    let share = |c: usize, total: usize| {
+        if total == 0 {
+            0.0
+        } else {
+            c as f64 / total as f64
+        }
+    };
+    let labels: BTreeSet<&str> = b.1.keys().chain(n.1.keys()).copied().collect();
+    let mut v: Vec<LabelShareChange> = labels
+        .into_iter()
+        .map(|l| {
+            let (cb, cn) = (
+                b.1.get(l).copied().unwrap_or(0),
+                n.1.get(l).copied().unwrap_or(0),
+            );
+            LabelShareChange {
+                label: l.to_string(),
+                before: cb,
+                now: cn,
+                before_share: share(cb, b.0),
+                now_share: share(cn, n.0),
+            }
+        })
+        .collect();
+    v.sort_by(|x, y| {
+        (y.now_share - y.before_share)
+            .abs()
+            .total_cmp(&(x.now_share - x.before_share).abs())
+            .then(x.label.cmp(&y.label))
+    });
+    (b.0, n.0, v)
+}
+
 /// Rows of `r` sorted by (key, facet name), file order kept within a key.
 fn sorted_rows(r: &LabelRows) -> Vec<(u64, &str, &[u16])> {
     let mut v: Vec<(u64, &str, &[u16])> = r
@@ -521,6 +613,7 @@ fn compare_labels(before: &RunView, now: &RunView) -> Vec<FacetChange> {
         let f = r.facets.iter().position(|x| x == facet).unwrap_or(0);
         r.names[f][id as usize].clone()
     };
+    let (tb, tn) = (label_totals(b), label_totals(n));
     let mut tally: BTreeMap<&str, Tally> = BTreeMap::new();
     for f in b.facets.iter().chain(&n.facets) {
         tally.entry(f.as_str()).or_default();
@@ -615,6 +708,8 @@ fn compare_labels(before: &RunView, now: &RunView) -> Vec<FacetChange> {
             // BTreeMap order breaks the ties
             moves.sort_by_key(|m| std::cmp::Reverse(m.segments));
             moves.truncate(MOVES_LISTED);
+            let (labelled_before, labelled_now, shares) =
+                share_changes(tb.get(facet), tn.get(facet));
             FacetChange {
                 facet: facet.to_string(),
                 model_before: before.models.get(facet).cloned(),
@@ -625,12 +720,35 @@ fn compare_labels(before: &RunView, now: &RunView) -> Vec<FacetChange> {
                 only_now: t.only_now,
                 labels,
                 moves,
+                labelled_before,
+                labelled_now,
+                shares,
             }
         })
         .collect()
 }
 
 impl FacetChange {
+    /// Labels whose share of the labelled segments moved by at least
+    /// [`SHIFT_MIN`] with |z| >= [`SHIFT_MIN_Z`], largest shift first; none
+    /// when the model changed (its own changes are in `labels` and `moves`)
+    /// or the facet ran in one run only.
+    pub fn shifted(&self) -> Vec<&LabelShareChange> {
+        if self.model_before != self.model_now
+            || self.labelled_before == 0
+            || self.labelled_now == 0
+        {
+            return Vec::new();
+        }
+        self.shares
+            .iter()
+            .filter(|s| {
+                (s.now_share - s.before_share).abs() >= SHIFT_MIN
+                    && s.z(self.labelled_before, self.labelled_now).abs() >= SHIFT_MIN_Z
+            })
+            .collect()
+    }
+
     /// Whether any compared segment's labels or the model changed.
     pub fn changed(&self) -> bool {
         self.unchanged < self.segments
@@ -859,6 +977,52 @@ mod tests {
         let v = RunView::parse(&ins, segs, Path::new("old")).unwrap();
         let c = compare(&v, &v);
         assert!(c.facets.is_empty() && c.gone.is_empty());
+    }
+
+    #[test]
+    fn label_shares_over_whole_runs_shift_only_when_large_and_significant() {
+        let rows = |n: usize, anger: usize, joy: usize, tag: &str| -> Vec<(String, Vec<&str>)> {
+            (0..n)
+                .map(|i| {
+                    let l = if i < anger {
+                        vec!["anger"]
+                    } else if i < anger + joy {
+                        vec!["joy"]
+                    } else {
+                        vec!["neutral"]
+                    };
+                    (format!("{tag} {i}"), l)
+                })
+                .collect()
+        };
+        let run = |r: &[(String, Vec<&str>)], model: &str| {
+            let r: Vec<(&str, &[&str])> = r.iter().map(|(t, l)| (t.as_str(), &l[..])).collect();
+            labelled(&r).with_models([("emotion", model)])
+        };
+        // night 1: 400 segments, 10% anger, 20% joy; night 2 adds 400 angrier
+        // ones: anger 10% -> 25%, joy 20% -> 20.5%
+        let n1 = rows(400, 40, 80, "old");
+        let n2 = [n1.clone(), rows(400, 160, 84, "new")].concat();
+        let c = compare(&run(&n1, "m"), &run(&n2, "m"));
+        let f = &c.facets[0];
+        assert_eq!((f.labelled_before, f.labelled_now), (400, 800));
+        // largest shift first: neutral 70% -> 54.5%, then anger 10% -> 25%
+        let order: Vec<&str> = f.shares.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(order, ["neutral", "anger", "joy"]);
+        assert_eq!((f.shares[1].before, f.shares[1].now), (40, 200));
+        assert!((f.shares[1].now_share - 0.25).abs() < 1e-12);
+        let shifted: Vec<&str> = f.shifted().iter().map(|s| s.label.as_str()).collect();
+        // joy's half point is not a shift
+        assert_eq!(shifted, ["neutral", "anger"]);
+        // the same nights labelled by another model: its own changes, no shifts
+        let c = compare(&run(&n1, "m"), &run(&n2, "other"));
+        assert!(c.facets[0].shifted().is_empty());
+        // a shift of 1.5 points on 100 segments is not distinguishable from chance
+        let c = compare(
+            &run(&rows(100, 10, 0, "a"), "m"),
+            &run(&rows(200, 23, 0, "b"), "m"),
+        );
+        assert!(c.facets[0].shifted().is_empty(), "{:?}", c.facets[0].shares);
     }
 
     #[test]

@@ -432,6 +432,31 @@ pub fn change_sections(c: &Changes, top: usize) -> (String, Vec<(String, Vec<Str
         .map(|f| facet_change_line(f, top.min(3)))
         .collect();
     section(&mut out, "Labels changed".to_string(), labels);
+    let mut shifts: Vec<(&str, &crate::insight::changes::LabelShareChange)> = c
+        .facets
+        .iter()
+        .flat_map(|f| f.shifted().into_iter().map(move |s| (f.facet.as_str(), s)))
+        .collect();
+    // largest shift first; the facets' own order breaks ties
+    shifts.sort_by(|a, b| {
+        (b.1.now_share - b.1.before_share)
+            .abs()
+            .total_cmp(&(a.1.now_share - a.1.before_share).abs())
+    });
+    let shifted: Vec<String> = shifts
+        .iter()
+        .take(top)
+        .map(|(facet, s)| {
+            format!(
+                "{facet}: {} {:.1}% → {:.1}% of labelled segments ({:+.1} points)",
+                s.label.replace('_', " "),
+                100.0 * s.before_share,
+                100.0 * s.now_share,
+                100.0 * (s.now_share - s.before_share)
+            )
+        })
+        .collect();
+    section(&mut out, "Label shares shifted".to_string(), shifted);
     (totals, out)
 }
 
@@ -574,6 +599,9 @@ mod tests {
                 to: None,
                 segments: 3,
             }],
+            labelled_before: 10,
+            labelled_now: 12,
+            shares: vec![],
         };
         assert_eq!(
             facet_change_line(&f, 3),
