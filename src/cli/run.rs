@@ -36,6 +36,12 @@ pub struct Args {
     /// the report says label by label what the new model changed.
     #[arg(long, value_name = "FACET=MODEL")]
     pub facet_model: Vec<String>,
+    /// Sentence encoder for this run: a model id or a local model folder, as
+    /// `[model] encoder` takes it (default: all-MiniLM-L6-v2). The shipped
+    /// emotion and motivation heads read only the default encoder's vectors:
+    /// give heads trained on this one with --facet-model, or they are skipped.
+    #[arg(long, value_name = "DIR|ID")]
+    pub encoder: Option<String>,
 }
 
 /// indicatif bars, one per stage, with counts and ETA where known.
@@ -97,6 +103,9 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
     }
     if args.no_facets {
         config.facets.enabled = false;
+    }
+    if let Some(e) = args.encoder {
+        config.model.encoder = Some(e);
     }
     for spec in &args.facet_model {
         config.facets.set_model(spec)?;
