@@ -584,35 +584,38 @@ fn share_changes(
     (b.0, n.0, v)
 }
 
+/// A row of [`LabelRows`] for the join: key, facet name, label ids and the
+/// facet's label names.
+type JoinRow<'a> = (u64, &'a str, &'a [u16], &'a [String]);
+
 /// Rows of `r` sorted by (key, facet name), file order kept within a key.
-fn sorted_rows(r: &LabelRows) -> Vec<(u64, &str, &[u16])> {
-    let mut v: Vec<(u64, &str, &[u16])> = r
+fn sorted_rows(r: &LabelRows) -> Vec<JoinRow<'_>> {
+    let mut v: Vec<JoinRow<'_>> = r
         .rows
         .iter()
-        .map(|(k, f, l)| (*k, r.facets[*f as usize].as_str(), &l[..]))
+        .map(|(k, f, l)| {
+            let f = *f as usize;
+            (*k, r.facets[f].as_str(), &l[..], &r.names[f][..])
+        })
         .collect();
     v.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
     v
 }
 
 #[derive(Default)]
-struct Tally {
+struct Tally<'a> {
     segments: usize,
     unchanged: usize,
     only_before: usize,
     only_now: usize,
     /// label -> (before, now, kept)
-    counts: BTreeMap<String, (usize, usize, usize)>,
-    moves: BTreeMap<(Option<String>, Option<String>), usize>,
+    counts: BTreeMap<&'a str, (usize, usize, usize)>,
+    moves: BTreeMap<(Option<&'a str>, Option<&'a str>), usize>,
 }
 
-fn compare_labels(before: &RunView, now: &RunView) -> Vec<FacetChange> {
+fn compare_labels<'a>(before: &'a RunView, now: &'a RunView) -> Vec<FacetChange> {
     let (b, n) = (&before.labels, &now.labels);
     let (rb, rn) = (sorted_rows(b), sorted_rows(n));
-    let name = |r: &LabelRows, facet: &str, id: u16| -> String {
-        let f = r.facets.iter().position(|x| x == facet).unwrap_or(0);
-        r.names[f][id as usize].clone()
-    };
     let (tb, tn) = (label_totals(b), label_totals(n));
     let mut tally: BTreeMap<&str, Tally> = BTreeMap::new();
     for f in b.facets.iter().chain(&n.facets) {
@@ -640,16 +643,17 @@ fn compare_labels(before: &RunView, now: &RunView) -> Vec<FacetChange> {
                 j += 1;
             }
             std::cmp::Ordering::Equal => {
-                let facet = rb[i].1;
-                let lb: BTreeSet<String> = rb[i].2.iter().map(|&l| name(b, facet, l)).collect();
-                let ln: BTreeSet<String> = rn[j].2.iter().map(|&l| name(n, facet, l)).collect();
+                let names = |r: &JoinRow<'a>| -> BTreeSet<&'a str> {
+                    r.2.iter().map(|&l| r.3[l as usize].as_str()).collect()
+                };
+                let (facet, lb, ln) = (rb[i].1, &names(&rb[i]), &names(&rn[j]));
                 if let Some(t) = tally.get_mut(facet) {
                     t.segments += 1;
-                    for l in &lb {
-                        t.counts.entry(l.clone()).or_default().0 += 1;
+                    for &l in lb {
+                        t.counts.entry(l).or_default().0 += 1;
                     }
-                    for l in &ln {
-                        let c = t.counts.entry(l.clone()).or_default();
+                    for &l in ln {
+                        let c = t.counts.entry(l).or_default();
                         c.1 += 1;
                         if lb.contains(l) {
                             c.2 += 1;
@@ -658,19 +662,19 @@ fn compare_labels(before: &RunView, now: &RunView) -> Vec<FacetChange> {
                     if lb == ln {
                         t.unchanged += 1;
                     } else {
-                        let lost: Vec<Option<String>> = if lb.is_subset(&ln) {
+                        let lost: Vec<Option<&str>> = if lb.is_subset(ln) {
                             vec![None]
                         } else {
-                            lb.difference(&ln).cloned().map(Some).collect()
+                            lb.difference(ln).map(|&l| Some(l)).collect()
                         };
-                        let gained: Vec<Option<String>> = if ln.is_subset(&lb) {
+                        let gained: Vec<Option<&str>> = if ln.is_subset(lb) {
                             vec![None]
                         } else {
-                            ln.difference(&lb).cloned().map(Some).collect()
+                            ln.difference(lb).map(|&l| Some(l)).collect()
                         };
-                        for l in &lost {
-                            for g in &gained {
-                                *t.moves.entry((l.clone(), g.clone())).or_default() += 1;
+                        for &l in &lost {
+                            for &g in &gained {
+                                *t.moves.entry((l, g)).or_default() += 1;
                             }
                         }
                     }
@@ -687,7 +691,7 @@ fn compare_labels(before: &RunView, now: &RunView) -> Vec<FacetChange> {
                 .counts
                 .into_iter()
                 .map(|(label, (b, n, kept))| LabelChange {
-                    label,
+                    label: label.to_string(),
                     before: b,
                     now: n,
                     change: n as i64 - b as i64,
@@ -703,7 +707,11 @@ fn compare_labels(before: &RunView, now: &RunView) -> Vec<FacetChange> {
             let mut moves: Vec<LabelMove> = t
                 .moves
                 .into_iter()
-                .map(|((from, to), segments)| LabelMove { from, to, segments })
+                .map(|((from, to), segments)| LabelMove {
+                    from: from.map(str::to_string),
+                    to: to.map(str::to_string),
+                    segments,
+                })
                 .collect();
             // BTreeMap order breaks the ties
             moves.sort_by_key(|m| std::cmp::Reverse(m.segments));
