@@ -176,15 +176,11 @@ impl FacetsSection {
                 "--facet-model {spec:?}: expected FACET=MODEL, e.g. topic=my-topics.toml"
             ))
         })?;
-        let slot = match facet.trim() {
-            "emotion" => &mut self.emotion,
-            "motivation" => &mut self.motivation,
-            "topic" => &mut self.topic,
-            other => {
-                return Err(Error::Config(format!(
-                    "--facet-model {spec:?}: unknown facet {other:?} (emotion, motivation or topic)"
-                )))
-            }
+        let facet = facet.trim();
+        let Some(slot) = self.slot(facet) else {
+            return Err(Error::Config(format!(
+                "--facet-model {spec:?}: unknown facet {facet:?} (emotion, motivation or topic)"
+            )));
         };
         if model.trim().is_empty() {
             return Err(Error::Config(format!(
@@ -195,16 +191,22 @@ impl FacetsSection {
         Ok(())
     }
 
+    /// The model setting of a facet, by name; `None` for an unknown facet.
+    fn slot(&mut self, facet: &str) -> Option<&mut Option<String>> {
+        match facet {
+            "emotion" => Some(&mut self.emotion),
+            "motivation" => Some(&mut self.motivation),
+            "topic" => Some(&mut self.topic),
+            _ => None,
+        }
+    }
+
     /// The facets to run, in output order, each with its configured model.
     pub fn to_config(&self) -> crate::classify::FacetsConfig {
         let mut c = crate::classify::FacetsConfig::default();
+        let mut models = self.clone();
         for s in &mut c.facets {
-            s.model = match s.facet.as_str() {
-                "emotion" => self.emotion.clone(),
-                "motivation" => self.motivation.clone(),
-                "topic" => self.topic.clone(),
-                _ => None,
-            };
+            s.model = models.slot(&s.facet).and_then(Option::take);
         }
         c
     }
