@@ -5,7 +5,8 @@
 # split has 3,080 messages, the CFPB holdout 306 complaints), and Louvain's theme count grows
 # with the corpus, so the acceptance figures measured on the full development sets say little
 # about how the same comparison comes out at those sizes. This draws such subsets from the
-# development sets only (3 random samples of 3,080 Banking77 messages, seeds 1-3; the 4
+# development sets only (2 samples of 40 messages per Banking77 intent, as in its test
+# split, seeds 1-2; 3 random samples of 3,080 Banking77 messages, seeds 1-3; the 4
 # quarters of cfpb-issue, every 4th complaint from offsets 0-3) and for each prints:
 #   - whyline's themes against BERTopic's defaults on the same embeddings
 #     (`cargo bench --bench theme_quality`, then scripts/bertopic_compare.py);
@@ -24,9 +25,17 @@ py=${2:-python3}
 shared=${WHYLINE_SHARED_DIR:-../shared}
 mkdir -p "$work"
 python3 - "$shared" "$work" <<'EOF'
-import random, sys
+import collections, json, random, sys
 shared, work = sys.argv[1], sys.argv[2]
 b = open(f"{shared}/eval/banking77-train.jsonl").read().splitlines()
+by = collections.defaultdict(list)
+for line in b:
+    by[json.loads(line)["label"]].append(line)
+for s in (1, 2):
+    rnd = random.Random(s)
+    sub = [x for k in sorted(by) for x in rnd.sample(by[k], min(40, len(by[k])))]
+    rnd.shuffle(sub)
+    open(f"{work}/b77bal_{s}.jsonl", "w").write("\n".join(sub) + "\n")
 for s in (1, 2, 3):
     sub = random.Random(s).sample(b, 3080)
     open(f"{work}/b77_{s}.jsonl", "w").write("\n".join(sub) + "\n")
@@ -34,7 +43,7 @@ c = open(f"{shared}/eval/cfpb-issue.jsonl").read().splitlines()
 for k in range(4):
     open(f"{work}/cfpb_{k}.jsonl", "w").write("\n".join(x for i, x in enumerate(c) if i % 4 == k) + "\n")
 EOF
-for f in b77_1 b77_2 b77_3 cfpb_0 cfpb_1 cfpb_2 cfpb_3; do
+for f in b77bal_1 b77bal_2 b77_1 b77_2 b77_3 cfpb_0 cfpb_1 cfpb_2 cfpb_3; do
   echo "== $f"
   cargo bench -q --bench theme_quality -- "$work/$f.jsonl" "$work/out_$f" 2>/dev/null \
     | grep '^whyline resolution' || true
