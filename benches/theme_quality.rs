@@ -15,7 +15,7 @@
 use std::io::{BufRead, Write};
 use std::path::Path;
 use std::time::Instant;
-use whyline::cluster::{cluster, effective_resolution, metrics, ClusterConfig};
+use whyline::cluster::{cluster, metrics, ClusterConfig};
 use whyline::embed::Embedder;
 
 fn write_npy(path: &Path, rows: &[Vec<f32>]) -> std::io::Result<()> {
@@ -156,7 +156,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let p_in: Vec<i64> = inl.iter().map(|&i| pred[i]).collect();
         println!(
             "whyline resolution={r} effective={:.3} order={salt:?} themes={} communities={} outliers={:.3} NMI={:.4} ARI={:.4} NMI_inliers={:.4} ARI_inliers={:.4} reassigned={} cluster_s={secs:.2}",
-            effective_resolution(&c, texts.len()),
+            cl.resolution,
             cl.themes.len(),
             cl.communities,
             cl.outliers() as f64 / pred.len() as f64,

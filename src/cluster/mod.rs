@@ -189,6 +189,7 @@ pub fn drop_themes(cl: &Clustering, drop: &[usize]) -> (Clustering, Vec<bool>) {
             assignment,
             communities: cl.communities,
             reassigned: cl.reassigned,
+            resolution: cl.resolution,
         },
         keep,
     )
@@ -234,6 +235,8 @@ pub struct Clustering {
     pub communities: usize,
     /// Points given to a theme by the second assignment pass.
     pub reassigned: usize,
+    /// The Louvain resolution used ([`effective_resolution`]).
+    pub resolution: f64,
 }
 
 impl Clustering {
@@ -282,6 +285,7 @@ pub fn cluster(points: &[Vec<f32>], keys: &[&str], cfg: &ClusterConfig) -> Clust
             assignment: vec![],
             communities: 0,
             reassigned: 0,
+            resolution: cfg.resolution,
         };
     }
     // canonical order
@@ -315,7 +319,8 @@ pub fn cluster(points: &[Vec<f32>], keys: &[&str], cfg: &ClusterConfig) -> Clust
     let graph = louvain::Graph {
         adj: adj.into_iter().map(|r| r.into_iter().collect()).collect(),
     };
-    let comm = louvain::louvain(&graph, effective_resolution(cfg, n), 20);
+    let resolution = effective_resolution(cfg, n);
+    let comm = louvain::louvain(&graph, resolution, 20);
     drop(graph);
     let ncomm = comm.iter().copied().max().map(|m| m + 1).unwrap_or(0);
     let mut groups: Vec<Vec<usize>> = vec![Vec::new(); ncomm];
@@ -406,6 +411,7 @@ pub fn cluster(points: &[Vec<f32>], keys: &[&str], cfg: &ClusterConfig) -> Clust
         assignment,
         communities: ncomm,
         reassigned,
+        resolution,
     }
 }
 
@@ -600,6 +606,7 @@ mod tests {
             assignment: vec![Some(0), Some(1), None, Some(0), Some(1), Some(2)],
             communities: 3,
             reassigned: 0,
+            resolution: 3.0,
         };
         let (c, keep) = drop_themes(&cl, &[1]);
         assert_eq!(keep, vec![true, false, true, true, false, true]);

@@ -248,6 +248,7 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
             "outliers": a.insights.noise.outliers,
             "themes": a.insights.corpus.themes,
             "communities": a.clustering.communities,
+            "resolution": a.clustering.resolution,
             "reassigned": a.clustering.reassigned,
             "insights": a.insights.insights.len(),
             "weak_signals": a.insights.weak_signals.len(),
