@@ -58,10 +58,25 @@ pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> 
                 .map(|i| names[i].clone())
                 .or_else(|| opts.text_field.clone())
                 .or_else(|| {
-                    obj.iter()
+                    let strings: Vec<(usize, &String)> = obj
+                        .iter()
                         .filter_map(|(k, v)| v.as_str().map(|s| (s.len(), k)))
-                        .max()
-                        .map(|(_, k)| k.clone())
+                        .collect();
+                    let (_, k) = strings.iter().max()?;
+                    if strings.len() > 1 {
+                        // a guess: say which field it took, so a wrong one is noticed
+                        out.problems.push(Problem::warn(
+                            loc.clone(),
+                            format!(
+                                "no field named like text (fields: {}): reading `{k}`, the \
+                                 longest string in this first record; choose it \
+                                 with `[input] text_field` in whyline.toml (`whyline ingest \
+                                 --text-column`)",
+                                names.join(", ")
+                            ),
+                        ));
+                    }
+                    Some((*k).clone())
                 })
                 .unwrap_or_else(|| "text".to_string());
             let s = pick_field(&names, opts.speaker_field.as_deref(), SPEAKER_NAMES)
@@ -165,6 +180,40 @@ mod tests {
                 (t.speaker.as_deref(), t.text.as_str()),
                 (Some("Ana"), "Too slow.")
             );
+        }
+    }
+    #[test]
+    fn a_text_field_guessed_by_length_is_named_in_a_warning() {
+        let taint = || Taint {
+            offsets: &[],
+            strict: false,
+        };
+        let opts = IngestOptions::default();
+        let s = "{\"id\":\"a1\",\"notes\":\"The fee showed up at checkout.\"}\n\
+                 {\"id\":\"a2\",\"notes\":\"Too slow.\"}\n";
+        let p = parse("r.jsonl", s, &opts, taint());
+        assert_eq!(p.documents.len(), 2);
+        assert_eq!(p.documents[1].turns[0].text, "Too slow.");
+        assert_eq!(
+            p.problems.len(),
+            1,
+            "one warning for the file, not one per record"
+        );
+        assert!(!p.problems[0].skipped);
+        assert_eq!(p.problems[0].loc.line, Some(1));
+        assert!(
+            p.problems[0].msg.contains("reading `notes`"),
+            "{}",
+            p.problems[0].msg
+        );
+        // one string field, or a named one, is no guess
+        for s in [
+            "{\"notes\":\"Too slow.\",\"n\":2}\n",
+            "{\"id\":\"a\",\"text\":\"Too slow.\"}\n",
+        ] {
+            let p = parse("r.jsonl", s, &opts, taint());
+            assert_eq!(p.documents.len(), 1);
+            assert!(p.problems.is_empty(), "{:?}", p.problems);
         }
     }
 }

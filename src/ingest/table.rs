@@ -243,7 +243,23 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
             ));
             return out;
         }
-        None => longest_column(&headers, &records),
+        None => {
+            let i = longest_column(&headers, &records);
+            if headers.len() > 1 && !records.is_empty() {
+                // a guess: say which column it took, so a wrong one is noticed
+                out.problems.push(Problem::warn(
+                    Location::line(path, 1),
+                    format!(
+                        "no column named like text (columns: {}): reading `{}`, the one with \
+                         the longest values; choose it with `[input] text_field` in whyline.toml \
+                         (`whyline ingest --text-column`)",
+                        headers.join(", "),
+                        headers[i]
+                    ),
+                ));
+            }
+            i
+        }
     };
     let speaker_col = pick_field(&headers, opts.speaker_field.as_deref(), SPEAKER_NAMES)
         .filter(|&i| i != text_col);
@@ -368,5 +384,35 @@ mod tests {
         assert_eq!(p.problems.len(), 1);
         assert_eq!(p.problems[0].loc.record, Some(2));
         assert_eq!(p.problems[0].loc.line, Some(4));
+    }
+
+    #[test]
+    fn a_text_column_guessed_by_length_is_named_in_a_warning() {
+        let opts = IngestOptions::default();
+        let taint = || Taint {
+            offsets: &[],
+            strict: false,
+        };
+        let s = "id,notes,score\n1,The fee showed up only at checkout.,2\n2,Too slow.,3\n";
+        let p = parse("r.csv", s, b',', &opts, taint());
+        assert_eq!(p.documents.len(), 2);
+        assert_eq!(
+            p.documents[0].turns[0].text,
+            "The fee showed up only at checkout."
+        );
+        assert_eq!(p.problems.len(), 1);
+        assert!(!p.problems[0].skipped);
+        assert_eq!(p.problems[0].loc.line, Some(1));
+        assert!(
+            p.problems[0].msg.contains("reading `notes`"),
+            "{}",
+            p.problems[0].msg
+        );
+        // a single column, or a named one, is no guess
+        for s in ["notes\nToo slow.\n", "id,review\n1,Too slow.\n"] {
+            let p = parse("r.csv", s, b',', &opts, taint());
+            assert_eq!(p.documents.len(), 1);
+            assert!(p.problems.is_empty(), "{:?}", p.problems);
+        }
     }
 }
