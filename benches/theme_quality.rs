@@ -10,7 +10,10 @@
 //! embeddings; `ORDER_SALTS=1,2,3` repeats each with the points in other
 //! (salted-key) orders, to see how much the themes depend on the order. With OUTDIR, writes `embeddings.npy` (float32, n×d),
 //! `labels.txt` and `whyline.txt` (theme per text, -1 = outlier) for
-//! `scripts/bertopic_compare.py`. Embeddings are cached in OUTDIR.
+//! `scripts/bertopic_compare.py`. Embeddings are cached in OUTDIR (with
+//! `texts.sha256`, so they are reused only for the same texts). The texts are
+//! embedded as `whyline run` embeds segments: without redaction masks
+//! (`whyline::util::encoder_text`).
 
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -74,7 +77,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(_) => ClusterConfig::default(),
     };
     let t = Instant::now();
+    // what `whyline run` gives the encoder (without redaction masks); the
+    // cached embeddings are reused only for the same encoder texts
+    let enc_texts: Vec<std::borrow::Cow<'_, str>> = texts
+        .iter()
+        .map(|t| whyline::util::encoder_text(t))
+        .collect();
+    let refs = whyline::util::strs(&enc_texts);
+    let texts_hash = whyline::util::sha256_hex(refs.join("\u{1f}").as_bytes());
+    let same_texts = |d: &Path| {
+        std::fs::read_to_string(d.join("texts.sha256")).is_ok_and(|h| h.trim() == texts_hash)
+    };
     let cached = outdir
+        .filter(|d| same_texts(d))
         .map(|d| d.join("embeddings.npy"))
         .filter(|p| p.is_file())
         .and_then(|p| read_npy(&p, 384))
@@ -83,7 +98,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(e) => e,
         None => {
             let enc = whyline::model::load_encoder(None, &Default::default())?;
-            let refs: Vec<&str> = texts.iter().map(|s| s.as_str()).collect();
             let mut out = Vec::new();
             for (k, chunk) in refs.chunks(256).enumerate() {
                 out.extend(enc.embed(chunk)?);
@@ -97,6 +111,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(d) = outdir {
         std::fs::create_dir_all(d)?;
         write_npy(&d.join("embeddings.npy"), &emb)?;
+        std::fs::write(d.join("texts.sha256"), format!("{texts_hash}\n"))?;
         std::fs::write(d.join("labels.txt"), gold.join("\n") + "\n")?;
     }
     // `ORDER_SALTS=1,2,3` also runs each resolution with the points visited

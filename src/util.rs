@@ -20,6 +20,61 @@ pub fn is_redaction_mask(word: &str) -> bool {
     word.len() >= 2 && word.bytes().all(|b| b == b'x' || b == b'X')
 }
 
+/// The text the sentence encoder reads for `text`: `text` without its
+/// redaction masks, the words of upper-case `X`s that scrubbed complaint
+/// narratives put for names, dates and numbers (`XXXX`, `XX/XX/XXXX`,
+/// `XX/XX/2019`; punctuation around them stays). A mask says only that
+/// something was there, but a sentence of masks embeds near every other
+/// sentence of masks: on the bundled example complaints the fourth insight
+/// was "Inquiry, Company Information", 24 sentences such as "XXXX XXXX
+/// Inquiry : XXXX XXXX, XXXX." held together by their masks (README,
+/// "Redaction masks"). Text without a mask comes back unchanged (borrowed),
+/// and so does text that would be left empty. Lower-case `xx` (a kiss in a
+/// chat) is not a mask here.
+pub fn encoder_text(text: &str) -> std::borrow::Cow<'_, str> {
+    fn is_mask(core: &str) -> bool {
+        core.contains("XX")
+            && core
+                .bytes()
+                .all(|b| b == b'X' || b.is_ascii_digit() || matches!(b, b'/' | b'-' | b'.' | b':'))
+    }
+    let core = |w: &str| -> (usize, usize) {
+        let a = w.len() - w.trim_start_matches(|c: char| !c.is_alphanumeric()).len();
+        let b = w.trim_end_matches(|c: char| !c.is_alphanumeric()).len();
+        (a, b.max(a))
+    };
+    if !text.contains("XX") {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut masked = false;
+    for w in text.split_whitespace() {
+        let (a, b) = core(w);
+        let kept: std::borrow::Cow<'_, str> = if a < b && is_mask(&w[a..b]) {
+            masked = true;
+            format!("{}{}", &w[..a], &w[b..]).into()
+        } else {
+            w.into()
+        };
+        if kept.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&kept);
+    }
+    if !masked || !out.chars().any(char::is_alphanumeric) {
+        return text.into();
+    }
+    out.into()
+}
+
+/// Borrowed views of `texts` (for APIs that take `&[&str]`).
+pub fn strs<'a>(texts: &'a [std::borrow::Cow<'_, str>]) -> Vec<&'a str> {
+    texts.iter().map(|t| t.as_ref()).collect()
+}
+
 /// A short, stable id derived from content parts (first 16 hex chars of
 /// sha256 over the parts separated by a unit separator).
 pub fn stable_id(parts: &[&str]) -> String {
@@ -60,6 +115,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encoder_text_leaves_out_redaction_masks_and_nothing_else() {
+        for (text, want) in [
+            ("XXXX XXXX Inquiry : XXXX XXXX, XXXX.", "Inquiry : , ."),
+            (
+                "I called on XX/XX/2019 and ( XXXX ) said no.",
+                "I called on and ( ) said no.",
+            ),
+            ("Paid {$25.00} on XX/XX/XXXX.", "Paid {$25.00} on ."),
+            // unchanged: no mask, a kiss, a word with X in it, masks alone
+            ("love you xx", "love you xx"),
+            ("My XXL order and the X-ray.", "My XXL order and the X-ray."),
+            ("XXXX XXXX", "XXXX XXXX"),
+            ("Too  slow.\nReally.", "Too  slow.\nReally."),
+        ] {
+            assert_eq!(encoder_text(text), want, "{text:?}");
+        }
+        assert!(matches!(
+            encoder_text("No masks here."),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn stable_id_depends_on_part_boundaries() {

@@ -132,11 +132,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
     let layers = classify::layers_needed(
         std::iter::once(model.as_ref()).chain(baseline.as_ref().map(|b| b.as_ref())),
     );
-    let x = embed_with_progress(ctx, embedder.as_ref(), "data", &set.texts(), &layers)?;
+    let texts = set.encoder_texts();
+    let texts = whyline::util::strs(&texts);
+    let x = embed_with_progress(ctx, embedder.as_ref(), "data", &texts, &layers)?;
     let t_embed = t0.elapsed().as_secs_f64();
     let dim = embedder.dim();
     let g = groups_for(&a.task, model.as_ref());
-    let texts = set.texts();
     let mx = classify::select_layers(&x, dim, &layers, model.layers())?;
     let preds = model.predict(&mx, &texts)?;
     let scores = ev::score_predictions(model.as_ref(), &set, &preds, g.as_deref())?;

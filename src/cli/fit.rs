@@ -9,6 +9,7 @@ use whyline::classify::fit::{self, CardInfo, FitOptions};
 use whyline::classify::{self, zero_shot, HeadKind, Taxonomy};
 use whyline::embed::Embedder;
 use whyline::eval::data::{self, ColumnSpec, LabelledSet};
+use whyline::util::strs;
 use whyline::{Error, Result};
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -319,13 +320,19 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
         }
         return run_tune_top(ctx, &a, kind, train, tune, tune_desc, taxonomy, t0);
     }
-    let train_x = embed_with_progress(ctx, embedder.as_ref(), "train", &train.texts(), &a.layers)?;
+    let train_x = embed_with_progress(
+        ctx,
+        embedder.as_ref(),
+        "train",
+        &strs(&train.encoder_texts()),
+        &a.layers,
+    )?;
     let tune_x = match &tune {
         Some(t) => Some(embed_with_progress(
             ctx,
             embedder.as_ref(),
             "tuning set",
-            &t.texts(),
+            &strs(&t.encoder_texts()),
             &a.layers,
         )?),
         None => None,
@@ -507,7 +514,7 @@ fn run_tune_top(
         if !ctx.quiet {
             eprintln!("hidden states of the {what} ({} texts)", set.examples.len());
         }
-        enc.top_states(&set.texts())
+        enc.top_states(&strs(&set.encoder_texts()))
     };
     let train_states = states("training set", &train)?;
     let tune_states = match &tune {

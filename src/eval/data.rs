@@ -72,8 +72,14 @@ impl LabelledSet {
         set.into_iter().cloned().collect()
     }
 
-    pub fn texts(&self) -> Vec<&str> {
-        self.examples.iter().map(|e| e.text.as_str()).collect()
+    /// The examples' texts as the encoder and the classifiers read them
+    /// ([`crate::util::encoder_text`]: without redaction masks), the same
+    /// way `whyline run` gives them its segments.
+    pub fn encoder_texts(&self) -> Vec<std::borrow::Cow<'_, str>> {
+        self.examples
+            .iter()
+            .map(|e| crate::util::encoder_text(&e.text))
+            .collect()
     }
 
     /// Keep only the examples for which `keep` holds.

@@ -81,7 +81,7 @@ pub fn score_with_groups(
     embeddings: &[Vec<f32>],
     groups: Option<&[String]>,
 ) -> Result<Scores> {
-    let preds = clf.predict(embeddings, &set.texts())?;
+    let preds = clf.predict(embeddings, &crate::util::strs(&set.encoder_texts()))?;
     score_predictions(clf, set, &preds, groups)
 }
 

@@ -234,10 +234,13 @@ fn analyse_in_chunks(
     let analysed: Vec<usize> = (0..segments.len())
         .filter(|&i| segments[i].is_signal())
         .collect();
-    let texts: Vec<&str> = analysed
+    // What the encoder and the facets read: the text without redaction
+    // masks (the segments keep theirs, for quotes and keywords).
+    let encoder_texts: Vec<std::borrow::Cow<'_, str>> = analysed
         .iter()
-        .map(|&i| segments[i].text.as_str())
+        .map(|&i| crate::util::encoder_text(&segments[i].text))
         .collect();
+    let texts = crate::util::strs(&encoder_texts);
     let n = texts.len();
 
     let t = Instant::now();
@@ -405,6 +408,7 @@ fn analyse_in_chunks(
     let clustering = cluster::cluster(&embeddings, &keys, &cfg.cluster);
     progress.end();
     drop(texts);
+    drop(encoder_texts);
     let mut analysed = analysed;
     let (clustering, chatter) = set_apart_chatter(
         &mut segments,
@@ -488,7 +492,7 @@ fn set_apart_chatter(
     if cfg.chatter_similarity <= 0.0 || clustering.themes.is_empty() {
         return Ok((clustering, 0));
     }
-    let mut small_talk: Vec<(String, &str)> = segments
+    let mut small_talk: Vec<(String, std::borrow::Cow<'_, str>)> = segments
         .iter()
         .filter(|s| {
             matches!(
@@ -496,7 +500,10 @@ fn set_apart_chatter(
                 Some(Noise::Greeting | Noise::Closing | Noise::Filler)
             )
         })
-        .map(|s| (crate::util::sha256_hex(s.text.as_bytes()), s.text.as_str()))
+        .map(|s| {
+            let t = crate::util::encoder_text(&s.text);
+            (crate::util::sha256_hex(t.as_bytes()), t)
+        })
         .collect();
     small_talk.sort();
     small_talk.dedup();
@@ -504,7 +511,7 @@ fn set_apart_chatter(
     if small_talk.len() < cluster::CHATTER_NEIGHBOURS {
         return Ok((clustering, 0));
     }
-    let texts: Vec<&str> = small_talk.iter().map(|(_, t)| *t).collect();
+    let texts: Vec<&str> = small_talk.iter().map(|(_, t)| t.as_ref()).collect();
     progress.begin("chatter", texts.len() as u64);
     let exemplars = embedder.embed_layers(&texts, &[], EMBED_CHUNK, &mut |done| {
         progress.advance(done as u64)
@@ -829,6 +836,39 @@ mod tests {
         let off = analyse_in_chunks(segs, &TwoTopics, &facets, None, &cfg, &Silent, 64).unwrap();
         assert_eq!(off.analysed.len(), 40);
         assert_eq!(off.clustering.themes.len(), 2);
+    }
+
+    #[test]
+    fn the_encoder_reads_segments_without_their_redaction_masks() {
+        // records every text it is given
+        #[derive(Default)]
+        struct Recording(std::sync::Mutex<Vec<String>>);
+        impl Embedder for Recording {
+            fn fingerprint(&self) -> &str {
+                "fake-recording"
+            }
+            fn dim(&self) -> usize {
+                4
+            }
+            fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+                let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+                seen.extend(texts.iter().map(|t| t.to_string()));
+                Layered::default().embed(texts)
+            }
+        }
+        let masked = "I called XXXX on XX/XX/2019 about my loan.";
+        let mut segs = segments(12);
+        segs[0].text = masked.into();
+        let enc = Recording::default();
+        let a = analyse(segs, &enc, &[echo("a", &[])], &Config::default(), &Silent).unwrap();
+        let seen = enc.0.into_inner().unwrap();
+        assert!(
+            seen.iter().any(|t| t == "I called on about my loan."),
+            "{seen:?}"
+        );
+        assert!(!seen.iter().any(|t| t.contains("XX")), "{seen:?}");
+        // the segment keeps its own text (quotes, keywords, segments.jsonl)
+        assert!(a.segments.iter().any(|s| s.text == masked));
     }
 
     #[test]
