@@ -738,32 +738,20 @@ fn facet_model_flag_rescores_a_corpus_into_a_new_folder_against_the_old_one() {
     assert!(!stdout.contains("topic (model"), "{stdout}");
     let changes = std::fs::read_to_string(after.join("changes.json")).unwrap();
     assert!(changes.contains("\"model_now\": \"zero_shot:"), "{changes}");
+    // exit 2, naming `what` on stderr
+    let fails_naming = |flag: &str, value: &str, what: &str| {
+        let o = whyline(&["run", "examples/calls", "--out", a, flag, value]);
+        assert_eq!(o.status.code(), Some(2), "{o:?}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains(what), "{o:?}");
+    };
     // an encoder that does not exist fails before anything is written
-    let o = whyline(&[
-        "run",
-        "examples/calls",
-        "--out",
-        a,
-        "--encoder",
-        "/no/such/encoder",
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{o:?}");
-    assert!(String::from_utf8_lossy(&o.stderr).contains("/no/such/encoder"));
+    fails_naming("--encoder", "/no/such/encoder", "/no/such/encoder");
     assert!(
         after.join("changes.json").is_file(),
         "the earlier results stay"
     );
     // a facet whyline does not know is a usage error naming the flag
-    let o = whyline(&[
-        "run",
-        "examples/calls",
-        "--out",
-        a,
-        "--facet-model",
-        "intent=x",
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{o:?}");
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--facet-model"));
+    fails_naming("--facet-model", "intent=x", "--facet-model");
 }
 
 fn copy_dir(from: &Path, to: &Path) {

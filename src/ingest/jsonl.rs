@@ -194,18 +194,7 @@ mod tests {
         let p = parse("r.jsonl", s, &opts, taint());
         assert_eq!(p.documents.len(), 2);
         assert_eq!(p.documents[1].turns[0].text, "Too slow.");
-        assert_eq!(
-            p.problems.len(),
-            1,
-            "one warning for the file, not one per record"
-        );
-        assert!(!p.problems[0].skipped);
-        assert_eq!(p.problems[0].loc.line, Some(1));
-        assert!(
-            p.problems[0].msg.contains("reading `notes`"),
-            "{}",
-            p.problems[0].msg
-        );
+        super::super::table::tests::assert_one_guess(&p, "notes");
         // one string field, or a named one, is no guess
         for s in [
             "{\"notes\":\"Too slow.\",\"n\":2}\n",

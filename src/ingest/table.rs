@@ -352,8 +352,18 @@ fn longest_column(headers: &[String], records: &[(csv::Position, csv::StringReco
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// One warning, on line 1, naming the column or field taken as text
+    /// (one for the file, not one per record).
+    pub(crate) fn assert_one_guess(p: &super::super::Parsed, name: &str) {
+        assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
+        assert!(!p.problems[0].skipped);
+        assert_eq!(p.problems[0].loc.line, Some(1));
+        let msg = &p.problems[0].msg;
+        assert!(msg.contains(&format!("reading `{name}`")), "{msg}");
+    }
 
     #[test]
     fn numbers_stay_numbers() {
@@ -400,14 +410,7 @@ mod tests {
             p.documents[0].turns[0].text,
             "The fee showed up only at checkout."
         );
-        assert_eq!(p.problems.len(), 1);
-        assert!(!p.problems[0].skipped);
-        assert_eq!(p.problems[0].loc.line, Some(1));
-        assert!(
-            p.problems[0].msg.contains("reading `notes`"),
-            "{}",
-            p.problems[0].msg
-        );
+        assert_one_guess(&p, "notes");
         // a single column, or a named one, is no guess
         for s in ["notes\nToo slow.\n", "id,review\n1,Too slow.\n"] {
             let p = parse("r.csv", s, b',', &opts, taint());
