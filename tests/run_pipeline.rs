@@ -40,6 +40,18 @@ fn mostly_masks(t: &str) -> bool {
     masks * 2 > words.len()
 }
 
+/// `segments.jsonl` of a run's output folder, each segment by its id.
+fn segments_by_id(out: &Path) -> std::collections::BTreeMap<String, serde_json::Value> {
+    std::fs::read_to_string(out.join("segments.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (v["id"].as_str().unwrap().to_string(), v)
+        })
+        .collect()
+}
+
 fn run_in_pool(inputs: Vec<String>, out: &Path, threads: usize) -> whyline::pipeline::RunSummary {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -224,25 +236,11 @@ fn no_insight_is_held_together_by_redaction_masks() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("out");
     let s = run_in_pool(vec!["examples/complaints.csv".to_string()], &out, 2);
-    let text: std::collections::HashMap<String, String> =
-        std::fs::read_to_string(out.join("segments.jsonl"))
-            .unwrap()
-            .lines()
-            .map(|l| {
-                let v: serde_json::Value = serde_json::from_str(l).unwrap();
-                (
-                    v["id"].as_str().unwrap().to_string(),
-                    v["text"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
+    let segs = segments_by_id(&out);
+    let text = |id: &str| segs[id]["text"].as_str().unwrap().to_string();
     assert!(s.insights.insights.len() >= 10);
     for i in &s.insights.insights {
-        let masked = i
-            .members
-            .iter()
-            .filter(|m| mostly_masks(&text[m.as_str()]))
-            .count();
+        let masked = i.members.iter().filter(|m| mostly_masks(&text(m))).count();
         assert!(
             masked * 4 <= i.members.len(),
             "insight {} ({}): {masked} of {} segments are mostly masks",
@@ -301,21 +299,18 @@ fn small_talk_the_rules_miss_is_set_apart_as_chatter() {
     std::fs::write(&corpus, lines).unwrap();
     let out = d.path().join("out");
     let s = run_in_pool(vec![corpus.display().to_string()], &out, 2);
-    let label: std::collections::BTreeMap<String, (String, Option<String>)> =
-        std::fs::read_to_string(out.join("segments.jsonl"))
-            .unwrap()
-            .lines()
-            .map(|l| {
-                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+    let label: std::collections::BTreeMap<String, (String, Option<String>)> = segments_by_id(&out)
+        .into_iter()
+        .map(|(id, v)| {
+            (
+                id,
                 (
-                    v["id"].as_str().unwrap().to_string(),
-                    (
-                        v["meta"]["label"].as_str().unwrap().to_string(),
-                        v["noise"].as_str().map(str::to_string),
-                    ),
-                )
-            })
-            .collect();
+                    v["meta"]["label"].as_str().unwrap().to_string(),
+                    v["noise"].as_str().map(str::to_string),
+                ),
+            )
+        })
+        .collect();
     let chatter: Vec<&str> = label
         .values()
         .filter(|(_, n)| n.as_deref() == Some("chatter"))
