@@ -206,3 +206,31 @@ fn output_is_byte_identical_whatever_path_order_and_thread_count() {
     assert_eq!(base, run("2", &rot), "rotated paths, 2 threads");
     assert_eq!(base, run("1", &rev), "reversed paths, 1 thread");
 }
+
+#[test]
+fn a_run_with_nothing_readable_names_the_input_and_keeps_earlier_results() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("insights.json"), "earlier").unwrap();
+    let o = whyline(&[
+        "--quiet",
+        "run",
+        "/nonexistent/x.txt",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no documents could be read from /nonexistent/x.txt")
+            && err.contains("no such file"),
+        "{err}"
+    );
+    // an input problem, not a configuration one
+    assert!(!err.contains("config:"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("insights.json")).unwrap(),
+        "earlier"
+    );
+}

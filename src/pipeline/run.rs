@@ -72,7 +72,7 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
             .map(|p| p.to_string())
             .collect::<Vec<_>>()
             .join("; ");
-        return Err(Error::Config(format!(
+        return Err(Error::Other(format!(
             "no documents could be read from {}{}",
             opts.inputs.join(" "),
             if why.is_empty() {
