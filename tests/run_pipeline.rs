@@ -834,3 +834,28 @@ fn recordings_and_documents_left_in_the_input_folder_are_named_in_a_warning() {
     assert_eq!(run_json["counts"]["ignored_files"], 3);
     assert_eq!(s.exit_code(), 0, "files not read are no skipped input");
 }
+
+#[test]
+fn a_run_without_facets_says_so_in_both_reports() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_whyline"))
+        .args(["--quiet", "run", "examples/calls", "--no-facets", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    for report in ["report.md", "report.html"] {
+        let text = std::fs::read_to_string(out.join(report)).unwrap();
+        assert!(
+            text.contains(whyline::report::NO_FACETS),
+            "{report} does not say the facets did not run"
+        );
+        assert!(!text.contains(whyline::report::LIFT_LEGEND), "{report}");
+    }
+    let ins: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("insights.json")).unwrap()).unwrap();
+    let first = &ins["insights"][0];
+    assert!(first["emotions"].as_array().unwrap().is_empty(), "{first}");
+    assert!(first["topics"].as_array().unwrap().is_empty(), "{first}");
+}

@@ -2,7 +2,7 @@
 //! network) with a summary, one card per insight and its why, charts, and
 //! quotes linked to their source files.
 
-use super::{impact_line, pct_str, provenance, why_line, LIFT_LEGEND};
+use super::{impact_line, pct_str, provenance, why_line, LIFT_LEGEND, NO_FACETS};
 use crate::insight::changes::Changes;
 use crate::insight::{Insight, Insights, Quote};
 use std::fmt::Write;
@@ -65,14 +65,12 @@ pub fn render(
         ins.noise.total - ins.noise.outliers,
         ins.noise.outliers
     );
-    if c.facets.is_empty() {
-        let _ = writeln!(
-            h,
-            "<p class=\"sub\">Facet classifiers (emotion, motivation, topic) did not run: the why is limited to keywords, quotes and stated reasons.</p>"
-        );
+    let legend = if c.facets.is_empty() {
+        NO_FACETS
     } else {
-        let _ = writeln!(h, "<p class=\"sub\">{}</p>", esc(LIFT_LEGEND));
-    }
+        LIFT_LEGEND
+    };
+    let _ = writeln!(h, "<p class=\"sub\">{}</p>", esc(legend));
     if let Some(top) = ins.insights.first() {
         let _ = writeln!(
             h,

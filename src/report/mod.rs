@@ -87,6 +87,9 @@ pub fn noise_meaning(reason: &str) -> &'static str {
 /// What `×` means next to a label, for the reports' readers.
 pub const LIFT_LEGEND: &str = "The emotions, motivations and topics named for an insight are the ones that stand out in it: \"annoyance (12.0%, 4.1×)\" means 12% of its segments carry the label, 4.1 times the rate across all analysed segments.";
 
+/// Said at the top of a report when no facet classifier ran (`--no-facets`).
+pub const NO_FACETS: &str = "Facet classifiers (emotion, motivation, topic) did not run: the why is limited to keywords, quotes and stated reasons.";
+
 /// `share{sep}lift×`, the lift only when the file has one.
 pub fn share_and_lift(e: &LabelShare, sep: &str) -> String {
     if e.lift > 0.0 {
@@ -162,14 +165,12 @@ pub fn markdown(ins: &Insights, changes: Option<&Changes>, title: &str) -> Strin
         ins.noise.total - ins.noise.outliers,
         ins.noise.outliers
     );
-    if c.facets.is_empty() {
-        let _ = writeln!(
-            s,
-            "_Facet classifiers (emotion, motivation, topic) did not run: the why is limited to keywords, quotes and stated reasons._\n"
-        );
+    let legend = if c.facets.is_empty() {
+        NO_FACETS
     } else {
-        let _ = writeln!(s, "_{LIFT_LEGEND}_\n");
-    }
+        LIFT_LEGEND
+    };
+    let _ = writeln!(s, "_{legend}_\n");
     if let Some(o) = &c.outcome {
         let _ = writeln!(
             s,
