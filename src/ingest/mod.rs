@@ -415,6 +415,23 @@ pub(crate) fn file_document(path: &str, text: &str, turns: Vec<Turn>) -> Documen
     }
 }
 
+/// Add a whole-file document of `turns` to `out`, or, when the file gave no
+/// turns, a warning naming it (`empty` says what was missing).
+pub(crate) fn push_file_document(
+    out: &mut Parsed,
+    path: &str,
+    text: &str,
+    turns: Vec<Turn>,
+    empty: &str,
+) {
+    if turns.is_empty() {
+        out.problems
+            .push(Problem::warn(Location::file(path), empty));
+    } else {
+        out.documents.push(file_document(path, text, turns));
+    }
+}
+
 /// Byte range of `needle` in `hay[from..to]` (clamped to char boundaries), or
 /// `[from, to]` when it is not there verbatim (unescaped quotes, entities).
 pub(crate) fn locate(hay: &str, from: usize, to: usize, needle: &str) -> [usize; 2] {

@@ -16,7 +16,7 @@
 
 use super::decode::lines_with_offsets;
 use super::timecode::parse_ms;
-use super::{file_document, Parsed, SourceRef, Turn};
+use super::{Parsed, SourceRef, Turn};
 use std::collections::HashMap;
 
 /// `parsed` with every run of spaces and tabs inside a turn's lines made one
@@ -349,14 +349,7 @@ pub fn parse(path: &str, text: &str) -> Parsed {
         });
     }
     let mut out = Parsed::default();
-    if turns.is_empty() {
-        out.problems.push(super::Problem::warn(
-            crate::Location::file(path),
-            "no text (empty file)",
-        ));
-        return out;
-    }
-    out.documents.push(file_document(path, text, turns));
+    super::push_file_document(&mut out, path, text, turns, "no text (empty file)");
     out
 }
 

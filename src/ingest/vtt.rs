@@ -10,7 +10,7 @@
 use super::decode::lines_with_offsets;
 use super::text::looks_like_speaker;
 use super::timecode::parse_timing;
-use super::{file_document, Parsed, Problem, SourceRef, Turn};
+use super::{Parsed, Problem, SourceRef, Turn};
 use crate::Location;
 
 /// Parse a WebVTT file.
@@ -251,12 +251,7 @@ pub fn parse_cues(path: &str, text: &str, flavour: CueFlavour) -> Parsed {
         }
         flush(group.take(), &mut turns);
     }
-    if turns.is_empty() {
-        out.problems
-            .push(Problem::warn(Location::file(path), "no cue text"));
-        return out;
-    }
-    out.documents.push(file_document(path, text, turns));
+    super::push_file_document(&mut out, path, text, turns, "no cue text");
     out
 }
 

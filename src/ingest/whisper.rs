@@ -7,7 +7,7 @@
 //! turn carries its 1-based segment number as `record`. Byte spans point at
 //! the JSON string of the text when it appears verbatim in the file.
 
-use super::{file_document, Parsed, Problem, SourceRef, Turn};
+use super::{Parsed, Problem, SourceRef, Turn};
 use crate::Location;
 use serde_json::Value;
 
@@ -114,12 +114,7 @@ pub fn parse(path: &str, text: &str) -> Parsed {
             },
         });
     }
-    if turns.is_empty() {
-        out.problems
-            .push(Problem::warn(Location::file(path), "no segment text"));
-        return out;
-    }
-    out.documents.push(file_document(path, text, turns));
+    super::push_file_document(&mut out, path, text, turns, "no segment text");
     out
 }
 
