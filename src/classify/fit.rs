@@ -1190,7 +1190,7 @@ mod tests {
 
     /// Deterministic fake embeddings: label-dependent centre + hash noise.
     fn set(n: usize, multi: bool) -> (LabelledSet, Vec<Vec<f32>>) {
-        let mut rng = crate::model::train::SplitMix::new(5);
+        let mut rng = crate::model::train::seeded(5);
         let mut ex = Vec::new();
         let mut x = Vec::new();
         for i in 0..n {
@@ -1262,7 +1262,7 @@ mod tests {
 
     #[test]
     fn merged_ensemble_head_averages_member_logits() {
-        let mut rng = crate::model::train::SplitMix::new(9);
+        let mut rng = crate::model::train::seeded(9);
         let mut r = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.next_f32() - 0.5).collect() };
         for hidden in [0usize, 4] {
             let inner = if hidden == 0 { 6 } else { hidden };

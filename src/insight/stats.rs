@@ -5,26 +5,7 @@
 //! byte, so the random source is a fixed, documented generator (SplitMix64)
 //! seeded from the configuration and the theme, never from the clock.
 
-/// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and fully specified.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform index in `0..n` (n > 0), by Lemire's multiply-shift.
-    pub fn below(&mut self, n: usize) -> usize {
-        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
-    }
-}
+pub use crate::util::SplitMix64;
 
 /// Seed derived from a string (first 8 bytes of its sha256) and a base seed.
 pub fn seed_for(base: u64, what: &str) -> u64 {

@@ -11,6 +11,7 @@
 //! gives the same weights.
 
 use crate::error::{Error, Result};
+use crate::util::SplitMix64;
 use candle_core::{DType, Device, Tensor, Var, D};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
@@ -85,44 +86,24 @@ pub struct TrainConfig {
     pub cosine_lr: bool,
 }
 
-/// splitmix64: tiny, seedable, and the same everywhere.
-#[derive(Debug, Clone)]
-pub struct SplitMix(u64);
+/// A training run's random stream: [`SplitMix64`] from `seed` XOR the
+/// golden-ratio constant (the stream heads have been trained with).
+pub fn seeded(seed: u64) -> SplitMix64 {
+    SplitMix64::new(seed ^ 0x9E37_79B9_7F4A_7C15)
+}
 
-impl SplitMix {
-    pub fn new(seed: u64) -> Self {
-        SplitMix(seed ^ 0x9E37_79B9_7F4A_7C15)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    pub fn next_f32(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
-    }
-    /// `n` inverted-dropout multipliers: `1 / (1 - p)` kept, 0 dropped.
-    pub fn dropout_mask(&mut self, n: usize, p: f32) -> Vec<f32> {
-        let keep = 1.0 - p;
-        (0..n)
-            .map(|_| {
-                if self.next_f32() < keep {
-                    1.0 / keep
-                } else {
-                    0.0
-                }
-            })
-            .collect()
-    }
-    pub fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = (self.next_u64() % (i as u64 + 1)) as usize;
-            v.swap(i, j);
-        }
-    }
+/// `n` inverted-dropout multipliers: `1 / (1 - p)` kept, 0 dropped.
+pub(super) fn dropout_mask(rng: &mut SplitMix64, n: usize, p: f32) -> Vec<f32> {
+    let keep = 1.0 - p;
+    (0..n)
+        .map(|_| {
+            if rng.next_f32() < keep {
+                1.0 / keep
+            } else {
+                0.0
+            }
+        })
+        .collect()
 }
 
 pub(super) fn terr(name: &str) -> impl Fn(candle_core::Error) -> Error + '_ {
@@ -132,7 +113,7 @@ pub(super) fn terr(name: &str) -> impl Fn(candle_core::Error) -> Error + '_ {
     }
 }
 
-pub(super) fn uniform(rng: &mut SplitMix, n: usize, bound: f32) -> Vec<f32> {
+pub(super) fn uniform(rng: &mut SplitMix64, n: usize, bound: f32) -> Vec<f32> {
     (0..n)
         .map(|_| (rng.next_f32() * 2.0 - 1.0) * bound)
         .collect()
@@ -272,7 +253,7 @@ pub fn train_head(
     }
     let n = x.len() / dim;
     let dev = Device::Cpu;
-    let mut rng = SplitMix::new(cfg.seed);
+    let mut rng = seeded(cfg.seed);
     let inner = if cfg.hidden == 0 { dim } else { cfg.hidden };
     let mk = |v: Vec<f32>, shape: &[usize]| -> Result<Var> {
         Var::from_tensor(&Tensor::from_vec(v, shape, &dev).map_err(terr("init"))?)
@@ -338,7 +319,7 @@ pub fn train_head(
         for chunk in order.chunks(cfg.batch_size) {
             let bs = chunk.len();
             let mask: Option<Vec<f32>> = (cfg.hidden > 0 && cfg.dropout > 0.0)
-                .then(|| rng.dropout_mask(bs * cfg.hidden, cfg.dropout));
+                .then(|| dropout_mask(&mut rng, bs * cfg.hidden, cfg.dropout));
             if cfg.cosine_lr {
                 let t = step_no as f64 / total_steps;
                 opt.set_learning_rate(cfg.lr * 0.5 * (1.0 + (std::f64::consts::PI * t).cos()));
@@ -455,7 +436,7 @@ mod tests {
 
     fn toy() -> (Vec<f32>, Vec<f32>) {
         // two separable classes in 4-d
-        let mut rng = SplitMix::new(7);
+        let mut rng = seeded(7);
         let mut x = Vec::new();
         let mut y = Vec::new();
         for i in 0..200 {

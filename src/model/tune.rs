@@ -20,10 +20,11 @@
 //! encoder's weights.
 
 use super::train::{
-    forward, objective_loss, snapshot, terr, uniform, DenseHead, Objective, Params, SplitMix,
-    TrainConfig,
+    dropout_mask, forward, objective_loss, seeded, snapshot, terr, uniform, DenseHead, Objective,
+    Params, TrainConfig,
 };
 use crate::error::{Error, Result};
+use crate::util::SplitMix64;
 use candle_core::{DType, Device, Tensor, Var, D};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
@@ -171,11 +172,11 @@ struct LayerDrop {
 
 impl LayerDrop {
     fn new(
-        rng: &mut SplitMix,
+        rng: &mut SplitMix64,
         p: f32,
         (b, s, h, heads): (usize, usize, usize, usize),
     ) -> candle_core::Result<Self> {
-        let mut m = |n: usize| rng.dropout_mask(n, p);
+        let mut m = |n: usize| dropout_mask(rng, n, p);
         let dev = Device::Cpu;
         Ok(LayerDrop {
             probs: Tensor::from_vec(m(b * heads * s * s), (b, heads, s, s), &dev)?,
@@ -319,7 +320,7 @@ pub fn tune_top(
     }
     let lens = token_counts(states, h)?;
     let dev = Device::Cpu;
-    let mut rng = SplitMix::new(hc.seed);
+    let mut rng = seeded(hc.seed);
     let mk = |v: Vec<f32>, shape: &[usize]| -> Result<Var> {
         Var::from_tensor(&Tensor::from_vec(v, shape, &dev).map_err(terr("init"))?)
             .map_err(terr("init"))
@@ -411,7 +412,7 @@ pub fn tune_top(
         for chunk in &batches {
             let bs = chunk.len();
             let mask: Option<Vec<f32>> = (hc.hidden > 0 && hc.dropout > 0.0)
-                .then(|| rng.dropout_mask(bs * hc.hidden, hc.dropout));
+                .then(|| dropout_mask(&mut rng, bs * hc.hidden, hc.dropout));
             if hc.cosine_lr {
                 let f = 0.5 * (1.0 + (std::f64::consts::PI * step_no as f64 / total_steps).cos());
                 opt_head.set_learning_rate(hc.lr * f);
@@ -467,7 +468,7 @@ mod tests {
 
     /// A random 8-wide, 2-head layer (near-identity attention output).
     fn toy_layer(seed: u64) -> TopLayer {
-        let mut rng = SplitMix::new(seed);
+        let mut rng = seeded(seed);
         let mut t = TopLayer {
             layer: 0,
             hidden: 8,
@@ -514,7 +515,7 @@ mod tests {
     /// Texts of 2-5 tokens whose label is the sign of the first feature of
     /// their mean state.
     fn toy_data() -> (Vec<Vec<f32>>, Vec<f32>) {
-        let mut rng = SplitMix::new(7);
+        let mut rng = seeded(7);
         let mut states = Vec::new();
         let mut y = Vec::new();
         for i in 0..40 {
