@@ -50,6 +50,24 @@ const BLOCK: usize = 512;
 /// into its two blocks' lists under a total order (similarity, then index),
 /// so the order in which threads finish cannot change the result.
 pub fn knn(points: &[Vec<f32>], k: usize) -> Vec<Vec<(u32, f32)>> {
+    knn_with_progress(points, k, &|_| {})
+}
+
+/// Tiles of the similarity grid that [`knn`] computes for `n` points: the
+/// unit of [`knn_with_progress`].
+pub fn tile_count(n: usize) -> u64 {
+    let nb = n.div_ceil(BLOCK) as u64;
+    nb * (nb + 1) / 2
+}
+
+/// [`knn`], calling `done` with the number of tiles finished so far (of
+/// [`tile_count`]) as each one finishes, from whichever thread finished it.
+/// The result does not depend on `done`.
+pub fn knn_with_progress(
+    points: &[Vec<f32>],
+    k: usize,
+    done: &(dyn Fn(u64) + Sync),
+) -> Vec<Vec<(u32, f32)>> {
     let n = points.len();
     let k = k.min(n.saturating_sub(1));
     let dim = points.first().map(Vec::len).unwrap_or(0);
@@ -129,13 +147,15 @@ pub fn knn(points: &[Vec<f32>], k: usize) -> Vec<Vec<(u32, f32)>> {
             merge(b, cols);
         }
     };
+    let finished = std::sync::atomic::AtomicU64::new(0);
     tiles.into_par_iter().for_each(|(a, b)| {
         // one similarity buffer per thread, reused by its tiles (a fresh
         // megabyte per tile costs page faults); a fresh one if it is in use
         SIMS.with(|cell| match cell.try_borrow_mut() {
             Ok(mut sims) => tile(&mut sims, a, b),
             Err(_) => tile(&mut Vec::new(), a, b),
-        })
+        });
+        done(finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
     });
     lists
         .into_iter()
@@ -352,6 +372,19 @@ mod tests {
             }
         }
         assert!(shared > 0);
+    }
+
+    #[test]
+    fn knn_reports_each_tile_once_as_it_finishes() {
+        let pts = random_points(2 * BLOCK + 10, 8, 5);
+        let seen = Mutex::new(Vec::new());
+        let with = knn_with_progress(&pts, 4, &|d| seen.lock().unwrap().push(d));
+        assert_eq!(with, knn(&pts, 4));
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_unstable();
+        // 3 blocks: 6 tiles on and above the diagonal
+        assert_eq!(tile_count(pts.len()), 6);
+        assert_eq!(seen, (1..=6).collect::<Vec<u64>>());
     }
 
     #[test]

@@ -277,6 +277,18 @@ fn centroid(points: &[Vec<f32>], members: &[usize], dim: usize) -> (Vec<f32>, f3
 /// canonical order (ties between equal keys keep input order, so equal keys
 /// should only be used for identical points).
 pub fn cluster(points: &[Vec<f32>], keys: &[&str], cfg: &ClusterConfig) -> Clustering {
+    cluster_with_progress(points, keys, cfg, &|_| {})
+}
+
+/// [`cluster`], reporting the neighbour search's progress: `done` gets the
+/// tiles finished so far, of [`knn::tile_count`] of the point count (the
+/// search is most of the stage's time on large corpora).
+pub fn cluster_with_progress(
+    points: &[Vec<f32>],
+    keys: &[&str],
+    cfg: &ClusterConfig,
+    done: &(dyn Fn(u64) + Sync),
+) -> Clustering {
     let n = points.len();
     let dim = points.first().map(|p| p.len()).unwrap_or(0);
     if n == 0 {
@@ -301,7 +313,7 @@ pub fn cluster(points: &[Vec<f32>], keys: &[&str], cfg: &ClusterConfig) -> Clust
         .collect();
 
     // 1. k-NN graph, symmetrised (union, weight = max similarity, clipped at 0)
-    let nn = knn::knn(&pts, cfg.k.max(1));
+    let nn = knn::knn_with_progress(&pts, cfg.k.max(1), done);
     let mut adj: Vec<std::collections::BTreeMap<u32, f64>> = vec![Default::default(); n];
     for (i, row) in nn.iter().enumerate() {
         for &(j, s) in row {

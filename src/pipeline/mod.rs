@@ -399,13 +399,14 @@ fn analyse_in_chunks(
     timings.insert("facets".into(), facet_time.as_millis() as u64);
 
     let t = Instant::now();
-    progress.begin("cluster", 0);
+    progress.begin("cluster", cluster::knn::tile_count(analysed.len()));
     let keys: Vec<String> = analysed
         .iter()
         .map(|&i| cluster_key(&segments[i]))
         .collect();
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let clustering = cluster::cluster(&embeddings, &keys, &cfg.cluster);
+    let clustering =
+        cluster::cluster_with_progress(&embeddings, &keys, &cfg.cluster, &|d| progress.advance(d));
     progress.end();
     drop(texts);
     drop(encoder_texts);
