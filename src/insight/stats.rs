@@ -5,7 +5,7 @@
 //! byte, so the random source is a fixed, documented generator (SplitMix64)
 //! seeded from the configuration and the theme, never from the clock.
 
-pub use crate::util::SplitMix64;
+use crate::util::SplitMix64;
 
 /// Seed derived from a string (first 8 bytes of its sha256) and a base seed.
 pub fn seed_for(base: u64, what: &str) -> u64 {
