@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Probes of the CFPB ranking target that did not reach it (README, "Ranking against CFPB's
-issue labels"): can a different ranking of the same themes, or document-level themes from
+"""Probes of the CFPB ranking target that did not reach it (docs/measurements.md,
+"The CFPB ranking, stability and noise"): can a different ranking of the same themes, or document-level themes from
 other representations, put 4 of the 5 most frequent gold issues among the top 5?
 
   whyline run ../shared/eval/cfpb-issue.jsonl --out D

@@ -66,7 +66,7 @@ if [ "$WHAT" = all ] || [ "$WHAT" = motivation ]; then
   # (`--group-field context`): touche-dev debates none of train's 332 conclusions, so
   # ungrouped folds put arguments on one conclusion on both sides and the out-of-fold
   # figure (0.51) overstates dev (0.45); grouped, it is 0.46 and tracks dev. Settings chosen
-  # by that grouped out-of-fold macro-F1 (README, "Grouped cross-fitting"), dev untouched:
+  # by that grouped out-of-fold macro-F1 (docs/measurements.md, "Grouped cross-fitting"), dev untouched:
   # the embedding + layers 5 and 4, default class weighting (0.5), dropout 0.4, cosine decay
   # over 30 epochs; 256 hidden per fold keep the head at 6 MB.
   fit --task motivation --train "$TG" --label-column values --group-field context --out models/motivation \

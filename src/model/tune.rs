@@ -2,7 +2,7 @@
 //! head (`whyline fit --tune-top`), and running such a tuned layer.
 //!
 //! Why: a head on frozen MiniLM features stops short on some facets (the
-//! Touché values, see README "Probes for that lever"); letting the last
+//! Touché values, see docs/measurements.md, "Facet heads"); letting the last
 //! layer's attention move with the head is the change that lifts them. Only
 //! the last layer is trained, on the hidden states *entering* it (computed
 //! once by the frozen encoder), so an epoch costs that one layer's forward

@@ -423,7 +423,7 @@ fn analyse_in_chunks(
     )?;
     if chatter > 0 {
         warnings.push(format!(
-            "{chatter} theme(s) of small talk set apart as noise `chatter` (README, \"Noise\")"
+            "{chatter} theme(s) of small talk set apart as noise `chatter` (README, \"Small talk the rules miss\")"
         ));
     }
     timings.insert("cluster".into(), t.elapsed().as_millis() as u64);
