@@ -2,7 +2,7 @@
 //! network) with a summary, one card per insight and its why, charts, and
 //! quotes linked to their source files.
 
-use super::{impact_line, pct_str, provenance, why_line, LIFT_LEGEND, NO_FACETS};
+use super::{impact_line, pct_str, provenance, why_line};
 use crate::insight::changes::Changes;
 use crate::insight::{Insight, Insights, Quote};
 use std::fmt::Write;
@@ -65,12 +65,7 @@ pub fn render(
         ins.noise.total - ins.noise.outliers,
         ins.noise.outliers
     );
-    let legend = if c.facets.is_empty() {
-        NO_FACETS
-    } else {
-        LIFT_LEGEND
-    };
-    let _ = writeln!(h, "<p class=\"sub\">{}</p>", esc(legend));
+    let _ = writeln!(h, "<p class=\"sub\">{}</p>", esc(super::legend(c)));
     if let Some(top) = ins.insights.first() {
         let _ = writeln!(
             h,

@@ -90,6 +90,16 @@ pub const LIFT_LEGEND: &str = "The emotions, motivations and topics named for an
 /// Said at the top of a report when no facet classifier ran (`--no-facets`).
 pub const NO_FACETS: &str = "Facet classifiers (emotion, motivation, topic) did not run: the why is limited to keywords, quotes and stated reasons.";
 
+/// The line under a report's header: how to read the labels an insight names,
+/// or, when no facet classifier ran, that there are none.
+pub fn legend(c: &CorpusSummary) -> &'static str {
+    if c.facets.is_empty() {
+        NO_FACETS
+    } else {
+        LIFT_LEGEND
+    }
+}
+
 /// `share{sep}lift×`, the lift only when the file has one.
 pub fn share_and_lift(e: &LabelShare, sep: &str) -> String {
     if e.lift > 0.0 {
@@ -165,12 +175,7 @@ pub fn markdown(ins: &Insights, changes: Option<&Changes>, title: &str) -> Strin
         ins.noise.total - ins.noise.outliers,
         ins.noise.outliers
     );
-    let legend = if c.facets.is_empty() {
-        NO_FACETS
-    } else {
-        LIFT_LEGEND
-    };
-    let _ = writeln!(s, "_{legend}_\n");
+    let _ = writeln!(s, "_{}_\n", legend(c));
     if let Some(o) = &c.outcome {
         let _ = writeln!(
             s,
