@@ -380,3 +380,54 @@ fn fixture_rev_txt() {
         &[],
     );
 }
+
+#[test]
+fn every_file_read_is_listed_with_the_hash_of_the_bytes_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("a.jsonl");
+    let good_bytes = b"{\"text\":\"My card was declined at the store.\"}\n{\"text\":\"The fee was never explained.\"}\n";
+    std::fs::write(&good, good_bytes).unwrap();
+    // a file whose every record is bad, and an empty one: read, no documents
+    std::fs::write(dir.path().join("b.jsonl"), b"{bad json\n").unwrap();
+    std::fs::write(dir.path().join("c.txt"), b"").unwrap();
+    let missing = dir.path().join("gone.txt").to_string_lossy().into_owned();
+    let report = read_inputs(
+        &[missing.clone(), dir.path().to_string_lossy().into_owned()],
+        &IngestOptions::default(),
+    );
+    let names: Vec<&str> = report
+        .inputs
+        .iter()
+        .map(|f| f.path.rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["a.jsonl", "b.jsonl", "c.txt"],
+        "a path that does not exist is not read"
+    );
+    assert_eq!(report.files(), 3);
+    let a = &report.inputs[0];
+    assert_eq!(a.bytes, good_bytes.len() as u64);
+    assert_eq!(
+        a.sha256.as_deref(),
+        Some(whyline::util::sha256_hex(good_bytes).as_str())
+    );
+    assert_eq!(a.documents, 2);
+    assert_eq!(
+        (report.inputs[1].documents, report.inputs[2].documents),
+        (0, 0)
+    );
+    assert_eq!(
+        report.inputs[2].sha256.as_deref(),
+        Some("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        "the empty file's hash"
+    );
+    assert!(report
+        .problems
+        .iter()
+        .any(|p| p.loc.path == missing && p.skipped));
+    assert_eq!(
+        report.inputs.iter().map(|f| f.documents).sum::<usize>(),
+        report.documents.len()
+    );
+}

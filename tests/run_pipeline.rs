@@ -859,3 +859,42 @@ fn a_run_without_facets_says_so_in_both_reports() {
     assert!(first["emotions"].as_array().unwrap().is_empty(), "{first}");
     assert!(first["topics"].as_array().unwrap().is_empty(), "{first}");
 }
+
+#[test]
+fn run_json_names_every_file_read_with_the_hash_of_the_bytes_analysed() {
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("calls");
+    copy_dir(Path::new("examples/calls"), &input);
+    // read, but gives no document: still one of the inputs of the run
+    std::fs::write(input.join("empty.txt"), b"").unwrap();
+    let out = d.path().join("out");
+    let opts = RunOptions {
+        inputs: vec![input.display().to_string()],
+        out: out.clone(),
+        config: Config::default(),
+        config_path: None,
+    };
+    let s = run(&opts, &Silent).unwrap();
+    let run_json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    let inputs = run_json["inputs"].as_array().unwrap();
+    assert_eq!(
+        inputs.len() as u64,
+        run_json["counts"]["files"].as_u64().unwrap()
+    );
+    let mut documents = 0;
+    for f in inputs {
+        let path = f["path"].as_str().unwrap();
+        let bytes = std::fs::read(path).unwrap();
+        assert_eq!(f["bytes"], bytes.len(), "{f}");
+        assert_eq!(f["sha256"], whyline::util::sha256_hex(&bytes), "{f}");
+        documents += f["documents"].as_u64().unwrap();
+    }
+    assert_eq!(documents, run_json["counts"]["documents"].as_u64().unwrap());
+    let empty = inputs
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("empty.txt"))
+        .expect("the empty file is listed");
+    assert_eq!(empty["documents"], 0);
+    assert_eq!(s.exit_code(), 0, "an empty file is a warning, not a skip");
+}

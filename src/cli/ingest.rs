@@ -154,7 +154,7 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
     };
     eprintln!(
         "whyline ingest: {} files, {} documents, {} segments ({} analysed); noise: {}; {} skipped, {} warnings{}",
-        report.files,
+        report.files(),
         report.documents.len(),
         segments.len(),
         signal,

@@ -295,8 +295,9 @@ pub fn count_and_names(paths: &[String], names: usize) -> String {
 pub struct IngestReport {
     pub documents: Vec<Document>,
     pub problems: Vec<Problem>,
-    /// Files read (after expanding directories and globs).
-    pub files: usize,
+    /// Every file read (after expanding directories and globs), sorted by
+    /// path, with the hash of the bytes that were parsed.
+    pub inputs: Vec<InputFile>,
     /// Files found in directories but not read, sorted: of an unknown
     /// extension (a forced format reads them) or documenting the folder
     /// (`README.md`, `LICENSE`; see [`is_folder_documentation`]).
@@ -305,7 +306,28 @@ pub struct IngestReport {
     pub replaced_bytes: u64,
 }
 
+/// One file [`read_inputs`] read (`-` for standard input): `run.json` records
+/// it, so that a run names the exact bytes it analysed even when a file
+/// changes on disk during or after the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputFile {
+    pub path: String,
+    /// Bytes read (0 when the file could not be read).
+    pub bytes: u64,
+    /// SHA-256 of those bytes, hex; absent when the file could not be read
+    /// (the reason is among the problems).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Documents the file gave.
+    pub documents: usize,
+}
+
 impl IngestReport {
+    /// Number of files read.
+    pub fn files(&self) -> usize {
+        self.inputs.len()
+    }
+
     /// Number of skipped inputs (files or records).
     pub fn skipped(&self) -> usize {
         self.problems.iter().filter(|p| p.skipped).count()
@@ -565,36 +587,30 @@ fn walk_dir(
     }
 }
 
-fn read_one(path: &str, opts: &IngestOptions) -> (Parsed, u64) {
-    let bytes = if path == "-" {
+fn read_one(path: &str, opts: &IngestOptions) -> (Parsed, u64, InputFile) {
+    let read = if path == "-" {
         let mut buf = Vec::new();
-        match std::io::stdin().lock().read_to_end(&mut buf) {
-            Ok(_) => buf,
-            Err(e) => {
-                return (
-                    Parsed {
-                        documents: vec![],
-                        problems: vec![Problem::skip(Location::file(path), e.to_string())],
-                    },
-                    0,
-                )
-            }
-        }
+        std::io::stdin().lock().read_to_end(&mut buf).map(|_| buf)
     } else {
-        match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                return (
-                    Parsed {
-                        documents: vec![],
-                        problems: vec![Problem::skip(Location::file(path), e.to_string())],
-                    },
-                    0,
-                )
-            }
+        std::fs::read(path)
+    };
+    let bytes = match read {
+        Ok(b) => b,
+        Err(e) => {
+            let parsed = Parsed {
+                documents: vec![],
+                problems: vec![Problem::skip(Location::file(path), e.to_string())],
+            };
+            let input = InputFile {
+                path: path.to_string(),
+                bytes: 0,
+                sha256: None,
+                documents: 0,
+            };
+            return (parsed, 0, input);
         }
     };
-    match parse_bytes(path, &bytes, opts) {
+    let (parsed, replaced) = match parse_bytes(path, &bytes, opts) {
         Ok(r) => r,
         Err(crate::Error::Input { loc, msg }) => (
             Parsed {
@@ -610,7 +626,14 @@ fn read_one(path: &str, opts: &IngestOptions) -> (Parsed, u64) {
             },
             0,
         ),
-    }
+    };
+    let input = InputFile {
+        path: path.to_string(),
+        bytes: bytes.len() as u64,
+        sha256: Some(crate::util::sha256_hex(&bytes)),
+        documents: parsed.documents.len(),
+    };
+    (parsed, replaced, input)
 }
 
 /// Read every input (files, directories, globs, `-` for standard input).
@@ -623,13 +646,16 @@ pub fn read_inputs(paths: &[String], opts: &IngestOptions) -> IngestReport {
     files.dedup();
     ignored.sort();
     ignored.dedup();
-    let results: Vec<(Parsed, u64)> = files.par_iter().map(|p| read_one(p, opts)).collect();
+    let results: Vec<(Parsed, u64, InputFile)> =
+        files.par_iter().map(|p| read_one(p, opts)).collect();
     let mut documents = Vec::new();
+    let mut inputs = Vec::with_capacity(results.len());
     let mut replaced_bytes = 0;
-    for (parsed, replaced) in results {
+    for (parsed, replaced, input) in results {
         documents.extend(parsed.documents);
         problems.extend(parsed.problems);
         replaced_bytes += replaced;
+        inputs.push(input);
     }
     sort_documents(&mut documents);
     problems.sort_by(|a, b| {
@@ -644,7 +670,7 @@ pub fn read_inputs(paths: &[String], opts: &IngestOptions) -> IngestReport {
     IngestReport {
         documents,
         problems,
-        files: files.len(),
+        inputs,
         ignored,
         replaced_bytes,
     }

@@ -8,7 +8,6 @@ use crate::ingest::Problem;
 use crate::insight::{changes, Insights, Quote};
 use crate::report;
 use serde_json::json;
-use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -217,15 +216,6 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
     timings.insert("total".to_string(), total.elapsed().as_millis() as u64);
 
     // run.json: everything run-specific
-    let sources: BTreeSet<&str> = ingest.documents.iter().map(|d| d.source.as_str()).collect();
-    let inputs: Vec<serde_json::Value> = sources
-        .iter()
-        .filter(|s| **s != "-")
-        .map(|s| match std::fs::read(s) {
-            Ok(b) => json!({"path": s, "bytes": b.len(), "sha256": crate::util::sha256_hex(&b)}),
-            Err(e) => json!({"path": s, "error": e.to_string()}),
-        })
-        .collect();
     let noise: usize = a.insights.noise.by_reason.values().sum();
     let run_json = json!({
         "whyline": crate::version(),
@@ -237,9 +227,9 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
             "encoder": {"fingerprint": embedder.fingerprint(), "dim": embedder.dim()},
             "facets": a.facets.iter().map(|f| json!({"facet": f.facet, "fingerprint": f.fingerprint, "labels": f.labels.len()})).collect::<Vec<_>>(),
         },
-        "inputs": inputs,
+        "inputs": ingest.inputs,
         "counts": {
-            "files": ingest.files,
+            "files": ingest.files(),
             "ignored_files": ingest.ignored.len(),
             "documents": ingest.documents.len(),
             "segments": a.segments.len(),
