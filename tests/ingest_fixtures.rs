@@ -431,3 +431,74 @@ fn every_file_read_is_listed_with_the_hash_of_the_bytes_parsed() {
         report.documents.len()
     );
 }
+
+#[test]
+fn a_file_named_twice_is_read_once_whatever_the_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_string_lossy().into_owned();
+    std::fs::write(
+        dir.path().join("a.txt"),
+        "Customer: The fee was hidden until the last step.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.txt"),
+        "Customer: Nobody answered my calls for a week.\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("a.txt", dir.path().join("latest.txt")).unwrap();
+    let twice = format!("{d}/./a.txt");
+    for paths in [[twice.clone(), d.clone()], [d.clone(), twice.clone()]] {
+        let report = read_inputs(&paths, &IngestOptions::default());
+        let read: Vec<&str> = report.inputs.iter().map(|f| f.path.as_str()).collect();
+        // the shortest spelling is kept, whichever came first
+        assert_eq!(read, [format!("{d}/a.txt"), format!("{d}/b.txt")]);
+        assert_eq!(report.documents.len(), 2);
+        let mut others = vec![twice.as_str()];
+        #[cfg(unix)]
+        others.push("latest.txt");
+        for other in others {
+            assert!(
+                report.problems.iter().any(|p| p.loc.path.ends_with(other)
+                    && !p.skipped
+                    && p.msg.contains(&format!("the same file as {d}/a.txt"))),
+                "{other}: {:?}",
+                report.problems
+            );
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_loop_in_a_folder_is_not_followed() {
+    // regression: `up -> ..` inside the folder read every file once per
+    // level until the system's link limit (40 times), all then flagged as
+    // boilerplate
+    let dir = tempfile::tempdir().unwrap();
+    let calls = dir.path().join("calls");
+    std::fs::create_dir(&calls).unwrap();
+    std::fs::write(
+        calls.join("a.txt"),
+        "Customer: The fee was hidden until the last step.\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("..", calls.join("up")).unwrap();
+    std::os::unix::fs::symlink(".", calls.join("here")).unwrap();
+    let report = read_inputs(
+        &[calls.to_string_lossy().into_owned()],
+        &IngestOptions::default(),
+    );
+    assert_eq!(report.files(), 1, "{:?}", report.inputs);
+    assert_eq!(report.documents.len(), 1);
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.loc.path.ends_with("calls/here") && p.msg.contains("symbolic link back")),
+        "{:?}",
+        report.problems
+    );
+    assert!(report.problems.iter().all(|p| !p.skipped));
+}

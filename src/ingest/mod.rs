@@ -557,6 +557,34 @@ fn walk_dir(
     ignored: &mut Vec<String>,
     problems: &mut Vec<Problem>,
 ) {
+    walk(dir, forced, files, ignored, problems, &mut Vec::new());
+}
+
+/// [`walk_dir`]'s recursion. `above` holds the resolved paths of the folders
+/// being walked, so that a symbolic link back to one of them (`up -> ..`) is
+/// named in a warning instead of walked again until the system's link limit
+/// (which read every file 40 times).
+fn walk(
+    dir: &Path,
+    forced: bool,
+    files: &mut Vec<String>,
+    ignored: &mut Vec<String>,
+    problems: &mut Vec<Problem>,
+    above: &mut Vec<std::path::PathBuf>,
+) {
+    let real = std::fs::canonicalize(dir).ok();
+    if let Some(r) = &real {
+        if above.contains(r) {
+            problems.push(Problem::warn(
+                Location::file(dir.to_string_lossy()),
+                format!(
+                    "a symbolic link back to {}, which is being read: not followed",
+                    r.display()
+                ),
+            ));
+            return;
+        }
+    }
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -569,13 +597,16 @@ fn walk_dir(
     };
     let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
+    if let Some(r) = &real {
+        above.push(r.clone());
+    }
     for p in paths {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if name.starts_with('.') {
             continue;
         }
         if p.is_dir() {
-            walk_dir(&p, forced, files, ignored, problems);
+            walk(&p, forced, files, ignored, problems, above);
         } else if p.is_file() {
             let s = p.to_string_lossy().into_owned();
             if !is_folder_documentation(name) && (forced || Format::from_extension(&s).is_some()) {
@@ -584,6 +615,9 @@ fn walk_dir(
                 ignored.push(s);
             }
         }
+    }
+    if real.is_some() {
+        above.pop();
     }
 }
 
@@ -636,6 +670,39 @@ fn read_one(path: &str, opts: &IngestOptions) -> (Parsed, u64, InputFile) {
     (parsed, replaced, input)
 }
 
+/// Keep one spelling of each file named more than once (`calls` and
+/// `./calls/a.txt`, or a symbolic link to a file of the corpus): read twice,
+/// its documents would count twice. The shortest spelling is kept (then the
+/// first in byte order), so the choice does not depend on the order of the
+/// paths given; each other one gets a warning. `files` is sorted and stays so.
+fn read_once(files: Vec<String>, problems: &mut Vec<Problem>) -> Vec<String> {
+    // a path that cannot be resolved is kept: reading it says why it fails
+    let real: Vec<Option<std::path::PathBuf>> = files
+        .par_iter()
+        .map(|f| (f != "-").then(|| std::fs::canonicalize(f).ok()).flatten())
+        .collect();
+    let mut chosen: std::collections::HashMap<&Path, &str> = std::collections::HashMap::new();
+    for (f, r) in files.iter().zip(&real) {
+        if let Some(r) = r {
+            let best = chosen.entry(r.as_path()).or_insert(f.as_str());
+            if (f.len(), f.as_str()) < (best.len(), *best) {
+                *best = f.as_str();
+            }
+        }
+    }
+    let mut kept = Vec::with_capacity(files.len());
+    for (f, r) in files.iter().zip(&real) {
+        match r.as_ref().map(|r| chosen[r.as_path()]) {
+            Some(other) if other != f => problems.push(Problem::warn(
+                Location::file(f.as_str()),
+                format!("the same file as {other}, which is read instead (a file named twice is read once)"),
+            )),
+            _ => kept.push(f.clone()),
+        }
+    }
+    kept
+}
+
 /// Read every input (files, directories, globs, `-` for standard input).
 /// Files are parsed in parallel on rayon's global pool; the result is sorted
 /// (documents by source path then position, problems by location) so it is
@@ -644,6 +711,7 @@ pub fn read_inputs(paths: &[String], opts: &IngestOptions) -> IngestReport {
     let (mut files, mut ignored, mut problems) = expand_paths(paths, opts.format.is_some());
     files.sort();
     files.dedup();
+    let files = read_once(files, &mut problems);
     ignored.sort();
     ignored.dedup();
     let results: Vec<(Parsed, u64, InputFile)> =
