@@ -502,3 +502,56 @@ fn a_symbolic_link_loop_in_a_folder_is_not_followed() {
     );
     assert!(report.problems.iter().all(|p| !p.skipped));
 }
+
+#[test]
+fn whyline_output_folders_inside_an_input_folder_are_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("a.txt"),
+        "Customer: The fee was hidden until the last step.\n",
+    )
+    .unwrap();
+    // an earlier run's results, one a killed run left, and a run's lock
+    for out in [
+        "whyline-out",
+        "out-2026-12-01",
+        "whyline-out.whyline-staging",
+    ] {
+        std::fs::create_dir(root.join(out)).unwrap();
+        std::fs::write(
+            root.join(out).join("segments.jsonl"),
+            "{\"text\":\"The fee was hidden until the last step.\"}\n",
+        )
+        .unwrap();
+    }
+    for out in ["whyline-out", "out-2026-12-01"] {
+        std::fs::write(root.join(out).join("insights.json"), "{}").unwrap();
+        std::fs::write(root.join(out).join("run.json"), "{}").unwrap();
+    }
+    std::fs::write(root.join("whyline-out.whyline-lock"), "42").unwrap();
+    // a folder of the user's that merely holds a run.json is read
+    std::fs::create_dir(root.join("reviews")).unwrap();
+    std::fs::write(root.join("reviews/run.json"), "{\"segments\":[]}").unwrap();
+    std::fs::write(
+        root.join("reviews/r.jsonl"),
+        "{\"text\":\"Great app, but it logs me out.\"}\n",
+    )
+    .unwrap();
+    let root_s = root.to_string_lossy().into_owned();
+    let report = read_inputs(std::slice::from_ref(&root_s), &IngestOptions::default());
+    let read: Vec<&str> = report
+        .inputs
+        .iter()
+        .map(|f| f.path.strip_prefix(root_s.as_str()).unwrap())
+        .collect();
+    assert_eq!(read, ["/a.txt", "/reviews/r.jsonl", "/reviews/run.json"]);
+    assert!(report.ignored.is_empty(), "{:?}", report.ignored);
+    // named on the command line, an earlier run's file is read
+    let named = root.join("whyline-out/segments.jsonl");
+    let report = read_inputs(
+        &[named.to_string_lossy().into_owned()],
+        &IngestOptions::default(),
+    );
+    assert_eq!(report.documents.len(), 1);
+}

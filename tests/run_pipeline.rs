@@ -898,3 +898,30 @@ fn run_json_names_every_file_read_with_the_hash_of_the_bytes_analysed() {
     assert_eq!(empty["documents"], 0);
     assert_eq!(s.exit_code(), 0, "an empty file is a warning, not a skip");
 }
+
+#[test]
+fn a_second_run_with_its_output_inside_the_input_folder_reads_the_same_input() {
+    // regression: the second night read the first night's segments.jsonl and
+    // report.md as input (examples/calls: 30 documents became 695)
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("calls");
+    copy_dir(Path::new("examples/calls"), &input);
+    let out = input.join("whyline-out");
+    let opts = RunOptions {
+        inputs: vec![input.display().to_string()],
+        out: out.clone(),
+        config: Config::default(),
+        config_path: None,
+    };
+    let first = run(&opts, &Silent).unwrap();
+    let first_insights = std::fs::read(out.join("insights.json")).unwrap();
+    let second = run(&opts, &Silent).unwrap();
+    assert_eq!(second.exit_code(), 0, "{:?}", second.warnings);
+    assert_eq!(first.exit_code(), 0);
+    assert!(second.changes.is_some(), "the first run was compared with");
+    assert_eq!(
+        std::fs::read(out.join("insights.json")).unwrap(),
+        first_insights,
+        "the second run read other input than the first"
+    );
+}

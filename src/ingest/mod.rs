@@ -470,7 +470,8 @@ pub(crate) fn locate(hay: &str, from: usize, to: usize, needle: &str) -> [usize;
 
 /// Expand the paths given on the command line into files, in a deterministic
 /// order: directories recursively (sorted, only known extensions, hidden
-/// entries and folder documentation such as `README.md` skipped), globs
+/// entries, folder documentation such as `README.md` and whyline's own output
+/// folders skipped), globs
 /// (sorted), `-` (standard input) as is. Returns the files, those a
 /// directory held but that are not read, and problems for paths that do not
 /// exist.
@@ -495,7 +496,7 @@ pub fn expand_paths(paths: &[String], forced: bool) -> (Vec<String>, Vec<String>
                     for entry in paths {
                         match entry {
                             Ok(pb) if pb.is_file() => found.push(pb.to_string_lossy().into_owned()),
-                            Ok(pb) if pb.is_dir() => {
+                            Ok(pb) if pb.is_dir() && !is_whyline_output(&pb) => {
                                 let mut sub = Vec::new();
                                 walk_dir(&pb, forced, &mut sub, &mut ignored, &mut problems);
                                 found.extend(sub);
@@ -550,6 +551,17 @@ pub fn is_folder_documentation(file_name: &str) -> bool {
     )
 }
 
+/// A folder whyline wrote: results of an earlier run (`insights.json` next to
+/// `run.json`), or a staging folder a killed run left (`*.whyline-staging`).
+/// Skipped by a directory walk, so that `--out` inside an input folder does
+/// not feed one night's results into the next night's run. Named on the
+/// command line, it is read.
+pub fn is_whyline_output(dir: &Path) -> bool {
+    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.ends_with(".whyline-staging")
+        || (dir.join("insights.json").is_file() && dir.join("run.json").is_file())
+}
+
 fn walk_dir(
     dir: &Path,
     forced: bool,
@@ -602,11 +614,14 @@ fn walk(
     }
     for p in paths {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') {
+        // hidden entries, and the lock of a run writing into this folder
+        if name.starts_with('.') || name.ends_with(".whyline-lock") {
             continue;
         }
         if p.is_dir() {
-            walk(&p, forced, files, ignored, problems, above);
+            if !is_whyline_output(&p) {
+                walk(&p, forced, files, ignored, problems, above);
+            }
         } else if p.is_file() {
             let s = p.to_string_lossy().into_owned();
             if !is_folder_documentation(name) && (forced || Format::from_extension(&s).is_some()) {
