@@ -925,3 +925,38 @@ fn a_second_run_with_its_output_inside_the_input_folder_reads_the_same_input() {
         "the second run read other input than the first"
     );
 }
+
+#[test]
+fn a_small_night_of_calls_is_not_shattered_into_outliers() {
+    // regression: the resolution raised for corpora under 10,000 segments split
+    // examples/calls' 51 analysed sentences into 40 communities of one or two,
+    // below the size floor: 40 outliers, 3 themes, and the 11 requests about
+    // seats and boarding passes in none
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let s = run_in_pool(calls(), &out, 2);
+    let c = &s.insights.corpus;
+    assert!(c.analysed > 40 && c.analysed < 100, "{c:?}");
+    assert!(
+        c.outliers * 4 <= c.analysed,
+        "{} of {} analysed sentences are outliers",
+        c.outliers,
+        c.analysed
+    );
+    assert!(c.themes >= 5, "{c:?}");
+    let seats: Vec<String> = std::fs::read_to_string(out.join("segments.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["text"].as_str().unwrap().contains("seat"))
+        .map(|v| v["theme"].to_string())
+        .collect();
+    assert!(seats.len() >= 5, "{seats:?}");
+    // most of them in one theme
+    let mut by_theme = std::collections::BTreeMap::new();
+    for t in seats.iter().filter(|t| *t != "null") {
+        *by_theme.entry(t).or_insert(0) += 1;
+    }
+    let most = by_theme.values().copied().max().unwrap_or(0);
+    assert!(most * 2 > seats.len(), "{seats:?}");
+}
