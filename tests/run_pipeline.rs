@@ -960,3 +960,53 @@ fn a_small_night_of_calls_is_not_shattered_into_outliers() {
     let most = by_theme.values().copied().max().unwrap_or(0);
     assert!(most * 2 > seats.len(), "{seats:?}");
 }
+
+#[test]
+fn ratings_written_as_stars_are_read_and_values_that_are_not_numbers_are_named() {
+    let d = tempfile::tempdir().unwrap();
+    let csv = d.path().join("reviews.csv");
+    let rows = [
+        (
+            "The delivery fee showed up only at checkout, so I left.",
+            "1 star",
+        ),
+        ("Checkout added a delivery fee I never saw before.", "2/5"),
+        (
+            "I was charged a hidden delivery fee at the last step.",
+            "★☆☆☆☆",
+        ),
+        ("The app crashed twice while I was paying.", "2 out of 5"),
+        ("Payment failed and the app crashed again.", "five"),
+        ("Support answered quickly and fixed my order.", "5 stars"),
+        ("Great service, my refund arrived in two days.", "4.5"),
+        ("The courier was friendly and on time.", ""),
+    ];
+    let mut text = String::from("text,rating\n");
+    for (t, r) in rows {
+        text.push_str(&format!("\"{t}\",{r}\n"));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let out = d.path().join("out");
+    let opts = RunOptions {
+        inputs: vec![csv.display().to_string()],
+        out: out.clone(),
+        config: Config::default(),
+        config_path: None,
+    };
+    let s = run(&opts, &Silent).unwrap();
+    let o = s.insights.corpus.outcome.as_ref().expect("impact computed");
+    assert_eq!(o.column, "rating");
+    assert_eq!(
+        o.documents, 6,
+        "every rating but \"five\" and the empty one"
+    );
+    let mean = (1.0 + 2.0 + 1.0 + 2.0 + 5.0 + 4.5) / 6.0;
+    assert!((o.mean - mean).abs() < 1e-6, "{} vs {mean}", o.mean);
+    let w = s.warnings.join("\n");
+    assert!(
+        w.contains("1 document(s) hold a value that is not a number")
+            && w.contains("reviews.csv:6: \"five\""),
+        "{w}"
+    );
+    assert_eq!(s.exit_code(), 0);
+}

@@ -112,6 +112,12 @@ pub struct FacetResult {
 pub struct Outcome {
     pub column: String,
     pub values: BTreeMap<String, f64>,
+    /// Documents whose value in the column is not empty but not read as a
+    /// number either ("five", "n/a"): left out of the impact, and said so.
+    pub unread: usize,
+    /// The first of them in canonical order: where it is and the value
+    /// (`reviews.csv:7: "five"`).
+    pub first_unread: Option<String>,
 }
 
 /// Everything the insight stage reads.
@@ -1044,20 +1050,51 @@ fn round_shares(v: Vec<LabelShare>) -> Vec<LabelShare> {
 }
 
 /// Read a document-level outcome from segment metadata: numbers, numeric
-/// strings, booleans and yes/no strings (yes = 1).
+/// strings, booleans and yes/no strings (yes = 1), and the ratings review
+/// exports write ([`value_as_f64`]). Values that are none of these are
+/// counted in [`Outcome::unread`].
 pub fn outcome_from_segments(segments: &[Segment], column: &str) -> Outcome {
     let mut values = BTreeMap::new();
+    let mut unread: BTreeMap<&str, String> = BTreeMap::new();
     for s in segments {
         if values.contains_key(&*s.doc) {
             continue;
         }
-        if let Some(v) = s.meta.get(column).and_then(value_as_f64) {
-            values.insert(s.doc.to_string(), v);
+        let Some(raw) = s.meta.get(column) else {
+            continue;
+        };
+        match value_as_f64(raw) {
+            Some(v) => {
+                values.insert(s.doc.to_string(), v);
+            }
+            None if !is_blank(raw) => {
+                unread.entry(&*s.doc).or_insert_with(|| {
+                    let at = s
+                        .line
+                        .or(s.record)
+                        .map(|n| format!(":{n}"))
+                        .unwrap_or_default();
+                    format!("{}{at}: {raw}", s.source)
+                });
+            }
+            None => {}
         }
     }
+    unread.retain(|doc, _| !values.contains_key(*doc));
     Outcome {
         column: column.to_string(),
         values,
+        unread: unread.len(),
+        first_unread: segments.iter().find_map(|s| unread.get(&*s.doc).cloned()),
+    }
+}
+
+/// An empty outcome cell: null, or a string of nothing but spaces.
+fn is_blank(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Null => true,
+        serde_json::Value::String(s) => s.trim().is_empty(),
+        _ => false,
     }
 }
 
@@ -1073,6 +1110,11 @@ pub const OUTCOME_COLUMNS: &[&str] = &[
     "outcome",
 ];
 
+/// An outcome value as a number: a JSON number or boolean, or a string
+/// holding a number, yes/no or true/false (1/0), or a rating as review
+/// exports write it: "4 stars", "4/5", "4 out of 5", "80%" (the number
+/// before the unit or scale: a column is assumed to use one scale) or
+/// "★★★★☆" (the filled stars).
 pub fn value_as_f64(v: &serde_json::Value) -> Option<f64> {
     match v {
         serde_json::Value::Number(n) => n.as_f64(),
@@ -1082,11 +1124,33 @@ pub fn value_as_f64(v: &serde_json::Value) -> Option<f64> {
             match t.to_ascii_lowercase().as_str() {
                 "yes" | "true" => Some(1.0),
                 "no" | "false" => Some(0.0),
-                _ => t.parse::<f64>().ok().filter(|x| x.is_finite()),
+                lower => finite(t).or_else(|| rating(lower)),
             }
         }
         _ => None,
     }
+}
+
+fn finite(t: &str) -> Option<f64> {
+    t.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// "4 stars", "4.5 star", "4/5", "4 out of 5", "80%", "★★★★☆" (lower case).
+fn rating(t: &str) -> Option<f64> {
+    if !t.is_empty() && t.chars().all(|c| c == '★' || c == '☆') {
+        return Some(t.chars().filter(|&c| c == '★').count() as f64);
+    }
+    let end = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = (finite(&t[..end])?, t[end..].trim());
+    let scale = unit
+        .strip_prefix('/')
+        .or_else(|| unit.strip_prefix("out of"))
+        .map(str::trim);
+    let known = matches!(unit, "star" | "stars" | "%")
+        || scale.is_some_and(|m| finite(m).is_some_and(|m| m > 0.0));
+    known.then_some(number)
 }
 
 #[cfg(test)]
@@ -1493,5 +1557,54 @@ mod tests {
         assert_eq!(value_as_f64(&serde_json::json!("Yes")), Some(1.0));
         assert_eq!(value_as_f64(&serde_json::json!("4.5")), Some(4.5));
         assert_eq!(value_as_f64(&serde_json::json!(null)), None);
+    }
+
+    #[test]
+    fn outcome_values_written_as_ratings_are_read() {
+        let v = |s: &str| value_as_f64(&serde_json::json!(s));
+        assert_eq!(v("4 stars"), Some(4.0));
+        assert_eq!(v("1 Star"), Some(1.0));
+        assert_eq!(v(" 4.5/5 "), Some(4.5));
+        assert_eq!(v("4 / 5"), Some(4.0));
+        assert_eq!(v("3 out of 5"), Some(3.0));
+        assert_eq!(v("80%"), Some(80.0));
+        assert_eq!(v("★★★★☆"), Some(4.0));
+        assert_eq!(v("-2"), Some(-2.0));
+        for not in [
+            "five",
+            "n/a",
+            "4 apples",
+            "4/",
+            "4/0",
+            "",
+            "4 stars!",
+            "1.2.3 stars",
+        ] {
+            assert_eq!(v(not), None, "{not:?}");
+        }
+    }
+
+    #[test]
+    fn outcome_values_that_are_not_numbers_are_counted_and_the_first_named() {
+        let mut segs: Vec<Segment> = [("d1", "4 stars"), ("d2", "five"), ("d3", ""), ("d4", "n/a")]
+            .iter()
+            .enumerate()
+            .map(|(i, (doc, r))| {
+                let mut s = seg(&format!("s{i}"), doc, "text", 0.0);
+                s.meta.insert("rating".into(), serde_json::json!(r));
+                s.record = Some(i as u64 + 1);
+                s
+            })
+            .collect();
+        // a second segment of d2 changes nothing: one document, one value
+        let mut again = segs[1].clone();
+        again.id = "s9".into();
+        segs.push(again);
+        let o = outcome_from_segments(&segs, "rating");
+        assert_eq!(o.values.len(), 1);
+        assert_eq!(o.values["d1"], 4.0);
+        assert_eq!(o.unread, 2, "the blank cell is no value, not a bad one");
+        let first = o.first_unread.unwrap();
+        assert!(first.ends_with(":2: \"five\""), "{first}");
     }
 }

@@ -431,7 +431,15 @@ fn analyse_in_chunks(
     let t = Instant::now();
     progress.begin("insights", 0);
     let outcome = resolve_outcome(&segments, cfg.outcome.as_deref());
-    if let Some(col) = cfg.outcome.as_deref().filter(|c| !c.is_empty()) {
+    if let Some(o) = outcome.as_ref().filter(|o| o.unread > 0) {
+        warnings.push(format!(
+            "outcome column {:?}: {} document(s) hold a value that is not a number, left out of the impact{} (first: {})",
+            o.column,
+            o.unread,
+            if o.values.is_empty() { ", which is not computed" } else { "" },
+            o.first_unread.as_deref().unwrap_or("?"),
+        ));
+    } else if let Some(col) = cfg.outcome.as_deref().filter(|c| !c.is_empty()) {
         if outcome.as_ref().is_none_or(|o| o.values.is_empty()) {
             warnings.push(format!(
                 "outcome column {col:?} not found in any document: impact not computed"
@@ -555,15 +563,22 @@ fn cluster_key(s: &Segment) -> String {
     )
 }
 
-/// The configured outcome column, or the first known one present.
+/// The configured outcome column, or the first known one that holds numbers
+/// (else the first that holds anything, so that the run can say why it
+/// computed no impact).
 fn resolve_outcome(segments: &[Segment], column: Option<&str>) -> Option<insight::Outcome> {
     match column {
         Some("") => None,
         Some(c) => Some(insight::outcome_from_segments(segments, c)),
-        None => insight::OUTCOME_COLUMNS.iter().find_map(|c| {
-            let o = insight::outcome_from_segments(segments, c);
-            (!o.values.is_empty()).then_some(o)
-        }),
+        None => {
+            let found: Vec<insight::Outcome> = insight::OUTCOME_COLUMNS
+                .iter()
+                .map(|c| insight::outcome_from_segments(segments, c))
+                .filter(|o| !o.values.is_empty() || o.unread > 0)
+                .collect();
+            let numbers = found.iter().position(|o| !o.values.is_empty());
+            found.into_iter().nth(numbers.unwrap_or(0))
+        }
     }
 }
 
