@@ -471,15 +471,33 @@ pub fn change_sections(c: &Changes, top: usize) -> (String, Vec<(String, Vec<Str
 fn facet_change_line(f: &crate::insight::changes::FacetChange, top: usize) -> String {
     let short = |m: &Option<String>| m.as_deref().unwrap_or("unknown").to_string();
     if f.segments == 0 {
-        let (when, model) = if f.only_before > 0 {
-            ("the earlier run", &f.model_before)
-        } else {
-            ("this run", &f.model_now)
+        let model =
+            |m: &Option<String>| m.as_ref().map_or(String::new(), |m| format!(", model {m}"));
+        return match (f.only_before, f.only_now) {
+            // two different corpora: nothing to compare segment by segment
+            (b, n) if b > 0 && n > 0 && f.model_before == f.model_now => format!(
+                "{}: no segment labelled in both runs ({b} in the earlier run, {n} in this run{})",
+                f.facet,
+                model(&f.model_now)
+            ),
+            (b, n) if b > 0 && n > 0 => format!(
+                "{}: no segment labelled in both runs ({b} in the earlier run{}; {n} in this run{})",
+                f.facet,
+                model(&f.model_before),
+                model(&f.model_now)
+            ),
+            (b, _) if b > 0 => format!(
+                "{}: labelled in the earlier run only ({b} segments{})",
+                f.facet,
+                model(&f.model_before)
+            ),
+            (_, n) if n > 0 => format!(
+                "{}: labelled in this run only ({n} segments{})",
+                f.facet,
+                model(&f.model_now)
+            ),
+            _ => format!("{}: no segment labelled in either run", f.facet),
         };
-        let model = model
-            .as_ref()
-            .map_or(String::new(), |m| format!(" (model {m})"));
-        return format!("{}: labelled in {when} only{model}", f.facet);
     }
     let models = if f.model_before != f.model_now {
         format!(
@@ -617,9 +635,31 @@ mod tests {
         );
         f.segments = 0;
         f.model_before = None;
+        (f.only_before, f.only_now) = (0, 12);
         assert_eq!(
             facet_change_line(&f, 3),
-            "topic: labelled in this run only (model mlp:b)"
+            "topic: labelled in this run only (12 segments, model mlp:b)"
+        );
+        // regression: two runs over different corpora, both labelled, were
+        // said to be labelled "in the earlier run only"
+        f.model_before = Some("mlp:b".into());
+        (f.only_before, f.only_now) = (1, 3620);
+        assert_eq!(
+            facet_change_line(&f, 3),
+            "topic: no segment labelled in both runs (1 in the earlier run, 3620 in this run, \
+             model mlp:b)"
+        );
+        f.model_before = Some("zero_shot:a".into());
+        assert_eq!(
+            facet_change_line(&f, 3),
+            "topic: no segment labelled in both runs (1 in the earlier run, model zero_shot:a; \
+             3620 in this run, model mlp:b)"
+        );
+        f.model_before = Some("mlp:b".into());
+        (f.only_before, f.only_now) = (4, 0);
+        assert_eq!(
+            facet_change_line(&f, 3),
+            "topic: labelled in the earlier run only (4 segments, model mlp:b)"
         );
     }
 
