@@ -68,6 +68,13 @@ enum Command {
 
 fn main() {
     let cli = Cli::parse();
+    // Ctrl-C, or a scheduler's SIGTERM/SIGHUP: remove this run's staging
+    // folder and lock (the previous results stay as they were), exit 130.
+    let _ = ctrlc::set_handler(|| {
+        whyline::pipeline::output::clean_up_after_interrupt();
+        eprintln!("\nwhyline: interrupted");
+        std::process::exit(whyline::exit::INTERRUPTED);
+    });
     let ctx = cli::Ctx {
         threads: cli.threads,
         quiet: cli.quiet,

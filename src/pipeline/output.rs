@@ -11,6 +11,37 @@
 use crate::error::{Error, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// This process's lock files and staging folders, for
+/// [`clean_up_after_interrupt`]. A commit holds this mutex while it swaps
+/// the folders, so an interrupt never removes a folder half-way into place.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn pending() -> MutexGuard<'static, Vec<PathBuf>> {
+    PENDING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Remove this process's staging folders and lock files: the CLI calls it
+/// when the user interrupts a run (Ctrl-C, or the scheduler's SIGTERM),
+/// then exits with code 130. The previous results stay as they were; a
+/// commit under way finishes first. Holds the mutex until the process
+/// exits, so no commit starts after it.
+pub fn clean_up_after_interrupt() {
+    let mut g = pending();
+    for p in g.drain(..).rev() {
+        let _ = if p.is_dir() {
+            std::fs::remove_dir_all(&p)
+        } else {
+            std::fs::remove_file(&p)
+        };
+    }
+    std::mem::forget(g);
+}
+
+fn untrack(g: &mut MutexGuard<'static, Vec<PathBuf>>, p: &Path) {
+    g.retain(|q| q != p);
+}
 
 /// A held lock on an output folder; released (file removed) on drop.
 pub struct OutputLock {
@@ -25,7 +56,9 @@ impl OutputLock {
 
 impl Drop for OutputLock {
     fn drop(&mut self) {
+        let mut g = pending();
         let _ = std::fs::remove_file(&self.path);
+        untrack(&mut g, &self.path);
     }
 }
 
@@ -56,6 +89,7 @@ pub fn lock(out: &Path) -> Result<OutputLock> {
         {
             Ok(mut f) => {
                 let _ = writeln!(f, "{}", std::process::id());
+                pending().push(path.clone());
                 return Ok(OutputLock { path });
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -107,6 +141,7 @@ impl Staging {
             std::fs::rename(&old, out).map_err(|e| Error::io(&old, e))?;
         }
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        pending().push(dir.clone());
         Ok(Self {
             dir,
             out: out.to_path_buf(),
@@ -124,6 +159,13 @@ impl Staging {
 
     /// Move the staging folder into place, replacing the previous results.
     pub fn commit(self) -> Result<()> {
+        let mut g = pending();
+        self.swap()?;
+        untrack(&mut g, &self.dir);
+        Ok(())
+    }
+
+    fn swap(&self) -> Result<()> {
         let old = sibling(&self.out, ".whyline-old");
         if old.exists() {
             std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
