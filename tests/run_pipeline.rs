@@ -52,18 +52,36 @@ fn segments_by_id(out: &Path) -> std::collections::BTreeMap<String, serde_json::
         .collect()
 }
 
+/// `whyline run` of `inputs` into `out` with `config`, silently.
+fn run_config(
+    inputs: Vec<String>,
+    out: &Path,
+    config: Config,
+) -> whyline::Result<whyline::pipeline::RunSummary> {
+    let opts = RunOptions {
+        inputs,
+        out: out.to_path_buf(),
+        config,
+        config_path: None,
+    };
+    run(&opts, &Silent)
+}
+
+/// `whyline run` with the default config, on the global pool.
+fn run_default(inputs: Vec<String>, out: &Path) -> whyline::pipeline::RunSummary {
+    run_config(inputs, out, Config::default()).unwrap()
+}
+
 fn run_in_pool(inputs: Vec<String>, out: &Path, threads: usize) -> whyline::pipeline::RunSummary {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .unwrap();
-    let opts = RunOptions {
-        inputs,
-        out: out.to_path_buf(),
-        config: Config::default(),
-        config_path: None,
-    };
-    pool.install(|| run(&opts, &Silent)).unwrap()
+    pool.install(|| run_default(inputs, out))
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 #[test]
@@ -625,15 +643,7 @@ fn second_run_into_a_folder_reports_what_changed_since_the_first() {
 fn a_facet_model_swapped_in_the_config_is_compared_label_by_label() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("out");
-    let run_with = |config: Config| {
-        let opts = RunOptions {
-            inputs: calls(),
-            out: out.clone(),
-            config,
-            config_path: None,
-        };
-        run(&opts, &Silent)
-    };
+    let run_with = |config: Config| run_config(calls(), &out, config);
     let first = run_with(Config::default()).unwrap();
     // a researcher's own topic taxonomy, zero-shot on the same encoder
     let tax = d.path().join("my-topics.toml");
@@ -769,13 +779,7 @@ fn unreadable_previous_results_are_a_warning_and_an_empty_previous_turns_compari
             previous: Some(previous.to_string()),
             ..Default::default()
         };
-        let opts = RunOptions {
-            inputs: calls(),
-            out: out.to_path_buf(),
-            config,
-            config_path: None,
-        };
-        run(&opts, &Silent).unwrap()
+        run_config(calls(), out, config).unwrap()
     };
     let out = d.path().join("out");
     let s = run_with(&bad.display().to_string(), &out);
@@ -804,13 +808,8 @@ fn recordings_and_documents_left_in_the_input_folder_are_named_in_a_warning() {
     std::fs::write(input.join("interview notes.odt"), b"PK\x03\x04").unwrap();
     std::fs::write(input.join("convert.py"), "print('hi')\n").unwrap();
     let out = d.path().join("out");
-    let opts = RunOptions {
-        inputs: vec![input.display().to_string()],
-        out: out.clone(),
-        config: Config::default(),
-        config_path: None,
-    };
-    let s = run(&opts, &Silent).unwrap();
+    let inputs = vec![input.display().to_string()];
+    let s = run_default(inputs, &out);
     let w = s.warnings.join("\n");
     assert!(
         w.contains("not read: 1 file: ") && w.contains("call-0042.mp3 (recordings"),
@@ -821,8 +820,7 @@ fn recordings_and_documents_left_in_the_input_folder_are_named_in_a_warning() {
         !w.contains("convert.py"),
         "source code is not warned about: {w}"
     );
-    let run_json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    let run_json: serde_json::Value = read_json(&out.join("run.json"));
     let ignored: Vec<&str> = run_json["ignored"]
         .as_array()
         .unwrap()
@@ -853,8 +851,7 @@ fn a_run_without_facets_says_so_in_both_reports() {
         );
         assert!(!text.contains(whyline::report::LIFT_LEGEND), "{report}");
     }
-    let ins: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("insights.json")).unwrap()).unwrap();
+    let ins: serde_json::Value = read_json(&out.join("insights.json"));
     let first = &ins["insights"][0];
     assert!(first["emotions"].as_array().unwrap().is_empty(), "{first}");
     assert!(first["topics"].as_array().unwrap().is_empty(), "{first}");
@@ -868,15 +865,9 @@ fn run_json_names_every_file_read_with_the_hash_of_the_bytes_analysed() {
     // read, but gives no document: still one of the inputs of the run
     std::fs::write(input.join("empty.txt"), b"").unwrap();
     let out = d.path().join("out");
-    let opts = RunOptions {
-        inputs: vec![input.display().to_string()],
-        out: out.clone(),
-        config: Config::default(),
-        config_path: None,
-    };
-    let s = run(&opts, &Silent).unwrap();
-    let run_json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    let inputs = vec![input.display().to_string()];
+    let s = run_default(inputs, &out);
+    let run_json: serde_json::Value = read_json(&out.join("run.json"));
     let inputs = run_json["inputs"].as_array().unwrap();
     assert_eq!(
         inputs.len() as u64,
@@ -907,15 +898,10 @@ fn a_second_run_with_its_output_inside_the_input_folder_reads_the_same_input() {
     let input = d.path().join("calls");
     copy_dir(Path::new("examples/calls"), &input);
     let out = input.join("whyline-out");
-    let opts = RunOptions {
-        inputs: vec![input.display().to_string()],
-        out: out.clone(),
-        config: Config::default(),
-        config_path: None,
-    };
-    let first = run(&opts, &Silent).unwrap();
+    let inputs = vec![input.display().to_string()];
+    let first = run_default(inputs.clone(), &out);
     let first_insights = std::fs::read(out.join("insights.json")).unwrap();
-    let second = run(&opts, &Silent).unwrap();
+    let second = run_default(inputs, &out);
     assert_eq!(second.exit_code(), 0, "{:?}", second.warnings);
     assert_eq!(first.exit_code(), 0);
     assert!(second.changes.is_some(), "the first run was compared with");
@@ -987,13 +973,8 @@ fn ratings_written_as_stars_are_read_and_values_that_are_not_numbers_are_named()
     }
     std::fs::write(&csv, text).unwrap();
     let out = d.path().join("out");
-    let opts = RunOptions {
-        inputs: vec![csv.display().to_string()],
-        out: out.clone(),
-        config: Config::default(),
-        config_path: None,
-    };
-    let s = run(&opts, &Silent).unwrap();
+    let inputs = vec![csv.display().to_string()];
+    let s = run_default(inputs, &out);
     let o = s.insights.corpus.outcome.as_ref().expect("impact computed");
     assert_eq!(o.column, "rating");
     assert_eq!(
