@@ -252,7 +252,7 @@ fn fixture_invalid_utf8_txt() {
         "invalid_utf8.txt",
         &[
             "L1 Customer customer - signal |The caf� app charged me twice.",
-            "L2 Customer customer - signal |Please fix the �� billing page.",
+            "L2 Customer customer - signal |Please fix the �� billing page…",
         ],
         &["warning: FIX/invalid_utf8.txt:1: 3 invalid byte sequence(s) replaced with U+FFFD"],
     );
@@ -302,7 +302,12 @@ fn strict_skips_records_with_invalid_bytes() {
     let p = dir.path().join("r.jsonl");
     std::fs::write(
         &p,
-        b"{\"text\":\"fine record here\"}\n{\"text\":\"bad \xff byte\"}\n",
+        // the valid "é" makes it UTF-8 with a bad byte, not Windows-1252
+        [
+            "{\"text\":\"fine récord here\"}\n".as_bytes(),
+            b"{\"text\":\"bad \xff byte\"}\n",
+        ]
+        .concat(),
     )
     .unwrap();
     let path = p.to_string_lossy().into_owned();
@@ -554,4 +559,34 @@ fn whyline_output_folders_inside_an_input_folder_are_not_read() {
         &IngestOptions::default(),
     );
     assert_eq!(report.documents.len(), 1);
+}
+
+#[test]
+fn fixture_reviews_export_json() {
+    // a review scraper's JSON array: was read as Whisper JSON and every
+    // element skipped as "segment without a `text` string"
+    check(
+        "reviews_export.json",
+        &[
+            "L2R1 - customer - signal |The app logs me out every time I switch to the camera. Very annoying.",
+            "L16R3 - customer - signal |Dark mode finally!",
+            "L16R3 - customer - signal |Switching from my old bank was worth it.",
+        ],
+        &["skipped: FIX/reviews_export.json:9 (record 2): no text in field `content`"],
+    );
+}
+
+#[test]
+fn fixture_excel_cp1252_csv() {
+    // Excel's "CSV" on Windows: was "2 invalid byte sequence(s) replaced"
+    // and every accent, dash, curly quote and euro sign lost to U+FFFD
+    check(
+        "excel_cp1252.csv",
+        &[
+            "L2R1 - customer - signal |Delivery took three weeks – the café next door had it in two days",
+            "L3R2 - customer - signal |The “premium” plan costs €19 a month and adds nothing",
+        ],
+        &["warning: FIX/excel_cp1252.csv:2: not UTF-8: read as Windows-1252 (Latin-1), as Excel \
+           and older tools write; save it as UTF-8 if its accents look wrong"],
+    );
 }

@@ -1,7 +1,10 @@
 //! Decode: bytes to text, robustly.
 //!
 //! Why: exports come from many tools. UTF-8 with or without BOM and UTF-16
-//! LE/BE with BOM are read; CRLF and lone CR become `\n` so that every parser
+//! LE/BE with BOM are read; a file that is not UTF-8 and holds no UTF-8
+//! multi-byte sequence at all (Excel's "CSV" on Windows, older exports) is
+//! read as Windows-1252, the superset of Latin-1 those tools write, and said
+//! so; CRLF and lone CR become `\n` so that every parser
 //! and every byte span sees one kind of line ending; invalid sequences become
 //! U+FFFD and are counted (their offsets kept for `--strict`); files holding a
 //! NUL byte (outside UTF-16) are binary and refused with a positioned error.
@@ -17,7 +20,7 @@ pub struct Decoded {
     pub text: String,
     /// Sorted byte offsets in `text` of each U+FFFD inserted for invalid input.
     pub replaced: Vec<usize>,
-    /// The encoding found: `utf-8`, `utf-16le` or `utf-16be`.
+    /// The encoding found: `utf-8`, `utf-16le`, `utf-16be` or `windows-1252`.
     pub encoding: &'static str,
 }
 
@@ -101,6 +104,13 @@ pub fn decode(path: &str, bytes: &[u8]) -> Result<Decoded> {
             encoding: "utf-8",
         });
     }
+    // Not UTF-8. If no chunk holds a valid multi-byte sequence, the non-ASCII
+    // bytes are single-byte characters: read the file as Windows-1252 rather
+    // than turn every accented letter into U+FFFD. One valid sequence says the
+    // file is UTF-8 with damage, which is replaced as before.
+    if body.utf8_chunks().all(|c| c.valid().is_ascii()) {
+        return Ok(decode_windows_1252(body));
+    }
     for chunk in body.utf8_chunks() {
         b.push_str(chunk.valid());
         if !chunk.invalid().is_empty() {
@@ -112,6 +122,49 @@ pub fn decode(path: &str, bytes: &[u8]) -> Result<Decoded> {
         replaced: b.replaced,
         encoding: "utf-8",
     })
+}
+
+/// Windows-1252's 0x80..=0x9F (0xA0..=0xFF are Latin-1, the same code
+/// points). The five bytes it leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+/// are invalid and replaced, as the WHATWG decoder's C1 controls would only
+/// hide them.
+const CP1252_HIGH: [char; 32] = [
+    '\u{20AC}', '\0', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
+    '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\0', '\u{017D}', '\0', '\0',
+    '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}', '\u{02DC}',
+    '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\0', '\u{017E}', '\u{0178}',
+];
+
+fn decode_windows_1252(bytes: &[u8]) -> Decoded {
+    let mut b = Builder::with_capacity(bytes.len() + bytes.len() / 8);
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        // ASCII runs are copied whole
+        let n = rest.iter().position(|&x| x >= 0x80).unwrap_or(rest.len());
+        if n > 0 {
+            // ASCII is valid UTF-8
+            b.push_str(std::str::from_utf8(&rest[..n]).unwrap_or_default());
+            rest = &rest[n..];
+            continue;
+        }
+        let x = rest[0];
+        let c = if x < 0xA0 {
+            CP1252_HIGH[usize::from(x - 0x80)]
+        } else {
+            char::from(x)
+        };
+        if c == '\0' {
+            b.push_invalid();
+        } else {
+            b.push_char(c);
+        }
+        rest = &rest[1..];
+    }
+    Decoded {
+        text: b.out,
+        replaced: b.replaced,
+        encoding: "windows-1252",
+    }
 }
 
 fn decode_utf16(bytes: &[u8], big_endian: bool) -> Decoded {
@@ -178,9 +231,27 @@ mod tests {
 
     #[test]
     fn crlf_split_across_invalid_chunk() {
-        let d = decode("x", b"a\r\xffb").unwrap();
-        assert_eq!(d.text, "a\n\u{FFFD}b");
-        assert_eq!(d.replaced, vec![2]);
+        // the é says UTF-8, so the 0xFF is damage, not a Windows-1252 ÿ
+        let d = decode("x", b"\xc3\xa9a\r\xffb").unwrap();
+        assert_eq!(d.text, "éa\n\u{FFFD}b");
+        assert_eq!(d.replaced, vec![4]);
+        assert_eq!(d.encoding, "utf-8");
+    }
+
+    #[test]
+    fn excel_windows_1252_csv_keeps_its_accents_and_quotes() {
+        // "Café", curly quotes, euro sign and an en dash as Excel saves them
+        let d = decode("x", b"Caf\xe9 \x93ok\x94 \x80 5 \x96 na\xefve\r\n").unwrap();
+        assert_eq!(d.text, "Café \u{201C}ok\u{201D} € 5 – naïve\n");
+        assert_eq!(d.encoding, "windows-1252");
+        assert!(d.replaced.is_empty());
+        // a byte Windows-1252 leaves undefined is still counted as invalid
+        let d = decode("x", b"a\x81b\xe9").unwrap();
+        assert_eq!(d.text, "a\u{FFFD}bé");
+        assert_eq!(d.replaced, vec![1]);
+        // plain ASCII and valid UTF-8 stay UTF-8
+        assert_eq!(decode("x", b"abc").unwrap().encoding, "utf-8");
+        assert_eq!(decode("x", "é".as_bytes()).unwrap().encoding, "utf-8");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! JSON Lines: one object per line (`--text-field`, same auto-detected text,
-//! speaker and conversation fields as CSV). Other fields go to `meta` as they
+//! speaker and conversation fields as CSV); also a JSON file holding a list of
+//! such records (a review export), one record per element. Other fields go to `meta` as they
 //! are (numbers stay numbers, nested values stay JSON). A line that is not a
 //! JSON object, or has no text, is skipped with its line number; record
 //! numbers are line numbers.
@@ -17,12 +18,174 @@ fn scalar_string(v: &Value) -> Option<String> {
     }
 }
 
+type Object = serde_json::Map<String, Value>;
+
+/// Which fields of a record hold the text, the speaker and the conversation:
+/// fixed by the first record, so every record is read alike.
+struct Plan {
+    text: String,
+    speaker: Option<String>,
+    doc: Option<String>,
+}
+
+impl Plan {
+    fn of(obj: &Object, opts: &IngestOptions, loc: &Location, problems: &mut Vec<Problem>) -> Plan {
+        let names: Vec<String> = obj.keys().cloned().collect();
+        let text = pick_field(&names, opts.text_field.as_deref(), TEXT_NAMES)
+            .map(|i| names[i].clone())
+            .or_else(|| opts.text_field.clone())
+            .or_else(|| {
+                let strings: Vec<(usize, &String)> = obj
+                    .iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (s.len(), k)))
+                    .collect();
+                let (_, k) = strings.iter().max()?;
+                if strings.len() > 1 {
+                    // a guess: say which field it took, so a wrong one is noticed
+                    problems.push(Problem::warn(
+                        loc.clone(),
+                        format!(
+                            "no field named like text (fields: {}): reading `{k}`, the \
+                             longest string in this first record; choose it \
+                             with `[input] text_field` in whyline.toml (`whyline ingest \
+                             --text-column`)",
+                            names.join(", ")
+                        ),
+                    ));
+                }
+                Some((*k).clone())
+            })
+            .unwrap_or_else(|| "text".to_string());
+        let speaker = pick_field(&names, opts.speaker_field.as_deref(), SPEAKER_NAMES)
+            .map(|i| names[i].clone())
+            .filter(|s| *s != text);
+        let doc = pick_field(&names, opts.doc_field.as_deref(), DOC_NAMES)
+            .map(|i| names[i].clone())
+            .filter(|d| *d != text);
+        Plan { text, speaker, doc }
+    }
+
+    /// The row of one record whose source text `raw` starts at byte `off`,
+    /// or why it has none.
+    fn row(
+        &self,
+        obj: &Object,
+        record: u64,
+        line: u64,
+        raw: &str,
+        off: usize,
+    ) -> Result<Row, String> {
+        let tf = &self.text;
+        let body = match obj.get(tf.as_str()) {
+            Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+            _ => return Err(format!("no text in field `{tf}`")),
+        };
+        let speaker = self
+            .speaker
+            .as_ref()
+            .and_then(|f| obj.get(f))
+            .and_then(scalar_string);
+        let group = self
+            .doc
+            .as_ref()
+            .and_then(|f| obj.get(f))
+            .and_then(scalar_string);
+        let meta = obj
+            .iter()
+            .filter(|(k, v)| *k != tf && Some(*k) != self.speaker.as_ref() && !v.is_null())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        // Locate the JSON-escaped text inside the record for the byte span.
+        let escaped = serde_json::to_string(&body).unwrap_or_default();
+        let inner = escaped
+            .get(1..escaped.len().saturating_sub(1))
+            .unwrap_or("");
+        let range = match raw.find(inner) {
+            Some(p) if !inner.is_empty() => [off + p, off + p + inner.len()],
+            _ => [off, off + raw.len()],
+        };
+        Ok(Row {
+            record,
+            line,
+            range,
+            text: body,
+            speaker,
+            group,
+            meta,
+        })
+    }
+}
+
+/// Records read so far, and the plan fixed by the first one.
+struct Reader<'a> {
+    out: Parsed,
+    rows: Vec<Row>,
+    plan: Option<Plan>,
+    opts: &'a IngestOptions,
+    taint: Taint<'a>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(opts: &'a IngestOptions, taint: Taint<'a>) -> Self {
+        Reader {
+            out: Parsed::default(),
+            rows: Vec::new(),
+            plan: None,
+            opts,
+            taint,
+        }
+    }
+
+    /// Read one record: `raw`, its JSON source starting at byte `off` of the
+    /// file, found at `loc` (line and record set).
+    fn record(&mut self, loc: Location, raw: &str, off: usize) {
+        let (record, line) = (loc.record.unwrap_or(0), loc.line.unwrap_or(0));
+        if self.taint.hits(off, off + raw.len()) {
+            self.out
+                .problems
+                .push(Problem::skip(loc, "invalid bytes in record (--strict)"));
+            return;
+        }
+        let obj = match serde_json::from_str::<Value>(raw) {
+            Ok(Value::Object(o)) => o,
+            Ok(_) => {
+                self.out
+                    .problems
+                    .push(Problem::skip(loc, "not a JSON object"));
+                return;
+            }
+            Err(e) => {
+                self.out.problems.push(Problem::skip(
+                    loc,
+                    format!("not JSON (column {}): {e}", e.column()),
+                ));
+                return;
+            }
+        };
+        let (opts, problems) = (self.opts, &mut self.out.problems);
+        let plan = self
+            .plan
+            .get_or_insert_with(|| Plan::of(&obj, opts, &loc, problems));
+        match plan.row(&obj, record, line, raw, off) {
+            Ok(row) => self.rows.push(row),
+            Err(why) => self.out.problems.push(Problem::skip(loc, why)),
+        }
+    }
+
+    fn finish(self, path: &str, text: &str) -> Parsed {
+        let mut out = self.out;
+        if self.rows.is_empty() && out.problems.is_empty() {
+            out.problems
+                .push(Problem::warn(Location::file(path), "no text (empty file)"));
+        }
+        out.documents = rows_to_documents(path, text, self.rows);
+        out
+    }
+}
+
 /// Parse a JSON Lines file.
 pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> Parsed {
-    let mut out = Parsed::default();
-    let mut rows = Vec::new();
-    // Field plan, fixed by the first object so every record is read alike.
-    let mut plan: Option<(String, Option<String>, Option<String>)> = None;
+    let mut reader = Reader::new(opts, taint);
     for (no, off, line) in super::decode::lines_with_offsets(text) {
         if line.trim().is_empty() {
             continue;
@@ -32,101 +195,56 @@ pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> 
             line: Some(no),
             record: Some(no),
         };
-        let end = off + line.len();
-        if taint.hits(off, end) {
-            out.problems
-                .push(Problem::skip(loc, "invalid bytes in record (--strict)"));
-            continue;
+        reader.record(loc, line, off);
+    }
+    reader.finish(path, text)
+}
+
+/// A JSON file holding a list of records, as review and survey exports
+/// write them: `[{...}, ...]`, or `{"reviews": [{...}, ...], ...}` with `list`
+/// naming the field. Read like JSON Lines, one record per element: `record`
+/// is its 1-based place in the list, `line` the line it starts on.
+pub fn parse_list(
+    path: &str,
+    text: &str,
+    list: Option<&str>,
+    opts: &IngestOptions,
+    taint: Taint<'_>,
+) -> Parsed {
+    use serde_json::value::RawValue;
+    let mut reader = Reader::new(opts, taint);
+    let elements: serde_json::Result<Vec<&RawValue>> = match list {
+        None => serde_json::from_str(text),
+        Some(key) => serde_json::from_str::<std::collections::BTreeMap<String, &RawValue>>(text)
+            .and_then(|fields| match fields.get(key) {
+                Some(v) => serde_json::from_str(v.get()),
+                None => Ok(Vec::new()),
+            }),
+    };
+    let elements = match elements {
+        Ok(e) => e,
+        Err(e) => {
+            reader.out.problems.push(Problem::skip(
+                Location::line(path, e.line() as u64),
+                format!("not JSON: {e}"),
+            ));
+            return reader.out;
         }
-        let obj = match serde_json::from_str::<Value>(line) {
-            Ok(Value::Object(o)) => o,
-            Ok(_) => {
-                out.problems.push(Problem::skip(loc, "not a JSON object"));
-                continue;
-            }
-            Err(e) => {
-                out.problems.push(Problem::skip(
-                    loc,
-                    format!("not JSON (column {}): {e}", e.column()),
-                ));
-                continue;
-            }
+    };
+    for (i, raw) in elements.iter().enumerate() {
+        let raw = raw.get();
+        // a borrowed RawValue is a slice of `text`: its place is its offset
+        let off = (raw.as_ptr() as usize)
+            .saturating_sub(text.as_ptr() as usize)
+            .min(text.len());
+        let loc = Location {
+            path: path.to_string(),
+            line: Some(super::decode::line_of(text, off)),
+            record: Some(i as u64 + 1),
         };
-        let (tf, sf, df) = plan.get_or_insert_with(|| {
-            let names: Vec<String> = obj.keys().cloned().collect();
-            let t = pick_field(&names, opts.text_field.as_deref(), TEXT_NAMES)
-                .map(|i| names[i].clone())
-                .or_else(|| opts.text_field.clone())
-                .or_else(|| {
-                    let strings: Vec<(usize, &String)> = obj
-                        .iter()
-                        .filter_map(|(k, v)| v.as_str().map(|s| (s.len(), k)))
-                        .collect();
-                    let (_, k) = strings.iter().max()?;
-                    if strings.len() > 1 {
-                        // a guess: say which field it took, so a wrong one is noticed
-                        out.problems.push(Problem::warn(
-                            loc.clone(),
-                            format!(
-                                "no field named like text (fields: {}): reading `{k}`, the \
-                                 longest string in this first record; choose it \
-                                 with `[input] text_field` in whyline.toml (`whyline ingest \
-                                 --text-column`)",
-                                names.join(", ")
-                            ),
-                        ));
-                    }
-                    Some((*k).clone())
-                })
-                .unwrap_or_else(|| "text".to_string());
-            let s = pick_field(&names, opts.speaker_field.as_deref(), SPEAKER_NAMES)
-                .map(|i| names[i].clone())
-                .filter(|s| *s != t);
-            let d = pick_field(&names, opts.doc_field.as_deref(), DOC_NAMES)
-                .map(|i| names[i].clone())
-                .filter(|d| *d != t);
-            (t, s, d)
-        });
-        let body = match obj.get(tf.as_str()) {
-            Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
-            _ => {
-                out.problems
-                    .push(Problem::skip(loc, format!("no text in field `{tf}`")));
-                continue;
-            }
-        };
-        let speaker = sf.as_ref().and_then(|f| obj.get(f)).and_then(scalar_string);
-        let group = df.as_ref().and_then(|f| obj.get(f)).and_then(scalar_string);
-        let meta = obj
-            .iter()
-            .filter(|(k, v)| *k != tf && Some(*k) != sf.as_ref() && !v.is_null())
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        // Locate the JSON-escaped text inside the line for the byte span.
-        let escaped = serde_json::to_string(&body).unwrap_or_default();
-        let inner = escaped
-            .get(1..escaped.len().saturating_sub(1))
-            .unwrap_or("");
-        let range = match line.find(inner) {
-            Some(p) if !inner.is_empty() => [off + p, off + p + inner.len()],
-            _ => [off, end],
-        };
-        rows.push(Row {
-            record: no,
-            line: no,
-            range,
-            text: body,
-            speaker,
-            group,
-            meta,
-        });
+        reader.record(loc, raw, off);
     }
-    if rows.is_empty() && out.problems.is_empty() {
-        out.problems
-            .push(Problem::warn(Location::file(path), "no text (empty file)"));
-    }
-    out.documents = rows_to_documents(path, text, rows);
-    out
+    reader.finish(path, text)
 }
 
 #[cfg(test)]

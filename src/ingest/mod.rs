@@ -351,6 +351,12 @@ pub struct Taint<'a> {
 }
 
 impl Taint<'_> {
+    /// No replaced bytes: for text that was never decoded from bytes.
+    pub const NONE: Taint<'static> = Taint {
+        offsets: &[],
+        strict: false,
+    };
+
     /// True when `--strict` is on and `[start, end)` holds a replaced byte.
     pub fn hits(&self, start: usize, end: usize) -> bool {
         if !self.strict {
@@ -379,6 +385,14 @@ pub fn parse_bytes(path: &str, bytes: &[u8], opts: &IngestOptions) -> crate::Res
         .unwrap_or_else(|| Format::sniff(&decoded.text));
     let mut out = Parsed::default();
     let replaced = decoded.replaced.len() as u64;
+    if decoded.encoding == "windows-1252" {
+        let first = decoded.text.find(|c: char| !c.is_ascii()).unwrap_or(0);
+        out.problems.push(Problem::warn(
+            Location::line(path, decode::line_of(&decoded.text, first)),
+            "not UTF-8: read as Windows-1252 (Latin-1), as Excel and older tools write; \
+             save it as UTF-8 if its accents look wrong",
+        ));
+    }
     if replaced > 0 {
         let line = decode::line_of(&decoded.text, decoded.replaced[0]);
         let record_format = matches!(format, Format::Csv | Format::Tsv | Format::Jsonl);
@@ -420,7 +434,7 @@ pub fn parse_text(
         Format::Docx => text::parse(path, text),
         Format::Vtt => vtt::parse(path, text),
         Format::Srt => srt::parse(path, text),
-        Format::Whisper => whisper::parse(path, text),
+        Format::Whisper => whisper::parse(path, text, opts, taint),
         Format::Csv => table::parse(path, text, b',', opts, taint),
         Format::Tsv => table::parse(path, text, b'\t', opts, taint),
         Format::Jsonl => jsonl::parse(path, text, opts, taint),

@@ -3,11 +3,15 @@
 //! `start`/`end` in seconds, `text` and, after diarisation, `speaker`.
 //! Whole-file `text`, `language` and `words[]` are ignored.
 //!
+//! A `.json` file that is not Whisper's (a bare array of objects without
+//! times or speakers, or an object whose one list holds objects, as review
+//! and survey exports write) is a list of records, read like JSON Lines.
+//!
 //! Why records: a segment is the unit the transcriber vouches for, so each
 //! turn carries its 1-based segment number as `record`. Byte spans point at
 //! the JSON string of the text when it appears verbatim in the file.
 
-use super::{Parsed, Problem, SourceRef, Turn};
+use super::{IngestOptions, Parsed, Problem, SourceRef, Taint, Turn};
 use crate::Location;
 use serde_json::Value;
 
@@ -20,8 +24,25 @@ fn secs_to_ms(v: Option<&Value>) -> Option<u64> {
     }
 }
 
-/// Parse a Whisper JSON file.
-pub fn parse(path: &str, text: &str) -> Parsed {
+/// Whether a bare JSON array is a transcriber's segments (objects with a
+/// `text` and a `start`, `end` or `speaker`) rather than a list of records
+/// such as reviews, which are read like JSON Lines. An empty array, or one of
+/// non-objects, is left to the segment reader to explain.
+fn holds_segments(a: &[Value]) -> bool {
+    match a.iter().find_map(Value::as_object) {
+        None => true,
+        Some(o) => {
+            o.get("text").is_some_and(Value::is_string)
+                && ["start", "end", "speaker"]
+                    .iter()
+                    .any(|k| o.contains_key(*k))
+        }
+    }
+}
+
+/// Parse a `.json` file: Whisper JSON, or a list of records (see
+/// [`super::jsonl::parse_list`]).
+pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> Parsed {
     let mut out = Parsed::default();
     if text.trim().is_empty() {
         out.problems
@@ -39,14 +60,37 @@ pub fn parse(path: &str, text: &str) -> Parsed {
         }
     };
     let segments = match &value {
+        Value::Array(a) if !holds_segments(a) => {
+            return super::jsonl::parse_list(path, text, None, opts, taint)
+        }
         Value::Array(a) => a,
         Value::Object(o) => match o.get("segments") {
             Some(Value::Array(a)) => a,
             _ => {
-                out.problems.push(Problem::skip(
-                    Location::file(path),
-                    "not Whisper JSON: no `segments` array",
-                ));
+                // `{"reviews": [...], "count": 2}`: the one list of records
+                let lists: Vec<&String> = o
+                    .iter()
+                    .filter(|(_, v)| {
+                        v.as_array()
+                            .is_some_and(|a| a.first().is_some_and(Value::is_object))
+                    })
+                    .map(|(k, _)| k)
+                    .collect();
+                if let [key] = lists[..] {
+                    return super::jsonl::parse_list(path, text, Some(key), opts, taint);
+                }
+                let why = if lists.is_empty() {
+                    "neither Whisper JSON (no `segments` array) nor a list of records".to_string()
+                } else {
+                    let names: Vec<String> = lists.iter().map(|k| format!("`{k}`")).collect();
+                    format!(
+                        "not Whisper JSON (no `segments` array), and {} lists of records \
+                         ({}): save the one to read as JSON Lines",
+                        lists.len(),
+                        names.join(", ")
+                    )
+                };
+                out.problems.push(Problem::skip(Location::file(path), why));
                 return out;
             }
         },
@@ -123,12 +167,61 @@ mod tests {
     #[test]
     fn whisperx_segments() {
         let s = r#"{"segments":[{"start":0.5,"end":2.25,"text":" Hello there.","speaker":"SPEAKER_00","words":[]},{"start":2.5,"end":3.0,"text":" Hi."}],"language":"en"}"#;
-        let p = super::parse("a.json", s);
+        let p = super::parse("a.json", s, &Default::default(), super::Taint::NONE);
         let t = &p.documents[0].turns;
         assert_eq!(t[0].text, "Hello there.");
         assert_eq!((t[0].start_ms, t[0].end_ms), (Some(500), Some(2250)));
         assert_eq!(t[0].speaker.as_deref(), Some("SPEAKER_00"));
         assert_eq!(&s[t[0].source.span[0]..t[0].source.span[1]], "Hello there.");
         assert_eq!(t[1].source.record, Some(2));
+    }
+
+    #[test]
+    fn a_review_export_as_a_json_array_is_read_as_records() {
+        // was: every element skipped as "segment without a `text` string"
+        let s = "[\n  {\"review\": \"The app crashes on the camera\", \"stars\": 1},\n  \
+                 {\"review\": \"Love the dark mode\", \"stars\": 5},\n  \
+                 {\"stars\": 3},\n  7\n]\n";
+        let p = super::parse("r.json", s, &Default::default(), super::super::Taint::NONE);
+        assert_eq!(p.documents.len(), 2);
+        let t = &p.documents[1].turns[0];
+        assert_eq!(t.text, "Love the dark mode");
+        assert_eq!((t.source.record, t.source.line), (Some(2), Some(3)));
+        assert_eq!(&s[t.source.span[0]..t.source.span[1]], "Love the dark mode");
+        assert_eq!(p.documents[0].meta["stars"], serde_json::Value::from(1));
+        // one element without the text field, one not an object: each named
+        let skipped: Vec<_> = p
+            .problems
+            .iter()
+            .map(|q| (q.loc.record, q.loc.line))
+            .collect();
+        assert_eq!(skipped, vec![(Some(3), Some(4)), (Some(4), Some(5))]);
+    }
+
+    #[test]
+    fn a_list_of_records_inside_an_object_is_found_by_its_field() {
+        let s = r#"{"count": 2, "reviews": [{"id": "a", "body": "Too slow."}, {"id": "b", "body": "Fine."}]}"#;
+        let p = super::parse("r.json", s, &Default::default(), super::super::Taint::NONE);
+        let texts: Vec<&str> = p
+            .documents
+            .iter()
+            .map(|d| d.turns[0].text.as_str())
+            .collect();
+        assert_eq!(texts, ["Too slow.", "Fine."]);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        // two lists: no guess, a skip that names both
+        let s = r#"{"good": [{"text": "a"}], "bad": [{"text": "b"}]}"#;
+        let p = super::parse("r.json", s, &Default::default(), super::super::Taint::NONE);
+        assert!(p.documents.is_empty());
+        assert!(
+            p.problems[0].msg.contains("`good`, `bad`"),
+            "{:?}",
+            p.problems
+        );
+        // segments without times but with speakers stay one conversation
+        let s = r#"[{"speaker": "A", "text": "Hi."}, {"speaker": "B", "text": "Hello."}]"#;
+        let p = super::parse("t.json", s, &Default::default(), super::super::Taint::NONE);
+        assert_eq!(p.documents.len(), 1);
+        assert_eq!(p.documents[0].turns.len(), 2);
     }
 }
