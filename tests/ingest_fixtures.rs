@@ -590,3 +590,18 @@ fn fixture_excel_cp1252_csv() {
            and older tools write; save it as UTF-8 if its accents look wrong"],
     );
 }
+
+#[test]
+fn fixture_excel_semicolon_csv() {
+    // a survey export from a German Excel: title rows, `;` separator,
+    // decimal commas. Was: a one-column header and every row malformed
+    check(
+        "excel_semicolon.csv",
+        &[
+            "L4R1 - customer - signal |Die Lieferung kam zu spät; zwei Wochen.",
+            "L5R2 - customer - signal |Support was friendly, refund fast",
+        ],
+        &["warning: FIX/excel_semicolon.csv:1: lines 1-2 above the header row (line 3) taken \
+           for a title and not read (`Kundenumfrage November 2026`)"],
+    );
+}

@@ -112,6 +112,24 @@ pub fn meta_value(s: &str) -> Option<Value> {
     Some(Value::String(t.to_string()))
 }
 
+/// `4,5` as `4.5`: in a `;`-separated file the comma is the decimal mark
+/// (that is why Excel chose `;`), so a rating of 4,5 stays a number.
+fn decimal_comma(s: &str) -> std::borrow::Cow<'_, str> {
+    let t = s.trim();
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    match digits.split_once(',') {
+        Some((a, b))
+            if !a.is_empty()
+                && !b.is_empty()
+                && a.bytes().all(|c| c.is_ascii_digit())
+                && b.bytes().all(|c| c.is_ascii_digit()) =>
+        {
+            std::borrow::Cow::Owned(t.replacen(',', ".", 1))
+        }
+        _ => std::borrow::Cow::Borrowed(s),
+    }
+}
+
 /// One parsed record, before grouping into documents.
 pub(crate) struct Row {
     pub record: u64,
@@ -179,7 +197,117 @@ pub(crate) fn rows_to_documents(path: &str, raw: &str, rows: Vec<Row>) -> Vec<Do
     docs
 }
 
-/// Parse CSV (`delim = b','`) or TSV (`b'\t'`).
+/// Where a table starts and how its fields are separated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Layout {
+    delim: u8,
+    /// Bytes and lines before the header row: Excel's `sep=;` line, or title
+    /// lines an export put above the header.
+    skip_bytes: usize,
+    skip_lines: u64,
+}
+
+/// The separators a `.csv` may use: Excel writes `;` where the decimal mark
+/// is a comma (most of Europe), and some tools `|` or tabs.
+const CSV_DELIMITERS: &[u8] = b",;\t|";
+
+/// At most this many lines above the header row are taken for a title.
+const MAX_PREAMBLE_LINES: usize = 5;
+
+/// How a table is laid out, from its first 64 KiB. An Excel `sep=X` first
+/// line says it outright. Otherwise the first of `candidates` (preferred in
+/// order) under which the header has two or more fields and at least 90% of
+/// the sampled rows as many; if none fits from the first line, the same after
+/// skipping up to [`MAX_PREAMBLE_LINES`] title lines (without quotes). If
+/// nothing fits, the first candidate from the first line, whose rows are then
+/// reported one by one as before.
+fn layout(text: &str, candidates: &[u8]) -> Layout {
+    let first = Layout {
+        delim: candidates[0],
+        skip_bytes: 0,
+        skip_lines: 0,
+    };
+    let first_line = text.lines().next().unwrap_or("");
+    if let Some(sep) = first_line.trim_end().strip_prefix("sep=") {
+        if let &[d] = sep.as_bytes() {
+            return Layout {
+                delim: d,
+                skip_bytes: (first_line.len() + 1).min(text.len()),
+                skip_lines: 1,
+            };
+        }
+    }
+    let mut end = text.len().min(64 << 10);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = end < text.len();
+    let sample = match text[..end].rfind('\n') {
+        Some(i) if cut => &text[..i + 1],
+        _ => &text[..end],
+    };
+    let mut skip_bytes = 0usize;
+    for skip_lines in 0..=MAX_PREAMBLE_LINES {
+        let body = &sample[skip_bytes..];
+        let preamble = &sample[..skip_bytes];
+        for &delim in candidates {
+            let Some(rows) = fits(body, delim, cut) else {
+                continue;
+            };
+            // a title fills at most one cell (Excel writes `Title;;;`), and
+            // has rows below; the header, at least two
+            let title_like = preamble.lines().all(|l| named_cells(l, delim) < 2);
+            if skip_lines == 0 || (rows > 0 && title_like) {
+                return Layout {
+                    delim,
+                    skip_bytes,
+                    skip_lines: skip_lines as u64,
+                };
+            }
+        }
+        match body.find('\n') {
+            Some(i) if !body[..i].contains('"') => skip_bytes += i + 1,
+            _ => break,
+        }
+    }
+    first
+}
+
+/// Cells of a line (split without regard to quotes) that hold something.
+fn named_cells(line: &str, delim: u8) -> usize {
+    line.split(char::from(delim))
+        .filter(|c| !c.trim().is_empty())
+        .count()
+}
+
+/// Whether `body` reads as a table separated by `delim`: a header of two or
+/// more named fields, and at least 90% of (up to 50) rows as wide; if so, the
+/// number of rows sampled. The last row is left out when `cut` (the sample
+/// may end inside it).
+fn fits(body: &str, delim: u8, cut: bool) -> Option<usize> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(body.as_bytes());
+    let width = match rdr.headers() {
+        Ok(h) if h.iter().filter(|f| !f.trim().is_empty()).count() >= 2 => h.len(),
+        _ => return None,
+    };
+    let mut lens: Vec<usize> = rdr
+        .records()
+        .take(51)
+        .map(|r| r.map_or(0, |r| r.len()))
+        .collect();
+    if cut || lens.len() > 50 {
+        lens.pop();
+    }
+    let same = lens.iter().filter(|&&n| n == width).count();
+    (same * 10 >= lens.len() * 9).then_some(lens.len())
+}
+
+/// Parse CSV (`delim = b','`: the separator is then found, see [`layout`])
+/// or TSV (`b'\t'`).
 pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Taint<'_>) -> Parsed {
     let mut out = Parsed::default();
     if text.trim().is_empty() {
@@ -187,16 +315,48 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
             .push(Problem::warn(Location::file(path), "no text (empty file)"));
         return out;
     }
+    let lay = if delim == b',' {
+        layout(text, CSV_DELIMITERS)
+    } else {
+        layout(text, &[delim])
+    };
+    let preamble = &text[..lay.skip_bytes];
+    if lay.skip_lines > 0 && !preamble.starts_with("sep=") {
+        let title: String = preamble
+            .lines()
+            .map(|l| l.trim_end_matches(|c: char| c == char::from(lay.delim) || c.is_whitespace()))
+            .find(|l| !l.is_empty())
+            .unwrap_or("")
+            .chars()
+            .take(60)
+            .collect();
+        let lines = match lay.skip_lines {
+            1 => "line 1".to_string(),
+            n => format!("lines 1-{n}"),
+        };
+        out.problems.push(Problem::warn(
+            Location::line(path, 1),
+            format!(
+                "{lines} above the header row (line {}) taken for a title and not read \
+                 (`{title}`)",
+                lay.skip_lines + 1
+            ),
+        ));
+    }
+    // positions below are in `body`: shift them back into the file
+    let body = &text[lay.skip_bytes..];
+    let (skip_bytes, skip_lines) = (lay.skip_bytes as u64, lay.skip_lines);
+    let header_line = 1 + skip_lines;
     let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delim)
+        .delimiter(lay.delim)
         .flexible(true)
         .has_headers(true)
-        .from_reader(text.as_bytes());
+        .from_reader(body.as_bytes());
     let headers: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
         Err(e) => {
             out.problems.push(Problem::skip(
-                Location::line(path, 1),
+                Location::line(path, header_line),
                 format!("bad header row: {e}"),
             ));
             return out;
@@ -207,14 +367,16 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
     loop {
         match rdr.read_record(&mut rec) {
             Ok(true) => {
-                let pos = rec.position().cloned().unwrap_or_else(csv::Position::new);
+                let mut pos = rec.position().cloned().unwrap_or_else(csv::Position::new);
+                let (byte, line) = (pos.byte() + skip_bytes, pos.line() + skip_lines);
+                pos.set_byte(byte).set_line(line);
                 records.push((pos, rec.clone()));
             }
             Ok(false) => break,
             Err(e) => {
                 let (line, record) = e
                     .position()
-                    .map(|p| (p.line(), p.record()))
+                    .map(|p| (p.line() + skip_lines, p.record()))
                     .unwrap_or((0, records.len() as u64 + 1));
                 out.problems.push(Problem::skip(
                     Location {
@@ -234,7 +396,7 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
         Some(i) => i,
         None if opts.text_field.is_some() => {
             out.problems.push(Problem::skip(
-                Location::line(path, 1),
+                Location::line(path, header_line),
                 format!(
                     "no column `{}` (columns: {})",
                     opts.text_field.as_deref().unwrap_or(""),
@@ -248,7 +410,7 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
             if headers.len() > 1 && !records.is_empty() {
                 // a guess: say which column it took, so a wrong one is noticed
                 out.problems.push(Problem::warn(
-                    Location::line(path, 1),
+                    Location::line(path, header_line),
                     format!(
                         "no column named like text (columns: {}): reading `{}`, the one with \
                          the longest values; choose it with `[input] text_field` in whyline.toml \
@@ -310,7 +472,12 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
             if i == text_col || Some(i) == speaker_col {
                 continue;
             }
-            if let Some(v) = meta_value(v) {
+            let v = if lay.delim == b';' {
+                decimal_comma(v)
+            } else {
+                std::borrow::Cow::Borrowed(v)
+            };
+            if let Some(v) = meta_value(&v) {
                 meta.insert(h.clone(), v);
             }
         }
@@ -363,6 +530,80 @@ pub(crate) mod tests {
         assert_eq!(p.problems[0].loc.line, Some(1));
         let msg = &p.problems[0].msg;
         assert!(msg.contains(&format!("reading `{name}`")), "{msg}");
+    }
+
+    fn csv(s: &str) -> Parsed {
+        parse("r.csv", s, b',', &IngestOptions::default(), Taint::NONE)
+    }
+
+    fn texts(p: &Parsed) -> Vec<&str> {
+        p.documents
+            .iter()
+            .map(|d| d.turns[0].text.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn a_semicolon_csv_from_european_excel_is_read_by_its_columns() {
+        // was: header `id;review;rating` one column, the row with a comma
+        // skipped as malformed, the other read whole ("2;Great app;4")
+        let p = csv("id;review;rating\n1;\"The fee, again, was wrong\";4,5\n2;Great app;4\n");
+        assert_eq!(texts(&p), ["The fee, again, was wrong", "Great app"]);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(p.documents[0].meta["rating"], serde_json::json!(4.5));
+        assert_eq!(p.documents[1].meta["id"], Value::from(2));
+        // Excel's own hint line, and a pipe-separated export
+        let p = csv("sep=;\nid;review\n1;Too slow, and costly.\n");
+        assert_eq!(texts(&p), ["Too slow, and costly."]);
+        assert_eq!(p.documents[0].turns[0].source.line, Some(3));
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let p = csv("id|review\n1|Too slow; costly.\n2|Fine.\n");
+        assert_eq!(texts(&p), ["Too slow; costly.", "Fine."]);
+    }
+
+    #[test]
+    fn a_comma_csv_stays_comma_separated() {
+        // semicolons inside text, a one-column file, and a comma file whose
+        // only row is malformed keep the old reading
+        let p = csv("id,review\n1,Slow; costly; rude.\n2,Fine.\n");
+        assert_eq!(texts(&p), ["Slow; costly; rude.", "Fine."]);
+        let p = csv("review\nToo slow.\nFine.\n");
+        assert_eq!(texts(&p), ["Too slow.", "Fine."]);
+        let p = csv("id,review\n1,Too,slow\n");
+        assert!(p.documents.is_empty());
+        assert_eq!(p.problems.len(), 1);
+        assert!(
+            p.problems[0].msg.contains("3 fields, header has 2"),
+            "{:?}",
+            p.problems
+        );
+        // a comma is no decimal mark here: "4,5" in a comma file is two cells
+        assert_eq!(decimal_comma("4,5"), "4.5");
+        assert_eq!(decimal_comma("1,2,3"), "1,2,3");
+        assert_eq!(decimal_comma("a,5"), "a,5");
+    }
+
+    #[test]
+    fn title_lines_above_the_header_are_skipped_with_a_warning() {
+        // was: header `Exported 2026-11-01` one column, every row malformed
+        for s in [
+            "Exported 2026-11-01\n\nid,review,rating\n1,The fee was wrong,2\n",
+            "Umfrage Export;;\nid;review;rating\n1;The fee was wrong;2\n",
+        ] {
+            let p = csv(s);
+            assert_eq!(texts(&p), ["The fee was wrong"], "{s}");
+            assert_eq!(p.documents[0].meta["rating"], Value::from(2));
+            let line = p.documents[0].turns[0].source.line;
+            assert_eq!(line, Some(s.lines().count() as u64), "{s}");
+            assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
+            assert!(
+                p.problems[0].msg.contains("above the header row"),
+                "{:?}",
+                p.problems
+            );
+            let span = p.documents[0].turns[0].source.span;
+            assert_eq!(&s[span[0]..span[1]], "The fee was wrong");
+        }
     }
 
     #[test]
