@@ -20,8 +20,9 @@ pub struct Config {
     /// Output folder used when `--out` is not given.
     pub out: Option<String>,
     /// Document metadata column holding an outcome (rating, NPS, yes/no...).
-    /// Default: the first of `rating, stars, star_rating, score, nps, csat,
-    /// satisfaction, outcome` present; `""` turns impact off.
+    /// Default: the first of `insight::OUTCOME_COLUMNS` present (`rating`,
+    /// `stars`, `score`, `nps`, ..., matched with case, spaces and punctuation
+    /// ignored); `""` turns impact off.
     pub outcome: Option<String>,
     /// Results to compare with (an output folder of an earlier run), written
     /// to `changes.json` and the reports' "Since the previous run". Default:

@@ -75,6 +75,15 @@ pub fn strs<'a>(texts: &'a [std::borrow::Cow<'_, str>]) -> Vec<&'a str> {
     texts.iter().map(|t| t.as_ref()).collect()
 }
 
+/// A field name as input fields are matched: letters and digits only,
+/// lowercase (`Star Rating`, `star_rating` and `StarRating` are one field).
+pub fn field_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// A short, stable id derived from content parts (first 16 hex chars of
 /// sha256 over the parts separated by a unit separator).
 pub fn stable_id(parts: &[&str]) -> String {

@@ -601,7 +601,9 @@ fn fixture_excel_semicolon_csv() {
             "L4R1 - customer - signal |Die Lieferung kam zu spät; zwei Wochen.",
             "L5R2 - customer - signal |Support was friendly, refund fast",
         ],
-        &["warning: FIX/excel_semicolon.csv:1: lines 1-2 above the header row (line 3) taken \
-           for a title and not read (`Kundenumfrage November 2026`)"],
+        &[
+            "warning: FIX/excel_semicolon.csv:1: lines 1-2 above the header row (line 3) taken \
+           for a title and not read (`Kundenumfrage November 2026`)",
+        ],
     );
 }

@@ -61,12 +61,7 @@ pub(super) const DOC_NAMES: &[&str] = &[
     "chatid",
 ];
 
-fn norm(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
-}
+use crate::util::field_key as norm;
 
 /// Find a field: the one named explicitly (exact, then normalised), else the
 /// first of `candidates` (normalised names), in candidate order.

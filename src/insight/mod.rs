@@ -1053,16 +1053,30 @@ fn round_shares(v: Vec<LabelShare>) -> Vec<LabelShare> {
 /// strings, booleans and yes/no strings (yes = 1), and the ratings review
 /// exports write ([`value_as_f64`]). Values that are none of these are
 /// counted in [`Outcome::unread`].
+///
+/// The column is matched as input fields are: exactly, else with case,
+/// spaces and punctuation ignored (`--outcome star_rating` reads a
+/// `Star Rating` column); [`Outcome::column`] is then the name the file uses.
 pub fn outcome_from_segments(segments: &[Segment], column: &str) -> Outcome {
     let mut values = BTreeMap::new();
     let mut unread: BTreeMap<&str, String> = BTreeMap::new();
+    let key = crate::util::field_key(column);
+    let mut spelling: Option<&str> = None;
     for s in segments {
         if values.contains_key(&*s.doc) {
             continue;
         }
-        let Some(raw) = s.meta.get(column) else {
+        let found = match s.meta.get_key_value(column) {
+            Some(kv) => Some(kv),
+            None => s
+                .meta
+                .iter()
+                .find(|(k, _)| crate::util::field_key(k) == key),
+        };
+        let Some((name, raw)) = found else {
             continue;
         };
+        spelling.get_or_insert(name);
         match value_as_f64(raw) {
             Some(v) => {
                 values.insert(s.doc.to_string(), v);
@@ -1082,7 +1096,7 @@ pub fn outcome_from_segments(segments: &[Segment], column: &str) -> Outcome {
     }
     unread.retain(|doc, _| !values.contains_key(*doc));
     Outcome {
-        column: column.to_string(),
+        column: spelling.unwrap_or(column).to_string(),
         values,
         unread: unread.len(),
         first_unread: segments.iter().find_map(|s| unread.get(&*s.doc).cloned()),
@@ -1098,14 +1112,21 @@ fn is_blank(v: &serde_json::Value) -> bool {
     }
 }
 
-/// Columns tried, in order, when no outcome column is configured.
+/// Columns tried, in order, when no outcome column is configured (matched
+/// with case, spaces and punctuation ignored: `Rating`, `Star Rating`,
+/// `review_score` as review exports name them).
 pub const OUTCOME_COLUMNS: &[&str] = &[
     "rating",
     "stars",
     "star_rating",
+    "review_rating",
+    "overall",
     "score",
+    "review_score",
     "nps",
+    "nps_score",
     "csat",
+    "csat_score",
     "satisfaction",
     "outcome",
 ];
@@ -1606,5 +1627,38 @@ mod tests {
         assert_eq!(o.unread, 2, "the blank cell is no value, not a bad one");
         let first = o.first_unread.unwrap();
         assert!(first.ends_with(":2: \"five\""), "{first}");
+    }
+
+    #[test]
+    fn an_outcome_column_is_found_whatever_its_case_and_spacing() {
+        // was: only an exact `rating` key; a `Rating` or `Star Rating` column
+        // (as review exports name it) gave no impact at all
+        let with = |name: &str, doc: &str, v: f64| {
+            let mut s = seg(doc, doc, "text", 0.0);
+            s.meta.clear();
+            s.meta.insert(name.into(), serde_json::json!(v));
+            s
+        };
+        let segs = vec![
+            with("Star Rating", "d1", 2.0),
+            with("star rating", "d2", 4.0),
+        ];
+        let o = outcome_from_segments(&segs, "star_rating");
+        assert_eq!(o.values.len(), 2);
+        assert_eq!(
+            o.column, "Star Rating",
+            "the file's own spelling, first found"
+        );
+        // an exact name wins over a look-alike in the same record
+        let mut s = with("Rating", "d3", 1.0);
+        s.meta.insert("rating".into(), serde_json::json!(5));
+        let o = outcome_from_segments(&[s], "rating");
+        assert_eq!(o.values["d3"], 5.0);
+        assert_eq!(o.column, "rating");
+        // `Overall` (Amazon) is among the columns tried by default
+        let key = crate::util::field_key("Overall");
+        assert!(OUTCOME_COLUMNS
+            .iter()
+            .any(|c| crate::util::field_key(c) == key));
     }
 }
