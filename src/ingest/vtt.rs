@@ -82,6 +82,17 @@ struct Block<'a> {
 }
 
 /// Parse WebVTT or SRT cues into one document.
+/// The name in a caption's speaker label, as captioners write it:
+/// `JOHN`, `- JOHN`, `>> JOHN`, `[John]` or `(John)` before the colon.
+fn caption_label(label: &str) -> &str {
+    let name = label.trim().trim_start_matches(['-', '>']).trim();
+    let inner = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .or_else(|| name.strip_prefix('(').and_then(|n| n.strip_suffix(')')));
+    inner.map_or(name, str::trim)
+}
+
 pub fn parse_cues(path: &str, text: &str, flavour: CueFlavour) -> Parsed {
     let mut out = Parsed::default();
     let mut blocks: Vec<Block> = Vec::new();
@@ -217,10 +228,18 @@ pub fn parse_cues(path: &str, text: &str, flavour: CueFlavour) -> Parsed {
         for &(no, off, line) in text_lines {
             let (clean, voice) = strip_tags(line, flavour);
             let mut clean = clean.trim().to_string();
+            // subtitles mark a change of speaker inside a cue with a dash
+            let dash = ["- ", "\u{2013} ", "\u{2014} "]
+                .iter()
+                .find_map(|d| clean.strip_prefix(d))
+                .map(|rest| rest.trim_start().to_string());
+            if let Some(rest) = &dash {
+                clean = rest.clone();
+            }
             let mut speaker = voice;
             if speaker.is_none() {
                 if let Some((name, rest)) = clean.split_once(':') {
-                    let name = name.trim().trim_start_matches('-').trim();
+                    let name = caption_label(name);
                     if looks_like_speaker(name) && !rest.trim().is_empty() {
                         speaker = Some(name.to_string());
                         clean = rest.trim().to_string();
@@ -228,8 +247,9 @@ pub fn parse_cues(path: &str, text: &str, flavour: CueFlavour) -> Parsed {
                 }
             }
             if flavour == CueFlavour::Srt {
-                // SRT has no voice spans: a speaker stays until the next label.
-                if speaker.is_some() {
+                // SRT has no voice spans: a speaker stays until the next
+                // label, or a dash says someone (unnamed) else speaks.
+                if speaker.is_some() || dash.is_some() {
                     srt_speaker = speaker.clone();
                 } else {
                     speaker = srt_speaker.clone();
@@ -238,7 +258,7 @@ pub fn parse_cues(path: &str, text: &str, flavour: CueFlavour) -> Parsed {
             let start = off + (line.len() - line.trim_start().len());
             let end = off + line.trim_end().len();
             match group.as_mut() {
-                Some(g) if speaker.is_none() || speaker == g.0 => {
+                Some(g) if dash.is_none() && (speaker.is_none() || speaker == g.0) => {
                     g.3 = end;
                     g.4.push('\n');
                     g.4.push_str(&clean);
