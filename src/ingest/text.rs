@@ -2,9 +2,11 @@
 //!
 //! Speaker prefixes recognised (each optionally preceded by `[hh:mm:ss]`,
 //! `(hh:mm:ss)` or a bare `hh:mm:ss`):
-//! `Name: text`, `[00:01:02] Name: text`, `Name (00:01:02): text`, and a
-//! header line `NAME 00:01:02` (Zoom/Otter/Teams exports) followed by the
-//! text on the next lines. Lines without a prefix continue the current turn
+//! `Name: text`, `[00:01:02] Name: text`, `Name (00:01:02): text`,
+//! `Name [00:01:02]: text`, and a header line `NAME 00:01:02` (Zoom/Otter/
+//! Teams exports) or `[00:01:02] Name` (when the name heads two or more such
+//! lines) followed by the text on the next lines. A timestamp alone on its
+//! line (Google Meet) times the turn below it. Lines without a prefix continue the current turn
 //! (or start a new paragraph of the same speaker after a blank line).
 //! Files without speakers become one turn per paragraph (blank-line
 //! separated), or one per line when the file has no blank lines.
@@ -90,6 +92,10 @@ enum Kind {
     Blank,
     /// `NAME 00:01:02` alone on its line.
     Header,
+    /// `[00:01:02] Name` alone on its line: a header when the name heads two
+    /// or more such lines, else a timed turn whose text is the name
+    /// (`[00:00:05] Okay great` is said, not a speaker).
+    TimedName,
     /// A prefixed turn; `timed` when a timestamp came with it.
     Turn {
         timed: bool,
@@ -162,11 +168,14 @@ fn classify(line: &str) -> LineInfo<'_> {
         .filter(|&i| i > 0);
     if let Some(c) = colon {
         let mut name = rest[..c].trim();
-        if name.ends_with(')') {
-            if let Some(open) = name.rfind('(') {
-                if let Some(ms) = parse_ms(&name[open + 1..name.len() - 1]) {
-                    ts = Some(ms);
-                    name = name[..open].trim();
+        // `Name (00:01:02):` (Rev) or `Name [00:01:02]:` (Descript)
+        for (open, close) in [('(', ')'), ('[', ']')] {
+            if name.ends_with(close) {
+                if let Some(o) = name.rfind(open) {
+                    if let Some(ms) = parse_ms(&name[o + 1..name.len() - 1]) {
+                        ts = Some(ms);
+                        name = name[..o].trim();
+                    }
                 }
             }
         }
@@ -199,6 +208,16 @@ fn classify(line: &str) -> LineInfo<'_> {
                 }
             }
         }
+    }
+    // `[00:01:02] Name` alone: a header if the name recurs (see `parse`)
+    let t = rest.trim_end();
+    if ts.is_some() && !t.is_empty() && looks_like_speaker(t) && !t.ends_with('.') {
+        return LineInfo {
+            kind: Kind::TimedName,
+            speaker: Some(t),
+            ts,
+            text_off: pos,
+        };
     }
     if ts.is_some() {
         return LineInfo {
@@ -235,6 +254,23 @@ pub fn parse(path: &str, text: &str) -> Parsed {
         if let (Kind::Turn { timed: false }, Some(s)) = (i.kind, i.speaker) {
             *counts.entry(s).or_default() += 1;
             prefixed += 1;
+        }
+    }
+    let mut timed_names: HashMap<&str, usize> = HashMap::new();
+    for i in &infos {
+        if let (Kind::TimedName, Some(s)) = (i.kind, i.speaker) {
+            *timed_names.entry(s).or_default() += 1;
+        }
+    }
+    for (info, (_, _, line)) in infos.iter_mut().zip(&lines) {
+        if let (Kind::TimedName, Some(s)) = (info.kind, info.speaker) {
+            if timed_names.get(s).copied().unwrap_or(0) >= 2 {
+                info.kind = Kind::Header;
+                info.text_off = line.len();
+            } else {
+                info.kind = Kind::Turn { timed: true };
+                info.speaker = None;
+            }
         }
     }
     let dense = prefixed * 2 >= nonblank;
@@ -275,6 +311,8 @@ pub fn parse(path: &str, text: &str) -> Parsed {
                 pending_ts = info.ts;
                 after_blank = true;
             }
+            // decided above
+            Kind::TimedName => {}
             Kind::Turn { .. } => {
                 raw.extend(cur.take());
                 if info.speaker.is_some() || !has_speakers {
@@ -285,7 +323,8 @@ pub fn parse(path: &str, text: &str) -> Parsed {
                 if end > start {
                     cur = Some(Open {
                         speaker: speaker.clone(),
-                        ts: info.ts,
+                        // a timestamp alone on the line above (Google Meet)
+                        ts: info.ts.or(pending_ts),
                         line: no,
                         start,
                         end,
@@ -378,6 +417,39 @@ mod tests {
         let t = turns("[00:00:05] Ann: Hello\nBob (00:00:09): Hi\n");
         assert_eq!(t[0], (Some("Ann".into()), Some(5000), "Hello".into()));
         assert_eq!(t[1], (Some("Bob".into()), Some(9000), "Hi".into()));
+    }
+
+    #[test]
+    fn descript_meet_and_timestamp_first_header_layouts() {
+        // was: `Name [00:00:01]: text` read whole as text without a speaker
+        let t = turns("Ann [00:00:01]: Hello there.\nBob [00:00:04]: The fee doubled.\n");
+        assert_eq!(
+            t[0],
+            (Some("Ann".into()), Some(1000), "Hello there.".into())
+        );
+        assert_eq!(
+            t[1],
+            (Some("Bob".into()), Some(4000), "The fee doubled.".into())
+        );
+        // was: Google Meet's timestamp lines dropped, every turn untimed
+        let t = turns("00:00:00\nAnn: Thanks for joining.\nBob: Sure.\n\n00:01:05\nAnn: Why?\n");
+        assert_eq!(
+            t[0],
+            (Some("Ann".into()), Some(0), "Thanks for joining.".into())
+        );
+        assert_eq!(t[1], (Some("Bob".into()), None, "Sure.".into()));
+        assert_eq!(t[2], (Some("Ann".into()), Some(65000), "Why?".into()));
+        // was: `[00:00:01] Ann Lee` alone on its line merged into the text
+        let t = turns("[00:00:01] Ann Lee\nThanks.\n\n[00:00:04] Bob\nThe fee.\n\n[00:00:09] Ann Lee\nWhy?\n\n[00:00:12] Bob\nIt doubled.\n");
+        assert_eq!(t.len(), 4);
+        assert_eq!(t[0], (Some("Ann Lee".into()), Some(1000), "Thanks.".into()));
+        assert_eq!(
+            t[3],
+            (Some("Bob".into()), Some(12000), "It doubled.".into())
+        );
+        // a timed line of a few words said once is what was said, not a name
+        let t = turns("[00:00:05] Okay great\n[00:00:09] The fee doubled.\n");
+        assert_eq!(t[0], (None, Some(5000), "Okay great".into()));
     }
 
     #[test]
