@@ -57,8 +57,13 @@ impl LabelledSet {
     pub fn read(path: &Path, cols: &ColumnSpec) -> Result<Self> {
         let p = path.display().to_string();
         let lower = p.to_ascii_lowercase();
-        if lower.ends_with(".csv") || lower.ends_with(".tsv") {
-            let delim = if lower.ends_with(".tsv") { b'\t' } else { b',' };
+        if lower.ends_with(".tsv") {
+            read_delimited(path, &p, b'\t', cols)
+        } else if lower.ends_with(".csv") {
+            // `;` from a European Excel, as `whyline run` reads it
+            let head = read_head(path, 64 << 10)
+                .map_err(|e| Error::input(Location::file(&p), e.to_string()))?;
+            let delim = crate::ingest::table::csv_delimiter(&String::from_utf8_lossy(&head));
             read_delimited(path, &p, delim, cols)
         } else {
             read_jsonl(path, &p, cols)
@@ -252,6 +257,14 @@ fn read_jsonl(path: &Path, p: &str, cols: &ColumnSpec) -> Result<LabelledSet> {
     })
 }
 
+/// Up to the first `n` bytes of a file.
+fn read_head(path: &Path, n: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)?.take(n).read_to_end(&mut head)?;
+    Ok(head)
+}
+
 fn read_delimited(path: &Path, p: &str, delim: u8, cols: &ColumnSpec) -> Result<LabelledSet> {
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
@@ -359,6 +372,28 @@ mod tests {
         .unwrap();
         let e = LabelledSet::read(&p, &ColumnSpec::default()).unwrap_err();
         assert!(e.to_string().contains("a.jsonl:2"), "{e}");
+    }
+
+    #[test]
+    fn a_semicolon_separated_labelled_csv_is_read() {
+        // was: `no column "text"`, the header `text;label` read as one column
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("l.csv");
+        std::fs::write(
+            &f,
+            "text;label\nThe fee, again;billing\nThe app crashed;bug\n",
+        )
+        .unwrap();
+        let set = LabelledSet::read(&f, &ColumnSpec::default()).unwrap();
+        let got: Vec<(&str, &str)> = set
+            .examples
+            .iter()
+            .map(|e| (e.text.as_str(), e.labels[0].as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [("The fee, again", "billing"), ("The app crashed", "bug")]
+        );
     }
 
     #[test]

@@ -275,6 +275,13 @@ fn named_cells(line: &str, delim: u8) -> usize {
         .count()
 }
 
+/// The separator of a `.csv` file that starts with `head` (its first 64 KiB
+/// or so): `,`, `;`, tab or `|`, as [`layout`] finds it. For readers that
+/// stream the file (labelled data for `fit` and `eval`).
+pub fn csv_delimiter(head: &str) -> u8 {
+    layout(head, CSV_DELIMITERS).delim
+}
+
 /// Whether `body` reads as a table separated by `delim`: a header of two or
 /// more named fields, and at least 90% of (up to 50) rows as wide; if so, the
 /// number of rows sampled. The last row is left out when `cut` (the sample
