@@ -75,6 +75,16 @@ pub fn strs<'a>(texts: &'a [std::borrow::Cow<'_, str>]) -> Vec<&'a str> {
     texts.iter().map(|t| t.as_ref()).collect()
 }
 
+/// `n` and a noun, plural unless `n` is 1: "1 document", "3 documents",
+/// "0 weak signals" (the plural is the noun + "s").
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// A field name as input fields are matched: letters and digits only,
 /// lowercase (`Star Rating`, `star_rating` and `StarRating` are one field).
 pub fn field_key(name: &str) -> String {

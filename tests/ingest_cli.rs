@@ -31,10 +31,7 @@ fn jsonl_has_the_contract_fields_in_order() {
     );
     assert_eq!(v["noise"], "role:agent");
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        err.contains("1 documents, 4 segments (2 analysed)"),
-        "{err}"
-    );
+    assert!(err.contains("1 document, 4 segments (2 analysed)"), "{err}");
 }
 
 #[test]
@@ -114,7 +111,7 @@ fn files_of_unknown_extension_are_named_not_dropped_silently() {
     let out = whyline(&["ingest", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("1 files,"), "{err}");
+    assert!(err.contains("1 file,"), "{err}");
     assert!(
         err.contains(
             "not read (unknown extension, or a README or LICENSE of the folder): 3 files: "
@@ -131,7 +128,7 @@ fn files_of_unknown_extension_are_named_not_dropped_silently() {
         0,
         "a heading only"
     );
-    assert!(String::from_utf8(out.stderr).unwrap().contains("1 files,"));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("1 file,"));
 }
 
 #[test]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use whyline::ingest::{Format, IngestOptions, Role};
 use whyline::segment::{Analyse, SegmentOptions};
+use whyline::util::count;
 
 #[derive(clap::Args)]
 #[command(after_help = "\
@@ -153,14 +154,14 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
             .join(", ")
     };
     eprintln!(
-        "whyline ingest: {} files, {} documents, {} segments ({} analysed); noise: {}; {} skipped, {} warnings{}",
-        report.files(),
-        report.documents.len(),
-        segments.len(),
+        "whyline ingest: {}, {}, {} ({} analysed); noise: {}; {} skipped, {}{}",
+        count(report.files(), "file"),
+        count(report.documents.len(), "document"),
+        count(segments.len(), "segment"),
         signal,
         noise,
         skipped,
-        report.problems.len() - skipped,
+        count(report.problems.len() - skipped, "warning"),
         [
             (!report.ignored.is_empty()).then(|| {
                 format!(

@@ -5,6 +5,7 @@
 use super::{impact_line, pct_str, provenance, why_line};
 use crate::insight::changes::Changes;
 use crate::insight::{Insight, Insights, Quote};
+use crate::util::count;
 use std::fmt::Write;
 
 /// Escape text for HTML element content and attribute values.
@@ -55,17 +56,26 @@ pub fn render(
     let _ = writeln!(h, "<h1>{}</h1>", esc(title));
     let _ = writeln!(
         h,
-        "<p class=\"sub\" id=\"summary\">{} · {} segments · {} analysed · {} themes · <b>{} insights</b> · {} weak signals · {} noise segments · {} outliers</p>",
+        "<p class=\"sub\" id=\"summary\">{} · {} · {} analysed · {} · <b>{}</b> · {} · {} · {}</p>",
         esc(&super::documents_text(c)),
-        c.segments,
+        count(c.segments, "segment"),
         c.analysed,
-        c.themes,
-        ins.insights.len(),
-        ins.weak_signals.len(),
-        ins.noise.total - ins.noise.outliers,
-        ins.noise.outliers
+        count(c.themes, "theme"),
+        count(ins.insights.len(), "insight"),
+        count(ins.weak_signals.len(), "weak signal"),
+        count(ins.noise.total - ins.noise.outliers, "noise segment"),
+        count(ins.noise.outliers, "outlier")
     );
-    let _ = writeln!(h, "<p class=\"sub\">{}</p>", esc(super::legend(c)));
+    if let Some(l) = super::legend(c) {
+        let _ = writeln!(h, "<p class=\"sub\">{}</p>", esc(l));
+    }
+    if let Some(why) = super::no_insights_text(ins) {
+        let _ = writeln!(
+            h,
+            "<div class=\"card\" id=\"none\"><p>{}</p></div>",
+            esc(&why)
+        );
+    }
     if let Some(top) = ins.insights.first() {
         let _ = writeln!(
             h,

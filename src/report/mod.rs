@@ -11,6 +11,7 @@ pub mod html;
 
 use crate::insight::changes::{Changes, ThemeState};
 use crate::insight::{CorpusSummary, Insight, Insights, LabelShare, Quote};
+use crate::util::count;
 use std::fmt::Write;
 
 /// `insights.json`: pretty JSON with a trailing newline.
@@ -55,11 +56,12 @@ pub fn timestamp(ms: u64) -> String {
 pub fn documents_text(c: &CorpusSummary) -> String {
     if c.analysed_documents > 0 && c.analysed_documents != c.documents {
         format!(
-            "{} documents ({} with analysed segments)",
-            c.documents, c.analysed_documents
+            "{} ({} with analysed segments)",
+            count(c.documents, "document"),
+            c.analysed_documents
         )
     } else {
-        format!("{} documents", c.documents)
+        count(c.documents, "document")
     }
 }
 
@@ -91,13 +93,50 @@ pub const LIFT_LEGEND: &str = "The emotions, motivations and topics named for an
 pub const NO_FACETS: &str = "Facet classifiers (emotion, motivation, topic) did not run: the why is limited to keywords, quotes and stated reasons.";
 
 /// The line under a report's header: how to read the labels an insight names,
-/// or, when no facet classifier ran, that there are none.
-pub fn legend(c: &CorpusSummary) -> &'static str {
-    if c.facets.is_empty() {
-        NO_FACETS
+/// or, when no facet classifier ran, that there are none; nothing when no
+/// segment was left to analyse (there is nothing to label).
+pub fn legend(c: &CorpusSummary) -> Option<&'static str> {
+    if c.analysed == 0 {
+        None
+    } else if c.facets.is_empty() {
+        Some(NO_FACETS)
     } else {
-        LIFT_LEGEND
+        Some(LIFT_LEGEND)
     }
+}
+
+/// Why a report has no insight, in place of an empty list: no segment read,
+/// all of them noise, no theme formed, or no theme significant.
+pub fn no_insights_text(ins: &Insights) -> Option<String> {
+    if !ins.insights.is_empty() {
+        return None;
+    }
+    let c = &ins.corpus;
+    Some(if c.segments == 0 {
+        "No insights: no segment was read from the inputs.".to_string()
+    } else if c.analysed == 0 {
+        format!(
+            "No insights: all {} were set apart as noise (below), so nothing was left to analyse.",
+            count(c.segments, "segment")
+        )
+    } else if c.themes == 0 {
+        format!(
+            "No insights: the {} analysed {} no theme; a theme needs several documents saying \
+             the same thing (README, \"Small corpora\").",
+            count(c.analysed, "segment"),
+            if c.analysed == 1 { "forms" } else { "form" }
+        )
+    } else if c.themes == 1 {
+        "No insights: the one theme did not clear the significance bar; it is listed as a weak \
+         signal below."
+            .to_string()
+    } else {
+        format!(
+            "No insights: none of the {} themes cleared the significance bar; they are listed as \
+             weak signals below.",
+            c.themes
+        )
+    })
 }
 
 /// `share{sep}lift×`, the lift only when the file has one.
@@ -165,17 +204,19 @@ pub fn markdown(ins: &Insights, changes: Option<&Changes>, title: &str) -> Strin
     let _ = writeln!(s, "# {title}\n");
     let _ = writeln!(
         s,
-        "{}, {} segments, {} analysed; {} themes; {} insights, {} weak signals; {} noise segments and {} outliers set apart.\n",
+        "{}, {}, {} analysed; {}; {}, {}; {} and {} set apart.\n",
         documents_text(c),
-        c.segments,
+        count(c.segments, "segment"),
         c.analysed,
-        c.themes,
-        ins.insights.len(),
-        ins.weak_signals.len(),
-        ins.noise.total - ins.noise.outliers,
-        ins.noise.outliers
+        count(c.themes, "theme"),
+        count(ins.insights.len(), "insight"),
+        count(ins.weak_signals.len(), "weak signal"),
+        count(ins.noise.total - ins.noise.outliers, "noise segment"),
+        count(ins.noise.outliers, "outlier")
     );
-    let _ = writeln!(s, "_{}_\n", legend(c));
+    if let Some(l) = legend(c) {
+        let _ = writeln!(s, "_{l}_\n");
+    }
     if let Some(o) = &c.outcome {
         let _ = writeln!(
             s,
@@ -188,8 +229,12 @@ pub fn markdown(ins: &Insights, changes: Option<&Changes>, title: &str) -> Strin
         s.push_str(&changes_text(c, CHANGES_TOP, true));
         let _ = writeln!(s);
     }
-    let _ = writeln!(s, "| rank | insight | score | documents | share |");
-    let _ = writeln!(s, "| --- | --- | --- | --- | --- |");
+    if let Some(why) = no_insights_text(ins) {
+        let _ = writeln!(s, "{why}\n");
+    } else {
+        let _ = writeln!(s, "| rank | insight | score | documents | share |");
+        let _ = writeln!(s, "| --- | --- | --- | --- | --- |");
+    }
     for i in &ins.insights {
         let _ = writeln!(
             s,
@@ -279,14 +324,14 @@ pub fn summary(ins: &Insights, top: usize) -> String {
     let c = &ins.corpus;
     let _ = writeln!(
         s,
-        "{}, {} analysed segments, {} themes: {} insights, {} weak signals, {} noise, {} outliers",
+        "{}, {}, {}: {}, {}, {} noise, {}",
         documents_text(c),
-        c.analysed,
-        c.themes,
-        ins.insights.len(),
-        ins.weak_signals.len(),
+        count(c.analysed, "analysed segment"),
+        count(c.themes, "theme"),
+        count(ins.insights.len(), "insight"),
+        count(ins.weak_signals.len(), "weak signal"),
         ins.noise.total - ins.noise.outliers,
-        ins.noise.outliers
+        count(ins.noise.outliers, "outlier")
     );
     for i in ins.insights.iter().take(top) {
         let _ = writeln!(s, "{:>2}. {}", i.rank, i.headline);
@@ -573,6 +618,59 @@ pub fn changes_text(c: &Changes, top: usize, markdown: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn empty_run(segments: usize, analysed: usize, themes: usize) -> Insights {
+        Insights {
+            schema: "whyline.insights/1".into(),
+            corpus: CorpusSummary {
+                documents: 1,
+                analysed_documents: usize::from(analysed > 0),
+                segments,
+                analysed,
+                themes,
+                outliers: 0,
+                facets: vec![],
+                outcome: None,
+            },
+            insights: vec![],
+            weak_signals: vec![],
+            noise: crate::insight::NoiseSummary {
+                by_reason: [("closing".to_string(), segments - analysed)].into(),
+                outliers: 0,
+                total: segments - analysed,
+            },
+        }
+    }
+
+    #[test]
+    fn a_report_without_insights_says_why_instead_of_an_empty_table() {
+        // was: a header row with no rows, "1 documents", and "Facet
+        // classifiers did not run" over a corpus that was all noise
+        let all_noise = empty_run(4, 0, 0);
+        let md = markdown(&all_noise, None, "whyline report");
+        assert!(
+            md.contains("1 document, 4 segments, 0 analysed; 0 themes; 0 insights"),
+            "{md}"
+        );
+        assert!(
+            md.contains("No insights: all 4 segments were set apart as noise"),
+            "{md}"
+        );
+        assert!(!md.contains("| rank |"), "{md}");
+        assert!(!md.contains(NO_FACETS), "{md}");
+        let html = html::render(&all_noise, None, "whyline report", &|_| None);
+        assert!(html.contains("id=\"none\""), "{html}");
+        assert!(html.contains("1 document · 4 segments"), "{html}");
+        let no_theme = empty_run(5, 3, 0);
+        assert!(no_insights_text(&no_theme)
+            .unwrap()
+            .contains("the 3 segments analysed form no theme"));
+        let one_weak = empty_run(9, 9, 1);
+        assert!(no_insights_text(&one_weak)
+            .unwrap()
+            .contains("the one theme did not clear"));
+        assert_eq!(count(1, "weak signal"), "1 weak signal");
+    }
 
     #[test]
     fn timestamps_read_naturally() {
