@@ -392,16 +392,16 @@ fn rank_name(t: &ThemeState) -> String {
 pub fn change_sections(c: &Changes, top: usize) -> (String, Vec<(String, Vec<String>)>) {
     let (b, n) = (&c.before, &c.now);
     let totals = format!(
-        "Before: {} documents, {} themes, {} insights, {} outliers. Now: {} documents ({:+}), {} themes, {} insights, {} outliers.",
-        b.documents,
-        b.themes,
-        b.insights,
-        b.outliers,
-        n.documents,
+        "Before: {}, {}, {}, {}. Now: {} ({:+}), {}, {}, {}.",
+        count(b.documents, "document"),
+        count(b.themes, "theme"),
+        count(b.insights, "insight"),
+        count(b.outliers, "outlier"),
+        count(n.documents, "document"),
         n.documents as i64 - b.documents as i64,
-        n.themes,
-        n.insights,
-        n.outliers
+        count(n.themes, "theme"),
+        count(n.insights, "insight"),
+        count(n.outliers, "outlier")
     );
     let mut out = Vec::new();
     let new: Vec<String> = c
