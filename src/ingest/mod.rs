@@ -20,6 +20,7 @@ pub mod decode;
 pub mod docx;
 pub mod jsonl;
 pub mod markdown;
+pub mod markup;
 pub mod srt;
 pub mod table;
 pub mod text;

@@ -141,7 +141,9 @@ pub(crate) struct Row {
 /// file order, meta = the fields equal across the group's rows).
 pub(crate) fn rows_to_documents(path: &str, raw: &str, rows: Vec<Row>) -> Vec<Document> {
     let turn_of = |r: &Row| {
-        let t = r.text.trim();
+        // review and ticket exports keep their HTML: read what it shows
+        let shown = super::markup::html_to_text(r.text.trim());
+        let t = shown.trim();
         Turn {
             speaker: r.speaker.clone(),
             role: None,
@@ -583,6 +585,19 @@ pub(crate) mod tests {
         assert_eq!(decimal_comma("4,5"), "4.5");
         assert_eq!(decimal_comma("1,2,3"), "1,2,3");
         assert_eq!(decimal_comma("a,5"), "a,5");
+    }
+
+    #[test]
+    fn html_in_a_review_export_is_read_as_shown() {
+        // was: "<br/>", "<p>" and "&amp;" in the analysed text and quotes
+        let p = csv("id,review\n1,\"Great<br/>but it dies &amp; support is slow.\"\n2,5 < 6 <3\n");
+        assert_eq!(
+            texts(&p),
+            ["Great\nbut it dies & support is slow.", "5 < 6 <3"]
+        );
+        // the unescaped text is not in the file: the span is the record's
+        let span = p.documents[0].turns[0].source.span;
+        assert_eq!(span, [10, 59], "record 1: `1,\"Great...\"\\n`");
     }
 
     #[test]
