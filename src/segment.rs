@@ -843,24 +843,37 @@ fn read_states(words: &mut [(String, bool)]) {
 /// many of them are common English or frame words: whether the document
 /// reads as English, for the details rule.
 fn english_counts(doc: &Document) -> (usize, usize) {
+    let mut words = Vec::new();
+    doc.turns.iter().fold((0, 0), |(k, a), t| {
+        let (known, all) = english_word_counts_into(&t.text, &mut words);
+        (k + known, a + all)
+    })
+}
+
+/// [`english_word_counts`] with a reused token buffer.
+fn english_word_counts_into(text: &str, words: &mut Vec<(String, bool)>) -> (usize, usize) {
     let dw = detail_words();
     let (mut known, mut all) = (0usize, 0usize);
-    let mut words = Vec::new();
-    for t in &doc.turns {
-        detail_tokens(&t.text, &mut words);
-        for (w, _) in &words {
-            if w.chars().nth(1).is_some() && w.chars().all(char::is_alphabetic) {
-                all += 1;
-                known +=
-                    usize::from(dw.common.contains(w.as_str()) || dw.frame.contains(w.as_str()));
-            }
+    detail_tokens(text, words);
+    for (w, _) in words.iter() {
+        if w.chars().nth(1).is_some() && w.chars().all(char::is_alphabetic) {
+            all += 1;
+            known += usize::from(dw.common.contains(w.as_str()) || dw.frame.contains(w.as_str()));
         }
     }
     (known, all)
 }
 
-/// Whether `(known, all)` from [`english_counts`] reads as English.
-fn reads_as_english((known, all): (usize, usize)) -> bool {
+/// Words (two letters or more, letters only) in `text`, and how many of them
+/// are common English or frame words; a text reads as English when
+/// [`reads_as_english`] says so of the counts (summed over a document).
+pub fn english_word_counts(text: &str) -> (usize, usize) {
+    english_word_counts_into(text, &mut Vec::new())
+}
+
+/// Whether `(known, all)` from [`english_word_counts`] reads as English: at
+/// least half the words are common English words.
+pub fn reads_as_english((known, all): (usize, usize)) -> bool {
     all == 0 || known as f64 >= DETAILS_MIN_ENGLISH * all as f64
 }
 

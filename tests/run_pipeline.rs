@@ -991,3 +991,38 @@ fn ratings_written_as_stars_are_read_and_values_that_are_not_numbers_are_named()
     );
     assert_eq!(s.exit_code(), 0);
 }
+
+#[test]
+fn a_corpus_half_in_german_carries_a_caution_into_the_reports() {
+    // The real encoder does read German as its own themes: the report says
+    // why before anyone acts on "Ist, aber der".
+    let d = tempfile::tempdir().unwrap();
+    let csv = d.path().join("reviews.csv");
+    let de = [
+        "Die Lieferung kam viel zu spät und niemand hat sich entschuldigt",
+        "Der Kundendienst hat auf meine E-Mails nie geantwortet, sehr enttäuschend",
+        "Die App stürzt jedes Mal ab, wenn ich ein Foto hochladen will",
+    ];
+    let en = [
+        "The delivery was late again and nobody apologised for it",
+        "Support never answered my emails, which is very disappointing",
+        "The app crashes every time I try to upload a photo",
+    ];
+    let mut text = String::from("review,rating\n");
+    for (k, tail) in ["", " again", " sadly", " really"].iter().enumerate() {
+        for (g, e) in de.iter().zip(en) {
+            text += &format!("\"{g}{tail} {k}.\",2\n\"{e}{tail} {k}.\",4\n");
+        }
+    }
+    std::fs::write(&csv, text).unwrap();
+    let out = d.path().join("out");
+    let s = run_default(vec![csv.to_string_lossy().into_owned()], &out);
+    let caution = "12 of 24 documents (50%) do not read as English";
+    assert!(s.warnings.iter().any(|w| w.starts_with(caution)), "{:?}", s.warnings);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains(&format!("> **Read with care:** {caution}")), "{md}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Read with care:</b> 12 of 24"));
+    let run_json = read_json(&out.join("run.json"));
+    assert!(run_json["warnings"].to_string().contains(caution));
+}

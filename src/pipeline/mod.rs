@@ -53,6 +53,9 @@ pub struct Analysis {
     /// Stage timings in milliseconds (run.json only).
     pub timings_ms: BTreeMap<String, u64>,
     pub warnings: Vec<String>,
+    /// The warnings a report's reader needs to weigh its insights (also in
+    /// `warnings`): shown at the top of `report.md` and `report.html`.
+    pub cautions: Vec<String>,
 }
 
 /// Canonical segment order: by source, position, then id. Independent of the
@@ -217,6 +220,45 @@ fn classify_missing(
     Ok(())
 }
 
+/// Documents judged for their language need this many words.
+const LANGUAGE_MIN_WORDS: usize = 8;
+
+/// A warning when a tenth or more of the documents (of those with enough
+/// words to judge, at least 5) do not read as English: the default encoder
+/// and the shipped heads were trained on English text, so such documents
+/// cluster by language and vocabulary, not by what they say.
+fn language_warning(segments: &[Segment], analysed: &[usize]) -> Option<String> {
+    let counts: Vec<(usize, usize)> = analysed
+        .par_iter()
+        .map(|&i| crate::segment::english_word_counts(&segments[i].text))
+        .collect();
+    let mut per_doc: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (&i, (k, a)) in analysed.iter().zip(counts) {
+        let e = per_doc.entry(&segments[i].doc).or_default();
+        *e = (e.0 + k, e.1 + a);
+    }
+    let judged: Vec<&(usize, usize)> = per_doc
+        .values()
+        .filter(|c| c.1 >= LANGUAGE_MIN_WORDS)
+        .collect();
+    let other = judged
+        .iter()
+        .filter(|&&&c| !crate::segment::reads_as_english(c))
+        .count();
+    (judged.len() >= 5 && other * 10 >= judged.len()).then(|| {
+        format!(
+            "{other} of {} documents ({:.0}%) do not read as English (under half their words are \
+             common English words): the default encoder ({}) and the shipped emotion and \
+             motivation heads read English, so these documents group by language rather than \
+             by what they say; give a multilingual encoder (--encoder) and heads trained on it \
+             (README, \"Models\")",
+            judged.len(),
+            100.0 * other as f64 / judged.len() as f64,
+            crate::model::DEFAULT_ENCODER
+        )
+    })
+}
+
 /// [`analyse`] with `chunk` texts embedded and classified together (the
 /// results do not depend on it; tests use small chunks).
 fn analyse_in_chunks(
@@ -242,6 +284,15 @@ fn analyse_in_chunks(
         .collect();
     let texts = crate::util::strs(&encoder_texts);
     let n = texts.len();
+    let default_encoder = cfg.model.encoder.as_deref().is_none_or(|e| {
+        e.trim_end_matches('/')
+            .ends_with(crate::model::DEFAULT_ENCODER)
+    });
+    let mut cautions = Vec::new();
+    if default_encoder {
+        cautions.extend(language_warning(&segments, &analysed));
+    }
+    warnings.extend(cautions.iter().cloned());
 
     let t = Instant::now();
     // Predictions a previous run left in the cache: their texts need only
@@ -470,6 +521,7 @@ fn analyse_in_chunks(
         insights,
         timings_ms: timings,
         warnings,
+        cautions,
     })
 }
 
@@ -759,6 +811,28 @@ mod tests {
                 .collect(),
             rows,
         })
+    }
+
+    #[test]
+    fn a_corpus_not_in_english_is_said_to_be_read_by_an_english_model() {
+        // was: a German review export clustered by language without a word
+        let mut segs = segments(30);
+        let german = "Die Lieferung kam viel zu spät und der Kundendienst hat nie geantwortet";
+        let english = "The delivery came far too late and support never answered my emails";
+        for (i, s) in segs.iter_mut().enumerate() {
+            s.text = if i % 3 == 0 { german } else { english }.to_string();
+            s.doc = Arc::from(format!("d{i}").as_str());
+        }
+        let all: Vec<usize> = (0..segs.len()).collect();
+        let w = language_warning(&segs, &all).expect("a third of the documents are German");
+        assert!(
+            w.starts_with("10 of 30 documents (33%) do not read as English"),
+            "{w}"
+        );
+        // English with a few foreign reviews, or too little to judge: no warning
+        let few: Vec<usize> = (1..segs.len()).filter(|i| i % 3 != 0 || *i == 3).collect();
+        assert_eq!(language_warning(&segs, &few), None);
+        assert_eq!(language_warning(&segs, &[0, 3, 6]), None);
     }
 
     fn segments(n: usize) -> Vec<Segment> {

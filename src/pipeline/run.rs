@@ -186,7 +186,13 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
     progress.advance(2);
     staging.write(
         "report.md",
-        report::markdown(&a.insights, changes.as_ref(), &cfg.report.title).as_bytes(),
+        report::markdown(
+            &a.insights,
+            changes.as_ref(),
+            &cfg.report.title,
+            &a.cautions,
+        )
+        .as_bytes(),
     )?;
     progress.advance(3);
     let out_abs = absolute(&opts.out);
@@ -209,7 +215,14 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
     };
     staging.write(
         "report.html",
-        report::html::render(&a.insights, changes.as_ref(), &cfg.report.title, &link).as_bytes(),
+        report::html::render(
+            &a.insights,
+            changes.as_ref(),
+            &cfg.report.title,
+            &a.cautions,
+            &link,
+        )
+        .as_bytes(),
     )?;
     progress.advance(4);
     timings.insert("report".to_string(), t.elapsed().as_millis() as u64);

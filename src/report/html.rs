@@ -29,6 +29,7 @@ main{max-width:980px;margin:0 auto;padding:24px}
 h1{margin:0 0 4px}.sub{color:#5a6272;margin:0 0 20px}
 .card{background:#fff;border:1px solid #dde1e7;border-radius:10px;padding:18px 22px;margin:16px 0}
 .card h2{font-size:1.15em;margin:0 0 6px}.rank{color:#6b4fd8;margin-right:6px}
+.caution{border-color:#d9a23b;background:#fff8e8}
 .meta{color:#5a6272;font-size:.9em;margin-bottom:10px}
 .why{background:#f1eefc;border-radius:6px;padding:8px 12px;margin:8px 0}
 .kw span{display:inline-block;background:#eef1f5;border-radius:12px;padding:2px 9px;margin:2px;font-size:.85em}
@@ -37,12 +38,14 @@ blockquote .src{display:block;color:#5a6272;font-size:.8em;margin-top:2px}
 .weak td,.noise td{padding:2px 10px 2px 0}.weak{font-size:.9em}
 svg text{font-size:11px;fill:#1d2330}";
 
-/// Render the page. `link` maps a quote to an href (relative to the report),
-/// or `None` to show the provenance without a link.
+/// Render the page. `cautions` are shown under the summary (see
+/// [`super::markdown`]); `link` maps a quote to an href (relative to the
+/// report), or `None` to show the provenance without a link.
 pub fn render(
     ins: &Insights,
     changes: Option<&Changes>,
     title: &str,
+    cautions: &[String],
     link: &dyn Fn(&Quote) -> Option<String>,
 ) -> String {
     let mut h = String::new();
@@ -66,6 +69,13 @@ pub fn render(
         count(ins.noise.total - ins.noise.outliers, "noise segment"),
         count(ins.noise.outliers, "outlier")
     );
+    for caution in cautions {
+        let _ = writeln!(
+            h,
+            "<div class=\"card caution\"><b>Read with care:</b> {}</div>",
+            esc(caution)
+        );
+    }
     if let Some(l) = super::legend(c) {
         let _ = writeln!(h, "<p class=\"sub\">{}</p>", esc(l));
     }

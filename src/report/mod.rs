@@ -198,7 +198,15 @@ pub fn impact_line(i: &Insight) -> Option<String> {
 }
 
 /// `report.md`.
-pub fn markdown(ins: &Insights, changes: Option<&Changes>, title: &str) -> String {
+///
+/// `cautions`: what the reader must weigh the insights against (a corpus
+/// the model does not read well), shown under the summary.
+pub fn markdown(
+    ins: &Insights,
+    changes: Option<&Changes>,
+    title: &str,
+    cautions: &[String],
+) -> String {
     let mut s = String::new();
     let c = &ins.corpus;
     let _ = writeln!(s, "# {title}\n");
@@ -214,6 +222,9 @@ pub fn markdown(ins: &Insights, changes: Option<&Changes>, title: &str) -> Strin
         count(ins.noise.total - ins.noise.outliers, "noise segment"),
         count(ins.noise.outliers, "outlier")
     );
+    for caution in cautions {
+        let _ = writeln!(s, "> **Read with care:** {}\n", md_escape(caution));
+    }
     if let Some(l) = legend(c) {
         let _ = writeln!(s, "_{l}_\n");
     }
@@ -647,7 +658,7 @@ mod tests {
         // was: a header row with no rows, "1 documents", and "Facet
         // classifiers did not run" over a corpus that was all noise
         let all_noise = empty_run(4, 0, 0);
-        let md = markdown(&all_noise, None, "whyline report");
+        let md = markdown(&all_noise, None, "whyline report", &[]);
         assert!(
             md.contains("1 document, 4 segments, 0 analysed; 0 themes; 0 insights"),
             "{md}"
@@ -658,7 +669,7 @@ mod tests {
         );
         assert!(!md.contains("| rank |"), "{md}");
         assert!(!md.contains(NO_FACETS), "{md}");
-        let html = html::render(&all_noise, None, "whyline report", &|_| None);
+        let html = html::render(&all_noise, None, "whyline report", &[], &|_| None);
         assert!(html.contains("id=\"none\""), "{html}");
         assert!(html.contains("1 document · 4 segments"), "{html}");
         let no_theme = empty_run(5, 3, 0);
@@ -670,6 +681,23 @@ mod tests {
             .unwrap()
             .contains("the one theme did not clear"));
         assert_eq!(count(1, "weak signal"), "1 weak signal");
+    }
+
+    #[test]
+    fn cautions_are_shown_under_the_summary() {
+        let run = empty_run(4, 0, 0);
+        let caution = ["3 of 9 documents (33%) do not read as English".to_string()];
+        let md = markdown(&run, None, "t", &caution);
+        assert!(
+            md.contains("> **Read with care:** 3 of 9 documents (33%)"),
+            "{md}"
+        );
+        let html = html::render(&run, None, "t", &caution, &|_| None);
+        assert!(
+            html.contains("<b>Read with care:</b> 3 of 9 documents (33%)"),
+            "{html}"
+        );
+        assert!(!markdown(&run, None, "t", &[]).contains("Read with care"));
     }
 
     #[test]
