@@ -1018,9 +1018,16 @@ fn a_corpus_half_in_german_carries_a_caution_into_the_reports() {
     let out = d.path().join("out");
     let s = run_default(vec![csv.to_string_lossy().into_owned()], &out);
     let caution = "12 of 24 documents (50%) do not read as English";
-    assert!(s.warnings.iter().any(|w| w.starts_with(caution)), "{:?}", s.warnings);
+    assert!(
+        s.warnings.iter().any(|w| w.starts_with(caution)),
+        "{:?}",
+        s.warnings
+    );
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(md.contains(&format!("> **Read with care:** {caution}")), "{md}");
+    assert!(
+        md.contains(&format!("> **Read with care:** {caution}")),
+        "{md}"
+    );
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("Read with care:</b> 12 of 24"));
     let run_json = read_json(&out.join("run.json"));

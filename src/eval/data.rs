@@ -197,11 +197,16 @@ fn read_jsonl(path: &Path, p: &str, cols: &ColumnSpec) -> Result<LabelledSet> {
         let labels = match (many, one) {
             (Some(serde_json::Value::Array(a)), _) => {
                 multi = true;
+                // label ids (GoEmotions' own files hold numbers) name labels as
+                // a single "label" number already does
                 a.iter()
-                    .map(|x| {
-                        x.as_str()
-                            .map(str::to_string)
-                            .ok_or_else(|| Error::input(loc(), "\"labels\" must hold strings"))
+                    .map(|x| match x {
+                        serde_json::Value::String(s) => Ok(s.clone()),
+                        serde_json::Value::Number(n) => Ok(n.to_string()),
+                        _ => Err(Error::input(
+                            loc(),
+                            "\"labels\" must hold strings or numbers",
+                        )),
                     })
                     .collect::<Result<Vec<_>>>()?
             }
@@ -372,6 +377,23 @@ mod tests {
         .unwrap();
         let e = LabelledSet::read(&p, &ColumnSpec::default()).unwrap_err();
         assert!(e.to_string().contains("a.jsonl:2"), "{e}");
+    }
+
+    #[test]
+    fn label_ids_in_a_list_are_read_as_a_single_label_id_is() {
+        // was: `"labels" must hold strings` for [27], while "label": 27 was read
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("l.jsonl");
+        std::fs::write(
+            &f,
+            "{\"text\":\"a\",\"labels\":[0, 27]}\n{\"text\":\"b\",\"labels\":[\"x\"]}\n",
+        )
+        .unwrap();
+        let set = LabelledSet::read(&f, &ColumnSpec::default()).unwrap();
+        assert_eq!(set.examples[0].labels, ["0", "27"]);
+        std::fs::write(&f, "{\"text\":\"a\",\"labels\":[null]}\n").unwrap();
+        let e = LabelledSet::read(&f, &ColumnSpec::default()).unwrap_err();
+        assert!(e.to_string().contains("l.jsonl:1"), "{e}");
     }
 
     #[test]
