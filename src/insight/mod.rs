@@ -1128,11 +1128,14 @@ pub const OUTCOME_COLUMNS: &[&str] = &[
     "csat",
     "csat_score",
     "satisfaction",
+    "satisfaction_score",
+    "satisfaction_rating",
     "outcome",
 ];
 
 /// An outcome value as a number: a JSON number or boolean, or a string
-/// holding a number, yes/no or true/false (1/0), or a rating as review
+/// holding a number, yes/no, true/false, good/bad, satisfied/dissatisfied or
+/// positive/negative (1/0), or a rating as review
 /// exports write it: "4 stars", "4/5", "4 out of 5", "80%" (the number
 /// before the unit or scale: a column is assumed to use one scale) or
 /// "★★★★☆" (the filled stars).
@@ -1143,8 +1146,9 @@ pub fn value_as_f64(v: &serde_json::Value) -> Option<f64> {
         serde_json::Value::String(s) => {
             let t = s.trim();
             match t.to_ascii_lowercase().as_str() {
-                "yes" | "true" => Some(1.0),
-                "no" | "false" => Some(0.0),
+                // yes/no; Zendesk's satisfaction "good"/"bad"; survey wording
+                "yes" | "true" | "good" | "satisfied" | "positive" => Some(1.0),
+                "no" | "false" | "bad" | "dissatisfied" | "unsatisfied" | "negative" => Some(0.0),
                 lower => finite(t).or_else(|| rating(lower)),
             }
         }
@@ -1576,6 +1580,15 @@ mod tests {
     #[test]
     fn outcome_values_parse_yes_no_and_numbers() {
         assert_eq!(value_as_f64(&serde_json::json!("Yes")), Some(1.0));
+        // a Zendesk export's "Satisfaction Score" column: Good / Bad (and
+        // Offered / Unoffered, no answer, left unread and counted)
+        assert_eq!(value_as_f64(&serde_json::json!("Good")), Some(1.0));
+        assert_eq!(value_as_f64(&serde_json::json!("bad")), Some(0.0));
+        assert_eq!(value_as_f64(&serde_json::json!("Offered")), None);
+        let key = crate::util::field_key("Satisfaction Score");
+        assert!(OUTCOME_COLUMNS
+            .iter()
+            .any(|c| crate::util::field_key(c) == key));
         assert_eq!(value_as_f64(&serde_json::json!("4.5")), Some(4.5));
         assert_eq!(value_as_f64(&serde_json::json!(null)), None);
     }
