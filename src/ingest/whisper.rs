@@ -51,6 +51,18 @@ pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> 
     }
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
+        // JSON Lines saved as `.json`: one object on the first line, more after
+        Err(e)
+            if e.line() > 1
+                && text
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .is_some_and(|l| {
+                        serde_json::from_str::<serde_json::Map<String, Value>>(l).is_ok()
+                    }) =>
+        {
+            return super::jsonl::parse(path, text, opts, taint);
+        }
         Err(e) => {
             out.problems.push(Problem::skip(
                 Location::line(path, e.line() as u64),
@@ -196,6 +208,33 @@ mod tests {
             .map(|q| (q.loc.record, q.loc.line))
             .collect();
         assert_eq!(skipped, vec![(Some(3), Some(4)), (Some(4), Some(5))]);
+    }
+
+    #[test]
+    fn json_lines_saved_as_json_are_read_as_json_lines() {
+        // was: the whole file skipped, "not Whisper JSON: trailing characters"
+        let s = "{\"review\": \"The fee was wrong\", \"stars\": 2}\n{\"review\": \"Too slow\"}\n";
+        let p = super::parse("r.json", s, &Default::default(), super::super::Taint::NONE);
+        let texts: Vec<&str> = p
+            .documents
+            .iter()
+            .map(|d| d.turns[0].text.as_str())
+            .collect();
+        assert_eq!(texts, ["The fee was wrong", "Too slow"]);
+        assert_eq!(p.documents[1].turns[0].source.line, Some(2));
+        // a broken single JSON document is still reported as such
+        let p = super::parse(
+            "r.json",
+            "{\"segments\": [\n{\"text\": }",
+            &Default::default(),
+            super::super::Taint::NONE,
+        );
+        assert!(p.documents.is_empty());
+        assert!(
+            p.problems[0].msg.starts_with("not Whisper JSON"),
+            "{:?}",
+            p.problems
+        );
     }
 
     #[test]
