@@ -183,8 +183,12 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Parse a JSON Lines file.
+/// Parse a JSON Lines file (or a JSON list of records given the extension:
+/// one that starts with `[`).
 pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> Parsed {
+    if text.trim_start().starts_with('[') {
+        return parse_list(path, text, None, opts, taint);
+    }
     let mut reader = Reader::new(opts, taint);
     for (no, off, line) in super::decode::lines_with_offsets(text) {
         if line.trim().is_empty() {
@@ -269,6 +273,16 @@ mod tests {
         assert_eq!(p.documents[1].turns[0].source.record, Some(4));
         assert_eq!(p.problems.len(), 1);
         assert_eq!(p.problems[0].loc.line, Some(2));
+    }
+
+    #[test]
+    fn a_json_list_saved_as_jsonl_is_read_as_a_list() {
+        // was: one "not JSON" skip per line of the pretty-printed array
+        let s = "[\n  {\"text\": \"Too slow.\"},\n  {\"text\": \"Fine.\"}\n]\n";
+        let p = parse("r.jsonl", s, &IngestOptions::default(), Taint::NONE);
+        assert_eq!(p.documents.len(), 2);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(p.documents[1].turns[0].source.line, Some(3));
     }
 
     #[test]
