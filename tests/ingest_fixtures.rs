@@ -607,3 +607,67 @@ fn fixture_excel_semicolon_csv() {
         ],
     );
 }
+
+#[test]
+fn fixture_survey_xlsx() {
+    // a survey export as Excel writes it: a title row, a blank row, a
+    // multi-line answer, a date, an empty answer and a second sheet. Was:
+    // "not read (unknown extension)"
+    check(
+        "survey.xlsx",
+        &[
+            "L4R1 - customer - signal |The price went up twice this year.",
+            "L4R1 - customer - signal |Nobody told us why.",
+            "L5R2 - customer - signal |Support answered within an hour & fixed it.",
+            "L8R4 - customer - signal |The app crashes when I upload photos.",
+        ],
+        &[
+            "warning: FIX/survey.xlsx: 1 other sheet(s) with data not read (`Summary`): whyline \
+             reads the first sheet with data; save the others as CSV to read them",
+            "warning: FIX/survey.xlsx:1: line 1 above the header row (line 3) taken for a title \
+             and not read (`Customer survey, November 2026`)",
+            "skipped: FIX/survey.xlsx:7 (record 3): empty text in column `Comment`",
+        ],
+    );
+    let path = format!("{FIX}/survey.xlsx");
+    let report = read_inputs(std::slice::from_ref(&path), &IngestOptions::default());
+    let d = &report.documents[0].meta;
+    assert_eq!(
+        d["Rating"],
+        serde_json::json!(2),
+        "2.0 in the sheet stays a number"
+    );
+    assert_eq!(d["Submitted"], "2026-11-02T09:40:00");
+    assert_eq!(report.documents[1].meta["Rating"], serde_json::json!(4.5));
+    assert_eq!(report.documents[1].meta["Submitted"], "2026-11-03");
+}
+
+#[test]
+fn a_damaged_workbook_is_an_error_naming_the_file_never_a_panic() {
+    let good = std::fs::read(format!("{FIX}/survey.xlsx")).unwrap();
+    let opts = IngestOptions::default();
+    let mut variants: Vec<Vec<u8>> = [0, 4, 30, 500, good.len() / 2, good.len() - 22]
+        .iter()
+        .map(|&n| good[..n].to_vec())
+        .collect();
+    for at in (0..good.len()).step_by(23) {
+        let mut v = good.clone();
+        v[at] ^= 0x5a;
+        variants.push(v);
+    }
+    let mut refused = 0;
+    for v in &variants {
+        match whyline::ingest::parse_bytes("bad.xlsx", v, &opts) {
+            Err(e) => {
+                assert!(e.to_string().starts_with("bad.xlsx:1:"), "{e}");
+                refused += 1;
+            }
+            Ok((p, _)) => {
+                for d in &p.documents {
+                    assert!(d.turns.iter().all(|t| !t.text.is_empty()));
+                }
+            }
+        }
+    }
+    assert!(refused >= 6, "the truncated ones at least: {refused}");
+}

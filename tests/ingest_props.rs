@@ -105,6 +105,7 @@ fn formats() -> impl Strategy<Value = Option<Format>> {
         Just(Some(Format::Csv)),
         Just(Some(Format::Tsv)),
         Just(Some(Format::Jsonl)),
+        Just(Some(Format::Sheet)),
     ]
 }
 

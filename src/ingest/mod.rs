@@ -21,6 +21,7 @@ pub mod docx;
 pub mod jsonl;
 pub mod markdown;
 pub mod markup;
+pub mod sheet;
 pub mod srt;
 pub mod table;
 pub mod text;
@@ -96,7 +97,7 @@ pub struct Document {
 }
 
 /// Input formats. `--format` names: `text`, `markdown`, `docx`, `vtt`, `srt`, `whisper`, `csv`,
-/// `tsv`, `jsonl`.
+/// `tsv`, `jsonl`, `sheet`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
@@ -109,10 +110,13 @@ pub enum Format {
     Csv,
     Tsv,
     Jsonl,
+    /// A spreadsheet workbook (xlsx, xlsm, xlsb, xls, ods): its first sheet
+    /// with data, as a table.
+    Sheet,
 }
 
 impl Format {
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 10] = [
         Format::Text,
         Format::Markdown,
         Format::Docx,
@@ -122,6 +126,7 @@ impl Format {
         Format::Csv,
         Format::Tsv,
         Format::Jsonl,
+        Format::Sheet,
     ];
 
     pub fn name(&self) -> &'static str {
@@ -135,6 +140,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Tsv => "tsv",
             Format::Jsonl => "jsonl",
+            Format::Sheet => "sheet",
         }
     }
 
@@ -149,12 +155,14 @@ impl Format {
             "csv" => Some(Format::Csv),
             "tsv" => Some(Format::Tsv),
             "jsonl" | "ndjson" => Some(Format::Jsonl),
+            "sheet" | "xlsx" | "excel" | "ods" => Some(Format::Sheet),
             _ => None,
         }
     }
 
     /// The format an extension names, if any (`txt`, `text`, `transcript`, `md`, `markdown`,
-    /// `docx`, `vtt`, `srt`, `json`, `csv`, `tsv`, `tab`, `jsonl`, `ndjson`).
+    /// `docx`, `vtt`, `srt`, `json`, `csv`, `tsv`, `tab`, `jsonl`, `ndjson`, `xlsx`, `xlsm`,
+    /// `xlsb`, `xls`, `ods`).
     pub fn from_extension(path: &str) -> Option<Format> {
         let ext = Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
@@ -167,6 +175,7 @@ impl Format {
             "csv" => Some(Format::Csv),
             "tsv" | "tab" => Some(Format::Tsv),
             "jsonl" | "ndjson" => Some(Format::Jsonl),
+            "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => Some(Format::Sheet),
             _ => None,
         }
     }
@@ -267,8 +276,7 @@ pub fn unread_advice(path: &str) -> Option<&'static str> {
         | "webm" | "mkv" | "avi" => Some(
             "recordings are not transcribed here: run Whisper on them and give whyline its JSON",
         ),
-        "pdf" | "doc" | "rtf" | "odt" | "pages" | "xls" | "xlsx" | "ods" | "numbers" | "html"
-        | "htm" | "eml" | "msg" => {
+        "pdf" | "doc" | "rtf" | "odt" | "pages" | "numbers" | "html" | "htm" | "eml" | "msg" => {
             Some("documents are read as text, CSV or JSON Lines: export them to one of those")
         }
         _ => None,
@@ -379,6 +387,12 @@ pub fn parse_bytes(path: &str, bytes: &[u8], opts: &IngestOptions) -> crate::Res
             .map_err(|msg| crate::Error::input(Location::line(path, 1), msg))?;
         return Ok((parsed, 0));
     }
+    // a workbook is a zip archive or binary records: read, not decoded
+    if opts.format.or_else(|| Format::from_extension(path)) == Some(Format::Sheet) {
+        let parsed = sheet::parse(path, bytes, opts)
+            .map_err(|msg| crate::Error::input(Location::line(path, 1), msg))?;
+        return Ok((parsed, 0));
+    }
     let decoded = decode::decode(path, bytes)?;
     let format = opts
         .format
@@ -439,6 +453,8 @@ pub fn parse_text(
         Format::Csv => table::parse(path, text, b',', opts, taint),
         Format::Tsv => table::parse(path, text, b'\t', opts, taint),
         Format::Jsonl => jsonl::parse(path, text, opts, taint),
+        // already text (a workbook goes through parse_bytes): read as CSV
+        Format::Sheet => table::parse(path, text, b',', opts, taint),
     }
 }
 

@@ -215,7 +215,7 @@ const MAX_PREAMBLE_LINES: usize = 5;
 /// line says it outright. Otherwise the first of `candidates` (preferred in
 /// order) under which the header has two or more fields and at least 90% of
 /// the sampled rows as many; if none fits from the first line, the same after
-/// skipping up to [`MAX_PREAMBLE_LINES`] title lines (without quotes). If
+/// skipping up to [`MAX_PREAMBLE_LINES`] title lines (one cell each). If
 /// nothing fits, the first candidate from the first line, whose rows are then
 /// reported one by one as before.
 fn layout(text: &str, candidates: &[u8]) -> Layout {
@@ -262,19 +262,49 @@ fn layout(text: &str, candidates: &[u8]) -> Layout {
                 };
             }
         }
+        // a title line is whole: no quoted field runs on to the next line
         match body.find('\n') {
-            Some(i) if !body[..i].contains('"') => skip_bytes += i + 1,
+            Some(i) if body[..i].matches('"').count() % 2 == 0 => skip_bytes += i + 1,
             _ => break,
         }
     }
     first
 }
 
-/// Cells of a line (split without regard to quotes) that hold something.
+/// How many blank lines (`\n` only, decoded text) start at byte `at` of `s`.
+fn blank_lines_at(s: &str, at: u64) -> u64 {
+    let from = usize::try_from(at).unwrap_or(usize::MAX).min(s.len());
+    s.as_bytes()[from..]
+        .iter()
+        .take_while(|&&b| b == b'\n')
+        .count() as u64
+}
+
+/// The first cell of a one-line record that holds something.
+fn first_cell(line: &str, delim: u8) -> Option<String> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(line.as_bytes());
+    let r = rdr.records().next()?.ok()?;
+    r.iter()
+        .map(str::trim)
+        .find(|c| !c.is_empty())
+        .map(str::to_string)
+}
+
+/// Cells of a one-line record that hold something.
 fn named_cells(line: &str, delim: u8) -> usize {
-    line.split(char::from(delim))
-        .filter(|c| !c.trim().is_empty())
-        .count()
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(line.as_bytes());
+    match rdr.records().next() {
+        Some(Ok(r)) => r.iter().filter(|c| !c.trim().is_empty()).count(),
+        _ => 0,
+    }
 }
 
 /// The separator of a `.csv` file that starts with `head` (its first 64 KiB
@@ -285,7 +315,8 @@ pub fn csv_delimiter(head: &str) -> u8 {
 }
 
 /// Whether `body` reads as a table separated by `delim`: a header of two or
-/// more named fields, and at least 90% of (up to 50) rows as wide; if so, the
+/// more named fields, and at least 90% of (up to 50) rows as wide (all but one
+/// in a file of ten rows or fewer); if so, the
 /// number of rows sampled. The last row is left out when `cut` (the sample
 /// may end inside it).
 fn fits(body: &str, delim: u8, cut: bool) -> Option<usize> {
@@ -306,8 +337,9 @@ fn fits(body: &str, delim: u8, cut: bool) -> Option<usize> {
     if cut || lens.len() > 50 {
         lens.pop();
     }
-    let same = lens.iter().filter(|&&n| n == width).count();
-    (same * 10 >= lens.len() * 9).then_some(lens.len())
+    // one row in ten may differ (one in a file of ten rows or fewer)
+    let differ = lens.iter().filter(|&&n| n != width).count();
+    (differ * 10 <= lens.len().max(10)).then_some(lens.len())
 }
 
 /// Parse CSV (`delim = b','`: the separator is then found, see [`layout`])
@@ -324,13 +356,18 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
     } else {
         layout(text, &[delim])
     };
+    // positions below are in `body`: shift them back into the file
+    let body = &text[lay.skip_bytes..];
+    let (skip_bytes, skip_lines) = (lay.skip_bytes as u64, lay.skip_lines);
+    // the csv reader passes over blank lines: the header is on the first
+    // line with something on it
+    let header_line = 1 + skip_lines + blank_lines_at(body, 0);
     let preamble = &text[..lay.skip_bytes];
     if lay.skip_lines > 0 && !preamble.starts_with("sep=") {
         let title: String = preamble
             .lines()
-            .map(|l| l.trim_end_matches(|c: char| c == char::from(lay.delim) || c.is_whitespace()))
-            .find(|l| !l.is_empty())
-            .unwrap_or("")
+            .find_map(|l| first_cell(l, lay.delim))
+            .unwrap_or_default()
             .chars()
             .take(60)
             .collect();
@@ -341,16 +378,11 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
         out.problems.push(Problem::warn(
             Location::line(path, 1),
             format!(
-                "{lines} above the header row (line {}) taken for a title and not read \
-                 (`{title}`)",
-                lay.skip_lines + 1
+                "{lines} above the header row (line {header_line}) taken for a title and not \
+                 read (`{title}`)"
             ),
         ));
     }
-    // positions below are in `body`: shift them back into the file
-    let body = &text[lay.skip_bytes..];
-    let (skip_bytes, skip_lines) = (lay.skip_bytes as u64, lay.skip_lines);
-    let header_line = 1 + skip_lines;
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(lay.delim)
         .flexible(true)
@@ -372,7 +404,13 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
         match rdr.read_record(&mut rec) {
             Ok(true) => {
                 let mut pos = rec.position().cloned().unwrap_or_else(csv::Position::new);
-                let (byte, line) = (pos.byte() + skip_bytes, pos.line() + skip_lines);
+                // a record's position is where the reader began, blank lines
+                // before it included: move to its first line
+                let blank = blank_lines_at(body, pos.byte());
+                let (byte, line) = (
+                    pos.byte() + blank + skip_bytes,
+                    pos.line() + blank + skip_lines,
+                );
                 pos.set_byte(byte).set_line(line);
                 records.push((pos, rec.clone()));
             }
@@ -380,7 +418,10 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
             Err(e) => {
                 let (line, record) = e
                     .position()
-                    .map(|p| (p.line() + skip_lines, p.record()))
+                    .map(|p| {
+                        let blank = blank_lines_at(body, p.byte());
+                        (p.line() + blank + skip_lines, p.record())
+                    })
                     .unwrap_or((0, records.len() as u64 + 1));
                 out.problems.push(Problem::skip(
                     Location {
