@@ -12,17 +12,24 @@ use whyline::util::count;
 #[command(after_help = "\
 Formats (detected from the extension, then the content; --format overrides):
   text     .txt       transcripts: `Name: text`, `[00:01:02] Name: text`,
-                      `Name (00:01:02): text`, `NAME 00:01:02` header lines, or no speakers
+                      `Name (00:01:02): text`, `Name [00:01:02]: text`, `NAME 00:01:02`
+                      header lines, Google Meet timestamp lines, or no speakers
   markdown .md        notes and transcripts in Markdown (`**Maya:** text`); the markup,
                       headings, front matter and code are left out, then read as text
   docx     .docx      Word documents (Otter, Zoom, Teams transcript exports, notes): the
                       body's paragraphs, one per line, then read as text
   vtt      .vtt       WebVTT (`<v Speaker>` voices, NOTE/STYLE blocks, cue settings)
-  srt      .srt       SRT (`SPEAKER: text` inside cues)
-  whisper  .json      openai-whisper / faster-whisper / WhisperX JSON (`segments[]`)
-  csv/tsv  .csv .tsv  header row; text, speaker, conversation columns auto-detected;
-                      other columns kept in `meta` (numbers as numbers)
+  srt      .srt       SRT (`SPEAKER: text`, `[Name]:`, `>> NAME:` inside cues; `- ` lines)
+  whisper  .json      openai-whisper / faster-whisper / WhisperX JSON (`segments[]`); a
+                      list of records (a review export) is read as jsonl
+  csv/tsv  .csv .tsv  header row (title rows above it skipped); `,` `;` tab or `|`;
+                      text, speaker, conversation columns auto-detected; other columns
+                      kept in `meta` (numbers as numbers)
+  sheet    .xlsx .xls .ods  the first sheet with data, read as csv; line = sheet row
   jsonl    .jsonl     one object per line; same fields as CSV
+Record text holding HTML (`<br>`, `&amp;`) is read as a browser shows it. A file with
+no UTF-8 character in it that is not UTF-8 (nor UTF-16 with a BOM) is read as
+Windows-1252 (Excel on Windows), with a warning.
 
 Noise reasons (`noise`): filler, greeting, closing, boilerplate, duplicate,
 too_short, details, role:agent, role:interviewer, role:other (null = analysed).
@@ -32,7 +39,8 @@ pub struct Args {
     /// Files, directories (recursive), globs, or `-` for standard input.
     #[arg(required = true)]
     paths: Vec<String>,
-    /// Input format for every file: text, markdown, docx, vtt, srt, whisper, csv, tsv, jsonl.
+    /// Input format for every file: text, markdown, docx, vtt, srt, whisper, csv, tsv, jsonl,
+    /// sheet.
     #[arg(long, value_parser = parse_format)]
     format: Option<Format>,
     /// Write JSON Lines (the default and only output format; accepted for clarity).
@@ -66,7 +74,7 @@ pub struct Args {
 
 fn parse_format(s: &str) -> Result<Format, String> {
     Format::parse(s).ok_or_else(|| {
-        format!("unknown format `{s}` (text, markdown, docx, vtt, srt, whisper, csv, tsv, jsonl)")
+        format!("unknown format `{s}` (text, markdown, docx, vtt, srt, whisper, csv, tsv, jsonl, sheet)")
     })
 }
 
