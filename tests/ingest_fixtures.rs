@@ -671,3 +671,16 @@ fn a_damaged_workbook_is_an_error_naming_the_file_never_a_panic() {
     }
     assert!(refused >= 6, "the truncated ones at least: {refused}");
 }
+
+#[test]
+fn fixture_reviews_ods() {
+    // an OpenDocument spreadsheet (LibreOffice): read as the xlsx is
+    check(
+        "reviews.ods",
+        &[
+            "L2R1 - customer - signal |The checkout failed three times.",
+            "L3R2 - customer - signal |Great support, fast refund.",
+        ],
+        &[],
+    );
+}
