@@ -271,6 +271,17 @@ fn layout(text: &str, candidates: &[u8]) -> Layout {
     first
 }
 
+/// Whether a row is Qualtrics' third header row: most filled cells are
+/// `{"ImportId":"..."}`.
+fn is_qualtrics_import_ids(r: &csv::StringRecord) -> bool {
+    let filled: Vec<&str> = r.iter().map(str::trim).filter(|c| !c.is_empty()).collect();
+    let ids = filled
+        .iter()
+        .filter(|c| c.starts_with("{\"ImportId\""))
+        .count();
+    ids > 0 && ids * 2 >= filled.len()
+}
+
 /// How many blank lines (`\n` only, decoded text) start at byte `at` of `s`.
 fn blank_lines_at(s: &str, at: u64) -> u64 {
     let from = usize::try_from(at).unwrap_or(usize::MAX).min(s.len());
@@ -436,6 +447,15 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
                 }
             }
         }
+    }
+    // Qualtrics exports put two more header rows under the first: the
+    // question texts, then `{"ImportId":"QID1"}` per column. Neither is an
+    // answer.
+    if records
+        .get(1)
+        .is_some_and(|(_, r)| is_qualtrics_import_ids(r))
+    {
+        records.drain(..2);
     }
     let text_col = match pick_field(&headers, opts.text_field.as_deref(), TEXT_NAMES) {
         Some(i) => i,
@@ -639,6 +659,30 @@ pub(crate) mod tests {
         // the unescaped text is not in the file: the span is the record's
         let span = p.documents[0].turns[0].source.span;
         assert_eq!(span, [10, 59], "record 1: `1,\"Great...\"\\n`");
+    }
+
+    #[test]
+    fn qualtrics_question_and_import_id_rows_are_not_answers() {
+        // was: the question texts and the ImportId row analysed as two answers
+        let s = "StartDate,ResponseId,Q1,Q2\n\
+                 Start Date,Response ID,How likely are you to recommend us?,Why that score?\n\
+                 \"{\"\"ImportId\"\":\"\"startDate\"\"}\",\"{\"\"ImportId\"\":\"\"_recordId\"\"}\",\
+                 \"{\"\"ImportId\"\":\"\"QID1\"\"}\",\"{\"\"ImportId\"\":\"\"QID2_TEXT\"\"}\"\n\
+                 2026-11-02,R_1,3,The fee doubled and nobody told me why.\n";
+        let p = parse(
+            "r.csv",
+            s,
+            b',',
+            &IngestOptions {
+                text_field: Some("Q2".into()),
+                ..Default::default()
+            },
+            Taint::NONE,
+        );
+        assert_eq!(texts(&p), ["The fee doubled and nobody told me why."]);
+        assert_eq!(p.documents[0].turns[0].source.record, Some(3));
+        assert_eq!(p.documents[0].meta["Q1"], Value::from(3));
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
     }
 
     #[test]
