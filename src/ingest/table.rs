@@ -282,6 +282,16 @@ fn is_qualtrics_import_ids(r: &csv::StringRecord) -> bool {
     ids > 0 && ids * 2 >= filled.len()
 }
 
+/// Whether a row is SurveyMonkey's second header row: it names an
+/// `Open-Ended Response` or a `Response` column, and no cell is long enough
+/// to be an answer to an open question.
+fn is_surveymonkey_subheader(r: &csv::StringRecord) -> bool {
+    let cells: Vec<&str> = r.iter().map(str::trim).collect();
+    cells.iter().any(|c| {
+        c.eq_ignore_ascii_case("Open-Ended Response") || c.eq_ignore_ascii_case("Response")
+    }) && cells.iter().all(|c| c.split_whitespace().count() <= 6)
+}
+
 /// How many blank lines (`\n` only, decoded text) start at byte `at` of `s`.
 fn blank_lines_at(s: &str, at: u64) -> u64 {
     let from = usize::try_from(at).unwrap_or(usize::MAX).min(s.len());
@@ -456,6 +466,14 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
         .is_some_and(|(_, r)| is_qualtrics_import_ids(r))
     {
         records.drain(..2);
+    }
+    // SurveyMonkey's: a second header row of "Response", "Open-Ended
+    // Response" and the answer options of each question
+    if records
+        .first()
+        .is_some_and(|(_, r)| is_surveymonkey_subheader(r))
+    {
+        records.drain(..1);
     }
     let text_col = match pick_field(&headers, opts.text_field.as_deref(), TEXT_NAMES) {
         Some(i) => i,
@@ -683,6 +701,20 @@ pub(crate) mod tests {
         assert_eq!(p.documents[0].turns[0].source.record, Some(3));
         assert_eq!(p.documents[0].meta["Q1"], Value::from(3));
         assert!(p.problems.is_empty(), "{:?}", p.problems);
+    }
+
+    #[test]
+    fn surveymonkey_answer_option_row_is_not_an_answer() {
+        // was: "Open-Ended Response" analysed as one more answer
+        let s = "Respondent ID,How satisfied are you?,,What should we improve?\n\
+                 ,Satisfied,Dissatisfied,Open-Ended Response\n\
+                 114,Satisfied,,Checkout takes far too many steps on mobile.\n";
+        let p = csv(s);
+        assert_eq!(texts(&p), ["Checkout takes far too many steps on mobile."]);
+        assert_eq!(p.documents[0].turns[0].source.record, Some(2));
+        // a real first answer that happens to say "Response" is kept
+        let p = csv("id,comment\n1,Response times were slow and the agent was rude to me today\n");
+        assert_eq!(p.documents.len(), 1);
     }
 
     #[test]
