@@ -617,14 +617,27 @@ fn cluster_key(s: &Segment) -> String {
 
 /// The configured outcome column, or the first known one that holds numbers
 /// (else the first that holds anything, so that the run can say why it
-/// computed no impact).
+/// computed no impact). Known: [`insight::OUTCOME_COLUMNS`], then any column
+/// with a word `rating`, `stars`, `nps` or `csat` in its name (`Overall
+/// Rating`, `Rating (1-5)`), in name order.
 fn resolve_outcome(segments: &[Segment], column: Option<&str>) -> Option<insight::Outcome> {
     match column {
         Some("") => None,
         Some(c) => Some(insight::outcome_from_segments(segments, c)),
         None => {
+            let mut named: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+            for s in segments {
+                named.extend(
+                    s.meta
+                        .keys()
+                        .map(String::as_str)
+                        .filter(|k| names_a_rating(k)),
+                );
+            }
             let found: Vec<insight::Outcome> = insight::OUTCOME_COLUMNS
                 .iter()
+                .copied()
+                .chain(named)
                 .map(|c| insight::outcome_from_segments(segments, c))
                 .filter(|o| !o.values.is_empty() || o.unread > 0)
                 .collect();
@@ -632,6 +645,16 @@ fn resolve_outcome(segments: &[Segment], column: Option<&str>) -> Option<insight
             found.into_iter().nth(numbers.unwrap_or(0))
         }
     }
+}
+
+/// Whether a column name holds the word `rating`, `stars`, `nps` or `csat`
+/// (words split at anything but letters and digits: not `operating_system`).
+fn names_a_rating(name: &str) -> bool {
+    name.split(|c: char| !c.is_alphanumeric()).any(|w| {
+        ["rating", "stars", "nps", "csat"]
+            .iter()
+            .any(|r| w.eq_ignore_ascii_case(r))
+    })
 }
 
 #[derive(Serialize)]
@@ -811,6 +834,28 @@ mod tests {
                 .collect(),
             rows,
         })
+    }
+
+    #[test]
+    fn a_rating_column_under_another_name_is_found() {
+        // was: "Overall Rating" gave no impact unless named with --outcome
+        let mut segs = segments(6);
+        for (i, s) in segs.iter_mut().enumerate() {
+            s.meta
+                .insert("Overall Rating".into(), serde_json::json!(i % 5 + 1));
+            s.meta
+                .insert("operating_system".into(), serde_json::json!(10));
+        }
+        let o = resolve_outcome(&segs, None).expect("a rating column");
+        assert_eq!(o.column, "Overall Rating");
+        assert_eq!(o.values.len(), 2, "6 segments of 2 documents");
+        // the known names come first
+        for s in segs.iter_mut() {
+            s.meta.insert("score".into(), serde_json::json!(7));
+        }
+        assert_eq!(resolve_outcome(&segs, None).unwrap().column, "score");
+        assert!(names_a_rating("Rating (1-5)") && names_a_rating("NPS"));
+        assert!(!names_a_rating("operating_system") && !names_a_rating("starship"));
     }
 
     #[test]
