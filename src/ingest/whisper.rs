@@ -176,10 +176,21 @@ pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> 
 
 #[cfg(test)]
 mod tests {
+    fn read(name: &str, s: &str) -> super::Parsed {
+        super::parse(name, s, &Default::default(), super::super::Taint::NONE)
+    }
+
+    fn texts(p: &super::Parsed) -> Vec<&str> {
+        p.documents
+            .iter()
+            .map(|d| d.turns[0].text.as_str())
+            .collect()
+    }
+
     #[test]
     fn whisperx_segments() {
         let s = r#"{"segments":[{"start":0.5,"end":2.25,"text":" Hello there.","speaker":"SPEAKER_00","words":[]},{"start":2.5,"end":3.0,"text":" Hi."}],"language":"en"}"#;
-        let p = super::parse("a.json", s, &Default::default(), super::Taint::NONE);
+        let p = read("a.json", s);
         let t = &p.documents[0].turns;
         assert_eq!(t[0].text, "Hello there.");
         assert_eq!((t[0].start_ms, t[0].end_ms), (Some(500), Some(2250)));
@@ -194,7 +205,7 @@ mod tests {
         let s = "[\n  {\"review\": \"The app crashes on the camera\", \"stars\": 1},\n  \
                  {\"review\": \"Love the dark mode\", \"stars\": 5},\n  \
                  {\"stars\": 3},\n  7\n]\n";
-        let p = super::parse("r.json", s, &Default::default(), super::super::Taint::NONE);
+        let p = read("r.json", s);
         assert_eq!(p.documents.len(), 2);
         let t = &p.documents[1].turns[0];
         assert_eq!(t.text, "Love the dark mode");
@@ -214,21 +225,11 @@ mod tests {
     fn json_lines_saved_as_json_are_read_as_json_lines() {
         // was: the whole file skipped, "not Whisper JSON: trailing characters"
         let s = "{\"review\": \"The fee was wrong\", \"stars\": 2}\n{\"review\": \"Too slow\"}\n";
-        let p = super::parse("r.json", s, &Default::default(), super::super::Taint::NONE);
-        let texts: Vec<&str> = p
-            .documents
-            .iter()
-            .map(|d| d.turns[0].text.as_str())
-            .collect();
-        assert_eq!(texts, ["The fee was wrong", "Too slow"]);
+        let p = read("r.json", s);
+        assert_eq!(texts(&p), ["The fee was wrong", "Too slow"]);
         assert_eq!(p.documents[1].turns[0].source.line, Some(2));
         // a broken single JSON document is still reported as such
-        let p = super::parse(
-            "r.json",
-            "{\"segments\": [\n{\"text\": }",
-            &Default::default(),
-            super::super::Taint::NONE,
-        );
+        let p = read("r.json", "{\"segments\": [\n{\"text\": }");
         assert!(p.documents.is_empty());
         assert!(
             p.problems[0].msg.starts_with("not Whisper JSON"),
@@ -240,17 +241,12 @@ mod tests {
     #[test]
     fn a_list_of_records_inside_an_object_is_found_by_its_field() {
         let s = r#"{"count": 2, "reviews": [{"id": "a", "body": "Too slow."}, {"id": "b", "body": "Fine."}]}"#;
-        let p = super::parse("r.json", s, &Default::default(), super::super::Taint::NONE);
-        let texts: Vec<&str> = p
-            .documents
-            .iter()
-            .map(|d| d.turns[0].text.as_str())
-            .collect();
-        assert_eq!(texts, ["Too slow.", "Fine."]);
+        let p = read("r.json", s);
+        assert_eq!(texts(&p), ["Too slow.", "Fine."]);
         assert!(p.problems.is_empty(), "{:?}", p.problems);
         // two lists: no guess, a skip that names both
         let s = r#"{"good": [{"text": "a"}], "bad": [{"text": "b"}]}"#;
-        let p = super::parse("r.json", s, &Default::default(), super::super::Taint::NONE);
+        let p = read("r.json", s);
         assert!(p.documents.is_empty());
         assert!(
             p.problems[0].msg.contains("`good`, `bad`"),
@@ -259,7 +255,7 @@ mod tests {
         );
         // segments without times but with speakers stay one conversation
         let s = r#"[{"speaker": "A", "text": "Hi."}, {"speaker": "B", "text": "Hello."}]"#;
-        let p = super::parse("t.json", s, &Default::default(), super::super::Taint::NONE);
+        let p = read("t.json", s);
         assert_eq!(p.documents.len(), 1);
         assert_eq!(p.documents[0].turns.len(), 2);
     }

@@ -5,7 +5,6 @@
 use super::{impact_line, pct_str, provenance, why_line};
 use crate::insight::changes::Changes;
 use crate::insight::{Insight, Insights, Quote};
-use crate::util::count;
 use std::fmt::Write;
 
 /// Escape text for HTML element content and attribute values.
@@ -57,17 +56,13 @@ pub fn render(
         CSS
     );
     let _ = writeln!(h, "<h1>{}</h1>", esc(title));
+    let [docs, segments, analysed, themes, insights, weak, noise, outliers] =
+        super::summary_counts(ins);
     let _ = writeln!(
         h,
-        "<p class=\"sub\" id=\"summary\">{} · {} · {} analysed · {} · <b>{}</b> · {} · {} · {}</p>",
-        esc(&super::documents_text(c)),
-        count(c.segments, "segment"),
-        c.analysed,
-        count(c.themes, "theme"),
-        count(ins.insights.len(), "insight"),
-        count(ins.weak_signals.len(), "weak signal"),
-        count(ins.noise.total - ins.noise.outliers, "noise segment"),
-        count(ins.noise.outliers, "outlier")
+        "<p class=\"sub\" id=\"summary\">{} · {segments} · {analysed} analysed · {themes} · \
+         <b>{insights}</b> · {weak} · {noise} · {outliers}</p>",
+        esc(&docs)
     );
     for caution in cautions {
         let _ = writeln!(

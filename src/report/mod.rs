@@ -197,6 +197,23 @@ pub fn impact_line(i: &Insight) -> Option<String> {
     })
 }
 
+/// What a report's summary line counts, in its order: documents, segments,
+/// analysed segments (a bare number), themes, insights, weak signals, noise
+/// segments, outliers.
+pub fn summary_counts(ins: &Insights) -> [String; 8] {
+    let c = &ins.corpus;
+    [
+        documents_text(c),
+        count(c.segments, "segment"),
+        c.analysed.to_string(),
+        count(c.themes, "theme"),
+        count(ins.insights.len(), "insight"),
+        count(ins.weak_signals.len(), "weak signal"),
+        count(ins.noise.total - ins.noise.outliers, "noise segment"),
+        count(ins.noise.outliers, "outlier"),
+    ]
+}
+
 /// `report.md`.
 ///
 /// `cautions`: what the reader must weigh the insights against (a corpus
@@ -210,17 +227,11 @@ pub fn markdown(
     let mut s = String::new();
     let c = &ins.corpus;
     let _ = writeln!(s, "# {title}\n");
+    let [docs, segments, analysed, themes, insights, weak, noise, outliers] = summary_counts(ins);
     let _ = writeln!(
         s,
-        "{}, {}, {} analysed; {}; {}, {}; {} and {} set apart.\n",
-        documents_text(c),
-        count(c.segments, "segment"),
-        c.analysed,
-        count(c.themes, "theme"),
-        count(ins.insights.len(), "insight"),
-        count(ins.weak_signals.len(), "weak signal"),
-        count(ins.noise.total - ins.noise.outliers, "noise segment"),
-        count(ins.noise.outliers, "outlier")
+        "{docs}, {segments}, {analysed} analysed; {themes}; {insights}, {weak}; {noise} and \
+         {outliers} set apart.\n"
     );
     for caution in cautions {
         let _ = writeln!(s, "> **Read with care:** {}\n", md_escape(caution));
