@@ -92,7 +92,7 @@ fn directory_and_glob_inputs() {
     let out = whyline(&["ingest", &dir]);
     let by_dir = out.stdout;
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("22 files"), "{err}");
+    assert!(err.contains("23 files"), "{err}");
     let glob = format!("{FIX}/ingest/*.vtt");
     let out = whyline(&["ingest", &glob]);
     let s = String::from_utf8(out.stdout).unwrap();

@@ -684,3 +684,16 @@ fn fixture_reviews_ods() {
         &[],
     );
 }
+
+#[test]
+fn fixture_reviews_xls() {
+    // the binary Excel 97-2003 format, still exported by older CRMs
+    check(
+        "reviews.xls",
+        &[
+            "L2R1 - customer - signal |Shipping took a month.",
+            "L3R2 - customer - signal |Love the new app.",
+        ],
+        &[],
+    );
+}
