@@ -20,8 +20,10 @@ Formats (detected from the extension, then the content; --format overrides):
                       body's paragraphs, one per line, then read as text
   vtt      .vtt       WebVTT (`<v Speaker>` voices, NOTE/STYLE blocks, cue settings)
   srt      .srt       SRT (`SPEAKER: text`, `[Name]:`, `>> NAME:` inside cues; `- ` lines)
-  whisper  .json      openai-whisper / faster-whisper / WhisperX JSON (`segments[]`); a
-                      list of records (a review export) is read as jsonl
+  whisper  .json      openai-whisper / faster-whisper / WhisperX JSON (`segments[]`);
+                      speech-to-text services' JSON (AWS Transcribe and Call Analytics,
+                      Contact Lens, AssemblyAI, Deepgram, Rev.ai, Google, Speechmatics,
+                      ElevenLabs Scribe); a list of records (a review export) as jsonl
   csv/tsv  .csv .tsv  header row (title rows above it skipped); `,` `;` tab or `|`;
                       text, speaker, conversation columns auto-detected; other columns
                       kept in `meta` (numbers as numbers)

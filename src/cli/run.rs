@@ -10,8 +10,8 @@ use whyline::pipeline::{self, Progress, RunOptions, Silent};
 #[derive(clap::Args)]
 pub struct Args {
     /// Input files, folders or globs (text, Markdown and Word transcripts and
-    /// notes, subtitles, Whisper JSON, CSV/TSV, Excel/ODS workbooks, JSON
-    /// Lines and JSON lists of records). Default: `inputs` from the config.
+    /// notes, subtitles, Whisper and speech-to-text services' JSON, CSV/TSV,
+    /// Excel/ODS workbooks, JSON Lines and JSON lists of records). Default: `inputs` from the config.
     pub paths: Vec<String>,
     /// Output folder (replaced atomically when the run completes).
     #[arg(long, short)]

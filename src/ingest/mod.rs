@@ -23,6 +23,7 @@ pub mod markdown;
 pub mod markup;
 pub mod sheet;
 pub mod srt;
+mod stt;
 pub mod table;
 pub mod text;
 pub mod timecode;
@@ -274,7 +275,7 @@ pub fn unread_advice(path: &str) -> Option<&'static str> {
     match ext.as_str() {
         "mp3" | "wav" | "m4a" | "ogg" | "opus" | "flac" | "aac" | "wma" | "mp4" | "mov"
         | "webm" | "mkv" | "avi" => Some(
-            "recordings are not transcribed here: run Whisper on them and give whyline its JSON",
+            "recordings are not transcribed here: run Whisper or a speech-to-text service on them and give whyline its JSON",
         ),
         "pdf" | "doc" | "rtf" | "odt" | "pages" | "numbers" | "html" | "htm" | "eml" | "msg" => {
             Some("documents are read as text, CSV or JSON Lines: export them to one of those")

@@ -1,7 +1,9 @@
 //! Whisper JSON as written by openai-whisper, faster-whisper and WhisperX:
 //! an object with `segments[]` (or a bare array of segments), each with
 //! `start`/`end` in seconds, `text` and, after diarisation, `speaker`.
-//! Whole-file `text`, `language` and `words[]` are ignored.
+//! Whole-file `text`, `language` and `words[]` are ignored. Other
+//! speech-to-text services' JSON (AWS Transcribe, AssemblyAI, Deepgram, ...)
+//! is read by [`super::stt`].
 //!
 //! A `.json` file that is not Whisper's (a bare array of objects without
 //! times or speakers, or an object whose one list holds objects, as review
@@ -40,6 +42,23 @@ fn holds_segments(a: &[Value]) -> bool {
     }
 }
 
+/// The byte span of `s`, as JSON escapes it, in `text` from `cursor` on,
+/// moving the cursor past it; `[cursor, cursor]` when it is not there
+/// verbatim (text joined from words, or escaped another way).
+pub(super) fn find_json_string(text: &str, cursor: &mut usize, s: &str) -> [usize; 2] {
+    let escaped = serde_json::to_string(s).unwrap_or_default();
+    let inner = escaped
+        .get(1..escaped.len().saturating_sub(1))
+        .unwrap_or("");
+    match text.get(*cursor..).and_then(|h| h.find(inner)) {
+        Some(p) if !inner.is_empty() => {
+            *cursor += p + inner.len();
+            [*cursor - inner.len(), *cursor]
+        }
+        _ => [*cursor, *cursor],
+    }
+}
+
 /// Parse a `.json` file: Whisper JSON, or a list of records (see
 /// [`super::jsonl::parse_list`]).
 pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> Parsed {
@@ -71,6 +90,21 @@ pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> 
             return out;
         }
     };
+    // a speech-to-text service's own JSON (AWS, AssemblyAI, Deepgram, ...)
+    if value.get("segments").is_none() {
+        if let Some(read) = super::stt::read(&value) {
+            let service = read.service;
+            let turns = super::stt::into_turns(path, text, read);
+            super::push_file_document(
+                &mut out,
+                path,
+                text,
+                turns,
+                &format!("no transcript text ({service} JSON)"),
+            );
+            return out;
+        }
+    }
     let segments = match &value {
         Value::Array(a) if !holds_segments(a) => {
             return super::jsonl::parse_list(path, text, None, opts, taint)
@@ -129,17 +163,7 @@ pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> 
         if trimmed.is_empty() {
             continue;
         }
-        let escaped = serde_json::to_string(trimmed).unwrap_or_default();
-        let inner = escaped
-            .get(1..escaped.len().saturating_sub(1))
-            .unwrap_or("");
-        let span = match text.get(cursor..).and_then(|h| h.find(inner)) {
-            Some(p) if !inner.is_empty() => {
-                cursor += p + inner.len();
-                [cursor - inner.len(), cursor]
-            }
-            _ => [cursor, cursor],
-        };
+        let span = find_json_string(text, &mut cursor, trimmed);
         let start_ms = secs_to_ms(seg.get("start"));
         let mut end_ms = secs_to_ms(seg.get("end"));
         if let (Some(a), Some(b)) = (start_ms, end_ms) {
