@@ -2085,8 +2085,9 @@ fn window(text: &str, a: usize, b: usize, budget: usize, out: &mut Vec<(usize, u
 ///   agent or interviewer, agents when it has a known customer;
 /// - otherwise the *host* is the speaker who speaks first (plus their share
 ///   of turns that are questions, to break ties); the host is an
-///   `interviewer` when at least 60% of their turns are questions, else an
-///   `agent`; every other speaker is a customer;
+///   `interviewer` when at least 60% of their turns are questions and none
+///   says what only a service line says ("thank you for calling", "how can I
+///   help"), else an `agent`; every other speaker is a customer;
 /// - unlabelled turns in a labelled document are `other`.
 pub fn assign_roles(doc: &Document, opts: &SegmentOptions) -> Vec<Role> {
     let roles_ci: HashMap<String, Role> = opts
@@ -2181,7 +2182,14 @@ pub fn assign_roles(doc: &Document, opts: &SegmentOptions) -> Vec<Role> {
                     host = s;
                 }
             }
-            let host_role = if qratio(host) >= 0.6 {
+            // an agent greeting a caller asks as many questions as an
+            // interviewer does; what only a service line says tells them apart
+            let serves = doc
+                .turns
+                .iter()
+                .filter(|t| t.speaker.as_deref() == Some(host))
+                .any(|t| says_service_phrase(&t.text));
+            let host_role = if qratio(host) >= 0.6 && !serves {
                 Role::Interviewer
             } else {
                 Role::Agent
@@ -2208,6 +2216,27 @@ pub fn assign_roles(doc: &Document, opts: &SegmentOptions) -> Vec<Role> {
             (None, None) => Role::Customer,
         })
         .collect()
+}
+
+/// Words only a support or sales line says to a caller ("thank you for
+/// calling", "how can I help you", "this call may be recorded"), which an
+/// interviewer does not.
+fn says_service_phrase(text: &str) -> bool {
+    const PHRASES: &[&str] = &[
+        "for calling",
+        "for contacting",
+        "for holding",
+        "how can i help",
+        "how may i help",
+        "how can i assist",
+        "how may i assist",
+        "what can i do for you",
+        "may be recorded",
+        "may be monitored",
+        "is being recorded",
+    ];
+    let lower = text.to_lowercase().replace('\u{2019}', "'");
+    PHRASES.iter().any(|p| lower.contains(p))
 }
 
 fn role_noise(role: Role) -> Noise {
@@ -2497,6 +2526,7 @@ pub fn segment_corpus(docs: &[Document], opts: &SegmentOptions) -> Vec<Segment> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::Turn;
 
     fn pieces(s: &str) -> Vec<String> {
         split_turn(s, &SegmentOptions::default())
@@ -2522,6 +2552,61 @@ mod tests {
             pieces("Yeah. I want a refund. Now! It is broken again."),
             vec!["Yeah.", "I want a refund. Now!", "It is broken again."]
         );
+    }
+
+    fn call(turns: &[(&str, &str)]) -> Document {
+        Document {
+            id: "d".into(),
+            source: "call.json".into(),
+            turns: turns
+                .iter()
+                .map(|(sp, t)| Turn {
+                    speaker: Some(sp.to_string()),
+                    role: None,
+                    start_ms: None,
+                    end_ms: None,
+                    text: t.to_string(),
+                    source: crate::ingest::SourceRef {
+                        path: "call.json".into(),
+                        line: None,
+                        record: None,
+                        span: [0, 0],
+                    },
+                })
+                .collect(),
+            meta: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_call_centre_host_who_asks_questions_is_an_agent_not_an_interviewer() {
+        // was: `Speaker 0` of a transcribed call (two turns, both questions)
+        // taken for an interviewer, so a CX report counted interviewer turns
+        let opts = SegmentOptions::default();
+        let d = call(&[
+            (
+                "Speaker 0",
+                "Thank you for calling, how can I help you today?",
+            ),
+            ("Speaker 1", "I was charged twice for one order."),
+            ("Speaker 0", "Is there anything else I can help you with?"),
+            ("Speaker 1", "No, that's all."),
+        ]);
+        assert_eq!(
+            assign_roles(&d, &opts),
+            [Role::Agent, Role::Customer, Role::Agent, Role::Customer]
+        );
+        // an interview's host still is an interviewer
+        let d = call(&[
+            (
+                "Speaker 0",
+                "Thanks for joining. How do you track your budget?",
+            ),
+            ("Speaker 1", "A spreadsheet, mostly."),
+            ("Speaker 0", "Is there anything else you'd like to add?"),
+            ("Speaker 1", "No."),
+        ]);
+        assert_eq!(assign_roles(&d, &opts)[0], Role::Interviewer);
     }
 
     #[test]
