@@ -38,6 +38,23 @@ pub struct Config {
     pub report: ReportConfig,
 }
 
+/// One column name or several: `text_field = "Q2"` or `text_field = ["Q2", "Q3"]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Fields {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Fields {
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            Fields::One(s) => vec![s.clone()],
+            Fields::Many(v) => v.clone(),
+        }
+    }
+}
+
 /// `[input]`: how files are read (see `whyline ingest --help`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -46,8 +63,9 @@ pub struct InputConfig {
     /// `jsonl`);
     /// default: detect.
     pub format: Option<String>,
-    /// Column/field holding the text; default: auto.
-    pub text_field: Option<String>,
+    /// Column/field holding the text, or a list of them (a survey's open
+    /// questions: one turn each); default: auto.
+    pub text_field: Option<Fields>,
     /// Column/field holding the speaker; default: auto.
     pub speaker_field: Option<String>,
     /// Column/field grouping records into one conversation; default: auto.
@@ -67,7 +85,11 @@ impl InputConfig {
         };
         Ok(crate::ingest::IngestOptions {
             format,
-            text_field: self.text_field.clone(),
+            text_fields: self
+                .text_field
+                .as_ref()
+                .map(Fields::names)
+                .unwrap_or_default(),
             speaker_field: self.speaker_field.clone(),
             doc_field: self.doc_field.clone(),
             strict: self.strict,
@@ -294,6 +316,20 @@ mod tests {
         assert_eq!(c.cluster.k, 10);
         assert_eq!(c.cluster.min_size, ClusterConfig::default().min_size);
         assert_eq!(c.outcome.as_deref(), Some("stars"));
+    }
+
+    #[test]
+    fn text_field_takes_one_column_or_a_list_of_them() {
+        let one = Config::from_toml("[input]\ntext_field = \"Q2\"\n", "x").unwrap();
+        assert_eq!(one.input.to_options().unwrap().text_fields, ["Q2"]);
+        let many = Config::from_toml("[input]\ntext_field = [\"Q2\", \"Q3\"]\n", "x").unwrap();
+        assert_eq!(many.input.to_options().unwrap().text_fields, ["Q2", "Q3"]);
+        // run.json keeps the one-column form as it was written
+        assert!(
+            one.to_toml().contains("text_field = \"Q2\""),
+            "{}",
+            one.to_toml()
+        );
     }
 
     #[test]

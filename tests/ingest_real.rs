@@ -439,7 +439,7 @@ fn cfpb_check(jsonl: &Path, expect_docs: Option<usize>) {
     w.flush().unwrap();
     drop(w);
     let opts = IngestOptions {
-        text_field: Some("narrative".into()),
+        text_fields: vec!["narrative".into()],
         ..Default::default()
     };
     let mut texts_by_format = Vec::new();

@@ -48,9 +48,10 @@ pub struct Args {
     /// Write JSON Lines (the default and only output format; accepted for clarity).
     #[arg(long)]
     jsonl: bool,
-    /// CSV/TSV column or JSONL field holding the text (default: auto).
+    /// CSV/TSV column or JSONL field holding the text (default: auto); repeat it for
+    /// several (a survey's open questions), each answer one turn of the respondent's document.
     #[arg(long, alias = "text-field")]
-    text_column: Option<String>,
+    text_column: Vec<String>,
     /// CSV/TSV column or JSONL field holding the speaker (default: auto).
     #[arg(long, alias = "speaker-field")]
     speaker_column: Option<String>,
@@ -105,7 +106,7 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
     let _ = args.jsonl;
     let iopts = IngestOptions {
         format: args.format,
-        text_field: args.text_column,
+        text_fields: args.text_column,
         speaker_field: args.speaker_column,
         doc_field: args.doc_column,
         strict: args.strict,

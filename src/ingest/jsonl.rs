@@ -7,6 +7,7 @@
 
 use super::table::{pick_field, rows_to_documents, Row, DOC_NAMES, SPEAKER_NAMES, TEXT_NAMES};
 use super::{IngestOptions, Parsed, Problem, Taint};
+use crate::util::field_key as norm;
 use crate::Location;
 use serde_json::Value;
 
@@ -23,7 +24,8 @@ type Object = serde_json::Map<String, Value>;
 /// Which fields of a record hold the text, the speaker and the conversation:
 /// fixed by the first record, so every record is read alike.
 struct Plan {
-    text: String,
+    /// One field, or the several named (each a turn).
+    text: Vec<String>,
     speaker: Option<String>,
     doc: Option<String>,
 }
@@ -31,9 +33,19 @@ struct Plan {
 impl Plan {
     fn of(obj: &Object, opts: &IngestOptions, loc: &Location, problems: &mut Vec<Problem>) -> Plan {
         let names: Vec<String> = obj.keys().cloned().collect();
-        let text = pick_field(&names, opts.text_field.as_deref(), TEXT_NAMES)
+        if !opts.text_fields.is_empty() {
+            // named fields are read as named, even when this record lacks one
+            let text = opts.text_fields.clone();
+            let speaker = pick_field(&names, opts.speaker_field.as_deref(), SPEAKER_NAMES)
+                .map(|i| names[i].clone())
+                .filter(|s| !text.contains(s));
+            let doc = pick_field(&names, opts.doc_field.as_deref(), DOC_NAMES)
+                .map(|i| names[i].clone())
+                .filter(|d| !text.contains(d));
+            return Plan { text, speaker, doc };
+        }
+        let text = pick_field(&names, None, TEXT_NAMES)
             .map(|i| names[i].clone())
-            .or_else(|| opts.text_field.clone())
             .or_else(|| {
                 let strings: Vec<(usize, &String)> = obj
                     .iter()
@@ -62,7 +74,11 @@ impl Plan {
         let doc = pick_field(&names, opts.doc_field.as_deref(), DOC_NAMES)
             .map(|i| names[i].clone())
             .filter(|d| *d != text);
-        Plan { text, speaker, doc }
+        Plan {
+            text: vec![text],
+            speaker,
+            doc,
+        }
     }
 
     /// The row of one record whose source text `raw` starts at byte `off`,
@@ -75,11 +91,28 @@ impl Plan {
         raw: &str,
         off: usize,
     ) -> Result<Row, String> {
-        let tf = &self.text;
-        let body = match obj.get(tf.as_str()) {
-            Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
-            _ => return Err(format!("no text in field `{tf}`")),
+        // a named field is found by its exact name, else its normalised one
+        let field = |f: &str| {
+            obj.get(f)
+                .or_else(|| obj.iter().find(|(k, _)| norm(k) == norm(f)).map(|(_, v)| v))
         };
+        let texts: Vec<String> = self
+            .text
+            .iter()
+            .filter_map(|f| match field(f) {
+                Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+                _ => None,
+            })
+            .collect();
+        if texts.is_empty() {
+            let names: Vec<String> = self.text.iter().map(|f| format!("`{f}`")).collect();
+            return Err(format!(
+                "no text in field{} {}",
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", ")
+            ));
+        }
+        let is_text = |k: &str| self.text.iter().any(|f| f == k || norm(f) == norm(k));
         let speaker = self
             .speaker
             .as_ref()
@@ -92,23 +125,26 @@ impl Plan {
             .and_then(scalar_string);
         let meta = obj
             .iter()
-            .filter(|(k, v)| *k != tf && Some(*k) != self.speaker.as_ref() && !v.is_null())
+            .filter(|(k, v)| !is_text(k) && Some(*k) != self.speaker.as_ref() && !v.is_null())
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        // Locate the JSON-escaped text inside the record for the byte span.
-        let escaped = serde_json::to_string(&body).unwrap_or_default();
+        // Locate the JSON-escaped text inside the record for the byte span
+        // (of several texts, the record's, where each is found in turn).
+        let escaped = serde_json::to_string(&texts[0]).unwrap_or_default();
         let inner = escaped
             .get(1..escaped.len().saturating_sub(1))
             .unwrap_or("");
         let range = match raw.find(inner) {
-            Some(p) if !inner.is_empty() => [off + p, off + p + inner.len()],
+            Some(p) if !inner.is_empty() && self.text.len() == 1 => {
+                [off + p, off + p + inner.len()]
+            }
             _ => [off, off + raw.len()],
         };
         Ok(Row {
             record,
             line,
             range,
-            text: body,
+            texts,
             speaker,
             group,
             meta,
@@ -314,6 +350,37 @@ mod tests {
             );
         }
     }
+    #[test]
+    fn several_text_fields_named_are_each_a_turn() {
+        let s =
+            "{\"id\": 1, \"liked\": \"Fast delivery.\", \"improve\": \"The app logs me out.\"}\n\
+                 {\"id\": 2, \"improve\": \"Nothing.\"}\n{\"id\": 3}\n";
+        let opts = IngestOptions {
+            text_fields: vec!["liked".into(), "improve".into()],
+            ..Default::default()
+        };
+        let p = parse("s.jsonl", s, &opts, Taint::NONE);
+        let turns: Vec<Vec<&str>> = p
+            .documents
+            .iter()
+            .map(|d| d.turns.iter().map(|t| t.text.as_str()).collect())
+            .collect();
+        assert_eq!(
+            turns,
+            [
+                vec!["Fast delivery.", "The app logs me out."],
+                vec!["Nothing."]
+            ]
+        );
+        for t in &p.documents[0].turns {
+            assert_eq!(&s[t.source.span[0]..t.source.span[1]], t.text);
+        }
+        assert_eq!(p.documents[0].meta.keys().collect::<Vec<_>>(), ["id"]);
+        assert_eq!(p.problems.len(), 1);
+        assert_eq!(p.problems[0].msg, "no text in fields `liked`, `improve`");
+        assert_eq!(p.problems[0].loc.line, Some(3));
+    }
+
     #[test]
     fn a_text_field_guessed_by_length_is_named_in_a_warning() {
         let taint = || Taint {

@@ -217,10 +217,12 @@ pub struct IngestOptions {
     /// Force one format for every input (`--format`); `None` = detect from
     /// extension, then content.
     pub format: Option<Format>,
-    /// CSV/TSV column or JSONL field holding the text (`--text-column`,
-    /// `--text-field`); `None` = auto (`text`, `review`, `body`, `comment`,
-    /// `narrative`, `utterance`, ... then the column with the longest values).
-    pub text_field: Option<String>,
+    /// CSV/TSV columns or JSONL fields holding the text (`--text-column`,
+    /// `--text-field`, repeatable); several (a survey's open questions) give
+    /// one turn each, in this order; empty = auto (`text`, `review`, `body`,
+    /// `comment`, `narrative`, `utterance`, ... then the column with the
+    /// longest values).
+    pub text_fields: Vec<String>,
     /// CSV/TSV column or JSONL field holding the speaker (`--speaker-column`);
     /// `None` = auto (`speaker`, `author`, `role`, `participant`), when present.
     pub speaker_field: Option<String>,

@@ -81,6 +81,32 @@ pub(crate) fn pick_field(
         .find_map(|c| names.iter().position(|n| norm(n) == *c))
 }
 
+/// The text columns named (`--text-column`, repeatable): their positions in
+/// the order named, `Ok(None)` when none is named (auto), `Err` naming the
+/// ones missing (`` `Q9`, `Q10` ``).
+pub(crate) fn pick_fields(
+    names: &[String],
+    named: &[String],
+) -> Result<Option<Vec<usize>>, String> {
+    if named.is_empty() {
+        return Ok(pick_field(names, None, TEXT_NAMES).map(|i| vec![i]));
+    }
+    let mut cols = Vec::new();
+    let mut missing = Vec::new();
+    for n in named {
+        match pick_field(names, Some(n), TEXT_NAMES) {
+            Some(i) if !cols.contains(&i) => cols.push(i),
+            Some(_) => {}
+            None => missing.push(format!("`{n}`")),
+        }
+    }
+    if missing.is_empty() {
+        Ok(Some(cols))
+    } else {
+        Err(missing.join(", "))
+    }
+}
+
 /// A metadata cell: numbers become JSON numbers (leading-zero codes stay
 /// strings), empty cells are left out.
 pub fn meta_value(s: &str) -> Option<Value> {
@@ -131,7 +157,9 @@ pub(crate) struct Row {
     pub line: u64,
     /// Byte range of the whole record in the decoded text.
     pub range: [usize; 2],
-    pub text: String,
+    /// The text of each text column, in column order (one, unless several
+    /// were named), each a turn; none empty.
+    pub texts: Vec<String>,
     pub speaker: Option<String>,
     pub group: Option<String>,
     pub meta: BTreeMap<String, Value>,
@@ -140,23 +168,34 @@ pub(crate) struct Row {
 /// Turn rows into documents: one per row, or one per group value (turns in
 /// file order, meta = the fields equal across the group's rows).
 pub(crate) fn rows_to_documents(path: &str, raw: &str, rows: Vec<Row>) -> Vec<Document> {
-    let turn_of = |r: &Row| {
-        // review and ticket exports keep their HTML: read what it shows
-        let shown = super::markup::html_to_text(r.text.trim());
-        let t = shown.trim();
-        Turn {
-            speaker: r.speaker.clone(),
-            role: None,
-            start_ms: None,
-            end_ms: None,
-            text: t.to_string(),
-            source: SourceRef {
-                path: path.to_string(),
-                line: Some(r.line),
-                record: Some(r.record),
-                span: super::locate(raw, r.range[0], r.range[1], t),
-            },
-        }
+    let turns_of = |r: &Row| {
+        let mut from = r.range[0];
+        r.texts
+            .iter()
+            .map(|text| {
+                // review and ticket exports keep their HTML: read what it shows
+                let shown = super::markup::html_to_text(text.trim());
+                let t = shown.trim();
+                let span = super::locate(raw, from, r.range[1], t);
+                if raw.get(span[0]..span[1]) == Some(t) {
+                    // the next column's answer is searched after this one
+                    from = span[1];
+                }
+                Turn {
+                    speaker: r.speaker.clone(),
+                    role: None,
+                    start_ms: None,
+                    end_ms: None,
+                    text: t.to_string(),
+                    source: SourceRef {
+                        path: path.to_string(),
+                        line: Some(r.line),
+                        record: Some(r.record),
+                        span,
+                    },
+                }
+            })
+            .collect::<Vec<Turn>>()
     };
     let mut docs: Vec<Document> = Vec::new();
     let mut groups: BTreeMap<String, usize> = BTreeMap::new();
@@ -166,13 +205,13 @@ pub(crate) fn rows_to_documents(path: &str, raw: &str, rows: Vec<Row>) -> Vec<Do
             None => docs.push(Document {
                 id: stable_id(&[path, &r.record.to_string(), raw_rec]),
                 source: path.to_string(),
-                turns: vec![turn_of(&r)],
+                turns: turns_of(&r),
                 meta: r.meta,
             }),
             Some(g) => match groups.get(&g) {
                 Some(&i) => {
                     let d = &mut docs[i];
-                    d.turns.push(turn_of(&r));
+                    d.turns.extend(turns_of(&r));
                     d.meta.retain(|k, v| r.meta.get(k) == Some(v));
                     d.id = stable_id(&[&d.id, raw_rec]);
                 }
@@ -184,7 +223,7 @@ pub(crate) fn rows_to_documents(path: &str, raw: &str, rows: Vec<Row>) -> Vec<Do
                     docs.push(Document {
                         id: stable_id(&[path, &g, raw_rec]),
                         source: path.to_string(),
-                        turns: vec![turn_of(&r)],
+                        turns: turns_of(&r),
                         meta,
                     });
                 }
@@ -475,20 +514,16 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
     {
         records.drain(..1);
     }
-    let text_col = match pick_field(&headers, opts.text_field.as_deref(), TEXT_NAMES) {
-        Some(i) => i,
-        None if opts.text_field.is_some() => {
+    let text_cols: Vec<usize> = match pick_fields(&headers, &opts.text_fields) {
+        Ok(Some(cols)) => cols,
+        Err(missing) => {
             out.problems.push(Problem::skip(
                 Location::line(path, header_line),
-                format!(
-                    "no column `{}` (columns: {})",
-                    opts.text_field.as_deref().unwrap_or(""),
-                    headers.join(", ")
-                ),
+                format!("no column {missing} (columns: {})", headers.join(", ")),
             ));
             return out;
         }
-        None => {
+        Ok(None) => {
             let i = longest_column(&headers, &records);
             if headers.len() > 1 && !records.is_empty() {
                 // a guess: say which column it took, so a wrong one is noticed
@@ -503,13 +538,13 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
                     ),
                 ));
             }
-            i
+            vec![i]
         }
     };
     let speaker_col = pick_field(&headers, opts.speaker_field.as_deref(), SPEAKER_NAMES)
-        .filter(|&i| i != text_col);
-    let doc_col =
-        pick_field(&headers, opts.doc_field.as_deref(), DOC_NAMES).filter(|&i| i != text_col);
+        .filter(|i| !text_cols.contains(i));
+    let doc_col = pick_field(&headers, opts.doc_field.as_deref(), DOC_NAMES)
+        .filter(|i| !text_cols.contains(i));
     let mut rows = Vec::with_capacity(records.len());
     for (k, (pos, r)) in records.iter().enumerate() {
         let start = (pos.byte() as usize).min(text.len());
@@ -539,20 +574,30 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
                 .push(Problem::skip(loc, "invalid bytes in record (--strict)"));
             continue;
         }
-        let body = r.get(text_col).unwrap_or("").trim();
-        if body.is_empty() {
+        let texts: Vec<String> = text_cols
+            .iter()
+            .map(|&c| r.get(c).unwrap_or("").trim())
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect();
+        if texts.is_empty() {
+            let names: Vec<String> = text_cols
+                .iter()
+                .map(|&c| format!("`{}`", headers.get(c).map(String::as_str).unwrap_or("")))
+                .collect();
             out.problems.push(Problem::skip(
                 loc,
                 format!(
-                    "empty text in column `{}`",
-                    headers.get(text_col).map(String::as_str).unwrap_or("")
+                    "empty text in column{} {}",
+                    if names.len() == 1 { "" } else { "s" },
+                    names.join(", ")
                 ),
             ));
             continue;
         }
         let mut meta = BTreeMap::new();
         for (i, (h, v)) in headers.iter().zip(r.iter()).enumerate() {
-            if i == text_col || Some(i) == speaker_col {
+            if text_cols.contains(&i) || Some(i) == speaker_col {
                 continue;
             }
             let v = if lay.delim == b';' {
@@ -568,7 +613,7 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
             record: pos.record(),
             line: pos.line(),
             range: [start, end],
-            text: body.to_string(),
+            texts,
             speaker: speaker_col
                 .and_then(|i| r.get(i))
                 .map(str::trim)
@@ -692,7 +737,7 @@ pub(crate) mod tests {
             s,
             b',',
             &IngestOptions {
-                text_field: Some("Q2".into()),
+                text_fields: vec!["Q2".into()],
                 ..Default::default()
             },
             Taint::NONE,
@@ -701,6 +746,57 @@ pub(crate) mod tests {
         assert_eq!(p.documents[0].turns[0].source.record, Some(3));
         assert_eq!(p.documents[0].meta["Q1"], Value::from(3));
         assert!(p.problems.is_empty(), "{:?}", p.problems);
+    }
+
+    #[test]
+    fn a_surveys_open_questions_named_together_are_each_a_turn_of_the_respondent() {
+        // was: one text column only, so the second open question of an NPS
+        // survey ("What should we improve?") was never read
+        let s = "ResponseId,NPS,Q2,Q3\n\
+                 R_1,3,The fee doubled.,\"Tell me, before I pay.\"\n\
+                 R_2,9,,Nothing really.\n\
+                 R_3,7,,\n";
+        let opts = IngestOptions {
+            text_fields: vec!["Q2".into(), "q3".into()],
+            ..Default::default()
+        };
+        let p = parse("nps.csv", s, b',', &opts, Taint::NONE);
+        let turns: Vec<Vec<&str>> = p
+            .documents
+            .iter()
+            .map(|d| d.turns.iter().map(|t| t.text.as_str()).collect())
+            .collect();
+        assert_eq!(
+            turns,
+            [
+                vec!["The fee doubled.", "Tell me, before I pay."],
+                vec!["Nothing really."]
+            ]
+        );
+        // each answer's span is its own cell; neither is kept in meta
+        let d = &p.documents[0];
+        for t in &d.turns {
+            assert_eq!(&s[t.source.span[0]..t.source.span[1]], t.text);
+            assert_eq!(t.speaker, None);
+        }
+        assert!(!d.meta.contains_key("Q2") && !d.meta.contains_key("Q3"));
+        assert_eq!(d.meta["NPS"], Value::from(3));
+        // a respondent who answered neither is skipped, naming both columns
+        assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
+        assert_eq!(p.problems[0].msg, "empty text in columns `Q2`, `Q3`");
+        assert_eq!(p.problems[0].loc.record, Some(3));
+        // a column that is not there is named, and the file is not guessed at
+        let opts = IngestOptions {
+            text_fields: vec!["Q2".into(), "Q9".into()],
+            ..Default::default()
+        };
+        let p = parse("nps.csv", s, b',', &opts, Taint::NONE);
+        assert!(p.documents.is_empty());
+        assert!(
+            p.problems[0].msg.starts_with("no column `Q9` (columns:"),
+            "{:?}",
+            p.problems
+        );
     }
 
     #[test]
