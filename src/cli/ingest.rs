@@ -25,8 +25,8 @@ Formats (detected from the extension, then the content; --format overrides):
                       Contact Lens, AssemblyAI, Deepgram, Rev.ai, Google, Speechmatics,
                       ElevenLabs Scribe); a list of records (a review export) as jsonl
   csv/tsv  .csv .tsv  header row (title rows above it skipped); `,` `;` tab or `|`;
-                      text, speaker, conversation columns auto-detected; other columns
-                      kept in `meta` (numbers as numbers)
+                      text, speaker, conversation and start/end time columns
+                      auto-detected; other columns kept in `meta` (numbers as numbers)
   sheet    .xlsx .xls .ods  the first sheet with data, read as csv; line = sheet row
   jsonl    .jsonl     one object per line; same fields as CSV
 Record text holding HTML (`<br>`, `&amp;`) is read as a browser shows it. A file with

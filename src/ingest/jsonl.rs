@@ -5,7 +5,10 @@
 //! JSON object, or has no text, is skipped with its line number; record
 //! numbers are line numbers.
 
-use super::table::{pick_field, rows_to_documents, Row, DOC_NAMES, SPEAKER_NAMES, TEXT_NAMES};
+use super::table::{
+    cell_ms, number_ms, pick_field, rows_to_documents, time_fields, Row, DOC_NAMES, SPEAKER_NAMES,
+    TEXT_NAMES,
+};
 use super::{IngestOptions, Parsed, Problem, Taint};
 use crate::util::field_key as norm;
 use crate::Location;
@@ -28,6 +31,8 @@ struct Plan {
     text: Vec<String>,
     speaker: Option<String>,
     doc: Option<String>,
+    /// Start and end time fields, each with whether it holds milliseconds.
+    times: [Option<(String, bool)>; 2],
 }
 
 impl Plan {
@@ -42,7 +47,13 @@ impl Plan {
             let doc = pick_field(&names, opts.doc_field.as_deref(), DOC_NAMES)
                 .map(|i| names[i].clone())
                 .filter(|d| !text.contains(d));
-            return Plan { text, speaker, doc };
+            let times = Plan::times(&names, &text);
+            return Plan {
+                text,
+                speaker,
+                doc,
+                times,
+            };
         }
         let text = pick_field(&names, None, TEXT_NAMES)
             .map(|i| names[i].clone())
@@ -74,11 +85,24 @@ impl Plan {
         let doc = pick_field(&names, opts.doc_field.as_deref(), DOC_NAMES)
             .map(|i| names[i].clone())
             .filter(|d| *d != text);
+        let text = vec![text];
+        let times = Plan::times(&names, &text);
         Plan {
-            text: vec![text],
+            text,
             speaker,
             doc,
+            times,
         }
+    }
+
+    fn times(names: &[String], text: &[String]) -> [Option<(String, bool)>; 2] {
+        let taken: Vec<usize> = names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| text.contains(n))
+            .map(|(i, _)| i)
+            .collect();
+        time_fields(names, &taken).map(|c| c.map(|(i, ms)| (names[i].clone(), ms)))
     }
 
     /// The row of one record whose source text `raw` starts at byte `off`,
@@ -140,11 +164,20 @@ impl Plan {
             }
             _ => [off, off + raw.len()],
         };
+        let times = self.times.clone().map(|c| {
+            let (f, ms) = c?;
+            match obj.get(&f)? {
+                Value::Number(n) => number_ms(n.as_f64()?, ms),
+                Value::String(s) => cell_ms(s, ms),
+                _ => None,
+            }
+        });
         Ok(Row {
             record,
             line,
             range,
             texts,
+            times,
             speaker,
             group,
             meta,
@@ -350,6 +383,23 @@ mod tests {
             );
         }
     }
+    #[test]
+    fn turn_per_line_transcripts_keep_their_times() {
+        let s = "{\"conversation_id\": \"c1\", \"speaker\": \"A\", \"start\": 0.5, \"end\": 2.25, \"text\": \"Hi.\"}\n\
+                 {\"conversation_id\": \"c1\", \"speaker\": \"B\", \"start\": \"00:00:03\", \"text\": \"Charged twice.\"}\n\
+                 {\"conversation_id\": \"c1\", \"speaker\": \"B\", \"start\": null, \"text\": \"Again.\"}\n";
+        let p = parse("t.jsonl", s, &IngestOptions::default(), Taint::NONE);
+        let times: Vec<_> = p.documents[0]
+            .turns
+            .iter()
+            .map(|t| (t.start_ms, t.end_ms))
+            .collect();
+        assert_eq!(
+            times,
+            [(Some(500), Some(2250)), (Some(3000), None), (None, None)]
+        );
+    }
+
     #[test]
     fn several_text_fields_named_are_each_a_turn() {
         let s =

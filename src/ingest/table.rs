@@ -63,6 +63,79 @@ pub(super) const DOC_NAMES: &[&str] = &[
 
 use crate::util::field_key as norm;
 
+/// Column names (normalised) taken for a turn's start and end time, as
+/// turn-per-row transcript and call exports write them; see [`cell_ms`].
+pub(super) const START_NAMES: &[&str] = &[
+    "start",
+    "starttime",
+    "startts",
+    "startoffset",
+    "startseconds",
+    "startsec",
+    "startms",
+    "startmillis",
+    "starttimems",
+    "startoffsetms",
+    "startoffsetmillis",
+    "beginoffsetmillis",
+    "begin",
+    "begintime",
+    "beginoffset",
+    "timestamp",
+    "timecode",
+    "time",
+];
+pub(super) const END_NAMES: &[&str] = &[
+    "end",
+    "endtime",
+    "endts",
+    "endoffset",
+    "endseconds",
+    "endsec",
+    "endms",
+    "endmillis",
+    "endtimems",
+    "endoffsetms",
+    "endoffsetmillis",
+    "stop",
+    "stoptime",
+];
+
+/// Whether a time column holds milliseconds (`start_ms`,
+/// `BeginOffsetMillis`) rather than seconds.
+pub(super) fn millis_column(name: &str) -> bool {
+    let k = norm(name);
+    k.ends_with("ms") || k.contains("millis")
+}
+
+/// A time cell to milliseconds: a timecode (`01:02:03.5`, `2:15`), or a
+/// number of seconds (of milliseconds in a `millis` column). Anything else,
+/// a date or a clock time (`2026-11-02`, `10:32 AM`), or a number too
+/// large to be a place in a recording (a Unix time), is no time.
+pub(super) fn cell_ms(v: &str, millis: bool) -> Option<u64> {
+    let t = v.trim();
+    if let Some(ms) = super::timecode::parse_ms(t) {
+        return Some(ms);
+    }
+    number_ms(t.parse().ok()?, millis)
+}
+
+/// Seconds (or milliseconds) as a place in a recording of at most ~3 years.
+pub(super) fn number_ms(x: f64, millis: bool) -> Option<u64> {
+    let ms = if millis { x } else { x * 1000.0 };
+    (x.is_finite() && (0.0..1e11).contains(&ms)).then(|| ms.round() as u64)
+}
+
+/// The start and end time columns among `names`, each with whether it
+/// holds milliseconds, leaving out the columns in `taken`.
+pub(super) fn time_fields(names: &[String], taken: &[usize]) -> [Option<(usize, bool)>; 2] {
+    [START_NAMES, END_NAMES].map(|cands| {
+        pick_field(names, None, cands)
+            .filter(|i| !taken.contains(i))
+            .map(|i| (i, millis_column(&names[i])))
+    })
+}
+
 /// Find a field: the one named explicitly (exact, then normalised), else the
 /// first of `candidates` (normalised names), in candidate order.
 pub(crate) fn pick_field(
@@ -162,6 +235,8 @@ pub(crate) struct Row {
     pub texts: Vec<String>,
     pub speaker: Option<String>,
     pub group: Option<String>,
+    /// Start and end in milliseconds, from the row's time columns.
+    pub times: [Option<u64>; 2],
     pub meta: BTreeMap<String, Value>,
 }
 
@@ -181,11 +256,13 @@ pub(crate) fn rows_to_documents(path: &str, raw: &str, rows: Vec<Row>) -> Vec<Do
                     // the next column's answer is searched after this one
                     from = span[1];
                 }
+                let [start_ms, end_ms] = r.times;
                 Turn {
                     speaker: r.speaker.clone(),
                     role: None,
-                    start_ms: None,
-                    end_ms: None,
+                    start_ms,
+                    // an end before the start is no end
+                    end_ms: end_ms.filter(|e| start_ms.is_none_or(|s| *e >= s)),
                     text: t.to_string(),
                     source: SourceRef {
                         path: path.to_string(),
@@ -545,6 +622,7 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
         .filter(|i| !text_cols.contains(i));
     let doc_col = pick_field(&headers, opts.doc_field.as_deref(), DOC_NAMES)
         .filter(|i| !text_cols.contains(i));
+    let time_cols = time_fields(&headers, &text_cols);
     let mut rows = Vec::with_capacity(records.len());
     for (k, (pos, r)) in records.iter().enumerate() {
         let start = (pos.byte() as usize).min(text.len());
@@ -624,6 +702,7 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_string),
+            times: time_cols.map(|c| c.and_then(|(i, ms)| cell_ms(r.get(i)?, ms))),
             meta,
         });
     }
@@ -797,6 +876,40 @@ pub(crate) mod tests {
             "{:?}",
             p.problems
         );
+    }
+
+    #[test]
+    fn a_call_export_with_a_turn_per_row_keeps_each_turns_time() {
+        // was: start and end columns kept in meta only, so quotes from a
+        // contact centre's turn-per-row export had no timestamp
+        let s = "call_id,speaker,start_time,end_time,text\n\
+                 c1,Agent,00:00:01.5,00:00:04,How can I help?\n\
+                 c1,Customer,4.25,9,I was charged twice for one order.\n\
+                 c1,Customer,12,10,Ends before it starts.\n\
+                 c1,Customer,,,No times here.\n";
+        let p = csv(s);
+        let times: Vec<_> = p.documents[0]
+            .turns
+            .iter()
+            .map(|t| (t.start_ms, t.end_ms))
+            .collect();
+        assert_eq!(
+            times,
+            [
+                (Some(1500), Some(4000)),
+                (Some(4250), Some(9000)),
+                (Some(12000), None),
+                (None, None)
+            ]
+        );
+        // milliseconds by name; dates, clock times and Unix times are no times
+        let p = csv("id,text,BeginOffsetMillis,EndOffsetMillis\n1,Hello there.,3100,7500\n");
+        let t = &p.documents[0].turns[0];
+        assert_eq!((t.start_ms, t.end_ms), (Some(3100), Some(7500)));
+        let p = csv("id,text,timestamp\n1,The fee doubled.,2026-11-02 10:31\n\
+             2,Too slow.,1700000000\n3,Fine.,10:32 AM\n");
+        assert!(p.documents.iter().all(|d| d.turns[0].start_ms.is_none()));
+        assert_eq!(p.documents[1].meta["timestamp"], Value::from(1700000000));
     }
 
     #[test]
