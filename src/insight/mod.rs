@@ -21,6 +21,7 @@
 pub mod changes;
 pub mod ctfidf;
 pub mod reasons;
+pub mod redact;
 pub mod stats;
 
 use crate::classify::{FacetPrediction, LabelMode};
@@ -53,6 +54,9 @@ pub struct InsightConfig {
     pub bootstrap_rounds: usize,
     /// Seed of the bootstrap (results are reproducible for a given seed).
     pub seed: u64,
+    /// Mask card numbers, e-mail addresses, SSNs, phone numbers and other
+    /// long numbers in quotes, reasons and headlines (see [`redact`]).
+    pub redact: bool,
     /// Weights of the score parts.
     pub weights: ScoreWeights,
 }
@@ -68,6 +72,7 @@ impl Default for InsightConfig {
             max_insights: 15,
             bootstrap_rounds: 1000,
             seed: 20_240_601,
+            redact: true,
             weights: ScoreWeights::default(),
         }
     }
@@ -285,7 +290,7 @@ pub fn theme_id(t: usize) -> String {
     format!("theme-{:03}", t + 1)
 }
 
-fn quote_of(s: &Segment) -> Quote {
+fn quote_of(s: &Segment, redact: bool) -> Quote {
     Quote {
         segment: s.id.clone(),
         doc: s.doc.to_string(),
@@ -294,7 +299,11 @@ fn quote_of(s: &Segment) -> Quote {
         record: s.record,
         speaker: s.speaker.as_deref().map(str::to_string),
         start_ms: s.start_ms,
-        text: s.text.clone(),
+        text: if redact {
+            redact::redact(&s.text).into_owned()
+        } else {
+            s.text.clone()
+        },
     }
 }
 
@@ -774,6 +783,11 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
             )
             .map(|m| seg_of(m).text.clone())
             .unwrap_or_default();
+            let central = if cfg.redact {
+                redact::redact(&central).into_owned()
+            } else {
+                central
+            };
             let headline = headline(&terms, &central);
 
             // reasons: members with a causal marker, most central first
@@ -795,7 +809,7 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
                 .iter()
                 .map(|&(_, m, mk)| Reason {
                     marker: mk.to_string(),
-                    quote: quote_of(seg_of(m)),
+                    quote: quote_of(seg_of(m), cfg.redact),
                 })
                 .collect();
             // quotes after reasons, so they need not repeat what the card
@@ -810,7 +824,10 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
                 &shown,
                 cfg.quotes.max(1),
             );
-            let quotes: Vec<Quote> = quote_idx.iter().map(|&m| quote_of(seg_of(m))).collect();
+            let quotes: Vec<Quote> = quote_idx
+                .iter()
+                .map(|&m| quote_of(seg_of(m), cfg.redact))
+                .collect();
 
             let standing_out = |name: &str, skip: &[&str], top: usize| {
                 input
