@@ -13,7 +13,8 @@ use whyline::util::count;
 Formats (detected from the extension, then the content; --format overrides):
   text     .txt       transcripts: `Name: text`, `[00:01:02] Name: text`,
                       `Name (00:01:02): text`, `Name [00:01:02]: text`, `NAME 00:01:02`
-                      header lines, Google Meet timestamp lines, or no speakers
+                      header lines, Google Meet timestamp lines, WhatsApp chat exports
+                      (`12/03/2023, 14:22 - Name: text`), or no speakers
   markdown .md        notes and transcripts in Markdown (`**Maya:** text`); the markup,
                       headings, front matter and code are left out, then read as text
   docx     .docx      Word documents (Otter, Zoom, Teams transcript exports, notes): the

@@ -11,6 +11,16 @@
 //! Files without speakers become one turn per paragraph (blank-line
 //! separated), or one per line when the file has no blank lines.
 //!
+//! Chat exports (WhatsApp's "Export chat", as diary studies and support
+//! lines on WhatsApp collect them) put a date and time before each message:
+//! `12/03/2023, 14:22 - Name: text` (Android) or `[12/03/23, 14:22:05] Name:
+//! text` (iOS). The stamp is dropped and any name is a speaker (contact
+//! names hold brackets, digits, emoji). Lines after the stamp without a
+//! name (encryption notices, "Sam joined"), media placeholders (`<Media
+//! omitted>`, `image omitted`), deleted messages and iOS's own notices
+//! (marked with U+200E) end the turn and are not read; the "<This message
+//! was edited>" mark is left out of the message.
+//!
 //! Why the `Name:` rule is cautious: in free text, `Note: ...` or
 //! `Problem: the app crashes` are not speakers. An untimed `Name:` prefix
 //! counts as a speaker only when that name prefixes at least two lines, or
@@ -19,7 +29,9 @@
 use super::decode::lines_with_offsets;
 use super::timecode::parse_ms;
 use super::{Parsed, SourceRef, Turn};
+use regex::Regex;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// `parsed` with every run of spaces and tabs inside a turn's lines made one
 /// space, for texts read from a richer format (Markdown's blanked markup,
@@ -100,7 +112,93 @@ enum Kind {
     Turn {
         timed: bool,
     },
+    /// A chat app's line that is no message (see the module notes): ends
+    /// the turn, is not read.
+    Notice,
     Plain,
+}
+
+/// A chat export's date-and-time stamp at the start of a line: its length
+/// in bytes, with the space after it.
+fn chat_stamp(s: &str) -> Option<usize> {
+    // most lines start with a letter: no stamp, and no regex run
+    let first = s.trim_start_matches('\u{200E}').bytes().next()?;
+    if !(first.is_ascii_digit() || first == b'[') {
+        return None;
+    }
+    static R: OnceLock<Regex> = OnceLock::new();
+    let r = R.get_or_init(|| {
+        const DATE: &str = r"[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4}";
+        const TIME: &str =
+            r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?:[ \x{202F}\x{A0}]?(?i-u:[ap]\.? ?m\.?))?";
+        Regex::new(&format!(
+            r"^\x{{200E}}?(?:\[{DATE},? {TIME}\] |{DATE},? {TIME} [-\x{{2013}}] )"
+        ))
+        .unwrap_or_else(|e| unreachable!("{e}"))
+    });
+    // a stamp is short: the regex sees only the line's head
+    let mut head = s.len().min(48);
+    while !s.is_char_boundary(head) {
+        head -= 1;
+    }
+    r.find(&s[..head]).map(|m| m.end())
+}
+
+/// What a chat app writes in place of a message: media left out of the
+/// export, a deleted message, a missed call.
+fn is_chat_placeholder(text: &str) -> bool {
+    const PLACEHOLDERS: &[&str] = &[
+        "<media omitted>",
+        "image omitted",
+        "video omitted",
+        "audio omitted",
+        "sticker omitted",
+        "gif omitted",
+        "document omitted",
+        "contact card omitted",
+        "this message was deleted",
+        "you deleted this message",
+        "missed voice call",
+        "missed video call",
+        "null",
+    ];
+    let t = text.trim();
+    t.starts_with('\u{200E}') || PLACEHOLDERS.iter().any(|p| t.eq_ignore_ascii_case(p))
+}
+
+/// WhatsApp's mark after an edited message.
+const EDITED_MARK: &str = "<This message was edited>";
+
+/// A chat message line, `text` after its stamp of `stamp` bytes.
+fn classify_chat(line: &str, pos: usize) -> LineInfo<'_> {
+    let notice = LineInfo {
+        kind: Kind::Notice,
+        speaker: None,
+        ts: None,
+        text_off: line.len(),
+    };
+    let rest = &line[pos..];
+    // `Name: text`: the first colon before a space or the line's end
+    let colon = rest
+        .char_indices()
+        .take_while(|&(i, _)| i <= 80)
+        .find(|&(i, c)| c == ':' && rest[i + 1..].chars().next().is_none_or(char::is_whitespace))
+        .map(|(i, _)| i)
+        .filter(|&i| i > 0);
+    let Some(c) = colon else {
+        return notice;
+    };
+    let name = rest[..c].trim();
+    let after = &rest[c + 1..];
+    if name.is_empty() || is_chat_placeholder(after) {
+        return notice;
+    }
+    LineInfo {
+        kind: Kind::Turn { timed: true },
+        speaker: Some(name),
+        ts: None,
+        text_off: pos + c + 1 + (after.len() - after.trim_start().len()),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -139,6 +237,9 @@ fn classify(line: &str) -> LineInfo<'_> {
             ts: None,
             text_off: 0,
         };
+    }
+    if let Some(n) = chat_stamp(trimmed) {
+        return classify_chat(line, lead + n);
     }
     let plain = LineInfo {
         kind: Kind::Plain,
@@ -301,7 +402,7 @@ pub fn parse(path: &str, text: &str) -> Parsed {
     let mut after_blank = true;
     for (info, &(no, off, line)) in infos.iter().zip(&lines) {
         match info.kind {
-            Kind::Blank => {
+            Kind::Blank | Kind::Notice => {
                 raw.extend(cur.take());
                 after_blank = true;
             }
@@ -368,7 +469,13 @@ pub fn parse(path: &str, text: &str) -> Parsed {
         }
     }
     let mut turns = Vec::with_capacity(raw.len());
-    for (o, next_ts) in raw.iter().zip(next_ts_of) {
+    for (o, next_ts) in raw.iter_mut().zip(next_ts_of) {
+        if let Some(t) = text[o.start..o.end].strip_suffix(EDITED_MARK) {
+            o.end = o.start + t.trim_end().len();
+            if o.end == o.start {
+                continue;
+            }
+        }
         let end_ms = match (o.ts, next_ts) {
             (Some(a), Some(b)) if b >= a => Some(b),
             _ => None,
@@ -464,6 +571,52 @@ mod tests {
             )
         );
         assert_eq!(t[1], (Some("Speaker 2".into()), Some(10000), "Hi.".into()));
+    }
+
+    #[test]
+    fn whatsapp_chat_exports_are_read_by_sender() {
+        // was: every line read as text of one unnamed speaker, stamp and
+        // "Name:" included, the encryption notice and "<Media omitted>" too
+        let android = "12/03/2023, 14:22 - Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them.\n\
+            12/03/2023, 14:22 - Maya (Research): Hi Sam, what did you buy today?\n\
+            12/03/2023, 14:25 - Sam: Groceries again.\n\
+            I switched stores because the fee kept going up.\n\
+            12/03/2023, 14:26 - Sam: <Media omitted>\n\
+            12/03/2023, 14:27 - Sam: It feels like a trick. <This message was edited>\n\
+            12/03/2023, 14:28 - Sam: This message was deleted\n\
+            12/03/2023, 14:29 - Maya (Research) added +44 7700 900123\n\
+            12/03/2023, 14:30 - +44 7700 900123: Same for me!\n";
+        assert_eq!(
+            turns(android),
+            [
+                (
+                    Some("Maya (Research)".into()),
+                    None,
+                    "Hi Sam, what did you buy today?".into()
+                ),
+                (
+                    Some("Sam".into()),
+                    None,
+                    "Groceries again.\nI switched stores because the fee kept going up.".into()
+                ),
+                (Some("Sam".into()), None, "It feels like a trick.".into()),
+                (Some("+44 7700 900123".into()), None, "Same for me!".into()),
+            ]
+        );
+        let ios = "[12/03/23, 14:22:05] Diary study: \u{200E}Messages and calls are end-to-end encrypted.\n\
+            [12/03/23, 14:22:05] Maya: What did you buy today?\n\
+            [12/03/23, 2:25:11\u{202F}PM] Sam: Groceries again.\n\
+            \u{200E}[12/03/23, 14:26:40] Sam: \u{200E}image omitted\n";
+        assert_eq!(
+            turns(ios),
+            [
+                (Some("Maya".into()), None, "What did you buy today?".into()),
+                (Some("Sam".into()), None, "Groceries again.".into()),
+            ]
+        );
+        // a German export: dd.mm.yy
+        let t = turns("12.03.23, 14:22 - Sam: Zu teuer.\n12.03.23, 14:23 - Sam: Wirklich.\n");
+        assert_eq!(t[0], (Some("Sam".into()), None, "Zu teuer.".into()));
     }
 
     #[test]

@@ -26,7 +26,7 @@ use std::sync::OnceLock;
 fn email() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b")
+        Regex::new(r"(?i-u)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b")
             .unwrap_or_else(|e| unreachable!("{e}"))
     })
 }
@@ -36,7 +36,8 @@ fn email() -> &'static Regex {
 fn digits() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"\+?\(?\b\d(?:[ .-]?\(?\)?[ .-]?\d)*\b").unwrap_or_else(|e| unreachable!("{e}"))
+        Regex::new(r"(?-u)\+?\(?\b[0-9](?:[ .-]?\(?\)?[ .-]?[0-9])*\b")
+            .unwrap_or_else(|e| unreachable!("{e}"))
     })
 }
 
