@@ -18,6 +18,7 @@
 
 pub mod decode;
 pub mod docx;
+pub mod email;
 pub mod jsonl;
 pub mod markdown;
 pub mod markup;

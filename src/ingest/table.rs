@@ -248,9 +248,11 @@ pub(crate) fn rows_to_documents(path: &str, raw: &str, rows: Vec<Row>) -> Vec<Do
         r.texts
             .iter()
             .map(|text| {
-                // review and ticket exports keep their HTML: read what it shows
+                // review and ticket exports keep their HTML: read what it
+                // shows; of an e-mail, the sender's own words
                 let shown = super::markup::html_to_text(text.trim());
-                let t = shown.trim();
+                let own = super::email::own_words(&shown);
+                let t = own.trim();
                 let span = super::locate(raw, from, r.range[1], t);
                 if raw.get(span[0]..span[1]) == Some(t) {
                     // the next column's answer is searched after this one
@@ -910,6 +912,20 @@ pub(crate) mod tests {
              2,Too slow.,1700000000\n3,Fine.,10:32 AM\n");
         assert!(p.documents.iter().all(|d| d.turns[0].start_ms.is_none()));
         assert_eq!(p.documents[1].meta["timestamp"], Value::from(1700000000));
+    }
+
+    #[test]
+    fn a_ticket_exports_quoted_reply_is_not_read_as_the_customers() {
+        // was: the company's quoted answer ("refund will be processed within
+        // 5-7 business days") analysed as the customer's words, in every
+        // ticket that quoted it
+        let s = "id,body\n1,\"My refund has not arrived.\n\nSent from my iPhone\n\n\
+                 On Mon, Mar 3, 2025 at 10:12 AM Acme <help@acme.com> wrote:\n\
+                 > Your refund will be processed within 5-7 business days.\n> Acme\"\n";
+        let p = csv(s);
+        let t = &p.documents[0].turns[0];
+        assert_eq!(t.text, "My refund has not arrived.");
+        assert_eq!(&s[t.source.span[0]..t.source.span[1]], t.text);
     }
 
     #[test]
