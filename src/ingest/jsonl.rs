@@ -7,7 +7,7 @@
 
 use super::table::{
     cell_ms, number_ms, pick_field, rows_to_documents, time_fields, Row, DOC_NAMES, SPEAKER_NAMES,
-    TEXT_NAMES,
+    TEXT_NAMES, TITLE_NAMES,
 };
 use super::{IngestOptions, Parsed, Problem, Taint};
 use crate::util::field_key as norm;
@@ -55,7 +55,8 @@ impl Plan {
                 times,
             };
         }
-        let text = pick_field(&names, None, TEXT_NAMES)
+        let by_name = pick_field(&names, None, TEXT_NAMES);
+        let text = by_name
             .map(|i| names[i].clone())
             .or_else(|| {
                 let strings: Vec<(usize, &String)> = obj
@@ -85,7 +86,12 @@ impl Plan {
         let doc = pick_field(&names, opts.doc_field.as_deref(), DOC_NAMES)
             .map(|i| names[i].clone())
             .filter(|d| *d != text);
-        let text = vec![text];
+        // a review's title or a ticket's subject first, as in CSV
+        let title = by_name
+            .and_then(|_| pick_field(&names, None, TITLE_NAMES))
+            .map(|t| names[t].clone())
+            .filter(|t| *t != text);
+        let text: Vec<String> = title.into_iter().chain([text]).collect();
         let times = Plan::times(&names, &text);
         Plan {
             text,
@@ -398,6 +404,20 @@ mod tests {
             times,
             [(Some(500), Some(2250)), (Some(3000), None), (None, None)]
         );
+    }
+
+    #[test]
+    fn a_reviews_summary_is_read_before_its_text() {
+        // Amazon's reviews: `summary` is the title, `reviewText` the text
+        let s = "{\"overall\": 2, \"summary\": \"Broke in a week\", \"reviewText\": \"The hinge snapped.\"}\n";
+        let p = parse("a.jsonl", s, &IngestOptions::default(), Taint::NONE);
+        let t: Vec<&str> = p.documents[0]
+            .turns
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect();
+        assert_eq!(t, ["Broke in a week", "The hinge snapped."]);
+        assert_eq!(p.documents[0].meta.keys().collect::<Vec<_>>(), ["overall"]);
     }
 
     #[test]

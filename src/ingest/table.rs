@@ -40,6 +40,17 @@ pub(super) const TEXT_NAMES: &[&str] = &[
     "verbatim",
     "description",
 ];
+/// Field names (normalised) of a review's title or a ticket's subject:
+/// read as the record's first turn when the text column is found by its
+/// name ("Stopped working after the update" says the why in a few words).
+pub(super) const TITLE_NAMES: &[&str] = &[
+    "title",
+    "reviewtitle",
+    "reviewheadline",
+    "headline",
+    "summary",
+    "subject",
+];
 pub(super) const SPEAKER_NAMES: &[&str] = &[
     "speaker",
     "speakername",
@@ -155,14 +166,21 @@ pub(crate) fn pick_field(
 }
 
 /// The text columns named (`--text-column`, repeatable): their positions in
-/// the order named, `Ok(None)` when none is named (auto), `Err` naming the
-/// ones missing (`` `Q9`, `Q10` ``).
+/// the order named; when none is named, the first of [`TEXT_NAMES`] (after
+/// a title column of [`TITLE_NAMES`], if there is one), `Ok(None)` when
+/// there is none (the caller guesses); `Err` naming the ones missing
+/// (`` `Q9`, `Q10` ``).
 pub(crate) fn pick_fields(
     names: &[String],
     named: &[String],
 ) -> Result<Option<Vec<usize>>, String> {
     if named.is_empty() {
-        return Ok(pick_field(names, None, TEXT_NAMES).map(|i| vec![i]));
+        return Ok(pick_field(names, None, TEXT_NAMES).map(|i| {
+            match pick_field(names, None, TITLE_NAMES).filter(|&t| t != i) {
+                Some(t) => vec![t, i],
+                None => vec![i],
+            }
+        }));
     }
     let mut cols = Vec::new();
     let mut missing = Vec::new();
@@ -926,6 +944,39 @@ pub(crate) mod tests {
         let t = &p.documents[0].turns[0];
         assert_eq!(t.text, "My refund has not arrived.");
         assert_eq!(&s[t.source.span[0]..t.source.span[1]], t.text);
+    }
+
+    #[test]
+    fn a_reviews_title_is_read_before_its_text() {
+        // was: App Store / Trustpilot / Amazon titles kept in meta only,
+        // though "Stopped working after the update" is the why in brief
+        let s = "Rating,Title,Review\n1,Stopped working after the update,The camera crashes.\n\
+                 2,,Too many ads.\n";
+        let p = csv(s);
+        let turns: Vec<Vec<&str>> = p
+            .documents
+            .iter()
+            .map(|d| d.turns.iter().map(|t| t.text.as_str()).collect())
+            .collect();
+        assert_eq!(
+            turns,
+            [
+                vec!["Stopped working after the update", "The camera crashes."],
+                vec!["Too many ads."]
+            ]
+        );
+        assert!(!p.documents[0].meta.contains_key("Title"));
+        // a text column named explicitly is read alone
+        let opts = IngestOptions {
+            text_fields: vec!["Review".into()],
+            ..Default::default()
+        };
+        let p = parse("r.csv", s, b',', &opts, Taint::NONE);
+        assert_eq!(p.documents[0].turns.len(), 1);
+        assert_eq!(
+            p.documents[0].meta["Title"],
+            Value::from("Stopped working after the update")
+        );
     }
 
     #[test]
