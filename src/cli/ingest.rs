@@ -30,6 +30,8 @@ Formats (detected from the extension, then the content; --format overrides):
                       auto-detected; other columns kept in `meta` (numbers as numbers)
   sheet    .xlsx .xls .ods  the first sheet with data, read as csv; line = sheet row
   jsonl    .jsonl     one object per line; same fields as CSV
+  email    .eml .mbox e-mails: subject and the sender's own words (no quoted thread,
+                      no signature), one document per message; sender = speaker
 Record text holding HTML (`<br>`, `&amp;`) is read as a browser shows it. A file with
 no UTF-8 character in it that is not UTF-8 (nor UTF-16 with a BOM) is read as
 Windows-1252 (Excel on Windows), with a warning.
@@ -43,7 +45,7 @@ pub struct Args {
     #[arg(required = true)]
     paths: Vec<String>,
     /// Input format for every file: text, markdown, docx, vtt, srt, whisper, csv, tsv, jsonl,
-    /// sheet.
+    /// sheet, email.
     #[arg(long, value_parser = parse_format)]
     format: Option<Format>,
     /// Write JSON Lines (the default and only output format; accepted for clarity).
@@ -78,7 +80,7 @@ pub struct Args {
 
 fn parse_format(s: &str) -> Result<Format, String> {
     Format::parse(s).ok_or_else(|| {
-        format!("unknown format `{s}` (text, markdown, docx, vtt, srt, whisper, csv, tsv, jsonl, sheet)")
+        format!("unknown format `{s}` (text, markdown, docx, vtt, srt, whisper, csv, tsv, jsonl, sheet, email)")
     })
 }
 

@@ -20,6 +20,7 @@ pub mod decode;
 pub mod docx;
 pub mod email;
 pub mod jsonl;
+pub mod mail;
 pub mod markdown;
 pub mod markup;
 pub mod sheet;
@@ -99,7 +100,7 @@ pub struct Document {
 }
 
 /// Input formats. `--format` names: `text`, `markdown`, `docx`, `vtt`, `srt`, `whisper`, `csv`,
-/// `tsv`, `jsonl`, `sheet`.
+/// `tsv`, `jsonl`, `sheet`, `email`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
@@ -115,10 +116,12 @@ pub enum Format {
     /// A spreadsheet workbook (xlsx, xlsm, xlsb, xls, ods): its first sheet
     /// with data, as a table.
     Sheet,
+    /// An e-mail (`.eml`) or a mailbox of them (`.mbox`).
+    Email,
 }
 
 impl Format {
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 11] = [
         Format::Text,
         Format::Markdown,
         Format::Docx,
@@ -129,6 +132,7 @@ impl Format {
         Format::Tsv,
         Format::Jsonl,
         Format::Sheet,
+        Format::Email,
     ];
 
     pub fn name(&self) -> &'static str {
@@ -143,6 +147,7 @@ impl Format {
             Format::Tsv => "tsv",
             Format::Jsonl => "jsonl",
             Format::Sheet => "sheet",
+            Format::Email => "email",
         }
     }
 
@@ -158,13 +163,14 @@ impl Format {
             "tsv" => Some(Format::Tsv),
             "jsonl" | "ndjson" => Some(Format::Jsonl),
             "sheet" | "xlsx" | "excel" | "ods" => Some(Format::Sheet),
+            "email" | "eml" | "mbox" => Some(Format::Email),
             _ => None,
         }
     }
 
     /// The format an extension names, if any (`txt`, `text`, `transcript`, `md`, `markdown`,
     /// `docx`, `vtt`, `srt`, `json`, `csv`, `tsv`, `tab`, `jsonl`, `ndjson`, `xlsx`, `xlsm`,
-    /// `xlsb`, `xls`, `ods`).
+    /// `xlsb`, `xls`, `ods`, `eml`, `mbox`).
     pub fn from_extension(path: &str) -> Option<Format> {
         let ext = Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
@@ -178,6 +184,7 @@ impl Format {
             "tsv" | "tab" => Some(Format::Tsv),
             "jsonl" | "ndjson" => Some(Format::Jsonl),
             "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => Some(Format::Sheet),
+            "eml" | "mbox" => Some(Format::Email),
             _ => None,
         }
     }
@@ -280,7 +287,7 @@ pub fn unread_advice(path: &str) -> Option<&'static str> {
         | "webm" | "mkv" | "avi" => Some(
             "recordings are not transcribed here: run Whisper or a speech-to-text service on them and give whyline its JSON",
         ),
-        "pdf" | "doc" | "rtf" | "odt" | "pages" | "numbers" | "html" | "htm" | "eml" | "msg" => {
+        "pdf" | "doc" | "rtf" | "odt" | "pages" | "numbers" | "html" | "htm" | "msg" => {
             Some("documents are read as text, CSV or JSON Lines: export them to one of those")
         }
         _ => None,
@@ -391,6 +398,12 @@ pub fn parse_bytes(path: &str, bytes: &[u8], opts: &IngestOptions) -> crate::Res
             .map_err(|msg| crate::Error::input(Location::line(path, 1), msg))?;
         return Ok((parsed, 0));
     }
+    // an e-mail's parts carry their own transfer encodings and charsets
+    if opts.format.or_else(|| Format::from_extension(path)) == Some(Format::Email) {
+        let parsed = mail::parse(path, bytes)
+            .map_err(|msg| crate::Error::input(Location::line(path, 1), msg))?;
+        return Ok((parsed, 0));
+    }
     // a workbook is a zip archive or binary records: read, not decoded
     if opts.format.or_else(|| Format::from_extension(path)) == Some(Format::Sheet) {
         let parsed = sheet::parse(path, bytes, opts)
@@ -459,6 +472,11 @@ pub fn parse_text(
         Format::Jsonl => jsonl::parse(path, text, opts, taint),
         // already text (a workbook goes through parse_bytes): read as CSV
         Format::Sheet => table::parse(path, text, b',', opts, taint),
+        // already text (an e-mail file goes through parse_bytes)
+        Format::Email => mail::parse(path, text.as_bytes()).unwrap_or_else(|msg| Parsed {
+            documents: Vec::new(),
+            problems: vec![Problem::skip(Location::file(path), msg)],
+        }),
     }
 }
 
