@@ -54,10 +54,18 @@ fn is_reply_header(lines: &[&str], i: usize) -> bool {
     false
 }
 
-/// A line that starts a signature: what follows is not what was said.
-fn is_signature_start(line: &str) -> bool {
+/// A line that starts a signature: what follows is not what was said. The
+/// `--` line counts only above a few short lines (a name, a title, a phone
+/// number), so that `Pros ... -- Cons ...` in a review is read whole.
+fn is_signature_start(lines: &[&str], i: usize) -> bool {
+    let line = lines[i];
     if line == "-- " || line.trim() == "--" {
-        return true;
+        let rest: Vec<&str> = lines[i + 1..]
+            .iter()
+            .copied()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        return rest.len() <= 6 && rest.iter().map(|l| l.len()).sum::<usize>() <= 300;
     }
     let lower = line.trim().to_ascii_lowercase();
     [
@@ -105,7 +113,7 @@ pub fn own_words(text: &str) -> Cow<'_, str> {
     let mut i = 0;
     while i < lines.len() {
         let l = lines[i];
-        if is_reply_header(&lines, i) || is_signature_start(l) {
+        if is_reply_header(&lines, i) || is_signature_start(&lines, i) {
             break;
         }
         // a run of two or more quoted lines is someone else's text
@@ -177,6 +185,9 @@ mod tests {
             "The fee doubled.\nFrom: the first day it was wrong.",
             "> not worth it, the one line quoted\nI agree with that.",
             "Price went up -- again.\nNo warning.",
+            "Pros: fast delivery.\n--\nCons: the app logs me out every day, and support never \
+             answers.\nI switched to another shop because of it.\nThe refund took a month.\n\
+             The chat bot loops.\nThe fees are hidden.\nThe tracking is wrong.\nThe box was wet.",
             "On Monday the app crashed.\nI lost my cart.",
             "---------- Forwarded message ---------\nFrom: Bank <b@bank.com>\nDate: Mon\n\nYour loan is denied.",
         ] {

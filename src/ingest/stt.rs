@@ -530,8 +530,13 @@ fn speechmatics(o: &Map<String, Value>) -> Option<Read> {
 /// `speakerTag` (v1) or `speakerLabel` (v2), and those words make the turns.
 fn google(o: &Map<String, Value>) -> Option<Read> {
     let results: Vec<_> = objects(o.get("results")).collect();
+    // every result has its `alternatives` (a stretch of silence has an
+    // empty list), and some hold a transcript or words
     if results.is_empty()
-        || !results.iter().all(|r| {
+        || !results
+            .iter()
+            .all(|r| r.get("alternatives").is_some_and(Value::is_array))
+        || !results.iter().any(|r| {
             first_alternative(r)
                 .is_some_and(|a| a.contains_key("transcript") || a.contains_key("words"))
         })
@@ -570,23 +575,19 @@ fn google(o: &Map<String, Value>) -> Option<Read> {
     let turns = results
         .iter()
         .filter_map(|r| {
-            let alt = first_alternative(r)?;
-            let text = str_of(alt, "transcript")?.trim().to_string();
             let ch = r.get("channelTag").and_then(Value::as_u64).unwrap_or(0);
             let end = secs(r.get("resultEndTime").or_else(|| r.get("resultEndOffset")));
-            let first_word = objects(alt.get("words"))
-                .next()
-                .and_then(|w| secs(w.get("startTime").or_else(|| w.get("startOffset"))));
-            let start = first_word.or_else(|| {
-                prev_end
-                    .get(&ch)
-                    .copied()
-                    .or(Some(0))
-                    .filter(|_| end.is_some())
-            });
+            // a result without words still moves the clock on
+            let before = prev_end.get(&ch).copied();
             if let Some(e) = end {
                 prev_end.insert(ch, e);
             }
+            let alt = first_alternative(r)?;
+            let text = str_of(alt, "transcript")?.trim().to_string();
+            let first_word = objects(alt.get("words"))
+                .next()
+                .and_then(|w| secs(w.get("startTime").or_else(|| w.get("startOffset"))));
+            let start = first_word.or_else(|| before.or(Some(0)).filter(|_| end.is_some()));
             Some(Utterance {
                 speaker: (channels.len() > 1).then(|| format!("Channel {ch}")),
                 role: None,
@@ -904,12 +905,13 @@ mod tests {
         // one result per stretch of speech, times as "1.500s"
         let s = r#"{"results":[
             {"alternatives":[{"transcript":"hello how can I help","confidence":0.92}],"resultEndTime":"2.900s","languageCode":"en-us"},
+            {"alternatives":[],"resultEndTime":"3.000s","languageCode":"en-us"},
             {"alternatives":[{"transcript":"I was charged twice","confidence":0.9}],"resultEndTime":"7.500s","languageCode":"en-us"}]}"#;
         assert_eq!(
             turns(&read(s)),
             [
                 (None, Some(0), Some(2900), "hello how can I help"),
-                (None, Some(2900), Some(7500), "I was charged twice"),
+                (None, Some(3000), Some(7500), "I was charged twice"),
             ]
         );
         // diarisation: the last result holds every word with its speakerTag
