@@ -19,7 +19,8 @@ Formats (detected from the extension, then the content; --format overrides):
                       headings, front matter and code are left out, then read as text
   docx     .docx      Word documents (Otter, Zoom, Teams transcript exports, notes): the
                       body's paragraphs, one per line, then read as text
-  vtt      .vtt       WebVTT (`<v Speaker>` voices, NOTE/STYLE blocks, cue settings)
+  vtt      .vtt       WebVTT (`<v Speaker>` voices, NOTE/STYLE blocks, cue settings;
+                      YouTube's rolling automatic captions read once)
   srt      .srt       SRT (`SPEAKER: text`, `[Name]:`, `>> NAME:` inside cues; `- ` lines)
   whisper  .json      openai-whisper / faster-whisper / WhisperX JSON (`segments[]`);
                       speech-to-text services' JSON (AWS Transcribe and Call Analytics,

@@ -98,7 +98,12 @@ pub fn parse_cues(path: &str, text: &str, flavour: CueFlavour) -> Parsed {
     let mut blocks: Vec<Block> = Vec::new();
     let mut cur: Vec<(u64, usize, &str)> = Vec::new();
     for (no, off, line) in lines_with_offsets(text) {
-        if line.trim().is_empty() {
+        // a line of spaces right under a timing line is the cue's first
+        // (empty) line, not its end: YouTube writes one above the text
+        let under_timing = flavour == CueFlavour::Vtt
+            && !line.is_empty()
+            && cur.last().is_some_and(|l| l.2.contains("-->"));
+        if line.trim().is_empty() && !under_timing {
             if !cur.is_empty() {
                 blocks.push(Block {
                     lines: std::mem::take(&mut cur),
@@ -132,6 +137,11 @@ pub fn parse_cues(path: &str, text: &str, flavour: CueFlavour) -> Parsed {
     }
     let mut turns: Vec<Turn> = Vec::new();
     let mut srt_speaker: Option<String> = None;
+    // YouTube's automatic captions roll up: each cue repeats the line the
+    // cue before it ended with, and a 10 ms cue between them holds only that
+    // line. They are the ones timed word by word (`<00:00:01.120><c>`).
+    let rolling = flavour == CueFlavour::Vtt && text.contains("</c>");
+    let mut shown_last: Option<String> = None;
     for block in blocks {
         let mut lines = block.lines.as_slice();
         let first = lines[0].2.trim_start();
@@ -196,6 +206,24 @@ pub fn parse_cues(path: &str, text: &str, flavour: CueFlavour) -> Parsed {
                 (None, &lines[skip.min(lines.len())..])
             }
         };
+        let text_lines: Vec<(u64, usize, &str)> = if rolling {
+            let clean = |l: &str| strip_tags(l, flavour).0.trim().to_string();
+            let mut v: Vec<(u64, usize, &str)> = text_lines
+                .iter()
+                .copied()
+                .filter(|l| !l.2.trim().is_empty())
+                .collect();
+            let last = v.last().map(|l| clean(l.2));
+            if v.first().is_some_and(|l| Some(clean(l.2)) == shown_last) {
+                v.remove(0);
+            }
+            if last.is_some() {
+                shown_last = last;
+            }
+            v
+        } else {
+            text_lines.to_vec()
+        };
         // Group the cue's lines by voice.
         let mut group: Option<(Option<String>, u64, usize, usize, String)> = None;
         let flush = |g: Option<(Option<String>, u64, usize, usize, String)>,
@@ -225,7 +253,7 @@ pub fn parse_cues(path: &str, text: &str, flavour: CueFlavour) -> Parsed {
                 });
             }
         };
-        for &(no, off, line) in text_lines {
+        for &(no, off, line) in &text_lines {
             let (clean, voice) = strip_tags(line, flavour);
             let mut clean = clean.trim().to_string();
             // subtitles mark a change of speaker inside a cue with a dash
@@ -290,6 +318,36 @@ mod tests {
         assert_eq!((t[0].start_ms, t[0].end_ms), (Some(1000), Some(4000)));
         assert_eq!(t[1].speaker.as_deref(), Some("Bob"));
         assert!(p.problems.is_empty());
+    }
+
+    #[test]
+    fn youtube_automatic_captions_are_read_once_each() {
+        // was: a warning for every first cue ("cue without a timing line"),
+        // and every line read two or three times as the captions rolled up
+        let s = "WEBVTT\nKind: captions\nLanguage: en\n\n\
+            00:00:00.000 --> 00:00:02.350 align:start position:0%\n \n\
+            so<00:00:00.480><c> the</c><00:00:00.640><c> battery</c><00:00:00.799><c> dies</c>\n\n\
+            00:00:02.350 --> 00:00:02.360 align:start position:0%\nso the battery dies\n \n\n\
+            00:00:02.360 --> 00:00:05.030 align:start position:0%\nso the battery dies\n\
+            over<00:00:02.600><c> night</c><00:00:02.879><c> every</c><00:00:03.120><c> time</c>\n\n";
+        let p = parse("r.en.vtt", s);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let t: Vec<_> = p.documents[0]
+            .turns
+            .iter()
+            .map(|t| (t.start_ms, t.text.as_str()))
+            .collect();
+        assert_eq!(
+            t,
+            [
+                (Some(0), "so the battery dies"),
+                (Some(2360), "over night every time")
+            ]
+        );
+        // captions that do not roll keep a line said twice
+        let s =
+            "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nNo.\n\n00:00:02.000 --> 00:00:03.000\nNo.\n";
+        assert_eq!(parse("n.vtt", s).documents[0].turns.len(), 2);
     }
 
     #[test]
