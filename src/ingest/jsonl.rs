@@ -430,11 +430,7 @@ mod tests {
             ..Default::default()
         };
         let p = parse("s.jsonl", s, &opts, Taint::NONE);
-        let turns: Vec<Vec<&str>> = p
-            .documents
-            .iter()
-            .map(|d| d.turns.iter().map(|t| t.text.as_str()).collect())
-            .collect();
+        let turns = super::super::table::tests::turn_texts(&p);
         assert_eq!(
             turns,
             [

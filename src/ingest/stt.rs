@@ -14,6 +14,7 @@
 //! Whisper JSON (`segments`) is read by [`super::whisper`], which calls
 //! [`read`] first.
 
+use super::table::number_ms;
 use super::{Role, Turn};
 use serde_json::{Map, Value};
 
@@ -37,19 +38,17 @@ pub(super) struct Read {
 
 /// Seconds as a number, a numeric string (`"1.25"`, AWS) or a duration
 /// string (`"1.250s"`, Google) to milliseconds.
-fn secs(v: Option<&Value>) -> Option<u64> {
-    let s = match v? {
-        Value::Number(n) => n.as_f64()?,
-        Value::String(s) => s.trim().trim_end_matches('s').parse::<f64>().ok()?,
-        _ => return None,
-    };
-    (s.is_finite() && (0.0..1e10).contains(&s)).then(|| (s * 1000.0).round() as u64)
+pub(super) fn secs(v: Option<&Value>) -> Option<u64> {
+    match v? {
+        Value::Number(n) => number_ms(n.as_f64()?, false),
+        Value::String(s) => number_ms(s.trim().trim_end_matches('s').parse().ok()?, false),
+        _ => None,
+    }
 }
 
 /// Milliseconds as a number.
 fn millis(v: Option<&Value>) -> Option<u64> {
-    let s = v?.as_f64()?;
-    (s.is_finite() && (0.0..1e13).contains(&s)).then(|| s.round() as u64)
+    number_ms(v?.as_f64()?, true)
 }
 
 /// A speaker label: strings as written, numbers as `Speaker N`.

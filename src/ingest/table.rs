@@ -749,6 +749,14 @@ fn longest_column(headers: &[String], records: &[(csv::Position, csv::StringReco
 pub(crate) mod tests {
     use super::*;
 
+    /// The texts of every document's turns.
+    pub(crate) fn turn_texts(p: &Parsed) -> Vec<Vec<&str>> {
+        p.documents
+            .iter()
+            .map(|d| d.turns.iter().map(|t| t.text.as_str()).collect())
+            .collect()
+    }
+
     /// One warning, on line 1, naming the column or field taken as text
     /// (one for the file, not one per record).
     pub(crate) fn assert_one_guess(p: &super::super::Parsed, name: &str) {
@@ -860,11 +868,7 @@ pub(crate) mod tests {
             ..Default::default()
         };
         let p = parse("nps.csv", s, b',', &opts, Taint::NONE);
-        let turns: Vec<Vec<&str>> = p
-            .documents
-            .iter()
-            .map(|d| d.turns.iter().map(|t| t.text.as_str()).collect())
-            .collect();
+        let turns = turn_texts(&p);
         assert_eq!(
             turns,
             [
@@ -953,11 +957,7 @@ pub(crate) mod tests {
         let s = "Rating,Title,Review\n1,Stopped working after the update,The camera crashes.\n\
                  2,,Too many ads.\n";
         let p = csv(s);
-        let turns: Vec<Vec<&str>> = p
-            .documents
-            .iter()
-            .map(|d| d.turns.iter().map(|t| t.text.as_str()).collect())
-            .collect();
+        let turns = turn_texts(&p);
         assert_eq!(
             turns,
             [

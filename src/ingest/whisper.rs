@@ -17,15 +17,6 @@ use super::{IngestOptions, Parsed, Problem, SourceRef, Taint, Turn};
 use crate::Location;
 use serde_json::Value;
 
-fn secs_to_ms(v: Option<&Value>) -> Option<u64> {
-    let s = v?.as_f64()?;
-    if s.is_finite() && (0.0..1e10).contains(&s) {
-        Some((s * 1000.0).round() as u64)
-    } else {
-        None
-    }
-}
-
 /// Whether a bare JSON array is a transcriber's segments (objects with a
 /// `text` and a `start`, `end` or `speaker`) rather than a list of records
 /// such as reviews, which are read like JSON Lines. An empty array, or one of
@@ -164,8 +155,8 @@ pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> 
             continue;
         }
         let span = find_json_string(text, &mut cursor, trimmed);
-        let start_ms = secs_to_ms(seg.get("start"));
-        let mut end_ms = secs_to_ms(seg.get("end"));
+        let start_ms = super::stt::secs(seg.get("start"));
+        let mut end_ms = super::stt::secs(seg.get("end"));
         if let (Some(a), Some(b)) = (start_ms, end_ms) {
             if b < a {
                 out.problems.push(Problem::warn(
