@@ -33,6 +33,58 @@ struct Plan {
     doc: Option<String>,
     /// Start and end time fields, each with whether it holds milliseconds.
     times: [Option<(String, bool)>; 2],
+    /// A conversation held in the record: its list of messages.
+    messages: Option<Messages>,
+}
+
+/// Where a record keeps its conversation, as chat and support-bot exports
+/// write it: `"messages": [{"role": "user", "content": "..."}, ...]`.
+struct Messages {
+    /// The record's field holding the list.
+    list: String,
+    /// Each message's text field and speaker field.
+    text: String,
+    speaker: Option<String>,
+}
+
+impl Messages {
+    /// The first field of `obj` that is a list of objects with a text field.
+    fn find(obj: &Object) -> Option<Messages> {
+        obj.iter().find_map(|(k, v)| {
+            let first = v.as_array()?.iter().find_map(Value::as_object)?;
+            let names: Vec<String> = first.keys().cloned().collect();
+            let text = pick_field(&names, None, TEXT_NAMES)?;
+            Some(Messages {
+                list: k.clone(),
+                text: names[text].clone(),
+                speaker: pick_field(&names, None, SPEAKER_NAMES).map(|i| names[i].clone()),
+            })
+        })
+    }
+
+    /// The (speaker, text) of each message with text.
+    fn read(&self, obj: &Object) -> Vec<(Option<String>, String)> {
+        let who = |v: &Value| match v {
+            // Intercom-style authors: {"type": "admin", "name": "Sam"}
+            Value::Object(a) => ["name", "type", "role"]
+                .iter()
+                .find_map(|k| a.get(*k).and_then(scalar_string)),
+            v => scalar_string(v),
+        };
+        obj.get(&self.list)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object)
+            .filter_map(|m| {
+                let text = m.get(&self.text)?.as_str()?.trim();
+                (!text.is_empty()).then(|| {
+                    let sp = self.speaker.as_ref().and_then(|f| m.get(f)).and_then(who);
+                    (sp, text.to_string())
+                })
+            })
+            .collect()
+    }
 }
 
 impl Plan {
@@ -53,9 +105,23 @@ impl Plan {
                 speaker,
                 doc,
                 times,
+                messages: None,
             };
         }
         let by_name = pick_field(&names, None, TEXT_NAMES);
+        if by_name.is_none() {
+            if let Some(m) = Messages::find(obj) {
+                let doc = pick_field(&names, opts.doc_field.as_deref(), DOC_NAMES)
+                    .map(|i| names[i].clone());
+                return Plan {
+                    text: Vec::new(),
+                    speaker: None,
+                    doc,
+                    times: [None, None],
+                    messages: Some(m),
+                };
+            }
+        }
         let text = by_name
             .map(|i| names[i].clone())
             .or_else(|| {
@@ -98,6 +164,7 @@ impl Plan {
             speaker,
             doc,
             times,
+            messages: None,
         }
     }
 
@@ -126,14 +193,22 @@ impl Plan {
             obj.get(f)
                 .or_else(|| obj.iter().find(|(k, _)| norm(k) == norm(f)).map(|(_, v)| v))
         };
-        let texts: Vec<String> = self
-            .text
-            .iter()
-            .filter_map(|f| match field(f) {
-                Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
-                _ => None,
-            })
-            .collect();
+        let (speakers, texts): (Vec<Option<String>>, Vec<String>) = match &self.messages {
+            Some(m) => m.read(obj).into_iter().unzip(),
+            None => self
+                .text
+                .iter()
+                .filter_map(|f| match field(f) {
+                    Some(Value::String(s)) if !s.trim().is_empty() => {
+                        Some((None, s.trim().to_string()))
+                    }
+                    _ => None,
+                })
+                .unzip(),
+        };
+        if let (true, Some(m)) = (texts.is_empty(), &self.messages) {
+            return Err(format!("no message with text in field `{}`", m.list));
+        }
         if texts.is_empty() {
             let names: Vec<String> = self.text.iter().map(|f| format!("`{f}`")).collect();
             return Err(format!(
@@ -142,7 +217,10 @@ impl Plan {
                 names.join(", ")
             ));
         }
-        let is_text = |k: &str| self.text.iter().any(|f| f == k || norm(f) == norm(k));
+        let is_text = |k: &str| {
+            self.text.iter().any(|f| f == k || norm(f) == norm(k))
+                || self.messages.as_ref().is_some_and(|m| m.list == k)
+        };
         let speaker = self
             .speaker
             .as_ref()
@@ -165,7 +243,7 @@ impl Plan {
             .get(1..escaped.len().saturating_sub(1))
             .unwrap_or("");
         let range = match raw.find(inner) {
-            Some(p) if !inner.is_empty() && self.text.len() == 1 => {
+            Some(p) if !inner.is_empty() && self.text.len() == 1 && self.messages.is_none() => {
                 [off + p, off + p + inner.len()]
             }
             _ => [off, off + raw.len()],
@@ -183,6 +261,7 @@ impl Plan {
             line,
             range,
             texts,
+            speakers,
             times,
             speaker,
             group,
@@ -283,6 +362,34 @@ pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> 
 /// write them: `[{...}, ...]`, or `{"reviews": [{...}, ...], ...}` with `list`
 /// naming the field. Read like JSON Lines, one record per element: `record`
 /// is its 1-based place in the list, `line` the line it starts on.
+/// Whether `obj[key]` is one conversation's messages: objects with a text
+/// field and a speaker field (`role`, `author`, `sender`, ...), and `obj`
+/// has no text field of its own.
+pub(super) fn is_conversation(obj: &Object, key: &str) -> bool {
+    let names: Vec<String> = obj.keys().cloned().collect();
+    pick_field(&names, None, TEXT_NAMES).is_none()
+        && Messages::find(obj).is_some_and(|m| m.list == key && m.speaker.is_some())
+}
+
+/// A JSON file holding one conversation: read as one record whose message
+/// list makes the turns (see [`Messages`]).
+pub(super) fn parse_conversation(
+    path: &str,
+    text: &str,
+    opts: &IngestOptions,
+    taint: Taint<'_>,
+) -> Parsed {
+    let mut reader = Reader::new(opts, taint);
+    let start = text.len() - text.trim_start().len();
+    let loc = Location {
+        path: path.to_string(),
+        line: Some(1 + text[..start].matches('\n').count() as u64),
+        record: Some(1),
+    };
+    reader.record(loc, text.trim(), start);
+    reader.finish(path, text)
+}
+
 pub fn parse_list(
     path: &str,
     text: &str,
@@ -418,6 +525,51 @@ mod tests {
             .collect();
         assert_eq!(t, ["Broke in a week", "The hinge snapped."]);
         assert_eq!(p.documents[0].meta.keys().collect::<Vec<_>>(), ["overall"]);
+    }
+
+    #[test]
+    fn a_chat_held_in_a_records_message_list_is_read_as_its_conversation() {
+        // was: no text field by name, so the longest string (a date) was
+        // read as the text and the conversation was left in meta
+        let s = "{\"conversation_id\": \"c1\", \"created_at\": \"2026-11-02T10:00:00Z\", \"rating\": 2, \
+                 \"messages\": [{\"role\": \"assistant\", \"content\": \"How can I help?\"}, \
+                 {\"role\": \"user\", \"content\": \"I was charged twice.\"}, {\"role\": \"user\", \"content\": \"\"}]}\n\
+                 {\"conversation_id\": \"c2\", \"messages\": [{\"author\": {\"type\": \"admin\", \"name\": \"Sam\"}, \"body\": \"Hi\"}]}\n\
+                 {\"conversation_id\": \"c3\", \"messages\": []}\n";
+        let p = parse("chats.jsonl", s, &IngestOptions::default(), Taint::NONE);
+        let d = &p.documents[0];
+        let t: Vec<(Option<&str>, &str)> = d
+            .turns
+            .iter()
+            .map(|t| (t.speaker.as_deref(), t.text.as_str()))
+            .collect();
+        assert_eq!(
+            t,
+            [
+                (Some("assistant"), "How can I help?"),
+                (Some("user"), "I was charged twice.")
+            ]
+        );
+        assert_eq!(
+            &s[d.turns[1].source.span[0]..d.turns[1].source.span[1]],
+            "I was charged twice."
+        );
+        assert_eq!(d.meta["rating"], serde_json::json!(2));
+        assert!(!d.meta.contains_key("messages"));
+        // the plan is the first record's: later records' lists are read alike
+        assert_eq!(p.documents.len(), 1, "{:?}", p.problems);
+        let skipped: Vec<_> = p
+            .problems
+            .iter()
+            .map(|q| (q.loc.line, q.msg.as_str()))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                (Some(2), "no message with text in field `messages`"),
+                (Some(3), "no message with text in field `messages`")
+            ]
+        );
     }
 
     #[test]

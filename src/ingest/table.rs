@@ -251,6 +251,9 @@ pub(crate) struct Row {
     /// The text of each text column, in column order (one, unless several
     /// were named), each a turn; none empty.
     pub texts: Vec<String>,
+    /// Each text's own speaker, when the record holds a conversation (a
+    /// chat's messages); empty: every text is `speaker`'s.
+    pub speakers: Vec<Option<String>>,
     pub speaker: Option<String>,
     pub group: Option<String>,
     /// Start and end in milliseconds, from the row's time columns.
@@ -265,7 +268,8 @@ pub(crate) fn rows_to_documents(path: &str, raw: &str, rows: Vec<Row>) -> Vec<Do
         let mut from = r.range[0];
         r.texts
             .iter()
-            .map(|text| {
+            .enumerate()
+            .map(|(i, text)| {
                 // review and ticket exports keep their HTML: read what it
                 // shows; of an e-mail, the sender's own words
                 let shown = super::markup::html_to_text(text.trim());
@@ -278,7 +282,12 @@ pub(crate) fn rows_to_documents(path: &str, raw: &str, rows: Vec<Row>) -> Vec<Do
                 }
                 let [start_ms, end_ms] = r.times;
                 Turn {
-                    speaker: r.speaker.clone(),
+                    speaker: r
+                        .speakers
+                        .get(i)
+                        .cloned()
+                        .flatten()
+                        .or_else(|| r.speaker.clone()),
                     role: None,
                     start_ms,
                     // an end before the start is no end
@@ -712,6 +721,7 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
             line: pos.line(),
             range: [start, end],
             texts,
+            speakers: Vec::new(),
             speaker: speaker_col
                 .and_then(|i| r.get(i))
                 .map(str::trim)

@@ -114,6 +114,11 @@ pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> 
                     .map(|(k, _)| k)
                     .collect();
                 if let [key] = lists[..] {
+                    // one conversation's messages, each with its speaker
+                    // (`{"id": ..., "messages": [{"role": "user", ...}]}`)
+                    if super::jsonl::is_conversation(o, key) {
+                        return super::jsonl::parse_conversation(path, text, opts, taint);
+                    }
                     return super::jsonl::parse_list(path, text, Some(key), opts, taint);
                 }
                 let why = if lists.is_empty() {
@@ -251,6 +256,26 @@ mod tests {
             "{:?}",
             p.problems
         );
+    }
+
+    #[test]
+    fn a_json_file_of_one_chat_is_one_conversation() {
+        // was: each message its own document, the assistant's analysed as
+        // a customer's (one speaker per document)
+        let s = "{\n  \"id\": \"chat-7\",\n  \"rating\": 1,\n  \"messages\": [\n    \
+                 {\"role\": \"assistant\", \"content\": \"How can I help?\"},\n    \
+                 {\"role\": \"user\", \"content\": \"The app logs me out.\"}\n  ]\n}\n";
+        let p = read("chat.json", s);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(p.documents.len(), 1);
+        let d = &p.documents[0];
+        assert_eq!(d.turns.len(), 2);
+        assert_eq!(d.turns[1].speaker.as_deref(), Some("user"));
+        assert_eq!(
+            &s[d.turns[1].source.span[0]..d.turns[1].source.span[1]],
+            "The app logs me out."
+        );
+        assert_eq!(d.meta["rating"], serde_json::json!(1));
     }
 
     #[test]
