@@ -502,11 +502,7 @@ mod tests {
                  {\"conversation_id\": \"c1\", \"speaker\": \"B\", \"start\": \"00:00:03\", \"text\": \"Charged twice.\"}\n\
                  {\"conversation_id\": \"c1\", \"speaker\": \"B\", \"start\": null, \"text\": \"Again.\"}\n";
         let p = parse("t.jsonl", s, &IngestOptions::default(), Taint::NONE);
-        let times: Vec<_> = p.documents[0]
-            .turns
-            .iter()
-            .map(|t| (t.start_ms, t.end_ms))
-            .collect();
+        let times = super::super::table::tests::turn_times(&p);
         assert_eq!(
             times,
             [(Some(500), Some(2250)), (Some(3000), None), (None, None)]

@@ -759,6 +759,15 @@ fn longest_column(headers: &[String], records: &[(csv::Position, csv::StringReco
 pub(crate) mod tests {
     use super::*;
 
+    /// The start and end of the first document's turns.
+    pub(crate) fn turn_times(p: &Parsed) -> Vec<(Option<u64>, Option<u64>)> {
+        p.documents[0]
+            .turns
+            .iter()
+            .map(|t| (t.start_ms, t.end_ms))
+            .collect()
+    }
+
     /// The texts of every document's turns.
     pub(crate) fn turn_texts(p: &Parsed) -> Vec<Vec<&str>> {
         p.documents
@@ -922,11 +931,7 @@ pub(crate) mod tests {
                  c1,Customer,12,10,Ends before it starts.\n\
                  c1,Customer,,,No times here.\n";
         let p = csv(s);
-        let times: Vec<_> = p.documents[0]
-            .turns
-            .iter()
-            .map(|t| (t.start_ms, t.end_ms))
-            .collect();
+        let times = turn_times(&p);
         assert_eq!(
             times,
             [
