@@ -14,7 +14,8 @@ Formats (detected from the extension, then the content; --format overrides):
   text     .txt       transcripts: `Name: text`, `[00:01:02] Name: text`,
                       `Name (00:01:02): text`, `Name [00:01:02]: text`, `NAME 00:01:02`
                       header lines, Google Meet timestamp lines, WhatsApp chat exports
-                      (`12/03/2023, 14:22 - Name: text`), or no speakers
+                      (`12/03/2023, 14:22 - Name: text`), Zoom meeting chats
+                      (`10:02:33 From Name to Everyone:`), or no speakers
   markdown .md        notes and transcripts in Markdown (`**Maya:** text`); the markup,
                       headings, front matter and code are left out, then read as text
   docx     .docx      Word documents (Otter, Zoom, Teams transcript exports, notes): the

@@ -19,7 +19,9 @@
 //! name (encryption notices, "Sam joined"), media placeholders (`<Media
 //! omitted>`, `image omitted`), deleted messages and iOS's own notices
 //! (marked with U+200E) end the turn and are not read; the "<This message
-//! was edited>" mark is left out of the message.
+//! was edited>" mark is left out of the message. Zoom's meeting chat
+//! (`00:01:23\t From  Name  to  Everyone:`, the message on the lines below;
+//! see [`zoom_from`]) is read by sender, without reactions and reply heads.
 //!
 //! Why the `Name:` rule is cautious: in free text, `Note: ...` or
 //! `Problem: the app crashes` are not speakers. An untimed `Name:` prefix
@@ -210,6 +212,70 @@ struct LineInfo<'a> {
     text_off: usize,
 }
 
+/// Zoom's meeting chat (`meeting_saved_chat.txt`), after the line's
+/// timestamp: `From  Name  to  Everyone:` with the message on the indented
+/// lines below, `From Name to Me (Direct Message):`, or the older `From
+/// Name : message` on one line. The sender's name and the offset of the
+/// message within `rest`. Zoom writes the header in a fixed form, so it is
+/// read only in that form (a timed `From Monday to Friday: we open at 9` is
+/// something said).
+fn zoom_from(rest: &str) -> Option<(&str, usize)> {
+    let after = rest.strip_prefix("From")?;
+    if !after.starts_with([' ', '\t']) {
+        return None;
+    }
+    let double = after.starts_with("  ") || after.starts_with(" \t");
+    let c = after
+        .char_indices()
+        .take_while(|&(i, _)| i <= 160)
+        .find(|&(i, ch)| {
+            ch == ':'
+                && after[i + 1..]
+                    .chars()
+                    .next()
+                    .is_none_or(char::is_whitespace)
+        })
+        .map(|(i, _)| i)?;
+    let header = &after[..c];
+    let message = &after[c + 1..];
+    let ends_line = message.trim().is_empty();
+    let (name, target) = match header.find("  to  ") {
+        Some(t) => (&header[..t], Some(&header[t + 6..])),
+        None => match header.find(" to ").or_else(|| header.find(" To ")) {
+            Some(t) => (&header[..t], Some(&header[t + 4..])),
+            None => (header, None),
+        },
+    };
+    let known_target = target.is_some_and(|t| {
+        let t = t.trim().to_ascii_lowercase();
+        t == "everyone"
+            || t == "me"
+            || t.starts_with("waiting room")
+            || t.ends_with("(direct message)")
+            || t.ends_with("(privately)")
+    });
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 || !(double || ends_line || known_target) {
+        return None;
+    }
+    let off = 4 + c + 1 + (message.len() - message.trim_start().len());
+    Some((name, off))
+}
+
+/// True when `line` is a Zoom chat message's header (see [`zoom_from`]).
+fn is_zoom_line(line: &str) -> bool {
+    let t = line.trim_start();
+    leading_ts(t).is_some_and(|(_, n)| zoom_from(t[n..].trim_start()).is_some())
+}
+
+/// A line of Zoom's chat that is no message: a reaction to one, or the
+/// quoted head of the message being replied to (someone else's words).
+fn is_zoom_notice(line: &str) -> bool {
+    let t = line.trim();
+    (t.starts_with("Reacted to \"") && t.contains("\" with "))
+        || (t.starts_with("Replying to \"") && t.ends_with('"'))
+}
+
 fn leading_ts(s: &str) -> Option<(u64, usize)> {
     let b = s.as_bytes();
     if b.first() == Some(&b'[') || b.first() == Some(&b'(') {
@@ -255,6 +321,16 @@ fn classify(line: &str) -> LineInfo<'_> {
     let skip = after_ts.len() - after_ts.trim_start().len();
     pos += skip;
     let rest = &line[pos..];
+    if ts.is_some() {
+        if let Some((name, off)) = zoom_from(rest) {
+            return LineInfo {
+                kind: Kind::Turn { timed: true },
+                speaker: Some(name),
+                ts,
+                text_off: pos + off,
+            };
+        }
+    }
     // `Name: text` / `Name (00:01:02): text`.
     let mut cut = rest.len().min(60);
     while !rest.is_char_boundary(cut) {
@@ -385,6 +461,17 @@ pub fn parse(path: &str, text: &str) -> Parsed {
                     ts: None,
                     text_off: lead,
                 };
+            }
+        }
+    }
+    // Zoom's reactions and reply heads, in a Zoom chat only
+    let zoom_notice = |(info, (_, _, line)): (&LineInfo, &(u64, usize, &str))| {
+        info.kind == Kind::Plain && is_zoom_notice(line)
+    };
+    if infos.iter().zip(&lines).any(zoom_notice) && lines.iter().any(|(_, _, l)| is_zoom_line(l)) {
+        for (info, (_, _, line)) in infos.iter_mut().zip(&lines) {
+            if info.kind == Kind::Plain && is_zoom_notice(line) {
+                info.kind = Kind::Notice;
             }
         }
     }
@@ -617,6 +704,69 @@ mod tests {
         // a German export: dd.mm.yy
         let t = turns("12.03.23, 14:22 - Sam: Zu teuer.\n12.03.23, 14:23 - Sam: Wirklich.\n");
         assert_eq!(t[0], (Some("Sam".into()), None, "Zu teuer.".into()));
+    }
+
+    #[test]
+    fn zoom_meeting_chat_is_read_by_sender() {
+        // was: "From  Jane Doe  to  Everyone" taken as the speaker of the
+        // *next* message, so each message went to the previous sender and
+        // the first came with no speaker at all
+        let saved = "00:01:23\t From  Jane Doe (she/her)  to  Everyone:\n\
+            \tThe delivery fee shows up at the last step.\n\
+            00:02:10\t From  Interviewer  to  Everyone:\n\
+            \tCan you say more?\n\
+            00:02:30\t From  Jane Doe (she/her)  to  Interviewer(Direct Message):\n\
+            \tSorry, one more thing.\n\
+            \tI just want the full price first.\n";
+        assert_eq!(
+            turns(saved),
+            [
+                (
+                    Some("Jane Doe (she/her)".into()),
+                    Some(83_000),
+                    "The delivery fee shows up at the last step.".into()
+                ),
+                (
+                    Some("Interviewer".into()),
+                    Some(130_000),
+                    "Can you say more?".into()
+                ),
+                (
+                    Some("Jane Doe (she/her)".into()),
+                    Some(150_000),
+                    "Sorry, one more thing.\n\tI just want the full price first.".into()
+                ),
+            ]
+        );
+        // newer clients: single spaces; a reaction and a reply's quoted head
+        // are not the sender's words
+        let newer = "10:02:33 From Jane Doe to Everyone:\n\
+            \tThe fee is hidden.\n\
+            10:03:01 From Sam to Everyone:\n\
+            \tReacted to \"The fee is hidden.\" with \u{1F44D}\n\
+            10:03:40 From Sam to Everyone:\n\
+            \tReplying to \"The fee is hidden.\"\n\
+            \n\
+            \tSame for me.\n";
+        let t = turns(newer);
+        assert_eq!(
+            t.iter()
+                .map(|x| (x.0.as_deref(), x.2.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                (Some("Jane Doe"), "The fee is hidden."),
+                (Some("Sam"), "Same for me.")
+            ]
+        );
+        // the oldest layout: the message on the header's line
+        let t = turns("00:00:05\t From  Ann : The fee doubled.\n00:00:09\t From  Bob : Why?\n");
+        assert_eq!(
+            t[0],
+            (Some("Ann".into()), Some(5000), "The fee doubled.".into())
+        );
+        // a timed line that only starts like Zoom's header is not read as one
+        let t = turns("[00:00:05] From Monday to Friday: we open at nine.\n");
+        assert_ne!(t[0].0.as_deref(), Some("Monday"));
     }
 
     #[test]
