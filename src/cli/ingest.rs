@@ -32,7 +32,9 @@ Formats (detected from the extension, then the content; --format overrides):
                       auto-detected; other columns kept in `meta` (numbers as numbers)
   sheet    .xlsx .xls .ods  the first sheet with data, read as csv; line = sheet row
   jsonl    .jsonl     one object per line; same fields as CSV; a record's list of
-                      chat messages (`messages: [{role, content}]`) is its conversation
+                      chat messages (`messages: [{role, content}]`) is its conversation,
+                      as are Intercom conversations and Zendesk ticket comments
+                      (internal notes left out)
   email    .eml .mbox e-mails: subject and the sender's own words (no quoted thread,
                       no signature), one document per message; sender = speaker
 Record text holding HTML (`<br>`, `&amp;`) is read as a browser shows it. A file with

@@ -9,7 +9,7 @@ use super::table::{
     cell_ms, number_ms, pick_field, rows_to_documents, time_fields, Row, DOC_NAMES, SPEAKER_NAMES,
     TEXT_NAMES, TITLE_NAMES,
 };
-use super::{IngestOptions, Parsed, Problem, Taint};
+use super::{IngestOptions, Parsed, Problem, Role, Taint};
 use crate::util::field_key as norm;
 use crate::Location;
 use serde_json::Value;
@@ -24,6 +24,14 @@ fn scalar_string(v: &Value) -> Option<String> {
 
 type Object = serde_json::Map<String, Value>;
 
+/// The names of `obj`'s fields that hold a string.
+fn string_fields(obj: &Object) -> Vec<String> {
+    obj.iter()
+        .filter(|(_, v)| v.is_string())
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
 /// Which fields of a record hold the text, the speaker and the conversation:
 /// fixed by the first record, so every record is read alike.
 struct Plan {
@@ -37,50 +45,194 @@ struct Plan {
     messages: Option<Messages>,
 }
 
-/// Where a record keeps its conversation, as chat and support-bot exports
-/// write it: `"messages": [{"role": "user", "content": "..."}, ...]`.
+/// Where a record keeps its conversation, as chat, support-bot and help-desk
+/// exports write it: `"messages": [{"role": "user", "content": "..."}, ...]`,
+/// or Intercom's `"source": {...}` opening message followed by
+/// `"conversation_parts": {"conversation_parts": [...]}`.
 struct Messages {
-    /// The record's field holding the list.
+    /// The record's field holding the list, and, for a list held in an
+    /// object (Intercom's), the field within it.
     list: String,
+    inner: Option<String>,
     /// Each message's text field and speaker field.
     text: String,
     speaker: Option<String>,
+    /// A field of the record holding the opening message, an object with
+    /// the same text and speaker fields (Intercom's `source`).
+    opening: Option<String>,
+    /// Whether the list reads as one conversation: named as one
+    /// (`messages`, `turns`, `conversation_parts`, ...) or its speakers
+    /// named by role (`user`, `assistant`, an author of type `admin`). A
+    /// list of reviews, each by its own author, is no conversation: its
+    /// authors are no speakers taking turns.
+    conversation: bool,
+}
+
+/// List field names (normalised) that hold one conversation's messages.
+const CONVERSATION_NAMES: &[&str] = &[
+    "messages",
+    "message",
+    "msgs",
+    "chat",
+    "chatlog",
+    "chathistory",
+    "chatmessages",
+    "conversation",
+    "conversationparts",
+    "parts",
+    "turns",
+    "dialog",
+    "dialogue",
+    "dialogturns",
+    "utterances",
+    "transcript",
+    "history",
+    "thread",
+    "threads",
+];
+
+/// The role an author's type or role word names, as chat, bot and help-desk
+/// tools write them (Intercom: `user`/`lead`/`contact` and `admin`/`bot`).
+fn role_word(s: &str) -> Option<Role> {
+    match norm(s).as_str() {
+        "user" | "lead" | "contact" | "customer" | "client" | "visitor" | "enduser"
+        | "requester" | "human" | "caller" => Some(Role::Customer),
+        "admin" | "agent" | "bot" | "operator" | "teammate" | "assistant" | "staff" | "ai"
+        | "model" | "system" | "support" | "rep" => Some(Role::Agent),
+        _ => None,
+    }
+}
+
+/// A message the customer never saw: an internal note (Intercom's
+/// `"part_type": "note"`, Help Scout's `"type": "note"`), or one marked not
+/// public or private (Zendesk, Freshdesk).
+fn is_internal(m: &Object) -> bool {
+    let flag = |k: &str, v: bool| m.get(k).and_then(Value::as_bool) == Some(v);
+    flag("public", false)
+        || flag("private", true)
+        || flag("internal", true)
+        || ["part_type", "type"].iter().any(|k| {
+            m.get(*k).and_then(Value::as_str).is_some_and(|t| {
+                matches!(norm(t).as_str(), "note" | "internalnote" | "privatenote")
+            })
+        })
+}
+
+/// A message's speaker and role: a name, or an author object's name with
+/// the role its type names (`{"type": "admin", "name": "Sam"}`).
+fn who(v: &Value) -> (Option<String>, Option<Role>) {
+    match v {
+        Value::Object(a) => {
+            let kind = ["type", "role"]
+                .iter()
+                .find_map(|k| a.get(*k).and_then(scalar_string));
+            let name = ["name", "type", "role"]
+                .iter()
+                .find_map(|k| a.get(*k).and_then(scalar_string));
+            (name, kind.as_deref().and_then(role_word))
+        }
+        v => (scalar_string(v), None),
+    }
 }
 
 impl Messages {
-    /// The first field of `obj` that is a list of objects with a text field.
+    /// The first field of `obj` that is a list of objects with a text field,
+    /// or an object holding one.
     fn find(obj: &Object) -> Option<Messages> {
         obj.iter().find_map(|(k, v)| {
-            let first = v.as_array()?.iter().find_map(Value::as_object)?;
+            let (inner, list) = match v {
+                Value::Array(a) => (None, a),
+                Value::Object(o) => o.iter().find_map(|(ik, iv)| {
+                    let a = iv.as_array()?;
+                    a.iter()
+                        .any(Value::is_object)
+                        .then(|| (Some(ik.clone()), a))
+                })?,
+                _ => return None,
+            };
+            let first = list.iter().find_map(Value::as_object)?;
             let names: Vec<String> = first.keys().cloned().collect();
-            let text = pick_field(&names, None, TEXT_NAMES)?;
+            let text = names[pick_field(&names, None, TEXT_NAMES)?].clone();
+            // Zendesk's ticket comments name their author by id only
+            let zendesk = norm(k) == "comments"
+                && ["author_id", "public"]
+                    .iter()
+                    .all(|f| first.contains_key(*f));
+            let speaker = pick_field(&names, None, SPEAKER_NAMES)
+                .map(|i| names[i].clone())
+                .or_else(|| zendesk.then(|| "author_id".to_string()));
+            let named = zendesk
+                || CONVERSATION_NAMES.contains(&norm(k).as_str())
+                || inner
+                    .as_deref()
+                    .is_some_and(|i| CONVERSATION_NAMES.contains(&norm(i).as_str()));
+            let by_role = speaker.as_ref().is_some_and(|f| {
+                list.iter().filter_map(|m| m.get(f)).any(|v| match v {
+                    Value::Object(_) => who(v).1.is_some(),
+                    v => scalar_string(v).as_deref().and_then(role_word).is_some(),
+                })
+            });
+            let opening = obj
+                .iter()
+                .find(|(ok, ov)| {
+                    *ok != k
+                        && ov.as_object().is_some_and(|o| {
+                            o.get(&text).is_some_and(Value::is_string)
+                                && speaker.as_ref().is_some_and(|f| o.contains_key(f))
+                        })
+                })
+                .map(|(ok, _)| ok.clone());
             Some(Messages {
                 list: k.clone(),
-                text: names[text].clone(),
-                speaker: pick_field(&names, None, SPEAKER_NAMES).map(|i| names[i].clone()),
+                inner,
+                text,
+                speaker,
+                opening,
+                conversation: named || by_role,
             })
         })
     }
 
-    /// The (speaker, text) of each message with text.
-    fn read(&self, obj: &Object) -> Vec<(Option<String>, String)> {
-        let who = |v: &Value| match v {
-            // Intercom-style authors: {"type": "admin", "name": "Sam"}
-            Value::Object(a) => ["name", "type", "role"]
-                .iter()
-                .find_map(|k| a.get(*k).and_then(scalar_string)),
-            v => scalar_string(v),
-        };
-        obj.get(&self.list)
-            .and_then(Value::as_array)
+    /// The (speaker, role, text) of each message with text the customer
+    /// could see, the opening message first. Outside a conversation no
+    /// message has a speaker.
+    fn read(&self, obj: &Object) -> Vec<(Option<String>, Option<Role>, String)> {
+        let list = obj.get(&self.list).and_then(|v| match &self.inner {
+            Some(i) => v.get(i),
+            None => Some(v),
+        });
+        let opening = self.opening.as_ref().and_then(|f| obj.get(f));
+        // authors named by id (Zendesk): the ticket's requester is the
+        // customer, else the first message's author; everyone else an agent
+        let by_id = self.conversation && self.speaker.as_deref() == Some("author_id");
+        let requester = by_id
+            .then(|| {
+                let field = |o: &Object| o.get("requester_id").and_then(scalar_string);
+                field(obj)
+                    .or_else(|| obj.get("ticket")?.as_object().and_then(field))
+                    .or_else(|| {
+                        list.and_then(Value::as_array)?
+                            .iter()
+                            .find_map(|m| m.get("author_id").and_then(scalar_string))
+                    })
+            })
+            .flatten();
+        opening
             .into_iter()
-            .flatten()
+            .chain(list.and_then(Value::as_array).into_iter().flatten())
             .filter_map(Value::as_object)
+            .filter(|m| !is_internal(m))
             .filter_map(|m| {
                 let text = m.get(&self.text)?.as_str()?.trim();
                 (!text.is_empty()).then(|| {
-                    let sp = self.speaker.as_ref().and_then(|f| m.get(f)).and_then(who);
-                    (sp, text.to_string())
+                    let (sp, mut role) = match self.speaker.as_ref().and_then(|f| m.get(f)) {
+                        Some(v) if self.conversation => who(v),
+                        _ => (None, None),
+                    };
+                    if let (Some(r), Some(s)) = (&requester, &sp) {
+                        role = Some(if r == s { Role::Customer } else { Role::Agent });
+                    }
+                    (sp, role, text.to_string())
                 })
             })
             .collect()
@@ -109,7 +261,10 @@ impl Plan {
             };
         }
         let by_name = pick_field(&names, None, TEXT_NAMES);
-        if by_name.is_none() {
+        // a text-like name on a list is the conversation (`"comments": [...]`)
+        if pick_field(&string_fields(obj), None, TEXT_NAMES).is_none()
+            && by_name.is_none_or(|i| obj[&names[i]].is_array() || obj[&names[i]].is_object())
+        {
             if let Some(m) = Messages::find(obj) {
                 let doc = pick_field(&names, opts.doc_field.as_deref(), DOC_NAMES)
                     .map(|i| names[i].clone());
@@ -193,18 +348,26 @@ impl Plan {
             obj.get(f)
                 .or_else(|| obj.iter().find(|(k, _)| norm(k) == norm(f)).map(|(_, v)| v))
         };
-        let (speakers, texts): (Vec<Option<String>>, Vec<String>) = match &self.messages {
-            Some(m) => m.read(obj).into_iter().unzip(),
+        let mut speakers = Vec::new();
+        let mut roles = Vec::new();
+        let texts: Vec<String> = match &self.messages {
+            Some(m) => m
+                .read(obj)
+                .into_iter()
+                .map(|(sp, role, text)| {
+                    speakers.push(sp);
+                    roles.push(role);
+                    text
+                })
+                .collect(),
             None => self
                 .text
                 .iter()
                 .filter_map(|f| match field(f) {
-                    Some(Value::String(s)) if !s.trim().is_empty() => {
-                        Some((None, s.trim().to_string()))
-                    }
+                    Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
                     _ => None,
                 })
-                .unzip(),
+                .collect(),
         };
         if let (true, Some(m)) = (texts.is_empty(), &self.messages) {
             return Err(format!("no message with text in field `{}`", m.list));
@@ -219,7 +382,10 @@ impl Plan {
         }
         let is_text = |k: &str| {
             self.text.iter().any(|f| f == k || norm(f) == norm(k))
-                || self.messages.as_ref().is_some_and(|m| m.list == k)
+                || self
+                    .messages
+                    .as_ref()
+                    .is_some_and(|m| m.list == k || m.opening.as_deref() == Some(k))
         };
         let speaker = self
             .speaker
@@ -262,6 +428,7 @@ impl Plan {
             range,
             texts,
             speakers,
+            roles,
             times,
             speaker,
             group,
@@ -362,13 +529,12 @@ pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> 
 /// write them: `[{...}, ...]`, or `{"reviews": [{...}, ...], ...}` with `list`
 /// naming the field. Read like JSON Lines, one record per element: `record`
 /// is its 1-based place in the list, `line` the line it starts on.
-/// Whether `obj[key]` is one conversation's messages: objects with a text
-/// field and a speaker field (`role`, `author`, `sender`, ...), and `obj`
-/// has no text field of its own.
-pub(super) fn is_conversation(obj: &Object, key: &str) -> bool {
-    let names: Vec<String> = obj.keys().cloned().collect();
-    pick_field(&names, None, TEXT_NAMES).is_none()
-        && Messages::find(obj).is_some_and(|m| m.list == key && m.speaker.is_some())
+/// Whether `obj` holds one conversation: no text field of its own, and a
+/// list of messages with a text field and a speaker field (`role`,
+/// `author`, `sender`, ...) that reads as a conversation (see [`Messages`]).
+pub(super) fn is_conversation(obj: &Object) -> bool {
+    pick_field(&string_fields(obj), None, TEXT_NAMES).is_none()
+        && Messages::find(obj).is_some_and(|m| m.conversation && m.speaker.is_some())
 }
 
 /// A JSON file holding one conversation: read as one record whose message
@@ -566,6 +732,40 @@ mod tests {
                 (Some(3), "no message with text in field `messages`")
             ]
         );
+    }
+
+    #[test]
+    fn intercom_records_are_conversations_and_review_lists_are_not() {
+        // was: the record's `type` ("conversation") read as its only text
+        let s = "{\"type\": \"conversation\", \"id\": \"9\", \
+                 \"source\": {\"body\": \"<p>Card declined.</p>\", \"author\": {\"type\": \"lead\", \"name\": \"Jo\"}}, \
+                 \"conversation_parts\": {\"conversation_parts\": [{\"part_type\": \"comment\", \"body\": \"Sorry!\", \
+                 \"author\": {\"type\": \"admin\", \"name\": \"Sam\"}}]}}\n";
+        let p = parse("ic.jsonl", s, &IngestOptions::default(), Taint::NONE);
+        let t: Vec<_> = p.documents[0]
+            .turns
+            .iter()
+            .map(|t| (t.speaker.as_deref(), t.role, t.text.as_str()))
+            .collect();
+        assert_eq!(
+            t,
+            [
+                (Some("Jo"), Some(Role::Customer), "Card declined."),
+                (Some("Sam"), Some(Role::Agent), "Sorry!")
+            ]
+        );
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        // a record's reviews, each by its author, are no speakers' turns
+        // (was: the first reviewer read as the host, an agent)
+        let s = "{\"product\": \"Blender\", \"reviews\": [{\"author\": \"Ann\", \"text\": \"Cracked.\"}, \
+                 {\"author\": \"Bob\", \"text\": \"Too loud.\"}]}\n";
+        let p = parse("r.jsonl", s, &IngestOptions::default(), Taint::NONE);
+        let t: Vec<_> = p.documents[0]
+            .turns
+            .iter()
+            .map(|t| (t.speaker.as_deref(), t.text.as_str()))
+            .collect();
+        assert_eq!(t, [(None, "Cracked."), (None, "Too loud.")]);
     }
 
     #[test]

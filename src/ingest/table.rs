@@ -254,6 +254,8 @@ pub(crate) struct Row {
     /// Each text's own speaker, when the record holds a conversation (a
     /// chat's messages); empty: every text is `speaker`'s.
     pub speakers: Vec<Option<String>>,
+    /// Each text's role, where the record says it (a chat author's type).
+    pub roles: Vec<Option<super::Role>>,
     pub speaker: Option<String>,
     pub group: Option<String>,
     /// Start and end in milliseconds, from the row's time columns.
@@ -288,7 +290,7 @@ pub(crate) fn rows_to_documents(path: &str, raw: &str, rows: Vec<Row>) -> Vec<Do
                         .cloned()
                         .flatten()
                         .or_else(|| r.speaker.clone()),
-                    role: None,
+                    role: r.roles.get(i).copied().flatten(),
                     start_ms,
                     // an end before the start is no end
                     end_ms: end_ms.filter(|e| start_ms.is_none_or(|s| *e >= s)),
@@ -722,6 +724,7 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
             range: [start, end],
             texts,
             speakers: Vec::new(),
+            roles: Vec::new(),
             speaker: speaker_col
                 .and_then(|i| r.get(i))
                 .map(str::trim)

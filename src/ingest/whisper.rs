@@ -7,7 +7,10 @@
 //!
 //! A `.json` file that is not Whisper's (a bare array of objects without
 //! times or speakers, or an object whose one list holds objects, as review
-//! and survey exports write) is a list of records, read like JSON Lines.
+//! and survey exports write) is a list of records, read like JSON Lines;
+//! one that holds one conversation (a chat's `messages`, an Intercom
+//! conversation, a Zendesk ticket's `comments`) is one record, its messages
+//! the turns (see `jsonl::Messages`).
 //!
 //! Why records: a segment is the unit the transcriber vouches for, so each
 //! turn carries its 1-based segment number as `record`. Byte spans point at
@@ -103,6 +106,12 @@ pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> 
         Value::Array(a) => a,
         Value::Object(o) => match o.get("segments") {
             Some(Value::Array(a)) => a,
+            // one conversation's messages, each with its speaker (`{"id":
+            // ..., "messages": [{"role": "user", ...}]}`, Intercom's
+            // conversation)
+            _ if super::jsonl::is_conversation(o) => {
+                return super::jsonl::parse_conversation(path, text, opts, taint);
+            }
             _ => {
                 // `{"reviews": [...], "count": 2}`: the one list of records
                 let lists: Vec<&String> = o
@@ -114,11 +123,6 @@ pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> 
                     .map(|(k, _)| k)
                     .collect();
                 if let [key] = lists[..] {
-                    // one conversation's messages, each with its speaker
-                    // (`{"id": ..., "messages": [{"role": "user", ...}]}`)
-                    if super::jsonl::is_conversation(o, key) {
-                        return super::jsonl::parse_conversation(path, text, opts, taint);
-                    }
                     return super::jsonl::parse_list(path, text, Some(key), opts, taint);
                 }
                 let why = if lists.is_empty() {
@@ -276,6 +280,70 @@ mod tests {
             "The app logs me out."
         );
         assert_eq!(d.meta["rating"], serde_json::json!(1));
+    }
+
+    /// Each turn's (speaker, role, text) of a one-document read.
+    fn conversation(p: &super::Parsed) -> Vec<(Option<&str>, Option<super::super::Role>, &str)> {
+        assert_eq!(p.documents.len(), 1, "{:?}", p.problems);
+        p.documents[0]
+            .turns
+            .iter()
+            .map(|t| (t.speaker.as_deref(), t.role, t.text.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn a_list_of_reviews_by_their_authors_is_no_conversation() {
+        // was: read as one conversation, the first reviewer taken for its
+        // host and flagged role:agent, her review never analysed
+        let s = r#"{"product": "Blender", "reviews": [
+            {"author": "Ann", "rating": 1, "text": "The lid cracked."},
+            {"author": "Bob", "rating": 2, "text": "Too loud."}]}"#;
+        let p = read("r.json", s);
+        assert_eq!(p.documents.len(), 2, "{:?}", p.problems);
+        assert_eq!(p.documents[0].turns[0].speaker.as_deref(), Some("Ann"));
+        assert_eq!(p.documents[1].turns[0].text, "Too loud.");
+    }
+
+    #[test]
+    fn help_desk_conversations_are_read_with_their_roles() {
+        use super::super::Role::{Agent, Customer};
+        // Intercom: was skipped ("neither Whisper JSON nor a list of
+        // records"); the opening message is `source`, the rest sit in an
+        // object, bodies are HTML, notes are internal
+        let s = r#"{"type": "conversation", "id": "123",
+          "source": {"type": "conversation", "body": "<p>My card was declined.</p>",
+                     "author": {"type": "user", "name": "Jane Doe"}},
+          "conversation_parts": {"type": "conversation_part.list", "conversation_parts": [
+            {"part_type": "assignment", "body": null, "author": {"type": "bot", "name": "Operator"}},
+            {"part_type": "comment", "body": "<p>Sorry! Which card?</p>", "author": {"type": "admin", "name": "Sam"}},
+            {"part_type": "note", "body": "<p>escalate</p>", "author": {"type": "admin", "name": "Sam"}},
+            {"part_type": "comment", "body": "<p>The blue one &amp; it&#39;s new.</p>", "author": {"type": "user", "name": "Jane Doe"}}],
+            "total_count": 4}}"#;
+        let p = read("intercom.json", s);
+        assert_eq!(
+            conversation(&p),
+            [
+                (Some("Jane Doe"), Some(Customer), "My card was declined."),
+                (Some("Sam"), Some(Agent), "Sorry! Which card?"),
+                (Some("Jane Doe"), Some(Customer), "The blue one & it's new."),
+            ]
+        );
+        assert!(!p.documents[0].meta.contains_key("source"));
+        // Zendesk: was one document per comment, the agent's reply and the
+        // private note analysed as customers' words
+        let s = r#"{"ticket": {"id": 35436, "requester_id": 20978392},
+          "comments": [
+            {"id": 1, "author_id": 20978392, "body": "Declined again.", "public": true},
+            {"id": 2, "author_id": 123, "body": "Could you try again?", "public": true},
+            {"id": 3, "author_id": 123, "body": "refund requested", "public": false}]}"#;
+        assert_eq!(
+            conversation(&read("zendesk.json", s)),
+            [
+                (Some("20978392"), Some(Customer), "Declined again."),
+                (Some("123"), Some(Agent), "Could you try again?"),
+            ]
+        );
     }
 
     #[test]
