@@ -66,6 +66,9 @@ struct Messages {
     /// list of reviews, each by its own author, is no conversation: its
     /// authors are no speakers taking turns.
     conversation: bool,
+    /// Whether authors are named by id (help desks): then the ticket's
+    /// requester is the customer, everyone else an agent.
+    by_id: bool,
 }
 
 /// List field names (normalised) that hold one conversation's messages.
@@ -153,15 +156,22 @@ impl Messages {
             let first = list.iter().find_map(Value::as_object)?;
             let names: Vec<String> = first.keys().cloned().collect();
             let text = names[pick_field(&names, None, TEXT_NAMES)?].clone();
-            // Zendesk's ticket comments name their author by id only
-            let zendesk = norm(k) == "comments"
-                && ["author_id", "public"]
-                    .iter()
-                    .all(|f| first.contains_key(*f));
+            // help desks name a message's author by id only: Zendesk's
+            // ticket `comments` (`author_id`, `public`), Freshdesk's
+            // `conversations` (`user_id`, `incoming`)
+            let by_id = [
+                ("comments", "author_id", "public"),
+                ("conversations", "user_id", "incoming"),
+            ]
+            .iter()
+            .find(|(list, id, mark)| {
+                norm(k) == *list && first.contains_key(*id) && first.contains_key(*mark)
+            })
+            .map(|(_, id, _)| id.to_string());
             let speaker = pick_field(&names, None, SPEAKER_NAMES)
                 .map(|i| names[i].clone())
-                .or_else(|| zendesk.then(|| "author_id".to_string()));
-            let named = zendesk
+                .or_else(|| by_id.clone());
+            let named = by_id.is_some()
                 || CONVERSATION_NAMES.contains(&norm(k).as_str())
                 || inner
                     .as_deref()
@@ -189,34 +199,42 @@ impl Messages {
                 speaker,
                 opening,
                 conversation: named || by_role,
+                by_id: by_id.is_some(),
             })
         })
+    }
+
+    /// The list of messages in `obj`.
+    fn list<'o>(&self, obj: &'o Object) -> Option<&'o Value> {
+        obj.get(&self.list).and_then(|v| match &self.inner {
+            Some(i) => v.get(i),
+            None => Some(v),
+        })
+    }
+
+    /// Of authors named by id, the customer's: the ticket's requester
+    /// (`requester_id`, on the record or its `ticket`), else the first
+    /// message's author.
+    fn requester(&self, obj: &Object) -> Option<String> {
+        let id = self.speaker.as_ref().filter(|_| self.by_id)?;
+        let field = |o: &Object| o.get("requester_id").and_then(scalar_string);
+        field(obj)
+            .or_else(|| obj.get("ticket")?.as_object().and_then(field))
+            .or_else(|| {
+                self.list(obj)?
+                    .as_array()?
+                    .iter()
+                    .find_map(|m| m.get(id).and_then(scalar_string))
+            })
     }
 
     /// The (speaker, role, text) of each message with text the customer
     /// could see, the opening message first. Outside a conversation no
     /// message has a speaker.
     fn read(&self, obj: &Object) -> Vec<(Option<String>, Option<Role>, String)> {
-        let list = obj.get(&self.list).and_then(|v| match &self.inner {
-            Some(i) => v.get(i),
-            None => Some(v),
-        });
+        let list = self.list(obj);
         let opening = self.opening.as_ref().and_then(|f| obj.get(f));
-        // authors named by id (Zendesk): the ticket's requester is the
-        // customer, else the first message's author; everyone else an agent
-        let by_id = self.conversation && self.speaker.as_deref() == Some("author_id");
-        let requester = by_id
-            .then(|| {
-                let field = |o: &Object| o.get("requester_id").and_then(scalar_string);
-                field(obj)
-                    .or_else(|| obj.get("ticket")?.as_object().and_then(field))
-                    .or_else(|| {
-                        list.and_then(Value::as_array)?
-                            .iter()
-                            .find_map(|m| m.get("author_id").and_then(scalar_string))
-                    })
-            })
-            .flatten();
+        let requester = self.requester(obj);
         opening
             .into_iter()
             .chain(list.and_then(Value::as_array).into_iter().flatten())
@@ -260,11 +278,15 @@ impl Plan {
                 messages: None,
             };
         }
-        let by_name = pick_field(&names, None, TEXT_NAMES);
-        // a text-like name on a list is the conversation (`"comments": [...]`)
-        if pick_field(&string_fields(obj), None, TEXT_NAMES).is_none()
-            && by_name.is_none_or(|i| obj[&names[i]].is_array() || obj[&names[i]].is_object())
-        {
+        let mut by_name = pick_field(&names, None, TEXT_NAMES);
+        let strings = string_fields(obj);
+        let by_string = pick_field(&strings, None, TEXT_NAMES);
+        // a text-like name on a list (`"comments": [...]`) is the
+        // conversation: the text, if any, is a string field's
+        if by_name.is_some_and(|i| obj[&names[i]].is_array() || obj[&names[i]].is_object()) {
+            by_name = by_string.and_then(|s| names.iter().position(|n| *n == strings[s]));
+        }
+        if by_name.is_none() {
             if let Some(m) = Messages::find(obj) {
                 let doc = pick_field(&names, opts.doc_field.as_deref(), DOC_NAMES)
                     .map(|i| names[i].clone());
@@ -277,6 +299,11 @@ impl Plan {
                 };
             }
         }
+        // a ticket's own text followed by its thread of replies, authors
+        // named by id (Freshdesk's `conversations`)
+        let thread = by_name
+            .and_then(|_| Messages::find(obj))
+            .filter(|m| m.by_id && m.conversation);
         let text = by_name
             .map(|i| names[i].clone())
             .or_else(|| {
@@ -319,7 +346,7 @@ impl Plan {
             speaker,
             doc,
             times,
-            messages: None,
+            messages: thread,
         }
     }
 
@@ -348,27 +375,27 @@ impl Plan {
             obj.get(f)
                 .or_else(|| obj.iter().find(|(k, _)| norm(k) == norm(f)).map(|(_, v)| v))
         };
+        let mut texts: Vec<String> = self
+            .text
+            .iter()
+            .filter_map(|f| match field(f) {
+                Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+                _ => None,
+            })
+            .collect();
         let mut speakers = Vec::new();
         let mut roles = Vec::new();
-        let texts: Vec<String> = match &self.messages {
-            Some(m) => m
-                .read(obj)
-                .into_iter()
-                .map(|(sp, role, text)| {
-                    speakers.push(sp);
-                    roles.push(role);
-                    text
-                })
-                .collect(),
-            None => self
-                .text
-                .iter()
-                .filter_map(|f| match field(f) {
-                    Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
-                    _ => None,
-                })
-                .collect(),
-        };
+        if let Some(m) = &self.messages {
+            // a ticket's own text is its requester's
+            let requester = m.requester(obj);
+            speakers = vec![requester.clone(); texts.len()];
+            roles = vec![requester.as_ref().map(|_| Role::Customer); texts.len()];
+            for (sp, role, text) in m.read(obj) {
+                speakers.push(sp);
+                roles.push(role);
+                texts.push(text);
+            }
+        }
         if let (true, Some(m)) = (texts.is_empty(), &self.messages) {
             return Err(format!("no message with text in field `{}`", m.list));
         }
@@ -529,12 +556,16 @@ pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> 
 /// write them: `[{...}, ...]`, or `{"reviews": [{...}, ...], ...}` with `list`
 /// naming the field. Read like JSON Lines, one record per element: `record`
 /// is its 1-based place in the list, `line` the line it starts on.
-/// Whether `obj` holds one conversation: no text field of its own, and a
-/// list of messages with a text field and a speaker field (`role`,
-/// `author`, `sender`, ...) that reads as a conversation (see [`Messages`]).
+/// Whether `obj` holds one conversation: a list of messages with a text
+/// field and a speaker field (`role`, `author`, `sender`, ...) that reads
+/// as a conversation (see [`Messages`]), and no text field of its own
+/// unless it is a ticket whose thread names its authors by id.
 pub(super) fn is_conversation(obj: &Object) -> bool {
-    pick_field(&string_fields(obj), None, TEXT_NAMES).is_none()
-        && Messages::find(obj).is_some_and(|m| m.conversation && m.speaker.is_some())
+    let own_text = pick_field(&string_fields(obj), None, TEXT_NAMES).is_some();
+    Messages::find(obj).is_some_and(|m| {
+        // a ticket with its own text and its thread (Freshdesk's)
+        m.conversation && m.speaker.is_some() && (!own_text || m.by_id)
+    })
 }
 
 /// A JSON file holding one conversation: read as one record whose message
@@ -755,6 +786,28 @@ mod tests {
             ]
         );
         assert!(p.problems.is_empty(), "{:?}", p.problems);
+        // a Zendesk ticket record: its subject and description (the
+        // requester's), then its public comments; was: `comments` (a list)
+        // taken for the text field, the description never read
+        let s = "{\"subject\": \"Declined\", \"description\": \"Card declined.\", \"requester_id\": 7, \
+                 \"comments\": [{\"author_id\": 7, \"body\": \"Card declined.\", \"public\": true}, \
+                 {\"author_id\": 9, \"body\": \"Try again?\", \"public\": true}, \
+                 {\"author_id\": 9, \"body\": \"refund\", \"public\": false}]}\n";
+        let p = parse("zd.jsonl", s, &IngestOptions::default(), Taint::NONE);
+        let t: Vec<_> = p.documents[0]
+            .turns
+            .iter()
+            .map(|t| (t.speaker.as_deref(), t.role, t.text.as_str()))
+            .collect();
+        assert_eq!(
+            t,
+            [
+                (Some("7"), Some(Role::Customer), "Declined"),
+                (Some("7"), Some(Role::Customer), "Card declined."),
+                (Some("7"), Some(Role::Customer), "Card declined."),
+                (Some("9"), Some(Role::Agent), "Try again?"),
+            ]
+        );
         // a record's reviews, each by its author, are no speakers' turns
         // (was: the first reviewer read as the host, an agent)
         let s = "{\"product\": \"Blender\", \"reviews\": [{\"author\": \"Ann\", \"text\": \"Cracked.\"}, \

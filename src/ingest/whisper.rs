@@ -344,6 +344,21 @@ mod tests {
                 (Some("123"), Some(Agent), "Could you try again?"),
             ]
         );
+        // Freshdesk: a ticket's own text, then its conversations; was one
+        // document per reply, the ticket's own text never read
+        let s = r#"{"id": 20, "requester_id": 5001, "description": "<div>Charged twice.</div>",
+          "conversations": [
+            {"body": "<div>Checking.</div>", "incoming": false, "private": false, "user_id": 77},
+            {"body": "<div>per policy</div>", "incoming": false, "private": true, "user_id": 77},
+            {"body": "<div>Still waiting.</div>", "incoming": true, "private": false, "user_id": 5001}]}"#;
+        assert_eq!(
+            conversation(&read("freshdesk.json", s)),
+            [
+                (Some("5001"), Some(Customer), "Charged twice."),
+                (Some("77"), Some(Agent), "Checking."),
+                (Some("5001"), Some(Customer), "Still waiting."),
+            ]
+        );
     }
 
     #[test]
