@@ -33,8 +33,8 @@ Formats (detected from the extension, then the content; --format overrides):
   sheet    .xlsx .xls .ods  the first sheet with data, read as csv; line = sheet row
   jsonl    .jsonl     one object per line; same fields as CSV; a record's list of
                       chat messages (`messages: [{role, content}]`) is its conversation,
-                      as are Intercom conversations and Zendesk and Freshdesk ticket
-                      threads (internal notes left out)
+                      as are Intercom and Help Scout conversations and Zendesk and
+                      Freshdesk ticket threads (internal notes left out)
   email    .eml .mbox e-mails: subject and the sender's own words (no quoted thread,
                       no signature), one document per message; sender = speaker
 Record text holding HTML (`<br>`, `&amp;`) is read as a browser shows it. A file with

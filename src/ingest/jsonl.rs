@@ -106,6 +106,34 @@ fn role_word(s: &str) -> Option<Role> {
     }
 }
 
+/// Whether messages are listed newest first (Help Scout's threads): their
+/// times (`createdAt`, `created_at`; ISO strings or numbers) never rise
+/// and do fall.
+fn newest_first(list: &[&Value]) -> bool {
+    let times: Vec<&Value> = list
+        .iter()
+        .filter_map(|m| {
+            let m = m.as_object()?;
+            m.iter()
+                .find(|(k, _)| norm(k) == "createdat")
+                .map(|(_, v)| v)
+        })
+        .collect();
+    if times.len() < 2 || times.len() != list.len() {
+        return false;
+    }
+    let key = |v: &Value| match v {
+        Value::Number(n) => n.as_f64().map(|f| (f, String::new())),
+        Value::String(s) => Some((0.0, s.clone())),
+        _ => None,
+    };
+    let keys: Option<Vec<(f64, String)>> = times.iter().map(|v| key(v)).collect();
+    let Some(keys) = keys else {
+        return false;
+    };
+    keys.windows(2).all(|w| w[0] >= w[1]) && keys[0] > keys[keys.len() - 1]
+}
+
 /// A message the customer never saw: an internal note (Intercom's
 /// `"part_type": "note"`, Help Scout's `"type": "note"`), or one marked not
 /// public or private (Zendesk, Freshdesk).
@@ -129,9 +157,21 @@ fn who(v: &Value) -> (Option<String>, Option<Role>) {
             let kind = ["type", "role"]
                 .iter()
                 .find_map(|k| a.get(*k).and_then(scalar_string));
-            let name = ["name", "type", "role"]
+            // Help Scout's people: {"first": "Jane", "last": "Doe"}
+            let full = ["first", "last"]
                 .iter()
-                .find_map(|k| a.get(*k).and_then(scalar_string));
+                .filter_map(|k| a.get(*k).and_then(scalar_string))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let name = a
+                .get("name")
+                .and_then(scalar_string)
+                .or((!full.is_empty()).then_some(full))
+                .or_else(|| {
+                    ["type", "role"]
+                        .iter()
+                        .find_map(|k| a.get(*k).and_then(scalar_string))
+                });
             (name, kind.as_deref().and_then(role_word))
         }
         v => (scalar_string(v), None),
@@ -168,9 +208,12 @@ impl Messages {
                 norm(k) == *list && first.contains_key(*id) && first.contains_key(*mark)
             })
             .map(|(_, id, _)| id.to_string());
+            // Help Scout's threads: `createdBy`
+            let created_by = names.iter().find(|n| norm(n) == "createdby").cloned();
             let speaker = pick_field(&names, None, SPEAKER_NAMES)
                 .map(|i| names[i].clone())
-                .or_else(|| by_id.clone());
+                .or_else(|| by_id.clone())
+                .or_else(|| created_by.clone());
             let named = by_id.is_some()
                 || CONVERSATION_NAMES.contains(&norm(k).as_str())
                 || inner
@@ -229,15 +272,28 @@ impl Messages {
     }
 
     /// The (speaker, role, text) of each message with text the customer
-    /// could see, the opening message first. Outside a conversation no
-    /// message has a speaker.
+    /// could see, the opening message first, oldest first. Outside a
+    /// conversation no message has a speaker.
     fn read(&self, obj: &Object) -> Vec<(Option<String>, Option<Role>, String)> {
-        let list = self.list(obj);
+        let mut list: Vec<&Value> = self
+            .list(obj)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .collect();
+        if newest_first(&list) {
+            list.reverse();
+        }
         let opening = self.opening.as_ref().and_then(|f| obj.get(f));
         let requester = self.requester(obj);
+        // Help Scout names the customer's threads by their type
+        let by_thread_type = self
+            .speaker
+            .as_deref()
+            .is_some_and(|f| norm(f) == "createdby");
         opening
             .into_iter()
-            .chain(list.and_then(Value::as_array).into_iter().flatten())
+            .chain(list)
             .filter_map(Value::as_object)
             .filter(|m| !is_internal(m))
             .filter_map(|m| {
@@ -249,6 +305,13 @@ impl Messages {
                     };
                     if let (Some(r), Some(s)) = (&requester, &sp) {
                         role = Some(if r == s { Role::Customer } else { Role::Agent });
+                    }
+                    if by_thread_type {
+                        role = match m.get("type").and_then(Value::as_str) {
+                            Some("customer") => Some(Role::Customer),
+                            Some("message" | "reply") => Some(Role::Agent),
+                            _ => role,
+                        };
                     }
                     (sp, role, text.to_string())
                 })

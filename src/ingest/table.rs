@@ -277,7 +277,14 @@ pub(crate) fn rows_to_documents(path: &str, raw: &str, rows: Vec<Row>) -> Vec<Do
                 let shown = super::markup::html_to_text(text.trim());
                 let own = super::email::own_words(&shown);
                 let t = own.trim();
-                let span = super::locate(raw, from, r.range[1], t);
+                let mut span = super::locate(raw, from, r.range[1], t);
+                if raw.get(span[0]..span[1]) != Some(t) {
+                    // messages listed newest first, read oldest first
+                    let again = super::locate(raw, r.range[0], r.range[1], t);
+                    if raw.get(again[0]..again[1]) == Some(t) {
+                        span = again;
+                    }
+                }
                 if raw.get(span[0]..span[1]) == Some(t) {
                     // the next column's answer is searched after this one
                     from = span[1];

@@ -359,6 +359,25 @@ mod tests {
                 (Some("5001"), Some(Customer), "Still waiting."),
             ]
         );
+        // Help Scout: threads newest first, authors `createdBy` people whose
+        // type `user` is staff; was skipped as no list of records
+        let s = r#"{"id": 10, "subject": "Refund", "_embedded": {"threads": [
+            {"type": "customer", "body": "Still no refund.", "createdBy": {"type": "customer", "first": "Jane", "last": "Doe"}, "createdAt": "2026-11-03T09:00:00Z"},
+            {"type": "note", "body": "escalate", "createdBy": {"type": "user", "first": "Sam"}, "createdAt": "2026-11-02T12:00:00Z"},
+            {"type": "reply", "body": "<p>On its way.</p>", "createdBy": {"type": "user", "first": "Sam"}, "createdAt": "2026-11-02T10:00:00Z"},
+            {"type": "customer", "body": "Charged twice.", "createdBy": {"type": "customer", "first": "Jane", "last": "Doe"}, "createdAt": "2026-11-01T09:00:00Z"}]}}"#;
+        let p = read("helpscout.json", s);
+        assert_eq!(
+            conversation(&p),
+            [
+                (Some("Jane Doe"), Some(Customer), "Charged twice."),
+                (Some("Sam"), Some(Agent), "On its way."),
+                (Some("Jane Doe"), Some(Customer), "Still no refund."),
+            ]
+        );
+        // each read in reverse is still traced to its own bytes
+        let t = &p.documents[0].turns[2];
+        assert_eq!(&s[t.source.span[0]..t.source.span[1]], "Still no refund.");
     }
 
     #[test]
