@@ -697,3 +697,84 @@ fn fixture_reviews_xls() {
         &[],
     );
 }
+
+#[test]
+fn fixture_intercom_conversation_json() {
+    // the opening message in `source`, the comment parts after it; the
+    // assignment and close events have no body, the note is internal
+    check(
+        "intercom_conversation.json",
+        &[
+            "L1R1 Jane Doe customer - signal |Hi, my card was declined at checkout because the bank flagged the payment.",
+            "L1R1 Sam agent - role:agent |Thanks for contacting us!",
+            "L1R1 Sam agent - role:agent |Which card did you use?",
+            "L1R1 Jane Doe customer - signal |The new one.",
+            "L1R1 Jane Doe customer - signal |I just want to pay without calling the bank every time.",
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn fixture_zendesk_ticket_json() {
+    // the requester's comments are the customer's; the private one is left out
+    check(
+        "zendesk_ticket.json",
+        &[
+            "L1R1 20978392 customer - signal |I was charged twice for one order, so I cancelled my subscription.",
+            "L1R1 381 agent - role:agent |Sorry about that!",
+            "L1R1 381 agent - role:agent |A refund is on its way.",
+            "L1R1 20978392 customer - closing |Thanks.",
+            "L1R1 20978392 customer - signal |It still feels like a trick when the price changes at the last step.",
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn fixture_freshdesk_tickets_jsonl() {
+    // subject and description first (the requester's), then the thread
+    check(
+        "freshdesk_tickets.jsonl",
+        &[
+            "L1R1 5001 customer - signal |Late delivery",
+            "L1R1 5001 customer - signal |My parcel is a week late and nobody answers the phone.",
+            "L1R1 77 agent - role:agent |Sorry!",
+            "L1R1 77 agent - role:agent |We are checking with the courier.",
+            "L1R1 5001 customer - signal |Still nothing. I just want to know when it arrives.",
+            "L2R2 5002 customer - signal |Wrong size",
+            "L2R2 5002 customer - signal |The shoes run small, so I need to return them.",
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn fixture_helpscout_conversation_json() {
+    // threads listed newest first are read oldest first
+    check(
+        "helpscout_conversation.json",
+        &[
+            "L1R1 Jane Doe customer - signal |I was charged twice because the checkout froze.",
+            "L1R1 Sam Lee agent - role:agent |Sorry!",
+            "L1R1 Sam Lee agent - role:agent |The refund is on its way.",
+            "L1R1 Jane Doe customer - signal |Still no refund after two weeks.",
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn fixture_zoom_chat_txt() {
+    // by sender; the reaction and the reply's quoted head are not read
+    check(
+        "zoom_chat.txt",
+        &[
+            "L2 Maya (Research) interviewer 41000-83000 role:interviewer |What made you stop the order last week?",
+            "L4 Jane Doe (she/her) customer 83000-130000 signal |The delivery fee only shows up at the last step, which is why I gave up.",
+            "L6 Maya (Research) interviewer 130000-165000 role:interviewer |Can you say more about that?",
+            "L12 Jane Doe (she/her) customer 165000- signal |I just want to know the full price before I enter my card.",
+        ],
+        &[],
+    );
+}
