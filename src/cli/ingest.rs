@@ -26,7 +26,8 @@ Formats (detected from the extension, then the content; --format overrides):
   whisper  .json      openai-whisper / faster-whisper / WhisperX JSON (`segments[]`);
                       speech-to-text services' JSON (AWS Transcribe and Call Analytics,
                       Contact Lens, AssemblyAI, Deepgram, Rev.ai, Google, Speechmatics,
-                      ElevenLabs Scribe); a list of records (a review export) as jsonl
+                      ElevenLabs Scribe), Gong call transcripts (a document per call);
+                      a list of records (a review export) as jsonl
   csv/tsv  .csv .tsv  header row (title rows above it skipped); `,` `;` tab or `|`;
                       text, speaker, conversation and start/end time columns
                       auto-detected; other columns kept in `meta` (numbers as numbers)

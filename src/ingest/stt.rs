@@ -1,7 +1,8 @@
 //! JSON written by speech-to-text services, as a call centre gets its
 //! recorded calls back: AWS Transcribe (and its Call Analytics, and Amazon
 //! Connect Contact Lens), AssemblyAI, Deepgram, Rev.ai, Google Cloud
-//! Speech-to-Text, Speechmatics and ElevenLabs Scribe. Each names its turns,
+//! Speech-to-Text, Speechmatics and ElevenLabs Scribe, and the call
+//! recorders' transcripts (Gong). Each names its turns,
 //! speakers and times its own way; all become timed, labelled turns.
 //!
 //! A service that gives whole utterances (AWS `audio_segments`, Call
@@ -26,6 +27,11 @@ pub(super) struct Utterance {
     pub start_ms: Option<u64>,
     pub end_ms: Option<u64>,
     pub text: String,
+    /// The sentences `text` was joined from, as the file writes them (Gong):
+    /// the span runs from the first to the last.
+    pub pieces: Vec<String>,
+    /// The call it belongs to, where a file holds several (Gong).
+    pub call: Option<String>,
 }
 
 /// What a service's JSON holds: its name (for messages), the turns, and the
@@ -118,6 +124,7 @@ fn join_words(words: Vec<Word>) -> Vec<Utterance> {
                 start_ms: w.start_ms,
                 end_ms: w.end_ms,
                 text: String::new(),
+                ..Default::default()
             });
             open = true;
         }
@@ -160,6 +167,7 @@ pub(super) fn read(v: &Value) -> Option<Read> {
         .or_else(|| speechmatics(o))
         .or_else(|| google(o))
         .or_else(|| scribe(o))
+        .or_else(|| gong(o))
 }
 
 /// Call Analytics and Contact Lens: `Transcript[]` of `Content`, with the
@@ -184,6 +192,7 @@ fn aws_call_analytics(o: &Map<String, Value>) -> Option<Read> {
                 start_ms: millis(t.get("BeginOffsetMillis")),
                 end_ms: millis(t.get("EndOffsetMillis")),
                 text: str_of(t, "Content").unwrap_or("").trim().to_string(),
+                ..Default::default()
             }
         })
         .collect();
@@ -223,6 +232,7 @@ fn aws_transcribe(o: &Map<String, Value>) -> Option<Read> {
                 start_ms: secs(s.get("start_time")),
                 end_ms: secs(s.get("end_time")),
                 text: str_of(s, "transcript").unwrap_or("").trim().to_string(),
+                ..Default::default()
             })
             .collect();
         return Some(Read {
@@ -320,6 +330,7 @@ fn assemblyai(o: &Map<String, Value>) -> Option<Read> {
                 start_ms: millis(u.get("start")),
                 end_ms: millis(u.get("end")),
                 text: str_of(u, "text").unwrap_or("").trim().to_string(),
+                ..Default::default()
             })
             .collect();
         return Some(Read {
@@ -382,6 +393,7 @@ fn deepgram(o: &Map<String, Value>) -> Option<Read> {
                 start_ms: secs(u.get("start")),
                 end_ms: secs(u.get("end")),
                 text: str_of(u, "transcript").unwrap_or("").trim().to_string(),
+                ..Default::default()
             })
             .collect();
         return Some(Read {
@@ -414,6 +426,7 @@ fn deepgram(o: &Map<String, Value>) -> Option<Read> {
                         .map(str::trim)
                         .collect::<Vec<_>>()
                         .join(" "),
+                    ..Default::default()
                 })
                 .collect()
         } else {
@@ -477,6 +490,7 @@ fn rev_ai(o: &Map<String, Value>) -> Option<Read> {
                 start_ms: timed().find_map(|e| secs(e.get("ts"))),
                 end_ms: timed().filter_map(|e| secs(e.get("end_ts"))).next_back(),
                 text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+                ..Default::default()
             }
         })
         .collect();
@@ -593,6 +607,7 @@ fn google(o: &Map<String, Value>) -> Option<Read> {
                 start_ms: start,
                 end_ms: end,
                 text,
+                ..Default::default()
             })
         })
         .collect();
@@ -634,25 +649,127 @@ fn scribe(o: &Map<String, Value>) -> Option<Read> {
     })
 }
 
+/// Gong: `callTranscripts[]`, each call's `transcript[]` of monologues
+/// (`speakerId`, `topic`, `sentences[]` with `start`/`end` in
+/// milliseconds); one turn per monologue, its sentences joined. A file may
+/// hold several calls: each turn keeps its `callId`.
+fn gong(o: &Map<String, Value>) -> Option<Read> {
+    let calls: Vec<_> = objects(o.get("callTranscripts")).collect();
+    if calls.is_empty()
+        || !calls
+            .iter()
+            .all(|c| c.get("transcript").is_some_and(Value::is_array))
+    {
+        return None;
+    }
+    let mut turns = Vec::new();
+    for c in calls {
+        let call = match c.get("callId") {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        for m in objects(c.get("transcript")) {
+            let sentences: Vec<_> = objects(m.get("sentences"))
+                .filter(|s| str_of(s, "text").is_some_and(|t| !t.trim().is_empty()))
+                .collect();
+            let pieces: Vec<String> = sentences
+                .iter()
+                .filter_map(|s| str_of(s, "text"))
+                .map(|t| t.trim().to_string())
+                .collect();
+            turns.push(Utterance {
+                speaker: speaker(m.get("speakerId")),
+                role: None,
+                start_ms: sentences.first().and_then(|s| millis(s.get("start"))),
+                end_ms: sentences.last().and_then(|s| millis(s.get("end"))),
+                text: pieces.join(" "),
+                pieces,
+                call: call.clone(),
+            });
+        }
+    }
+    Some(Read {
+        service: "Gong",
+        turns,
+        list_key: Some("callTranscripts"),
+    })
+}
+
+/// One document per call, in the file's order, `callId` in its meta; turns
+/// of no call (none, unless a call lacks its id) make one document of their
+/// own.
+pub(super) fn call_documents(
+    path: &str,
+    text: &str,
+    turns: Vec<(Option<String>, Turn)>,
+) -> Vec<super::Document> {
+    let file_hash = crate::util::sha256_hex(text.as_bytes());
+    let mut docs: Vec<(Option<String>, Vec<Turn>)> = Vec::new();
+    for (call, turn) in turns {
+        match docs.iter_mut().find(|(c, _)| *c == call) {
+            Some((_, ts)) => ts.push(turn),
+            None => docs.push((call, vec![turn])),
+        }
+    }
+    docs.into_iter()
+        .map(|(call, turns)| {
+            let id = call.as_deref().unwrap_or("");
+            let mut meta = std::collections::BTreeMap::new();
+            if let Some(c) = &call {
+                meta.insert("callId".to_string(), Value::String(c.clone()));
+            }
+            super::Document {
+                id: crate::util::stable_id(&[path, &file_hash, id]),
+                source: path.to_string(),
+                turns,
+                meta,
+            }
+        })
+        .collect()
+}
+
 /// Place the turns in the file: spans where a turn's text stands verbatim
-/// (searched from the list the turns came from), `record` = 1-based turn
-/// number.
-pub(super) fn into_turns(path: &str, text: &str, read: Read) -> Vec<Turn> {
+/// (searched from the list the turns came from; of a turn joined from
+/// sentences, from its first to its last), `record` = 1-based turn number
+/// (within its call, where the file holds several). Each turn comes with
+/// its call.
+pub(super) fn into_turns(path: &str, text: &str, read: Read) -> Vec<(Option<String>, Turn)> {
     let mut cursor = read
         .list_key
         .and_then(|k| text.find(&format!("\"{k}\"")))
         .unwrap_or(0);
+    let mut number = 0u64;
+    let mut last_call: Option<String> = None;
     read.turns
         .into_iter()
-        .enumerate()
+        .map(|u| {
+            if u.call != last_call {
+                number = 0;
+                last_call.clone_from(&u.call);
+            }
+            number += 1;
+            (number, u)
+        })
         .filter(|(_, u)| !u.text.is_empty())
         .map(|(i, u)| {
-            let span = super::whisper::find_json_string(text, &mut cursor, &u.text);
+            let span = match (u.pieces.first(), u.pieces.last()) {
+                (Some(a), Some(b)) if u.pieces.len() > 1 => {
+                    let from = super::whisper::find_json_string(text, &mut cursor, a);
+                    let to = super::whisper::find_json_string(text, &mut cursor, b);
+                    if to[1] > from[0] {
+                        [from[0], to[1]]
+                    } else {
+                        from
+                    }
+                }
+                _ => super::whisper::find_json_string(text, &mut cursor, &u.text),
+            };
             let end_ms = match (u.start_ms, u.end_ms) {
                 (Some(a), Some(b)) if b < a => None,
                 (_, e) => e,
             };
-            Turn {
+            let turn = Turn {
                 speaker: u.speaker,
                 role: u.role,
                 start_ms: u.start_ms,
@@ -661,10 +778,11 @@ pub(super) fn into_turns(path: &str, text: &str, read: Read) -> Vec<Turn> {
                 source: super::SourceRef {
                     path: path.to_string(),
                     line: None,
-                    record: Some(i as u64 + 1),
+                    record: Some(i),
                     span,
                 },
-            }
+            };
+            (u.call, turn)
         })
         .collect()
 }
@@ -946,6 +1064,69 @@ mod tests {
                 (Some("speaker_1"), Some(1200), Some(2100), "Charged twice."),
             ]
         );
+    }
+
+    #[test]
+    fn gong_call_transcripts_are_one_document_per_call() {
+        // was: each call read as one record whose only text was its callId
+        let s = r#"{"requestId":"4al018gzaztcr8nbukw","records":{"totalRecords":2},
+          "callTranscripts":[
+            {"callId":"7782","transcript":[
+              {"speakerId":"643","topic":"Call Setup","sentences":[
+                {"start":460230,"end":462343,"text":"Thanks for joining."},
+                {"start":462400,"end":465000,"text":"Why look at new vendors?"}]},
+              {"speakerId":"223","topic":"Pricing","sentences":[
+                {"start":465500,"end":470000,"text":"Our tool doubled its price."}]}]},
+            {"callId":"8812","transcript":[
+              {"speakerId":"111","topic":"Intro","sentences":[{"start":1000,"end":3000,"text":"How can I help?"}]},
+              {"speakerId":"222","topic":"Pricing","sentences":[]}]}]}"#;
+        let p = read(s);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let docs: Vec<_> = p
+            .documents
+            .iter()
+            .map(|d| {
+                let turns: Vec<Timed> = d
+                    .turns
+                    .iter()
+                    .map(|t| (t.speaker.as_deref(), t.start_ms, t.end_ms, t.text.as_str()))
+                    .collect();
+                (d.meta["callId"].as_str().unwrap_or(""), turns)
+            })
+            .collect();
+        assert_eq!(
+            docs,
+            [
+                (
+                    "7782",
+                    vec![
+                        (
+                            Some("643"),
+                            Some(460230),
+                            Some(465000),
+                            "Thanks for joining. Why look at new vendors?"
+                        ),
+                        (
+                            Some("223"),
+                            Some(465500),
+                            Some(470000),
+                            "Our tool doubled its price."
+                        ),
+                    ]
+                ),
+                (
+                    "8812",
+                    vec![(Some("111"), Some(1000), Some(3000), "How can I help?")]
+                ),
+            ]
+        );
+        // a monologue's span runs from its first sentence to its last
+        let t = &p.documents[0].turns[0];
+        let span = &s[t.source.span[0]..t.source.span[1]];
+        assert!(span.starts_with("Thanks for joining."), "{span}");
+        assert!(span.ends_with("Why look at new vendors?"), "{span}");
+        assert_eq!(p.documents[1].turns[0].source.record, Some(1));
+        assert_ne!(p.documents[0].id, p.documents[1].id);
     }
 
     #[test]

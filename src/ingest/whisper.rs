@@ -89,13 +89,25 @@ pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> 
         if let Some(read) = super::stt::read(&value) {
             let service = read.service;
             let turns = super::stt::into_turns(path, text, read);
-            super::push_file_document(
-                &mut out,
-                path,
-                text,
-                turns,
-                &format!("no transcript text ({service} JSON)"),
-            );
+            if turns.iter().all(|(call, _)| call.is_none()) {
+                let turns = turns.into_iter().map(|(_, t)| t).collect();
+                super::push_file_document(
+                    &mut out,
+                    path,
+                    text,
+                    turns,
+                    &format!("no transcript text ({service} JSON)"),
+                );
+            } else {
+                // several calls in one file (Gong): a document each
+                out.documents = super::stt::call_documents(path, text, turns);
+            }
+            if out.documents.is_empty() && out.problems.is_empty() {
+                out.problems.push(Problem::warn(
+                    Location::file(path),
+                    format!("no transcript text ({service} JSON)"),
+                ));
+            }
             return out;
         }
     }
