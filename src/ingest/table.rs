@@ -24,6 +24,10 @@ pub(super) const TEXT_NAMES: &[&str] = &[
     "review",
     "reviewtext",
     "reviewbody",
+    // Trustpilot, Yotpo and other review platforms' exports
+    "reviewcontent",
+    "reviewcomment",
+    "reviewcomments",
     "body",
     "content",
     "comment",
@@ -34,6 +38,10 @@ pub(super) const TEXT_NAMES: &[&str] = &[
     "complaint",
     "utterance",
     "feedback",
+    "feedbacktext",
+    "customerfeedback",
+    "customercomment",
+    "customercomments",
     "response",
     "answer",
     "transcript",
@@ -973,6 +981,26 @@ pub(crate) mod tests {
         let t = &p.documents[0].turns[0];
         assert_eq!(t.text, "My refund has not arrived.");
         assert_eq!(&s[t.source.span[0]..t.source.span[1]], t.text);
+    }
+
+    #[test]
+    fn review_platform_exports_are_read_by_their_column_names() {
+        // was: Trustpilot's and Yotpo's `Review Content` not known by name:
+        // read by a guess (with a warning) and the review's title left out
+        let s = "Review Id,Review Stars,Review Title,Review Content,Review Language\n\
+                 a1,1,Hidden fees,\"The fee appears at the last step, so I gave up.\",en\n";
+        let p = csv(s);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(
+            turn_texts(&p),
+            [vec![
+                "Hidden fees",
+                "The fee appears at the last step, so I gave up."
+            ]]
+        );
+        let p = csv("Date,Customer Feedback,Score\n2026-11-01,The app logs me out.,3\n");
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(texts(&p), ["The app logs me out."]);
     }
 
     #[test]
