@@ -130,22 +130,64 @@ fn eval_min_macro_f1_gate_passes_and_fails_with_the_real_model() {
 }
 
 #[test]
-fn eval_errors_exit_2_with_location() {
+fn eval_skips_bad_records_naming_them_and_exits_3() {
+    // was: the first bad line stopped the whole evaluation (exit 2), so a
+    // labelled set with one broken line gave no figures at all
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.jsonl");
     std::fs::write(
         &bad,
-        "{\"text\":\"hi\",\"labels\":[\"joy\"]}\n{\"text\": 3}\n",
+        "{\"text\":\"I love it, thank you so much!\",\"labels\":[\"gratitude\"]}\n\
+         {\"text\": 3}\n\
+         {\"text\":\"This is so annoying\",\"labels\":[\"annoyance\"]}\n\
+         {\"text\":\"What?\",\"labels\":[\"no_such_emotion\"]}\n",
     )
     .unwrap();
     let out = whyline()
-        .args(["eval", "--task", "emotion", "--data"])
+        .args(["eval", "--task", "emotion", "--json", "--data"])
         .arg(&bad)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, 3);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.jsonl:2"), "{err}");
+    assert!(err.contains("bad.jsonl:2: missing string field"), "{err}");
+    assert!(
+        err.contains("(record 4): label \"no_such_emotion\" is not one of the model's labels"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["rows"].as_u64(), v["skipped"].as_u64()),
+        (Some(2), Some(2))
+    );
+    // a missed gate still says so first (exit 1)
+    let out = whyline()
+        .args([
+            "eval",
+            "--task",
+            "emotion",
+            "--min-macro-f1",
+            "0.999",
+            "--data",
+        ])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_exit(&out, 1);
+    // no record readable, or a bad flag: an error (exit 2) naming the file
+    let none = dir.path().join("none.jsonl");
+    std::fs::write(&none, "{\"text\": 3}\nnot json\n").unwrap();
+    let out = whyline()
+        .args(["eval", "--task", "emotion", "--data"])
+        .arg(&none)
+        .output()
+        .unwrap();
+    assert_exit(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("none.jsonl: no labelled records (2 skipped"),
+        "{err}"
+    );
     let out = whyline()
         .args([
             "eval",
@@ -424,16 +466,21 @@ fn fit_group_field_groups_folds_reads_named_fields_and_names_bad_records() {
     );
     assert_exit(&o, 2);
     assert!(String::from_utf8_lossy(&o.stderr).contains("--group-field"));
-    // A record without the field: exit 2, naming the file and line.
+    // A record without the field: left out, named by file and line, the
+    // head trained on the rest, exit 3.
     std::fs::write(
         &data,
         format!("{body}{{\"utterance\":\"hi\",\"emotions\":[\"joy\"]}}\n"),
     )
     .unwrap();
     let o = fit(&["--folds", "3", "--group-field", "interview"], "b");
-    assert_exit(&o, 2);
+    assert_exit(&o, 3);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("grouped.jsonl:201"), "{err}");
+    assert!(
+        err.contains("grouped.jsonl:201: missing string or number field \"interview\""),
+        "{err}"
+    );
+    assert!(dir.path().join("b/head.json").exists());
 }
 
 #[test]

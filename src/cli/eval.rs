@@ -1,5 +1,6 @@
 //! `whyline eval`: score a facet classifier on labelled data, optionally
-//! next to a baseline, and gate CI on thresholds (exit 1 when one is missed).
+//! next to a baseline, and gate CI on thresholds (exit 1 when one is missed;
+//! 3 when they held but records of the data were skipped, each named).
 
 use super::fit::{embed_with_progress, open_embedder, DataArgs};
 use super::Ctx;
@@ -17,7 +18,10 @@ pub struct Args {
     /// Facet name: emotion, motivation, topic or your own.
     #[arg(long)]
     task: String,
-    /// Labelled data (JSONL `{"text","labels"|"label"}`, CSV or TSV).
+    /// Labelled data (JSONL `{"text","labels"|"label"}`, CSV or TSV). A record
+    /// that cannot be read, or whose label the model does not know, is named
+    /// on stderr and left out; the run then ends with exit code 3 (1 when a
+    /// gate was missed).
     #[arg(long)]
     data: PathBuf,
     /// The classifier: a head directory, a checkpoint directory, a taxonomy
@@ -54,6 +58,8 @@ struct Output {
     task: String,
     data: String,
     rows: usize,
+    /// Records of the data file left out (each named on stderr).
+    skipped: usize,
     #[serde(flatten)]
     scores: Scores,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -105,6 +111,55 @@ fn load(
     classify::load_classifier(embedder, task, spec)
 }
 
+/// `set` without the records whose gold labels are not all among every
+/// classifier's labels (each named on stderr, the first 20), and how many
+/// were left out; the error naming the first when none is left.
+fn known_labels_only<'m>(
+    set: LabelledSet,
+    classifiers: impl Iterator<Item = &'m dyn FacetClassifier>,
+) -> Result<(LabelledSet, usize)> {
+    let classifiers: Vec<&dyn FacetClassifier> = classifiers.collect();
+    fn first_unknown<'e>(
+        e: &'e data::Example,
+        classifiers: &[&dyn FacetClassifier],
+    ) -> Option<&'e String> {
+        e.labels
+            .iter()
+            .find(|l| classifiers.iter().any(|c| !c.labels().contains(l)))
+    }
+    let unknown = |e: &data::Example| first_unknown(e, &classifiers).is_some();
+    if !set.examples.iter().any(unknown) {
+        return Ok((set, 0));
+    }
+    if set.examples.iter().all(unknown) {
+        // every record: the error that names the first
+        for c in &classifiers {
+            set.label_indices(c.labels())?;
+        }
+    }
+    let mut left_out = 0usize;
+    for e in set.examples.iter() {
+        if let Some(l) = first_unknown(e, &classifiers) {
+            left_out += 1;
+            if left_out <= 20 {
+                eprintln!(
+                    "whyline: skipped: {}: label {l:?} is not one of the model's labels",
+                    whyline::Location::record(&set.path, e.record)
+                );
+            }
+        }
+    }
+    if left_out > 20 {
+        eprintln!(
+            "whyline: skipped: {} more records of {} with labels the model does not know",
+            left_out - 20,
+            set.path
+        );
+    }
+    let kept = set.filtered(|e| !unknown(e));
+    Ok((kept, left_out))
+}
+
 /// Groups for grouped macro-F1: from the built-in taxonomy of the task when it
 /// covers the classifier's labels.
 fn groups_for(task: &str, clf: &dyn FacetClassifier) -> Option<Vec<String>> {
@@ -118,7 +173,7 @@ fn groups_for(task: &str, clf: &dyn FacetClassifier) -> Option<Vec<String>> {
 pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
     let t0 = Instant::now();
     let label_gates = parse_label_gates(&a.min_label_f1)?;
-    let mut set = LabelledSet::read(&a.data, &a.opts.columns())?;
+    let (mut set, skipped) = super::read_labelled(&a.data, &a.opts.columns())?;
     if a.opts.holdout_fifth {
         set = set.filtered(data::in_holdout_fifth);
     }
@@ -128,6 +183,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
         Some(b) => Some(load(embedder.as_ref(), &a.task, Some(b), &set)?),
         None => None,
     };
+    // a record whose gold label a model does not know is left out, named
+    // (all of them: the data is not this model's, an error)
+    let (set, unknown) = known_labels_only(
+        set,
+        std::iter::once(model.as_ref()).chain(baseline.as_deref()),
+    )?;
+    let skipped = skipped + unknown;
     // One encoder pass for both models, with every layer either reads.
     let layers = classify::layers_needed(
         std::iter::once(model.as_ref()).chain(baseline.as_ref().map(|b| b.as_ref())),
@@ -174,6 +236,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
         task: a.task.clone(),
         data: a.data.display().to_string(),
         rows: set.examples.len(),
+        skipped,
         scores,
         baseline: base,
         deltas,
@@ -194,17 +257,23 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
             t_embed
         );
     }
-    Ok(if passed {
-        whyline::exit::OK
-    } else {
+    Ok(if !passed {
         whyline::exit::GATE_FAILED
+    } else if skipped > 0 {
+        whyline::exit::SKIPPED_INPUTS
+    } else {
+        whyline::exit::OK
     })
 }
 
 fn human(o: &Output) -> String {
     let s = &o.scores;
+    let skipped = match o.skipped {
+        0 => String::new(),
+        n => format!(" ({n} skipped)"),
+    };
     let mut t = format!(
-        "task {}  data {}  rows {}\nmodel {}\n",
+        "task {}  data {}  rows {}{skipped}\nmodel {}\n",
         o.task, o.data, o.rows, s.model
     );
     let line = |name: &str, v: f64, b: Option<f64>| match b {

@@ -228,15 +228,16 @@ fn note_group(record: &mut serde_json::Value, group_field: &Option<String>) {
     }
 }
 
-fn read(path: &Path, a: &DataArgs) -> Result<LabelledSet> {
-    LabelledSet::read(path, &a.columns())
+/// A labelled file, and how many of its records were skipped.
+fn read(path: &Path, a: &DataArgs) -> Result<(LabelledSet, usize)> {
+    super::read_labelled(path, &a.columns())
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
     let t0 = Instant::now();
     let mut cols = a.data.columns();
     cols.group = a.group_field.clone();
-    let mut train = LabelledSet::read(&a.train, &cols)?;
+    let (mut train, mut skipped) = super::read_labelled(&a.train, &cols)?;
     if a.data.holdout_fifth {
         train = train.filtered(|e| !data::in_holdout_fifth(e));
     }
@@ -280,7 +281,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
             )
         }
         (Some(d), None) => {
-            let dev = read(d, &a.data)?;
+            let (dev, n) = read(d, &a.data)?;
+            skipped += n;
             let desc = format!("`{}`", d.display());
             (train, Some(dev), desc)
         }
@@ -318,7 +320,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
                 "--tune-top stops early and tunes thresholds on a tuning set: give --dev, --tune-percent above 0 or --folds, not --per-label".into(),
             ));
         }
-        return run_tune_top(ctx, &a, kind, train, tune, tune_desc, taxonomy, t0);
+        return run_tune_top(ctx, &a, kind, train, tune, tune_desc, taxonomy, t0)
+            .map(|code| with_skipped(code, skipped));
     }
     let train_x = embed_with_progress(
         ctx,
@@ -426,6 +429,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<i32> {
         figures.push(("calibration_error".to_string(), s.calibration_error));
     }
     finish(&a, &head, &summary, tune_desc, figures, t0, t_embed)
+        .map(|code| with_skipped(code, skipped))
+}
+
+/// Exit code 3 for a run that completed without some records of its data.
+fn with_skipped(code: i32, skipped: usize) -> i32 {
+    if code == whyline::exit::OK && skipped > 0 {
+        whyline::exit::SKIPPED_INPUTS
+    } else {
+        code
+    }
 }
 
 /// `--oof FILE`: the cross-fit's out-of-fold predictions, one JSON line per

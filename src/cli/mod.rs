@@ -22,6 +22,37 @@ pub fn out(s: &str) {
     }
 }
 
+/// Read a labelled file for `fit` or `eval`, leaving out the records that
+/// cannot be read: each is named on stderr (the first 20; then how many
+/// more), and their number returned, so that the command can end with exit
+/// code 3.
+pub fn read_labelled(
+    path: &std::path::Path,
+    cols: &whyline::eval::data::ColumnSpec,
+) -> whyline::Result<(whyline::eval::data::LabelledSet, usize)> {
+    const SHOWN: usize = 20;
+    let (set, skipped) = whyline::eval::data::LabelledSet::read_skipping(path, cols)?;
+    for s in skipped.iter().take(SHOWN) {
+        eprintln!("whyline: skipped: {s}");
+    }
+    if skipped.len() > SHOWN {
+        eprintln!(
+            "whyline: skipped: {} more records of {}",
+            skipped.len() - SHOWN,
+            path.display()
+        );
+    }
+    if !skipped.is_empty() {
+        eprintln!(
+            "whyline: {}: {} records read, {} skipped",
+            path.display(),
+            set.examples.len(),
+            skipped.len()
+        );
+    }
+    Ok((set, skipped.len()))
+}
+
 /// Global options shared by every subcommand.
 pub struct Ctx {
     pub threads: Option<usize>,

@@ -48,26 +48,65 @@ pub struct ColumnSpec {
     /// Separator splitting several labels in one cell (multi-label CSV), e.g. `;`.
     pub label_sep: Option<String>,
     /// JSONL field or CSV/TSV column naming each record's group (grouped
-    /// cross-validation); every record must have it.
+    /// cross-validation); a record without it is skipped.
     pub group: Option<String>,
 }
 
+/// A record left out of a labelled file, and why (`a.jsonl:3: not JSON`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skipped {
+    pub loc: Location,
+    pub why: String,
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.loc, self.why)
+    }
+}
+
 impl LabelledSet {
-    /// Read a labelled file; the format follows the extension (`.csv`, `.tsv`, else JSONL).
+    /// Read a labelled file; the format follows the extension (`.csv`, `.tsv`,
+    /// else JSONL). Strict: a bad record is an error naming it (see
+    /// [`LabelledSet::read_skipping`]).
     pub fn read(path: &Path, cols: &ColumnSpec) -> Result<Self> {
+        let (set, skipped) = Self::read_skipping(path, cols)?;
+        match skipped.into_iter().next() {
+            Some(s) => Err(Error::input(s.loc, s.why)),
+            None => Ok(set),
+        }
+    }
+
+    /// Read a labelled file, leaving out the records that cannot be read (not
+    /// JSON, no text, no label, ...), each returned with where and why, so
+    /// that one bad line does not stop an evaluation or a training run. An
+    /// error when the file itself cannot be read (missing, no header, no
+    /// text column) or no record can.
+    pub fn read_skipping(path: &Path, cols: &ColumnSpec) -> Result<(Self, Vec<Skipped>)> {
         let p = path.display().to_string();
         let lower = p.to_ascii_lowercase();
-        if lower.ends_with(".tsv") {
-            read_delimited(path, &p, b'\t', cols)
+        let (set, skipped) = if lower.ends_with(".tsv") {
+            read_delimited(path, &p, b'\t', cols)?
         } else if lower.ends_with(".csv") {
             // `;` from a European Excel, as `whyline run` reads it
             let head = read_head(path, 64 << 10)
                 .map_err(|e| Error::input(Location::file(&p), e.to_string()))?;
             let delim = crate::ingest::table::csv_delimiter(&String::from_utf8_lossy(&head));
-            read_delimited(path, &p, delim, cols)
+            read_delimited(path, &p, delim, cols)?
         } else {
-            read_jsonl(path, &p, cols)
+            read_jsonl(path, &p, cols)?
+        };
+        if set.examples.is_empty() {
+            let why = match skipped.first() {
+                Some(s) => format!(
+                    "no labelled records ({} skipped; the first: {s})",
+                    skipped.len()
+                ),
+                None => "no labelled records".to_string(),
+            };
+            return Err(Error::input(Location::file(&p), why));
         }
+        Ok((set, skipped))
     }
 
     /// Sorted, deduplicated label names found in the data.
@@ -167,99 +206,110 @@ pub fn fold_of(e: &Example, k: u64) -> usize {
     (split_hash(e.split_key(), 2) % k.max(1)) as usize
 }
 
-fn read_jsonl(path: &Path, p: &str, cols: &ColumnSpec) -> Result<LabelledSet> {
-    let text_field = cols.text.as_deref().unwrap_or("text");
-    let group_field = cols.group.as_deref();
+fn read_jsonl(path: &Path, p: &str, cols: &ColumnSpec) -> Result<(LabelledSet, Vec<Skipped>)> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let mut examples = Vec::new();
+    let mut skipped = Vec::new();
     let mut multi = false;
     for (i, line) in text.lines().enumerate() {
         let rec = i as u64 + 1;
         if line.trim().is_empty() {
             continue;
         }
-        let loc = || Location::line(p, rec);
-        let v: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| Error::input(loc(), e.to_string()))?;
-        let text = v
-            .get(text_field)
-            .and_then(|t| t.as_str())
-            .ok_or_else(|| Error::input(loc(), format!("missing string field {text_field:?}")))?
-            .to_string();
-        let (many, one) = match cols.label.as_deref() {
-            // A named field: a list makes the record multi-label, a string single-label.
-            Some(f) => match v.get(f) {
-                Some(x @ serde_json::Value::Array(_)) => (Some(x), None),
-                x => (None, x),
-            },
-            None => (v.get("labels"), v.get("label")),
-        };
-        let labels = match (many, one) {
-            (Some(serde_json::Value::Array(a)), _) => {
-                multi = true;
-                // label ids (GoEmotions' own files hold numbers) name labels as
-                // a single "label" number already does
-                a.iter()
-                    .map(|x| match x {
-                        serde_json::Value::String(s) => Ok(s.clone()),
-                        serde_json::Value::Number(n) => Ok(n.to_string()),
-                        _ => Err(Error::input(
-                            loc(),
-                            "\"labels\" must hold strings or numbers",
-                        )),
-                    })
-                    .collect::<Result<Vec<_>>>()?
+        match jsonl_example(line, rec, cols) {
+            Ok((e, many)) => {
+                multi |= many;
+                examples.push(e);
             }
-            (_, Some(serde_json::Value::String(s))) => vec![s.clone()],
-            (_, Some(serde_json::Value::Number(n))) => vec![n.to_string()],
-            _ => {
-                return Err(Error::input(
-                    loc(),
-                    match cols.label.as_deref() {
-                        Some(f) => format!("missing label field {f:?} (a list or a string)"),
-                        None => "missing \"labels\" (list) or \"label\" (string)".to_string(),
-                    },
-                ))
-            }
-        };
-        let key = v
-            .get("id")
-            .and_then(|x| {
-                x.as_str()
-                    .map(str::to_string)
-                    .or_else(|| Some(x.to_string()))
-            })
-            .filter(|s| s != "null")
-            .unwrap_or_else(|| text.clone());
-        let group = match group_field {
-            None => None,
-            Some(f) => Some(match v.get(f) {
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(x @ serde_json::Value::Number(_)) => x.to_string(),
-                _ => {
-                    return Err(Error::input(
-                        loc(),
-                        format!("missing string or number field {f:?} (--group-field)"),
-                    ))
-                }
+            Err(why) => skipped.push(Skipped {
+                loc: Location::line(p, rec),
+                why,
             }),
-        };
-        examples.push(Example {
-            key,
-            text,
-            labels,
-            record: rec,
-            group,
-        });
+        }
     }
-    if examples.is_empty() {
-        return Err(Error::input(Location::file(p), "no labelled records"));
-    }
-    Ok(LabelledSet {
+    let set = LabelledSet {
         path: p.to_string(),
         multi_label: multi,
         examples,
-    })
+    };
+    Ok((set, skipped))
+}
+
+/// One JSON Lines record as an example, and whether its labels came as a
+/// list; or why it cannot be read.
+fn jsonl_example(
+    line: &str,
+    rec: u64,
+    cols: &ColumnSpec,
+) -> std::result::Result<(Example, bool), String> {
+    let text_field = cols.text.as_deref().unwrap_or("text");
+    let v: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("not JSON (column {}): {e}", e.column()))?;
+    let text = v
+        .get(text_field)
+        .and_then(|t| t.as_str())
+        .ok_or_else(|| format!("missing string field {text_field:?}"))?
+        .to_string();
+    let (many, one) = match cols.label.as_deref() {
+        // A named field: a list makes the record multi-label, a string single-label.
+        Some(f) => match v.get(f) {
+            Some(x @ serde_json::Value::Array(_)) => (Some(x), None),
+            x => (None, x),
+        },
+        None => (v.get("labels"), v.get("label")),
+    };
+    let (labels, multi) = match (many, one) {
+        (Some(serde_json::Value::Array(a)), _) => {
+            // label ids (GoEmotions' own files hold numbers) name labels as
+            // a single "label" number already does
+            let labels = a
+                .iter()
+                .map(|x| match x {
+                    serde_json::Value::String(s) => Ok(s.clone()),
+                    serde_json::Value::Number(n) => Ok(n.to_string()),
+                    _ => Err("\"labels\" must hold strings or numbers".to_string()),
+                })
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            (labels, true)
+        }
+        (_, Some(serde_json::Value::String(s))) => (vec![s.clone()], false),
+        (_, Some(serde_json::Value::Number(n))) => (vec![n.to_string()], false),
+        _ => {
+            return Err(match cols.label.as_deref() {
+                Some(f) => format!("missing label field {f:?} (a list or a string)"),
+                None => "missing \"labels\" (list) or \"label\" (string)".to_string(),
+            })
+        }
+    };
+    let key = v
+        .get("id")
+        .and_then(|x| {
+            x.as_str()
+                .map(str::to_string)
+                .or_else(|| Some(x.to_string()))
+        })
+        .filter(|s| s != "null")
+        .unwrap_or_else(|| text.clone());
+    let group = match cols.group.as_deref() {
+        None => None,
+        Some(f) => Some(match v.get(f) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(x @ serde_json::Value::Number(_)) => x.to_string(),
+            _ => {
+                return Err(format!(
+                    "missing string or number field {f:?} (--group-field)"
+                ))
+            }
+        }),
+    };
+    let example = Example {
+        key,
+        text,
+        labels,
+        record: rec,
+        group,
+    };
+    Ok((example, multi))
 }
 
 /// Up to the first `n` bytes of a file.
@@ -270,7 +320,12 @@ fn read_head(path: &Path, n: u64) -> std::io::Result<Vec<u8>> {
     Ok(head)
 }
 
-fn read_delimited(path: &Path, p: &str, delim: u8, cols: &ColumnSpec) -> Result<LabelledSet> {
+fn read_delimited(
+    path: &Path,
+    p: &str,
+    delim: u8,
+    cols: &ColumnSpec,
+) -> Result<(LabelledSet, Vec<Skipped>)> {
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
         .flexible(false)
@@ -304,9 +359,19 @@ fn read_delimited(path: &Path, p: &str, delim: u8, cols: &ColumnSpec) -> Result<
         })?),
     };
     let mut examples = Vec::new();
+    let mut skipped = Vec::new();
     for (i, row) in rdr.records().enumerate() {
         let rec = i as u64 + 1;
-        let row = row.map_err(|e| Error::input(Location::record(p, rec), e.to_string()))?;
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                skipped.push(Skipped {
+                    loc: Location::record(p, rec),
+                    why: e.to_string(),
+                });
+                continue;
+            }
+        };
         let text = row.get(ti).unwrap_or("").to_string();
         let cell = row.get(li).unwrap_or("");
         let labels: Vec<String> = match &cols.label_sep {
@@ -318,8 +383,13 @@ fn read_delimited(path: &Path, p: &str, delim: u8, cols: &ColumnSpec) -> Result<
                 .collect(),
             None => vec![cell.trim().to_string()],
         };
+        let skip = |why: &str| Skipped {
+            loc: Location::record(p, rec),
+            why: why.to_string(),
+        };
         if labels.iter().any(String::is_empty) {
-            return Err(Error::input(Location::record(p, rec), "empty label"));
+            skipped.push(skip("empty label"));
+            continue;
         }
         let key = idi
             .and_then(|j| row.get(j))
@@ -327,10 +397,8 @@ fn read_delimited(path: &Path, p: &str, delim: u8, cols: &ColumnSpec) -> Result<
             .unwrap_or_else(|| text.clone());
         let group = match gi.map(|j| row.get(j).unwrap_or("").trim()) {
             Some("") => {
-                return Err(Error::input(
-                    Location::record(p, rec),
-                    "empty group cell (--group-field)",
-                ))
+                skipped.push(skip("empty group cell (--group-field)"));
+                continue;
             }
             g => g.map(str::to_string),
         };
@@ -342,14 +410,12 @@ fn read_delimited(path: &Path, p: &str, delim: u8, cols: &ColumnSpec) -> Result<
             group,
         });
     }
-    if examples.is_empty() {
-        return Err(Error::input(Location::file(p), "no labelled records"));
-    }
-    Ok(LabelledSet {
+    let set = LabelledSet {
         path: p.to_string(),
         multi_label: cols.label_sep.is_some(),
         examples,
-    })
+    };
+    Ok((set, skipped))
 }
 
 #[cfg(test)]
@@ -377,6 +443,45 @@ mod tests {
         .unwrap();
         let e = LabelledSet::read(&p, &ColumnSpec::default()).unwrap_err();
         assert!(e.to_string().contains("a.jsonl:2"), "{e}");
+    }
+
+    #[test]
+    fn bad_records_are_skipped_with_where_and_why() {
+        // was: the first bad record an error, so `eval` and `fit` read nothing
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.jsonl");
+        std::fs::write(
+            &p,
+            "{\"text\":\"a\",\"label\":\"x\"}\nnot json\n{\"text\":\"b\"}\n{\"text\":\"c\",\"label\":\"y\"}\n",
+        )
+        .unwrap();
+        let (set, skipped) = LabelledSet::read_skipping(&p, &ColumnSpec::default()).unwrap();
+        let texts: Vec<&str> = set.examples.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(texts, ["a", "c"]);
+        assert_eq!(set.examples[1].record, 4);
+        let got: Vec<(Option<u64>, &str)> = skipped
+            .iter()
+            .map(|s| (s.loc.line, s.why.split(' ').next().unwrap_or("")))
+            .collect();
+        assert_eq!(got, [(Some(2), "not"), (Some(3), "missing")]);
+        assert!(skipped[0].to_string().contains("s.jsonl:2: not JSON"));
+        // the strict reader still stops at the first
+        let e = LabelledSet::read(&p, &ColumnSpec::default()).unwrap_err();
+        assert!(e.to_string().contains("s.jsonl:2"), "{e}");
+        // CSV: a row with too many fields and an empty label
+        let c = dir.path().join("s.csv");
+        std::fs::write(&c, "text,label\nok,x\n\"a,b\",c,d\nnone,\nfine,y\n").unwrap();
+        let (set, skipped) = LabelledSet::read_skipping(&c, &ColumnSpec::default()).unwrap();
+        assert_eq!(set.examples.len(), 2);
+        let records: Vec<Option<u64>> = skipped.iter().map(|s| s.loc.record).collect();
+        assert_eq!(records, [Some(2), Some(3)]);
+        // nothing readable: an error saying how many were skipped
+        std::fs::write(&p, "nope\n{}\n").unwrap();
+        let e = LabelledSet::read_skipping(&p, &ColumnSpec::default()).unwrap_err();
+        assert!(
+            e.to_string().contains("no labelled records (2 skipped"),
+            "{e}"
+        );
     }
 
     #[test]
