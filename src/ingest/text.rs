@@ -3,7 +3,7 @@
 //! Speaker prefixes recognised (each optionally preceded by `[hh:mm:ss]`,
 //! `(hh:mm:ss)` or a bare `hh:mm:ss`):
 //! `Name: text`, `[00:01:02] Name: text`, `Name (00:01:02): text`,
-//! `Name [00:01:02]: text`, and a header line `NAME 00:01:02` (Zoom/Otter/
+//! `Name [00:01:02]: text`, `Name: [00:01:02] text`, and a header line `NAME 00:01:02` (Zoom/Otter/
 //! Teams exports) or `[00:01:02] Name` (when the name heads two or more such
 //! lines) followed by the text on the next lines. A timestamp alone on its
 //! line (Google Meet) times the turn below it. Lines without a prefix continue the current turn
@@ -358,10 +358,22 @@ fn classify(line: &str) -> LineInfo<'_> {
         }
         if looks_like_speaker(name) {
             let after = &rest[c + 1..];
-            let text_off = pos + c + 1 + (after.len() - after.trim_start().len());
+            let mut text_off = pos + c + 1 + (after.len() - after.trim_start().len());
+            // `Name: [00:00:05] text` (Sonix): the time after the label;
+            // the label still counts as untimed (so a lone `Note: (10:30)
+            // ...` in free text stays text)
+            let untimed_label = ts.is_none();
+            let said = &line[text_off..];
+            if ts.is_none() && said.starts_with(['[', '(']) {
+                if let Some((ms, n)) = leading_ts(said) {
+                    ts = Some(ms);
+                    let more = &said[n..];
+                    text_off += n + (more.len() - more.trim_start().len());
+                }
+            }
             return LineInfo {
                 kind: Kind::Turn {
-                    timed: ts.is_some(),
+                    timed: !untimed_label,
                 },
                 speaker: Some(name),
                 ts,
@@ -644,6 +656,20 @@ mod tests {
         // a timed line of a few words said once is what was said, not a name
         let t = turns("[00:00:05] Okay great\n[00:00:09] The fee doubled.\n");
         assert_eq!(t[0], (None, Some(5000), "Okay great".into()));
+    }
+
+    #[test]
+    fn a_time_after_the_speaker_label_times_the_turn() {
+        // was: `[00:00:09]` kept in the quote and the turn untimed (Sonix)
+        let t = turns("Ann: [00:00:05] Why?\n\nBob: (00:00:09) The fee.\n");
+        assert_eq!(t[0], (Some("Ann".into()), Some(5000), "Why?".into()));
+        assert_eq!(t[1], (Some("Bob".into()), Some(9000), "The fee.".into()));
+        // a bracket that is no time stays what was said
+        let t = turns("Ann: [laughs] ok\nBob: Fine.\n");
+        assert_eq!(t[0], (Some("Ann".into()), None, "[laughs] ok".into()));
+        // a lone label in free text is still no speaker
+        let t = turns("We met at ten.\nUpdate: (10:30) the room moved.\nThen lunch.\n");
+        assert_eq!(t[1], (None, None, "Update: (10:30) the room moved.".into()));
     }
 
     #[test]
