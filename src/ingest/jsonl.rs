@@ -828,6 +828,15 @@ mod tests {
         );
     }
 
+    /// (speaker, role, text) of each turn of the first document.
+    fn first_turns(p: &Parsed) -> Vec<(Option<&str>, Option<Role>, &str)> {
+        p.documents[0]
+            .turns
+            .iter()
+            .map(|t| (t.speaker.as_deref(), t.role, t.text.as_str()))
+            .collect()
+    }
+
     #[test]
     fn intercom_records_are_conversations_and_review_lists_are_not() {
         // was: the record's `type` ("conversation") read as its only text
@@ -836,13 +845,8 @@ mod tests {
                  \"conversation_parts\": {\"conversation_parts\": [{\"part_type\": \"comment\", \"body\": \"Sorry!\", \
                  \"author\": {\"type\": \"admin\", \"name\": \"Sam\"}}]}}\n";
         let p = parse("ic.jsonl", s, &IngestOptions::default(), Taint::NONE);
-        let t: Vec<_> = p.documents[0]
-            .turns
-            .iter()
-            .map(|t| (t.speaker.as_deref(), t.role, t.text.as_str()))
-            .collect();
         assert_eq!(
-            t,
+            first_turns(&p),
             [
                 (Some("Jo"), Some(Role::Customer), "Card declined."),
                 (Some("Sam"), Some(Role::Agent), "Sorry!")
@@ -857,13 +861,8 @@ mod tests {
                  {\"author_id\": 9, \"body\": \"Try again?\", \"public\": true}, \
                  {\"author_id\": 9, \"body\": \"refund\", \"public\": false}]}\n";
         let p = parse("zd.jsonl", s, &IngestOptions::default(), Taint::NONE);
-        let t: Vec<_> = p.documents[0]
-            .turns
-            .iter()
-            .map(|t| (t.speaker.as_deref(), t.role, t.text.as_str()))
-            .collect();
         assert_eq!(
-            t,
+            first_turns(&p),
             [
                 (Some("7"), Some(Role::Customer), "Declined"),
                 (Some("7"), Some(Role::Customer), "Card declined."),
@@ -876,12 +875,10 @@ mod tests {
         let s = "{\"product\": \"Blender\", \"reviews\": [{\"author\": \"Ann\", \"text\": \"Cracked.\"}, \
                  {\"author\": \"Bob\", \"text\": \"Too loud.\"}]}\n";
         let p = parse("r.jsonl", s, &IngestOptions::default(), Taint::NONE);
-        let t: Vec<_> = p.documents[0]
-            .turns
-            .iter()
-            .map(|t| (t.speaker.as_deref(), t.text.as_str()))
-            .collect();
-        assert_eq!(t, [(None, "Cracked."), (None, "Too loud.")]);
+        assert_eq!(
+            first_turns(&p),
+            [(None, None, "Cracked."), (None, None, "Too loud.")]
+        );
     }
 
     #[test]
