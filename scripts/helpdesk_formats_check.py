@@ -25,7 +25,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-from stt_formats_check import calls, ingest  # noqa: E402
+from stt_formats_check import calls, compare  # noqa: E402
 
 
 def stamp(i):
@@ -94,20 +94,8 @@ def main():
     whyline = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target/release/whyline")
     work = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="whyline-helpdesk-")
     write(work)
-    base = ingest(whyline, os.path.join(ROOT, "examples", "calls"))
-    analysed = [t for t, n, _ in base if n is None]
-    ok = True
-    for d, tool in (("intercom", "Intercom"), ("zendesk", "Zendesk"), ("helpscout", "Help Scout")):
-        got = ingest(whyline, os.path.join(work, d))
-        same = sum(a == b for a, b in zip(base, got))
-        mine = [t for t, n, _ in got if n is None]
-        print(
-            f"{tool}: {len(got)} segments (text files: {len(base)}), "
-            f"{same} identical in text, noise and role; analysed {len(mine)} "
-            f"(text files: {len(analysed)}), same texts: {mine == analysed}"
-        )
-        ok &= mine == analysed
-    sys.exit(0 if ok else 1)
+    folders = (("intercom", "Intercom"), ("zendesk", "Zendesk"), ("helpscout", "Help Scout"))
+    sys.exit(0 if compare(whyline, work, folders) else 1)
 
 
 if __name__ == "__main__":

@@ -103,24 +103,31 @@ def ingest(whyline, path):
     return [(r["text"], r["noise"], r["role"]) for r in rows]
 
 
-def main():
-    whyline = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target/release/whyline")
-    work = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="whyline-stt-")
-    write(work)
+def compare(whyline, work, folders):
+    """Ingest each `(folder, name)` under `work` and the text files; print how they
+    compare; True when every folder's analysed texts are the text files'."""
     base = ingest(whyline, os.path.join(ROOT, "examples", "calls"))
     analysed = [t for t, n, _ in base if n is None]
     ok = True
-    for d, service in (("ca", "Call Analytics"), ("aai", "AssemblyAI"), ("dg", "Deepgram")):
+    for d, name in folders:
         got = ingest(whyline, os.path.join(work, d))
         same = sum(a == b for a, b in zip(base, got))
         mine = [t for t, n, _ in got if n is None]
         print(
-            f"{service}: {len(got)} segments (text files: {len(base)}), "
+            f"{name}: {len(got)} segments (text files: {len(base)}), "
             f"{same} identical in text, noise and role; analysed {len(mine)} "
             f"(text files: {len(analysed)}), same texts: {mine == analysed}"
         )
         ok &= mine == analysed
-    sys.exit(0 if ok else 1)
+    return ok
+
+
+def main():
+    whyline = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target/release/whyline")
+    work = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="whyline-stt-")
+    write(work)
+    folders = (("ca", "Call Analytics"), ("aai", "AssemblyAI"), ("dg", "Deepgram"))
+    sys.exit(0 if compare(whyline, work, folders) else 1)
 
 
 if __name__ == "__main__":

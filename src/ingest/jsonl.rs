@@ -830,11 +830,7 @@ mod tests {
 
     /// (speaker, role, text) of each turn of the first document.
     fn first_turns(p: &Parsed) -> Vec<(Option<&str>, Option<Role>, &str)> {
-        p.documents[0]
-            .turns
-            .iter()
-            .map(|t| (t.speaker.as_deref(), t.role, t.text.as_str()))
-            .collect()
+        super::super::turn_roles(&p.documents[0])
     }
 
     #[test]

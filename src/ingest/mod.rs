@@ -481,6 +481,16 @@ pub fn parse_text(
 }
 
 /// One whole-file conversation document: id from path + content.
+/// (speaker, role, text) of each turn of `doc`: what the readers' tests of
+/// conversations compare.
+#[cfg(test)]
+pub(crate) fn turn_roles(doc: &Document) -> Vec<(Option<&str>, Option<Role>, &str)> {
+    doc.turns
+        .iter()
+        .map(|t| (t.speaker.as_deref(), t.role, t.text.as_str()))
+        .collect()
+}
+
 pub(crate) fn file_document(path: &str, text: &str, turns: Vec<Turn>) -> Document {
     Document {
         id: crate::util::stable_id(&[path, &crate::util::sha256_hex(text.as_bytes())]),

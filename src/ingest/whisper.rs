@@ -297,11 +297,7 @@ mod tests {
     /// Each turn's (speaker, role, text) of a one-document read.
     fn conversation(p: &super::Parsed) -> Vec<(Option<&str>, Option<super::super::Role>, &str)> {
         assert_eq!(p.documents.len(), 1, "{:?}", p.problems);
-        p.documents[0]
-            .turns
-            .iter()
-            .map(|t| (t.speaker.as_deref(), t.role, t.text.as_str()))
-            .collect()
+        super::super::turn_roles(&p.documents[0])
     }
 
     #[test]
