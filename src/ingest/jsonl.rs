@@ -375,13 +375,21 @@ impl Plan {
                     .filter_map(|(k, v)| v.as_str().map(|s| (s.len(), k)))
                     .collect();
                 let (_, k) = strings.iter().max()?;
-                if strings.len() > 1 {
-                    // a guess: say which field it took, so a wrong one is noticed
+                // a guess when there were several strings, or lists or
+                // objects the words may sit in (the only string then an id):
+                // say which field it took, so a wrong one is noticed
+                let nested = obj.values().any(|v| v.is_array() || v.is_object());
+                if strings.len() > 1 || nested {
+                    let which = if strings.len() > 1 {
+                        "the longest string"
+                    } else {
+                        "the only string"
+                    };
                     problems.push(Problem::warn(
                         loc.clone(),
                         format!(
-                            "no field named like text (fields: {}): reading `{k}`, the \
-                             longest string in this first record; choose it \
+                            "no field named like text (fields: {}): reading `{k}`, \
+                             {which} in this first record; choose it \
                              with `[input] text_field` in whyline.toml (`whyline ingest \
                              --text-column`)",
                             names.join(", ")
@@ -902,6 +910,30 @@ mod tests {
         assert_eq!(p.problems.len(), 1);
         assert_eq!(p.problems[0].msg, "no text in fields `liked`, `improve`");
         assert_eq!(p.problems[0].loc.line, Some(3));
+    }
+
+    #[test]
+    fn a_records_only_string_taken_for_its_text_is_named_in_a_warning() {
+        // was: read in silence, though the only string was an id and the
+        // words sat in a list (a call transcript: the id became the text)
+        let s = "{\"callId\": \"7782342274025937895\", \"turns\": [[\"a\", 1]], \"n\": 2}\n";
+        let p = parse("calls.jsonl", s, &IngestOptions::default(), Taint::NONE);
+        assert!(
+            p.problems
+                .iter()
+                .any(|q| q.msg.contains("reading `callId`, the only string")),
+            "{:?}",
+            p.problems
+        );
+        // beside numbers alone, the only string is read in silence
+        let p = parse(
+            "t.jsonl",
+            "{\"verbatim_v2\": \"Too slow.\", \"stars\": 2}\n",
+            &IngestOptions::default(),
+            Taint::NONE,
+        );
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(p.documents[0].turns[0].text, "Too slow.");
     }
 
     #[test]
