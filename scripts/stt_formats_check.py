@@ -5,14 +5,18 @@
 
 Writes each of the 30 MultiDoGO calls of examples/calls (Agent:/Customer: text files) as
 AWS Transcribe Call Analytics, AssemblyAI and Deepgram JSON (one turn per utterance, 2 s
-apart), runs `WHYLINE ingest` (default target/release/whyline) on each folder and on the
-text files, and compares segment by segment: text, noise reason and role. Call Analytics
-names its participants AGENT and CUSTOMER; AssemblyAI and Deepgram name them `A`/`B` and
-0/1, so their roles come from whyline's heuristic. Exit status 1 when any analysed text
-differs from the text files'.
+apart), as the sentence lists of AssemblyAI's `/sentences` endpoint, Fireflies and Twilio
+Conversation Intelligence (each turn split into its sentences), and as Recall.ai's
+meeting-bot transcript (each turn's words, the agent the meeting's host); runs `WHYLINE
+ingest` (default target/release/whyline) on each folder and on the text files, and
+compares segment by segment: text, noise reason and role. Call Analytics names its
+participants AGENT and CUSTOMER; Recall marks the host; the others name them by letter,
+number, channel or a person's name, so their roles come from whyline's heuristic. Exit
+status 1 when any analysed text differs from the text files'.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -92,7 +96,96 @@ def write(work):
                 ],
             },
         }
-        for d, v in (("ca", ca), ("aai", aai), ("dg", dg)):
+        # one entry per sentence, 0.5 s apart within a turn
+        sentences = [
+            (i, j, sp, x)
+            for i, (sp, t) in enumerate(turns)
+            for j, x in enumerate(re.split(r"(?<=[.!?])\s+", t.strip()))
+            if x
+        ]
+        aai_sentences = {
+            "sentences": [
+                {
+                    "text": x,
+                    "start": i * 2000 + j * 500,
+                    "end": i * 2000 + j * 500 + 400,
+                    "confidence": 0.9,
+                    "speaker": "A" if sp == "Agent" else "B",
+                    "channel": None,
+                    "words": [],
+                }
+                for i, j, sp, x in sentences
+            ],
+            "id": name,
+            "confidence": 0.9,
+            "audio_duration": len(turns) * 2,
+        }
+        fireflies = {
+            "data": {
+                "transcript": {
+                    "id": name,
+                    "title": name,
+                    "sentences": [
+                        {
+                            "index": n,
+                            "speaker_name": "Sam Lee" if sp == "Agent" else "Jo Park",
+                            "speaker_id": 0 if sp == "Agent" else 1,
+                            "text": x,
+                            "raw_text": x.lower(),
+                            "start_time": i * 2 + j * 0.5,
+                            "end_time": i * 2 + j * 0.5 + 0.4,
+                        }
+                        for n, (i, j, sp, x) in enumerate(sentences)
+                    ],
+                }
+            }
+        }
+        twilio = {
+            "sentences": [
+                {
+                    "media_channel": 1 if sp == "Agent" else 2,
+                    "sentence_index": n,
+                    "start_time": str(i * 2 + j * 0.5),
+                    "end_time": str(i * 2 + j * 0.5 + 0.4),
+                    "transcript": x,
+                    "sid": f"GX{n:032d}",
+                    "confidence": "0.9",
+                    "words": [],
+                }
+                for n, (i, j, sp, x) in enumerate(sentences)
+            ],
+            "meta": {"page": 0, "page_size": 50},
+        }
+        recall = [
+            {
+                "participant": {
+                    "id": 100 if sp == "Agent" else 200,
+                    "name": "Sam Lee" if sp == "Agent" else "Jo Park",
+                    "is_host": sp == "Agent",
+                    "platform": "zoom",
+                    "extra_data": {},
+                },
+                "words": [
+                    {
+                        "text": w,
+                        "start_timestamp": {"relative": i * 2 + k * 0.1, "absolute": None},
+                        "end_timestamp": {"relative": i * 2 + k * 0.1 + 0.1, "absolute": None},
+                    }
+                    for k, w in enumerate(t.split())
+                ],
+            }
+            for i, (sp, t) in enumerate(turns)
+        ]
+        for d, v in (
+            ("ca", ca),
+            ("aai", aai),
+            ("dg", dg),
+            ("aai-sentences", aai_sentences),
+            ("fireflies", fireflies),
+            ("twilio", twilio),
+            ("recall", recall),
+        ):
+            os.makedirs(os.path.join(work, d), exist_ok=True)
             with open(os.path.join(work, d, name + ".json"), "w", encoding="utf-8") as f:
                 json.dump(v, f, indent=1)
 
@@ -126,7 +219,15 @@ def main():
     whyline = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target/release/whyline")
     work = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="whyline-stt-")
     write(work)
-    folders = (("ca", "Call Analytics"), ("aai", "AssemblyAI"), ("dg", "Deepgram"))
+    folders = (
+        ("ca", "Call Analytics"),
+        ("aai", "AssemblyAI"),
+        ("dg", "Deepgram"),
+        ("aai-sentences", "AssemblyAI /sentences"),
+        ("fireflies", "Fireflies"),
+        ("twilio", "Twilio Conversation Intelligence"),
+        ("recall", "Recall.ai"),
+    )
     sys.exit(0 if compare(whyline, work, folders) else 1)
 
 

@@ -2221,7 +2221,7 @@ pub fn assign_roles(doc: &Document, opts: &SegmentOptions) -> Vec<Role> {
 /// Words only a support or sales line says to a caller ("thank you for
 /// calling", "how can I help you", "this call may be recorded"), which an
 /// interviewer does not.
-fn says_service_phrase(text: &str) -> bool {
+pub(crate) fn says_service_phrase(text: &str) -> bool {
     const PHRASES: &[&str] = &[
         "for calling",
         "for contacting",

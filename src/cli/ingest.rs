@@ -26,7 +26,8 @@ Formats (detected from the extension, then the content; --format overrides):
   whisper  .json      openai-whisper / faster-whisper / WhisperX JSON (`segments[]`);
                       speech-to-text services' JSON (AWS Transcribe and Call Analytics,
                       Contact Lens, AssemblyAI, Deepgram, Rev.ai, Google, Speechmatics,
-                      ElevenLabs Scribe), Gong call transcripts (a document per call);
+                      ElevenLabs Scribe, Twilio), Gong call transcripts (a document per
+                      call), Fireflies and Recall.ai meeting transcripts;
                       a list of records (a review export) as jsonl
   csv/tsv  .csv .tsv  header row (title rows above it skipped); `,` `;` tab or `|`;
                       text, speaker, conversation and start/end time columns

@@ -1,13 +1,15 @@
 //! JSON written by speech-to-text services, as a call centre gets its
 //! recorded calls back: AWS Transcribe (and its Call Analytics, and Amazon
 //! Connect Contact Lens), AssemblyAI, Deepgram, Rev.ai, Google Cloud
-//! Speech-to-Text, Speechmatics and ElevenLabs Scribe, and the call
-//! recorders' transcripts (Gong). Each names its turns,
+//! Speech-to-Text, Speechmatics, ElevenLabs Scribe and Twilio Conversation
+//! Intelligence, the call recorders' transcripts (Gong) and the meeting
+//! bots' (Fireflies, Recall.ai). Each names its turns,
 //! speakers and times its own way; all become timed, labelled turns.
 //!
 //! A service that gives whole utterances (AWS `audio_segments`, Call
 //! Analytics `Transcript`, AssemblyAI and Deepgram `utterances`, Deepgram
-//! paragraphs, Rev.ai monologues) has one turn per utterance, with `record`
+//! paragraphs, Rev.ai monologues, the sentences of AssemblyAI, Fireflies and
+//! Twilio) has one turn per utterance, with `record`
 //! its 1-based place in that list. A service that gives only words (AWS
 //! `items`, Google's diarised words, Speechmatics, Scribe) has its words
 //! joined into turns: a new turn when the speaker changes, or, when no word
@@ -40,6 +42,9 @@ pub(super) struct Read {
     pub service: &'static str,
     pub turns: Vec<Utterance>,
     pub list_key: Option<&'static str>,
+    /// The `meta` key that names each turn's `call`, where a file holds
+    /// several (Gong's `callId`).
+    pub call_key: Option<&'static str>,
 }
 
 /// Seconds as a number, a numeric string (`"1.25"`, AWS) or a duration
@@ -158,6 +163,9 @@ fn ends_sentence(t: &str) -> bool {
 
 /// Read a service's JSON, or `None` when `v` is none of theirs.
 pub(super) fn read(v: &Value) -> Option<Read> {
+    if let Value::Array(a) = v {
+        return recall(a);
+    }
     let o = v.as_object()?;
     aws_call_analytics(o)
         .or_else(|| aws_transcribe(o))
@@ -168,6 +176,17 @@ pub(super) fn read(v: &Value) -> Option<Read> {
         .or_else(|| google(o))
         .or_else(|| scribe(o))
         .or_else(|| gong(o))
+        .or_else(|| fireflies(o))
+        .or_else(|| twilio(o))
+}
+
+/// An id as a string (`"7782"` or `7782`).
+fn id_of(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 /// Call Analytics and Contact Lens: `Transcript[]` of `Content`, with the
@@ -200,6 +219,7 @@ fn aws_call_analytics(o: &Map<String, Value>) -> Option<Read> {
         service: "AWS Transcribe Call Analytics",
         turns,
         list_key: Some("Transcript"),
+        call_key: None,
     })
 }
 
@@ -239,6 +259,7 @@ fn aws_transcribe(o: &Map<String, Value>) -> Option<Read> {
             service: "AWS Transcribe",
             turns,
             list_key: Some("audio_segments"),
+            call_key: None,
         });
     }
     // older outputs name the speaker of each word only under
@@ -307,6 +328,7 @@ fn aws_transcribe(o: &Map<String, Value>) -> Option<Read> {
         service: "AWS Transcribe",
         turns,
         list_key: None,
+        call_key: None,
     })
 }
 
@@ -315,17 +337,21 @@ fn aws_transcribe(o: &Map<String, Value>) -> Option<Read> {
 fn assemblyai(o: &Map<String, Value>) -> Option<Read> {
     let utt: Vec<_> = objects(o.get("utterances")).collect();
     let is_utterance = |u: &Map<String, Value>| u.contains_key("text") && u.contains_key("start");
+    // `A` as `Speaker A`, a name as written
+    let named = |v: Option<&Value>| {
+        speaker(v).map(|s| {
+            if s.chars().count() == 1 {
+                format!("Speaker {s}")
+            } else {
+                s
+            }
+        })
+    };
     if !utt.is_empty() && utt.iter().all(|u| is_utterance(u)) {
         let turns = utt
             .iter()
             .map(|u| Utterance {
-                speaker: speaker(u.get("speaker")).map(|s| {
-                    if s.chars().count() == 1 {
-                        format!("Speaker {s}")
-                    } else {
-                        s
-                    }
-                }),
+                speaker: named(u.get("speaker")),
                 role: None,
                 start_ms: millis(u.get("start")),
                 end_ms: millis(u.get("end")),
@@ -337,7 +363,59 @@ fn assemblyai(o: &Map<String, Value>) -> Option<Read> {
             service: "AssemblyAI",
             turns,
             list_key: Some("utterances"),
+            call_key: None,
         });
+    }
+    // its `/sentences` and `/paragraphs` endpoints: one turn each, as the
+    // service placed and timed it; a paragraph whose words name several
+    // speakers is split at each change
+    if o.contains_key("audio_duration") && !o.contains_key("text") {
+        for key in ["sentences", "paragraphs"] {
+            let list: Vec<_> = objects(o.get(key)).collect();
+            if list.is_empty() || !list.iter().all(|u| is_utterance(u)) {
+                continue;
+            }
+            let mut units = Vec::new();
+            for u in list {
+                let words: Vec<_> = objects(u.get("words")).collect();
+                let mut voices: Vec<String> = words
+                    .iter()
+                    .filter_map(|w| named(w.get("speaker")))
+                    .collect();
+                voices.sort();
+                voices.dedup();
+                if voices.len() > 1 {
+                    units.extend(join_words(
+                        words
+                            .iter()
+                            .map(|w| Word {
+                                text: str_of(w, "text").unwrap_or("").to_string(),
+                                start_ms: millis(w.get("start")),
+                                end_ms: millis(w.get("end")),
+                                speaker: named(w.get("speaker")),
+                                ..Default::default()
+                            })
+                            .collect(),
+                    ));
+                    continue;
+                }
+                let text = str_of(u, "text").unwrap_or("").trim().to_string();
+                units.push(Utterance {
+                    speaker: named(u.get("speaker")).or(voices.pop()),
+                    role: None,
+                    start_ms: millis(u.get("start")),
+                    end_ms: millis(u.get("end")),
+                    text,
+                    ..Default::default()
+                });
+            }
+            return Some(Read {
+                service: "AssemblyAI",
+                turns: units,
+                list_key: Some(key),
+                call_key: None,
+            });
+        }
     }
     // without diarisation: `utterances` is null, `words` hold the times
     if !(o.contains_key("audio_duration") || o.contains_key("acoustic_model"))
@@ -365,6 +443,7 @@ fn assemblyai(o: &Map<String, Value>) -> Option<Read> {
         service: "AssemblyAI",
         turns,
         list_key: None,
+        call_key: None,
     })
 }
 
@@ -400,6 +479,7 @@ fn deepgram(o: &Map<String, Value>) -> Option<Read> {
             service: "Deepgram",
             turns,
             list_key: Some("utterances"),
+            call_key: None,
         });
     }
     let mut turns: Vec<(u64, usize, Utterance)> = Vec::new();
@@ -465,6 +545,7 @@ fn deepgram(o: &Map<String, Value>) -> Option<Read> {
         service: "Deepgram",
         turns: turns.into_iter().map(|(_, _, u)| u).collect(),
         list_key: None,
+        call_key: None,
     })
 }
 
@@ -498,6 +579,7 @@ fn rev_ai(o: &Map<String, Value>) -> Option<Read> {
         service: "Rev.ai",
         turns,
         list_key: None,
+        call_key: None,
     })
 }
 
@@ -534,6 +616,7 @@ fn speechmatics(o: &Map<String, Value>) -> Option<Read> {
         service: "Speechmatics",
         turns: join_words(words),
         list_key: None,
+        call_key: None,
     })
 }
 
@@ -577,6 +660,7 @@ fn google(o: &Map<String, Value>) -> Option<Read> {
                 service: "Google Speech-to-Text",
                 turns: join_words(words),
                 list_key: None,
+                call_key: None,
             });
         }
     }
@@ -615,6 +699,7 @@ fn google(o: &Map<String, Value>) -> Option<Read> {
         service: "Google Speech-to-Text",
         turns,
         list_key: None,
+        call_key: None,
     })
 }
 
@@ -646,6 +731,7 @@ fn scribe(o: &Map<String, Value>) -> Option<Read> {
         service: "ElevenLabs Scribe",
         turns: join_words(words),
         list_key: None,
+        call_key: None,
     })
 }
 
@@ -664,11 +750,7 @@ fn gong(o: &Map<String, Value>) -> Option<Read> {
     }
     let mut turns = Vec::new();
     for c in calls {
-        let call = match c.get("callId") {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            _ => None,
-        };
+        let call = id_of(c.get("callId"));
         for m in objects(c.get("transcript")) {
             let sentences: Vec<_> = objects(m.get("sentences"))
                 .filter(|s| str_of(s, "text").is_some_and(|t| !t.trim().is_empty()))
@@ -693,15 +775,182 @@ fn gong(o: &Map<String, Value>) -> Option<Read> {
         service: "Gong",
         turns,
         list_key: Some("callTranscripts"),
+        call_key: Some("callId"),
     })
 }
 
-/// One document per call, in the file's order, `callId` in its meta; turns
+/// Fireflies.ai: a transcript's `sentences[]` (`speaker_name`, `text`, else
+/// `raw_text`, `start_time`/`end_time` in seconds), as its API returns one
+/// (`data.transcript`) or several (`data.transcripts`, each turn keeping
+/// the transcript's `id`, else its place), or saved alone. Each sentence is
+/// a turn: the service placed and timed it, and chat-like speech without
+/// punctuation would lose the boundary if a speaker's sentences were joined.
+fn fireflies(o: &Map<String, Value>) -> Option<Read> {
+    let data = o.get("data").and_then(Value::as_object);
+    let one = data
+        .and_then(|d| d.get("transcript"))
+        .and_then(Value::as_object);
+    let several = data
+        .and_then(|d| d.get("transcripts"))
+        .and_then(Value::as_array);
+    let transcripts: Vec<&Map<String, Value>> = match (one, several) {
+        (Some(t), _) => vec![t],
+        (None, Some(list)) => list.iter().filter_map(Value::as_object).collect(),
+        (None, None) => vec![o],
+    };
+    let lists: Vec<Vec<&Map<String, Value>>> = transcripts
+        .iter()
+        .map(|t| objects(t.get("sentences")).collect())
+        .collect();
+    let is_sentence = |s: &Map<String, Value>| {
+        (s.get("text").is_some_and(Value::is_string)
+            || s.get("raw_text").is_some_and(Value::is_string))
+            && (s.contains_key("speaker_name") || s.contains_key("speaker_id"))
+    };
+    if lists.iter().all(Vec::is_empty) || !lists.iter().flatten().all(|s| is_sentence(s)) {
+        return None;
+    }
+    let multi = transcripts.len() > 1;
+    let mut turns = Vec::new();
+    for (i, (t, sentences)) in transcripts.iter().zip(&lists).enumerate() {
+        let call = multi.then(|| id_of(t.get("id")).unwrap_or_else(|| (i + 1).to_string()));
+        let units = sentences.iter().filter_map(|s| {
+            let text = str_of(s, "text")
+                .filter(|x| !x.trim().is_empty())
+                .or_else(|| str_of(s, "raw_text"))?
+                .trim()
+                .to_string();
+            Some(Utterance {
+                speaker: str_of(s, "speaker_name")
+                    .filter(|n| !n.trim().is_empty())
+                    .map(|n| n.trim().to_string())
+                    .or_else(|| speaker(s.get("speaker_id"))),
+                role: None,
+                start_ms: secs(s.get("start_time")),
+                end_ms: secs(s.get("end_time")),
+                text,
+                pieces: Vec::new(),
+                call: call.clone(),
+            })
+        });
+        turns.extend(units);
+    }
+    Some(Read {
+        service: "Fireflies",
+        turns,
+        list_key: Some("sentences"),
+        call_key: Some("transcript_id"),
+    })
+}
+
+/// Twilio Conversation Intelligence: a transcript's `sentences[]`
+/// (`transcript`, `media_channel`, `start_time`/`end_time` in seconds, as
+/// strings), one turn each; each channel is a speaker (`Channel 1`).
+fn twilio(o: &Map<String, Value>) -> Option<Read> {
+    let list: Vec<_> = objects(o.get("sentences")).collect();
+    if list.is_empty()
+        || !list.iter().all(|s| {
+            s.contains_key("transcript")
+                && (s.contains_key("media_channel") || s.contains_key("sentence_index"))
+        })
+    {
+        return None;
+    }
+    let units = list.iter().filter_map(|s| {
+        let text = str_of(s, "transcript")?.trim().to_string();
+        Some(Utterance {
+            speaker: id_of(s.get("media_channel")).map(|c| format!("Channel {c}")),
+            role: None,
+            start_ms: secs(s.get("start_time")),
+            end_ms: secs(s.get("end_time")),
+            text,
+            ..Default::default()
+        })
+    });
+    Some(Read {
+        service: "Twilio Conversation Intelligence",
+        turns: units.collect(),
+        list_key: Some("sentences"),
+        call_key: None,
+    })
+}
+
+/// Recall.ai's meeting-bot transcript: a list of entries, each a
+/// `participant` (`name`, `is_host`) and the `words` they said (`text`,
+/// `start_timestamp.relative` in seconds), or in its older form a `speaker`
+/// and timestamps in seconds. One turn per entry; the meeting's host is the
+/// agent when they say what only a service line says ("thank you for
+/// calling"), else the interviewer.
+fn recall(a: &[Value]) -> Option<Read> {
+    let entries: Vec<_> = a.iter().filter_map(Value::as_object).collect();
+    let is_entry = |e: &Map<String, Value>| {
+        !e.contains_key("text")
+            && e.get("words").is_some_and(Value::is_array)
+            && (e.get("participant").is_some_and(Value::is_object) || e.contains_key("speaker"))
+    };
+    if entries.is_empty() || entries.len() != a.len() || !entries.iter().all(|e| is_entry(e)) {
+        return None;
+    }
+    let stamp = |v: Option<&Value>| match v {
+        Some(Value::Object(m)) => secs(m.get("relative")),
+        v => secs(v),
+    };
+    let mut turns: Vec<Utterance> = entries
+        .iter()
+        .map(|e| {
+            let words: Vec<_> = objects(e.get("words"))
+                .filter(|w| str_of(w, "text").is_some_and(|t| !t.trim().is_empty()))
+                .collect();
+            let text = words
+                .iter()
+                .filter_map(|w| str_of(w, "text"))
+                .flat_map(str::split_whitespace)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let who = e.get("participant").and_then(Value::as_object);
+            let host = who
+                .and_then(|p| p.get("is_host"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            Utterance {
+                speaker: who
+                    .and_then(|p| str_of(p, "name"))
+                    .or_else(|| str_of(e, "speaker"))
+                    .filter(|n| !n.trim().is_empty())
+                    .map(|n| n.trim().to_string())
+                    .or_else(|| speaker(who.and_then(|p| p.get("id")).or(e.get("speaker_id")))),
+                role: host.then_some(Role::Interviewer),
+                start_ms: words.first().and_then(|w| stamp(w.get("start_timestamp"))),
+                end_ms: words.last().and_then(|w| stamp(w.get("end_timestamp"))),
+                text,
+                ..Default::default()
+            }
+        })
+        .collect();
+    if turns
+        .iter()
+        .any(|t| t.role.is_some() && crate::segment::says_service_phrase(&t.text))
+    {
+        for t in turns.iter_mut().filter(|t| t.role.is_some()) {
+            t.role = Some(Role::Agent);
+        }
+    }
+    Some(Read {
+        service: "Recall.ai",
+        turns,
+        list_key: None,
+        call_key: None,
+    })
+}
+
+/// One document per call, in the file's order, its id in its meta under
+/// `key` (Gong's `callId`, Fireflies' transcript `id`); turns
 /// of no call (none, unless a call lacks its id) make one document of their
 /// own.
 pub(super) fn call_documents(
     path: &str,
     text: &str,
+    key: &str,
     turns: Vec<(Option<String>, Turn)>,
 ) -> Vec<super::Document> {
     let file_hash = crate::util::sha256_hex(text.as_bytes());
@@ -717,7 +966,7 @@ pub(super) fn call_documents(
             let id = call.as_deref().unwrap_or("");
             let mut meta = std::collections::BTreeMap::new();
             if let Some(c) = &call {
-                meta.insert("callId".to_string(), Value::String(c.clone()));
+                meta.insert(key.to_string(), Value::String(c.clone()));
             }
             super::Document {
                 id: crate::util::stable_id(&[path, &file_hash, id]),
@@ -1136,5 +1385,188 @@ mod tests {
         let p = read(s);
         assert_eq!(p.documents.len(), 2);
         assert_eq!(p.documents[0].meta["stars"], serde_json::json!(2));
+        // nor is a list of `sentences` without speakers, channels or an
+        // audio duration Fireflies', Twilio's or AssemblyAI's
+        let s = r#"{"sentences":[{"text":"Too slow.","start":1,"label":"neg"},{"text":"Fine.","start":2,"label":"pos"}]}"#;
+        let p = read(s);
+        assert_eq!(p.documents.len(), 2);
+        assert_eq!(p.documents[1].meta["label"], serde_json::json!("pos"));
+        // nor a list of records with `words` but no speaker Recall's
+        let s = r#"[{"words":["slow","app"],"text":"Too slow."},{"words":[],"text":"Fine."}]"#;
+        assert_eq!(read(s).documents.len(), 2);
+    }
+
+    /// Speaker, role, start and end in ms, and text of a turn.
+    type Voiced<'a> = (
+        Option<&'a str>,
+        Option<Role>,
+        Option<u64>,
+        Option<u64>,
+        &'a str,
+    );
+
+    fn voiced(p: &Parsed) -> Vec<Voiced<'_>> {
+        p.documents
+            .iter()
+            .flat_map(|d| &d.turns)
+            .map(|t| {
+                (
+                    t.speaker.as_deref(),
+                    t.role,
+                    t.start_ms,
+                    t.end_ms,
+                    t.text.as_str(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fireflies_sentences_are_timed_turns_of_their_speakers() {
+        // was: skipped, "neither Whisper JSON nor a list of records"
+        let s = r#"{"data":{"transcript":{"id":"01HX","title":"Interview","sentences":[
+          {"index":0,"speaker_name":"Maya Chen","speaker_id":0,"text":"Thanks for joining.","raw_text":"thanks for joining","start_time":0.48,"end_time":2.1},
+          {"index":1,"speaker_name":"Maya Chen","speaker_id":0,"text":"Why did you cancel?","raw_text":"why did you cancel","start_time":2.3,"end_time":5},
+          {"index":2,"speaker_name":"Tom","speaker_id":1,"text":"","raw_text":"the fee showed up late","start_time":"5.4","end_time":"9.8"}]}}}"#;
+        let p = read(s);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(p.documents.len(), 1);
+        let maya = Some("Maya Chen");
+        assert_eq!(
+            voiced(&p),
+            [
+                (maya, None, Some(480), Some(2100), "Thanks for joining."),
+                (maya, None, Some(2300), Some(5000), "Why did you cancel?"),
+                (
+                    Some("Tom"),
+                    None,
+                    Some(5400),
+                    Some(9800),
+                    "the fee showed up late"
+                ),
+            ]
+        );
+        let t = &p.documents[0].turns[2];
+        assert_eq!(
+            &s[t.source.span[0]..t.source.span[1]],
+            "the fee showed up late"
+        );
+        assert_eq!(t.source.record, Some(3));
+        // several transcripts, as `transcripts` returns them: one document each
+        let s = r#"{"data":{"transcripts":[
+          {"id":"A1","sentences":[{"speaker_name":"Sam","text":"How was setup?","start_time":1,"end_time":2}]},
+          {"id":"B2","sentences":[{"speaker_name":"Ann","text":"Too slow.","start_time":1,"end_time":2}]}]}}"#;
+        let p = read(s);
+        let ids: Vec<_> = p
+            .documents
+            .iter()
+            .map(|d| (d.meta["transcript_id"].as_str(), d.turns[0].text.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            [(Some("A1"), "How was setup?"), (Some("B2"), "Too slow.")]
+        );
+    }
+
+    #[test]
+    fn assemblyai_sentences_and_paragraphs_are_timed_in_milliseconds() {
+        // was: read as records, one document per sentence, times read as
+        // seconds (250 ms became 4 min 10 s)
+        let s = r#"{"sentences":[
+          {"text":"Thanks for calling.","start":250,"end":2100,"confidence":0.9,"speaker":"A","words":[]},
+          {"text":"How can I help?","start":2200,"end":3100,"confidence":0.9,"speaker":"A","words":[]},
+          {"text":"My order never came.","start":3300,"end":5400,"confidence":0.9,"speaker":"B","words":[]}],
+          "id":"abc","confidence":0.9,"audio_duration":6}"#;
+        let p = read(s);
+        assert_eq!(p.documents.len(), 1);
+        let (a, b) = (Some("Speaker A"), Some("Speaker B"));
+        assert_eq!(
+            voiced(&p),
+            [
+                (a, None, Some(250), Some(2100), "Thanks for calling."),
+                (a, None, Some(2200), Some(3100), "How can I help?"),
+                (b, None, Some(3300), Some(5400), "My order never came."),
+            ]
+        );
+        // a paragraph takes its words' speaker, and is split where they change
+        let s = r#"{"paragraphs":[
+          {"text":"Thanks for calling.","start":250,"end":2100,"confidence":0.9,"words":[
+            {"text":"Thanks","start":250,"end":600,"speaker":"A"},{"text":"for","start":600,"end":900,"speaker":"A"},
+            {"text":"calling.","start":900,"end":2100,"speaker":"A"}]},
+          {"text":"Hi. It broke.","start":2200,"end":4000,"confidence":0.9,"words":[
+            {"text":"Hi.","start":2200,"end":2500,"speaker":"A"},{"text":"It","start":2600,"end":3000,"speaker":"B"},
+            {"text":"broke.","start":3000,"end":4000,"speaker":"B"}]}],
+          "id":"abc","confidence":0.9,"audio_duration":6}"#;
+        assert_eq!(
+            voiced(&read(s)),
+            [
+                (a, None, Some(250), Some(2100), "Thanks for calling."),
+                (a, None, Some(2200), Some(2500), "Hi."),
+                (b, None, Some(2600), Some(4000), "It broke."),
+            ]
+        );
+    }
+
+    #[test]
+    fn twilio_sentences_are_turns_by_channel() {
+        // was: one document per sentence, no speakers
+        let s = r#"{"sentences":[
+          {"media_channel":1,"sentence_index":0,"start_time":"0.5","end_time":"2.1","transcript":"Thank you for calling.","sid":"GX1","confidence":"0.9"},
+          {"media_channel":2,"sentence_index":1,"start_time":"2.5","end_time":"6.0","transcript":"I was charged twice.","sid":"GX2","confidence":"0.9"},
+          {"media_channel":2,"sentence_index":2,"start_time":"6.2","end_time":"7.0","transcript":"For one order.","sid":"GX3","confidence":"0.9"}],
+          "meta":{"page":0}}"#;
+        let (one, two) = (Some("Channel 1"), Some("Channel 2"));
+        assert_eq!(
+            voiced(&read(s)),
+            [
+                (one, None, Some(500), Some(2100), "Thank you for calling."),
+                (two, None, Some(2500), Some(6000), "I was charged twice."),
+                (two, None, Some(6200), Some(7000), "For one order."),
+            ]
+        );
+    }
+
+    #[test]
+    fn recall_transcripts_are_one_turn_per_entry_with_the_host_interviewing() {
+        // was: each word a segment of its own, in a document per entry
+        let s = r#"[{"participant":{"id":100,"name":"Maya","is_host":true,"platform":"zoom"},"words":[
+            {"text":"Why","start_timestamp":{"relative":0.5,"absolute":"x"},"end_timestamp":{"relative":0.8,"absolute":"x"}},
+            {"text":"did you cancel?","start_timestamp":{"relative":0.9},"end_timestamp":{"relative":2.0}}]},
+          {"participant":{"id":200,"name":"Tom","is_host":false},"words":[
+            {"text":"The fee came last.","start_timestamp":{"relative":2.5},"end_timestamp":{"relative":6.0}}]}]"#;
+        let p = read(s);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(
+            voiced(&p),
+            [
+                (
+                    Some("Maya"),
+                    Some(Role::Interviewer),
+                    Some(500),
+                    Some(2000),
+                    "Why did you cancel?"
+                ),
+                (
+                    Some("Tom"),
+                    None,
+                    Some(2500),
+                    Some(6000),
+                    "The fee came last."
+                ),
+            ]
+        );
+        // a host who answers as a service line does is the agent
+        let support = s.replace("Why", "Thanks for calling, why");
+        assert_eq!(voiced(&read(&support))[0].1, Some(Role::Agent));
+        // the older form: `speaker`, timestamps in seconds
+        let s = r#"[{"speaker":"Maya","speaker_id":1,"words":[{"text":"Why?","start_timestamp":0.5,"end_timestamp":0.8}]},
+          {"speaker":null,"speaker_id":2,"words":[{"text":"It","start_timestamp":1.0,"end_timestamp":1.2},{"text":"broke.","start_timestamp":1.2,"end_timestamp":1.9}]}]"#;
+        assert_eq!(
+            voiced(&read(s)),
+            [
+                (Some("Maya"), None, Some(500), Some(800), "Why?"),
+                (Some("Speaker 2"), None, Some(1000), Some(1900), "It broke."),
+            ]
+        );
     }
 }

@@ -88,6 +88,7 @@ pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> 
     if value.get("segments").is_none() {
         if let Some(read) = super::stt::read(&value) {
             let service = read.service;
+            let call_key = read.call_key.unwrap_or("call");
             let turns = super::stt::into_turns(path, text, read);
             if turns.iter().all(|(call, _)| call.is_none()) {
                 let turns = turns.into_iter().map(|(_, t)| t).collect();
@@ -99,8 +100,8 @@ pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> 
                     &format!("no transcript text ({service} JSON)"),
                 );
             } else {
-                // several calls in one file (Gong): a document each
-                out.documents = super::stt::call_documents(path, text, turns);
+                // several calls in one file (Gong, Fireflies): a document each
+                out.documents = super::stt::call_documents(path, text, call_key, turns);
             }
             if out.documents.is_empty() && out.problems.is_empty() {
                 out.problems.push(Problem::warn(
