@@ -28,7 +28,7 @@ Formats (detected from the extension, then the content; --format overrides):
                       Contact Lens, AssemblyAI, Deepgram, Rev.ai, Google, Speechmatics,
                       ElevenLabs Scribe, Twilio), Gong call transcripts (a document per
                       call), Fireflies and Recall.ai meeting transcripts;
-                      a list of records (a review export) as jsonl
+                      a list of records (a review export, a Slack channel's day) as jsonl
   csv/tsv  .csv .tsv  header row (title rows above it skipped); `,` `;` tab or `|`;
                       text, speaker, conversation and start/end time columns
                       auto-detected; other columns kept in `meta` (numbers as numbers)

@@ -43,6 +43,9 @@ struct Plan {
     times: [Option<(String, bool)>; 2],
     /// A conversation held in the record: its list of messages.
     messages: Option<Messages>,
+    /// Slack's export: notices left out, authors by name, markup as shown
+    /// (see [`super::slack`]).
+    slack: bool,
 }
 
 /// Where a record keeps its conversation, as chat, support-bot and help-desk
@@ -339,6 +342,7 @@ impl Plan {
                 doc,
                 times,
                 messages: None,
+                slack: super::slack::is_message(obj),
             };
         }
         let mut by_name = pick_field(&names, None, TEXT_NAMES);
@@ -359,6 +363,7 @@ impl Plan {
                     doc,
                     times: [None, None],
                     messages: Some(m),
+                    slack: false,
                 };
             }
         }
@@ -418,6 +423,7 @@ impl Plan {
             doc,
             times,
             messages: thread,
+            slack: super::slack::is_message(obj),
         }
     }
 
@@ -485,19 +491,29 @@ impl Plan {
                     .as_ref()
                     .is_some_and(|m| m.list == k || m.opening.as_deref() == Some(k))
         };
-        let speaker = self
+        let mut speaker = self
             .speaker
             .as_ref()
             .and_then(|f| obj.get(f))
             .and_then(scalar_string);
+        if self.slack {
+            speaker = speaker.or_else(|| super::slack::speaker(obj));
+            for t in &mut texts {
+                *t = super::slack::text(t);
+            }
+        }
         let group = self
             .doc
             .as_ref()
             .and_then(|f| obj.get(f))
             .and_then(scalar_string);
+        // Slack's `blocks` hold the text again, as rich text
+        let repeats = |k: &str| self.slack && k == "blocks";
         let meta = obj
             .iter()
-            .filter(|(k, v)| !is_text(k) && Some(*k) != self.speaker.as_ref() && !v.is_null())
+            .filter(|(k, v)| {
+                !is_text(k) && Some(*k) != self.speaker.as_ref() && !v.is_null() && !repeats(k)
+            })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         // Locate the JSON-escaped text inside the record for the byte span
@@ -585,6 +601,9 @@ impl<'a> Reader<'a> {
         let plan = self
             .plan
             .get_or_insert_with(|| Plan::of(&obj, opts, &loc, problems));
+        if plan.slack && super::slack::left_out(&obj) {
+            return;
+        }
         match plan.row(&obj, record, line, raw, off) {
             Ok(row) => self.rows.push(row),
             Err(why) => self.out.problems.push(Problem::skip(loc, why)),

@@ -24,6 +24,7 @@ pub mod mail;
 pub mod markdown;
 pub mod markup;
 pub mod sheet;
+mod slack;
 pub mod srt;
 mod stt;
 pub mod table;
