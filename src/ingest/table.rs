@@ -444,6 +444,22 @@ fn is_qualtrics_import_ids(r: &csv::StringRecord) -> bool {
     ids > 0 && ids * 2 >= filled.len()
 }
 
+/// The columns Qualtrics marks as typed answers: an ImportId ending in
+/// `_TEXT` (`QID2_TEXT` an open question, `QID3_4_TEXT` the text of an
+/// "Other" choice), in column order.
+fn qualtrics_text_entries(r: &csv::StringRecord) -> Vec<usize> {
+    r.iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            serde_json::from_str::<Value>(c.trim())
+                .ok()
+                .and_then(|v| v.get("ImportId")?.as_str().map(|id| id.ends_with("_TEXT")))
+                .unwrap_or(false)
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// Whether a row is SurveyMonkey's second header row: it names an
 /// `Open-Ended Response` or a `Response` column, and no cell is long enough
 /// to be an answer to an open question.
@@ -622,11 +638,13 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
     }
     // Qualtrics exports put two more header rows under the first: the
     // question texts, then `{"ImportId":"QID1"}` per column. Neither is an
-    // answer.
+    // answer; the second says which columns are typed answers.
+    let mut typed_answers = Vec::new();
     if records
         .get(1)
         .is_some_and(|(_, r)| is_qualtrics_import_ids(r))
     {
+        typed_answers = qualtrics_text_entries(&records[1].1);
         records.drain(..2);
     }
     // SurveyMonkey's: a second header row of "Response", "Open-Ended
@@ -638,6 +656,8 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
         records.drain(..1);
     }
     let text_cols: Vec<usize> = match pick_fields(&headers, &opts.text_fields) {
+        // a Qualtrics survey's open questions, each a turn of the respondent
+        _ if opts.text_fields.is_empty() && !typed_answers.is_empty() => typed_answers,
         Ok(Some(cols)) => cols,
         Err(missing) => {
             out.problems.push(Problem::skip(
@@ -890,6 +910,49 @@ pub(crate) mod tests {
         assert_eq!(p.documents[0].turns[0].source.record, Some(3));
         assert_eq!(p.documents[0].meta["Q1"], Value::from(3));
         assert!(p.problems.is_empty(), "{:?}", p.problems);
+    }
+
+    #[test]
+    fn qualtrics_typed_answers_are_the_text_without_naming_them() {
+        // was: the longest column guessed with a warning (Q2), and the
+        // second open question (Q4) and an "Other" text never read
+        let id = |i: &str| format!("\"{{\"\"ImportId\"\":\"\"{i}\"\"}}\"");
+        let s = format!(
+            "ResponseId,Q1,Q1_NPS_GROUP,Q2,Q3,Q3_4_TEXT,Q4\n\
+             Response ID,How likely...?,How likely...? - Group,Why that score?,Plan,Plan - Other - Text,Anything else?\n\
+             {},{},{},{},{},{},{}\n\
+             R_1,3,Detractor,The fee doubled and nobody told me why.,Other,Family plan,Tell me before I pay.\n\
+             R_2,9,Promoter,Fast app.,Basic,,\n",
+            id("_recordId"),
+            id("QID1"),
+            id("QID1_NPS_GROUP"),
+            id("QID2_TEXT"),
+            id("QID3"),
+            id("QID3_4_TEXT"),
+            id("QID4_TEXT")
+        );
+        let p = parse("r.csv", &s, b',', &IngestOptions::default(), Taint::NONE);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(
+            turn_texts(&p),
+            [
+                vec![
+                    "The fee doubled and nobody told me why.",
+                    "Family plan",
+                    "Tell me before I pay."
+                ],
+                vec!["Fast app."],
+            ]
+        );
+        assert_eq!(p.documents[0].meta["Q1"], Value::from(3));
+        assert_eq!(p.documents[0].meta["Q3"], Value::from("Other"));
+        // a column named on the command line is read as named
+        let opts = IngestOptions {
+            text_fields: vec!["Q4".into()],
+            ..Default::default()
+        };
+        let p = parse("r.csv", &s, b',', &opts, Taint::NONE);
+        assert_eq!(turn_texts(&p), [vec!["Tell me before I pay."]]);
     }
 
     #[test]

@@ -619,7 +619,8 @@ fn cluster_key(s: &Segment) -> String {
 /// (else the first that holds anything, so that the run can say why it
 /// computed no impact). Known: [`insight::OUTCOME_COLUMNS`], then any column
 /// with a word `rating`, `stars`, `nps` or `csat` in its name (`Overall
-/// Rating`, `Rating (1-5)`), in name order.
+/// Rating`, `Rating (1-5)`) or that Qualtrics groups as an NPS question
+/// (`Q1` beside its `Q1_NPS_GROUP`), in name order.
 fn resolve_outcome(segments: &[Segment], column: Option<&str>) -> Option<insight::Outcome> {
     match column {
         Some("") => None,
@@ -633,6 +634,13 @@ fn resolve_outcome(segments: &[Segment], column: Option<&str>) -> Option<insight
                         .map(String::as_str)
                         .filter(|k| names_a_rating(k)),
                 );
+                // Qualtrics writes an NPS question's group beside its score
+                named.extend(s.meta.keys().filter_map(|k| {
+                    let cut = k.len().checked_sub("_NPS_GROUP".len())?;
+                    let (score, group) = (k.get(..cut)?, k.get(cut..)?);
+                    (group.eq_ignore_ascii_case("_NPS_GROUP") && s.meta.contains_key(score))
+                        .then_some(score)
+                }));
             }
             let found: Vec<insight::Outcome> = insight::OUTCOME_COLUMNS
                 .iter()
@@ -856,6 +864,27 @@ mod tests {
         assert_eq!(resolve_outcome(&segs, None).unwrap().column, "score");
         assert!(names_a_rating("Rating (1-5)") && names_a_rating("NPS"));
         assert!(!names_a_rating("operating_system") && !names_a_rating("starship"));
+    }
+
+    #[test]
+    fn a_qualtrics_nps_question_is_the_outcome() {
+        // was: its group column (`Promoter`, ...) taken, read as no numbers,
+        // so no impact
+        let mut segs = segments(6);
+        for (i, s) in segs.iter_mut().enumerate() {
+            s.meta.insert("Q1".into(), serde_json::json!(i * 2));
+            s.meta
+                .insert("Q1_NPS_GROUP".into(), serde_json::json!("Detractor"));
+            s.meta.insert("Q3".into(), serde_json::json!(4));
+        }
+        let o = resolve_outcome(&segs, None).expect("the NPS question");
+        assert_eq!(o.column, "Q1");
+        assert_eq!(o.values.len(), 2);
+        // without its group column, a `Q1` is no outcome
+        for s in segs.iter_mut() {
+            s.meta.remove("Q1_NPS_GROUP");
+        }
+        assert!(resolve_outcome(&segs, None).is_none());
     }
 
     #[test]
