@@ -177,7 +177,7 @@ fn fixture_reviews_csv() {
         ],
         &[
             "skipped: FIX/reviews.csv:4 (record 2): malformed row: 3 fields, header has 4",
-            "skipped: FIX/reviews.csv:6 (record 4): empty text in column `review`",
+            "warning: FIX/reviews.csv:6 (record 4): no text in column `review`: left out",
         ],
     );
 }
@@ -572,7 +572,7 @@ fn fixture_reviews_export_json() {
             "L16R3 - customer - signal |Dark mode finally!",
             "L16R3 - customer - signal |Switching from my old bank was worth it.",
         ],
-        &["skipped: FIX/reviews_export.json:9 (record 2): no text in field `content`"],
+        &["warning: FIX/reviews_export.json:9 (record 2): no text in field `content`: left out"],
     );
 }
 
@@ -626,7 +626,7 @@ fn fixture_survey_xlsx() {
              reads the first sheet with data; save the others as CSV to read them",
             "warning: FIX/survey.xlsx:1: line 1 above the header row (line 3) taken for a title \
              and not read (`Customer survey, November 2026`)",
-            "skipped: FIX/survey.xlsx:7 (record 3): empty text in column `Comment`",
+            "warning: FIX/survey.xlsx:7 (record 3): no text in column `Comment`: left out",
         ],
     );
     let path = format!("{FIX}/survey.xlsx");

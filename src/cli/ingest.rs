@@ -184,6 +184,12 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
         skipped,
         count(report.problems.len() - skipped, "warning"),
         [
+            (report.blank_records > 0).then(|| {
+                format!(
+                    ", {} with no text left out",
+                    count(report.blank_records as usize, "record")
+                )
+            }),
             (!report.ignored.is_empty()).then(|| {
                 format!(
                     "; not read (unknown extension, or a README or LICENSE of the folder): {}",

@@ -438,7 +438,8 @@ impl Plan {
     }
 
     /// The row of one record whose source text `raw` starts at byte `off`,
-    /// or why it has none.
+    /// `None` when its text is blank (every text field an empty string or
+    /// null), or why it has none.
     fn row(
         &self,
         obj: &Object,
@@ -446,7 +447,7 @@ impl Plan {
         line: u64,
         raw: &str,
         off: usize,
-    ) -> Result<Row, String> {
+    ) -> Result<Option<Row>, String> {
         // a named field is found by its exact name, else its normalised one
         let field = |f: &str| {
             obj.get(f)
@@ -475,6 +476,10 @@ impl Plan {
         }
         if let (true, Some(m)) = (texts.is_empty(), &self.messages) {
             return Err(format!("no message with text in field `{}`", m.list));
+        }
+        let blank = |f: &String| matches!(field(f), Some(Value::String(_) | Value::Null));
+        if texts.is_empty() && self.text.iter().all(blank) {
+            return Ok(None);
         }
         if texts.is_empty() {
             let names: Vec<String> = self.text.iter().map(|f| format!("`{f}`")).collect();
@@ -536,7 +541,7 @@ impl Plan {
                 _ => None,
             }
         });
-        Ok(Row {
+        Ok(Some(Row {
             record,
             line,
             range,
@@ -547,13 +552,15 @@ impl Plan {
             speaker,
             group,
             meta,
-        })
+        }))
     }
 }
 
 /// Records read so far, and the plan fixed by the first one.
 struct Reader<'a> {
     out: Parsed,
+    /// Where the first record with a blank text was.
+    first_blank: Option<Location>,
     rows: Vec<Row>,
     plan: Option<Plan>,
     opts: &'a IngestOptions,
@@ -564,6 +571,7 @@ impl<'a> Reader<'a> {
     fn new(opts: &'a IngestOptions, taint: Taint<'a>) -> Self {
         Reader {
             out: Parsed::default(),
+            first_blank: None,
             rows: Vec::new(),
             plan: None,
             opts,
@@ -605,13 +613,37 @@ impl<'a> Reader<'a> {
             return;
         }
         match plan.row(&obj, record, line, raw, off) {
-            Ok(row) => self.rows.push(row),
+            Ok(Some(row)) => self.rows.push(row),
+            // a blank answer: nothing in it is wrong, and nothing to read
+            Ok(None) => {
+                self.out.blank += 1;
+                self.first_blank.get_or_insert(loc);
+            }
             Err(why) => self.out.problems.push(Problem::skip(loc, why)),
         }
     }
 
     fn finish(self, path: &str, text: &str) -> Parsed {
         let mut out = self.out;
+        if let (Some(first), Some(plan)) = (self.first_blank, &self.plan) {
+            let names: Vec<String> = plan.text.iter().map(|f| format!("`{f}`")).collect();
+            let fields = format!(
+                "field{} {}",
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", ")
+            );
+            out.problems.push(if self.rows.is_empty() {
+                Problem::warn(
+                    Location::file(path),
+                    format!("no text in {fields} in any of its {} records", out.blank),
+                )
+            } else {
+                Problem::warn(
+                    first,
+                    super::table::blank_left_out(&fields, out.blank, "record"),
+                )
+            });
+        }
         if self.rows.is_empty() && out.problems.is_empty() {
             out.problems
                 .push(Problem::warn(Location::file(path), "no text (empty file)"));
@@ -908,7 +940,8 @@ mod tests {
     fn several_text_fields_named_are_each_a_turn() {
         let s =
             "{\"id\": 1, \"liked\": \"Fast delivery.\", \"improve\": \"The app logs me out.\"}\n\
-                 {\"id\": 2, \"improve\": \"Nothing.\"}\n{\"id\": 3}\n";
+                 {\"id\": 2, \"improve\": \"Nothing.\"}\n{\"id\": 3}\n\
+                 {\"id\": 4, \"liked\": \"\", \"improve\": null}\n";
         let opts = IngestOptions {
             text_fields: vec!["liked".into(), "improve".into()],
             ..Default::default()
@@ -926,8 +959,17 @@ mod tests {
             assert_eq!(&s[t.source.span[0]..t.source.span[1]], t.text);
         }
         assert_eq!(p.documents[0].meta.keys().collect::<Vec<_>>(), ["id"]);
-        assert_eq!(p.problems.len(), 1);
+        // a record without the fields is skipped; one whose fields are
+        // blank is left out and counted, with a warning
+        assert_eq!(p.problems.len(), 2, "{:?}", p.problems);
         assert_eq!(p.problems[0].msg, "no text in fields `liked`, `improve`");
+        assert!(p.problems[0].skipped);
+        assert_eq!(
+            p.problems[1].msg,
+            "no text in fields `liked`, `improve`: left out"
+        );
+        assert_eq!(p.problems[1].loc.record, Some(4));
+        assert_eq!(p.blank, 1);
         assert_eq!(p.problems[0].loc.line, Some(3));
     }
 

@@ -325,6 +325,10 @@ pub struct IngestReport {
     pub ignored: Vec<String>,
     /// Invalid bytes replaced with U+FFFD across all inputs.
     pub replaced_bytes: u64,
+    /// Records left out for an empty text, across all inputs (see
+    /// [`Parsed::blank`]).
+    #[serde(default)]
+    pub blank_records: u64,
 }
 
 /// One file [`read_inputs`] read (`-` for standard input): `run.json` records
@@ -360,6 +364,10 @@ impl IngestReport {
 pub struct Parsed {
     pub documents: Vec<Document>,
     pub problems: Vec<Problem>,
+    /// Records whose text is empty (a survey respondent who left the open
+    /// questions blank, a rating without a review): left out and counted,
+    /// not skipped, since nothing in them is wrong.
+    pub blank: u64,
 }
 
 /// Helper passed to parsers: where the decoder replaced invalid bytes, so that
@@ -449,6 +457,7 @@ pub fn parse_bytes(path: &str, bytes: &[u8], opts: &IngestOptions) -> crate::Res
     let parsed = parse_text(path, &decoded.text, format, opts, taint);
     out.documents = parsed.documents;
     out.problems.extend(parsed.problems);
+    out.blank = parsed.blank;
     Ok((out, replaced))
 }
 
@@ -475,8 +484,8 @@ pub fn parse_text(
         Format::Sheet => table::parse(path, text, b',', opts, taint),
         // already text (an e-mail file goes through parse_bytes)
         Format::Email => mail::parse(path, text.as_bytes()).unwrap_or_else(|msg| Parsed {
-            documents: Vec::new(),
             problems: vec![Problem::skip(Location::file(path), msg)],
+            ..Default::default()
         }),
     }
 }
@@ -711,8 +720,8 @@ fn read_one(path: &str, opts: &IngestOptions) -> (Parsed, u64, InputFile) {
         Ok(b) => b,
         Err(e) => {
             let parsed = Parsed {
-                documents: vec![],
                 problems: vec![Problem::skip(Location::file(path), e.to_string())],
+                ..Default::default()
             };
             let input = InputFile {
                 path: path.to_string(),
@@ -727,15 +736,15 @@ fn read_one(path: &str, opts: &IngestOptions) -> (Parsed, u64, InputFile) {
         Ok(r) => r,
         Err(crate::Error::Input { loc, msg }) => (
             Parsed {
-                documents: vec![],
                 problems: vec![Problem::skip(loc, msg)],
+                ..Default::default()
             },
             0,
         ),
         Err(e) => (
             Parsed {
-                documents: vec![],
                 problems: vec![Problem::skip(Location::file(path), e.to_string())],
+                ..Default::default()
             },
             0,
         ),
@@ -798,9 +807,11 @@ pub fn read_inputs(paths: &[String], opts: &IngestOptions) -> IngestReport {
     let mut documents = Vec::new();
     let mut inputs = Vec::with_capacity(results.len());
     let mut replaced_bytes = 0;
+    let mut blank_records = 0;
     for (parsed, replaced, input) in results {
         documents.extend(parsed.documents);
         problems.extend(parsed.problems);
+        blank_records += parsed.blank;
         replaced_bytes += replaced;
         inputs.push(input);
     }
@@ -820,6 +831,7 @@ pub fn read_inputs(paths: &[String], opts: &IngestOptions) -> IngestReport {
         inputs,
         ignored,
         replaced_bytes,
+        blank_records,
     }
 }
 

@@ -131,8 +131,8 @@ fn to_csv(path: &str, bytes: &[u8]) -> Result<AsCsv, String> {
 pub fn parse(path: &str, bytes: &[u8], opts: &super::IngestOptions) -> Result<Parsed, String> {
     let sheet = to_csv(path, bytes)?;
     let mut out = Parsed {
-        documents: Vec::new(),
         problems: sheet.problems,
+        ..Default::default()
     };
     if sheet.csv.trim().is_empty() {
         out.problems.push(Problem::warn(
@@ -159,5 +159,6 @@ pub fn parse(path: &str, bytes: &[u8], opts: &super::IngestOptions) -> Result<Pa
     }
     out.documents = table.documents;
     out.problems.extend(table.problems);
+    out.blank = table.blank;
     Ok(out)
 }

@@ -444,6 +444,15 @@ fn is_qualtrics_import_ids(r: &csv::StringRecord) -> bool {
     ids > 0 && ids * 2 >= filled.len()
 }
 
+/// What a file's blank records are told: the first, and how many more.
+pub(super) fn blank_left_out(fields: &str, blank: u64, noun: &str) -> String {
+    match blank.saturating_sub(1) {
+        0 => format!("no text in {fields}: left out"),
+        1 => format!("no text in {fields}: left out, and 1 more {noun} like it"),
+        more => format!("no text in {fields}: left out, and {more} more {noun}s like it"),
+    }
+}
+
 /// The columns Qualtrics marks as typed answers: an ImportId ending in
 /// `_TEXT` (`QID2_TEXT` an open question, `QID3_4_TEXT` the text of an
 /// "Other" choice), in column order.
@@ -689,6 +698,7 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
     let doc_col = pick_field(&headers, opts.doc_field.as_deref(), DOC_NAMES)
         .filter(|i| !text_cols.contains(i));
     let time_cols = time_fields(&headers, &text_cols);
+    let mut first_blank: Option<Location> = None;
     let mut rows = Vec::with_capacity(records.len());
     for (k, (pos, r)) in records.iter().enumerate() {
         let start = (pos.byte() as usize).min(text.len());
@@ -725,18 +735,9 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
             .map(str::to_string)
             .collect();
         if texts.is_empty() {
-            let names: Vec<String> = text_cols
-                .iter()
-                .map(|&c| format!("`{}`", headers.get(c).map(String::as_str).unwrap_or("")))
-                .collect();
-            out.problems.push(Problem::skip(
-                loc,
-                format!(
-                    "empty text in column{} {}",
-                    if names.len() == 1 { "" } else { "s" },
-                    names.join(", ")
-                ),
-            ));
+            // a blank answer: nothing in it is wrong, and nothing to read
+            out.blank += 1;
+            first_blank.get_or_insert(loc);
             continue;
         }
         let mut meta = BTreeMap::new();
@@ -772,6 +773,29 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
                 .map(str::to_string),
             times: time_cols.map(|c| c.and_then(|(i, ms)| cell_ms(r.get(i)?, ms))),
             meta,
+        });
+    }
+    if let Some(first) = first_blank {
+        let names: Vec<String> = text_cols
+            .iter()
+            .map(|&c| format!("`{}`", headers.get(c).map(String::as_str).unwrap_or("")))
+            .collect();
+        let columns = format!(
+            "column{} {}",
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        );
+        out.problems.push(if rows.is_empty() {
+            Problem::warn(
+                Location::line(path, header_line),
+                format!(
+                    "no text in {columns} in any of its {} rows (columns: {})",
+                    out.blank,
+                    headers.join(", ")
+                ),
+            )
+        } else {
+            Problem::warn(first, blank_left_out(&columns, out.blank, "row"))
         });
     }
     out.documents = rows_to_documents(path, text, rows);
@@ -984,9 +1008,13 @@ pub(crate) mod tests {
         }
         assert!(!d.meta.contains_key("Q2") && !d.meta.contains_key("Q3"));
         assert_eq!(d.meta["NPS"], Value::from(3));
-        // a respondent who answered neither is skipped, naming both columns
+        // a respondent who answered neither is left out and counted, not
+        // skipped (was: skipped, so every survey run ended with exit 3),
+        // with one warning naming both columns
+        assert_eq!(p.blank, 1);
         assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
-        assert_eq!(p.problems[0].msg, "empty text in columns `Q2`, `Q3`");
+        assert!(!p.problems[0].skipped);
+        assert_eq!(p.problems[0].msg, "no text in columns `Q2`, `Q3`: left out");
         assert_eq!(p.problems[0].loc.record, Some(3));
         // a column that is not there is named, and the file is not guessed at
         let opts = IngestOptions {

@@ -256,6 +256,7 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
             "insights": a.insights.insights.len(),
             "weak_signals": a.insights.weak_signals.len(),
             "skipped_inputs": ingest.skipped(),
+            "blank_records": ingest.blank_records,
             "replaced_bytes": ingest.replaced_bytes,
         },
         "timings_ms": timings,
