@@ -22,8 +22,9 @@ pub struct Config {
     /// Document metadata column holding an outcome (rating, NPS, yes/no...).
     /// Default: the first of `insight::OUTCOME_COLUMNS` present (`rating`,
     /// `stars`, `score`, `nps`, ..., matched with case, spaces and punctuation
-    /// ignored), then a column named with a word `rating`, `stars`, `nps` or
-    /// `csat`, or a Qualtrics NPS question (`Q1` beside `Q1_NPS_GROUP`);
+    /// ignored), then a column named with a word `rating`, `stars`, `nps`,
+    /// `csat`, `recommend`, `satisfied` or `satisfaction`, or a Qualtrics NPS
+    /// question (`Q1` beside `Q1_NPS_GROUP`);
     /// `""` turns impact off.
     pub outcome: Option<String>,
     /// Results to compare with (an output folder of an earlier run), written

@@ -664,6 +664,11 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
     {
         records.drain(..1);
     }
+    let asked = if opts.text_fields.is_empty() {
+        open_questions(&headers, &records)
+    } else {
+        Vec::new()
+    };
     let text_cols: Vec<usize> = match pick_fields(&headers, &opts.text_fields) {
         // a Qualtrics survey's open questions, each a turn of the respondent
         _ if opts.text_fields.is_empty() && !typed_answers.is_empty() => typed_answers,
@@ -674,6 +679,24 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
                 format!("no column {missing} (columns: {})", headers.join(", ")),
             ));
             return out;
+        }
+        // a form's open questions, asked in the header (Google Forms,
+        // Typeform): each a turn of the respondent (one alone is the longest
+        // column's guess below)
+        Ok(None) if asked.len() > 1 => {
+            let cols = asked;
+            let names: Vec<String> = cols.iter().map(|&c| format!("`{}`", headers[c])).collect();
+            out.problems.push(Problem::warn(
+                Location::line(path, header_line),
+                format!(
+                    "no column named like text (columns: {}): reading the open questions {}, \
+                     answered in words, each a turn of the respondent; choose others with \
+                     `[input] text_field` in whyline.toml (`whyline ingest --text-column`)",
+                    headers.join(", "),
+                    names.join(", ")
+                ),
+            ));
+            cols
         }
         Ok(None) => {
             let i = longest_column(&headers, &records);
@@ -800,6 +823,37 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
     }
     out.documents = rows_to_documents(path, text, rows);
     out
+}
+
+/// The columns a form asks an open question in: the header is a question
+/// (it holds a `?`) and the answers are words, not numbers, dates or
+/// choices: over the first 200 rows, the filled cells hold on average at
+/// least 4 words, at least 70% of them words of letters.
+fn open_questions(
+    headers: &[String],
+    records: &[(csv::Position, csv::StringRecord)],
+) -> Vec<usize> {
+    (0..headers.len())
+        .filter(|&i| headers[i].contains('?'))
+        .filter(|&i| {
+            let (mut cells, mut words, mut lettered) = (0usize, 0usize, 0usize);
+            for (_, r) in records.iter().take(200) {
+                let cell = r.get(i).unwrap_or("").trim();
+                if cell.is_empty() {
+                    continue;
+                }
+                cells += 1;
+                for w in cell.split_whitespace() {
+                    words += 1;
+                    let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+                    if !w.is_empty() && w.chars().all(char::is_alphabetic) {
+                        lettered += 1;
+                    }
+                }
+            }
+            cells > 0 && words >= 4 * cells && lettered * 10 >= words * 7
+        })
+        .collect()
 }
 
 fn longest_column(headers: &[String], records: &[(csv::Position, csv::StringRecord)]) -> usize {
@@ -934,6 +988,45 @@ pub(crate) mod tests {
         assert_eq!(p.documents[0].turns[0].source.record, Some(3));
         assert_eq!(p.documents[0].meta["Q1"], Value::from(3));
         assert!(p.problems.is_empty(), "{:?}", p.problems);
+    }
+
+    #[test]
+    fn a_forms_open_questions_asked_in_the_header_are_each_a_turn() {
+        // was: the longest column guessed (one open question of two), with
+        // a warning; Google Forms and Typeform name each column by its question
+        let s = "Timestamp,Email Address,How likely are you to recommend us?,\
+                 What is the main reason for your score?,What should we improve first?,Which plan?\n\
+                 2026/11/30 10:01:02 AM GMT,ann@example.com,3,The fee only shows up at checkout.,\
+                 Show the fee on the product page.,Basic plan\n\
+                 2026/11/30 10:05:40 AM GMT,bo@example.com,9,Fast and friendly support team.,,Plus plan\n";
+        let p = csv(s);
+        assert_eq!(
+            turn_texts(&p),
+            [
+                vec![
+                    "The fee only shows up at checkout.",
+                    "Show the fee on the product page."
+                ],
+                vec!["Fast and friendly support team."],
+            ]
+        );
+        assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
+        assert!(
+            p.problems[0].msg.contains(
+                "reading the open questions `What is the main reason for your score?`, \
+                 `What should we improve first?`, answered in words"
+            ),
+            "{}",
+            p.problems[0].msg
+        );
+        assert_eq!(
+            p.documents[0].meta["How likely are you to recommend us?"],
+            Value::from(3)
+        );
+        // a question answered in a word or two, or in numbers, is no open
+        // question: the longest column is guessed as before
+        let p = csv("id,Which plan?,Score?\n1,Basic plan,4\n2,Plus,5\n");
+        assert_eq!(texts(&p), ["Basic plan", "Plus"]);
     }
 
     #[test]

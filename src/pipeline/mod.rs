@@ -618,9 +618,9 @@ fn cluster_key(s: &Segment) -> String {
 /// The configured outcome column, or the first known one that holds numbers
 /// (else the first that holds anything, so that the run can say why it
 /// computed no impact). Known: [`insight::OUTCOME_COLUMNS`], then any column
-/// with a word `rating`, `stars`, `nps` or `csat` in its name (`Overall
-/// Rating`, `Rating (1-5)`) or that Qualtrics groups as an NPS question
-/// (`Q1` beside its `Q1_NPS_GROUP`), in name order.
+/// [`names_a_rating`] (`Overall Rating`, `Rating (1-5)`, "How likely are you
+/// to recommend us?") or that Qualtrics groups as an NPS question (`Q1`
+/// beside its `Q1_NPS_GROUP`), in name order.
 fn resolve_outcome(segments: &[Segment], column: Option<&str>) -> Option<insight::Outcome> {
     match column {
         Some("") => None,
@@ -655,13 +655,24 @@ fn resolve_outcome(segments: &[Segment], column: Option<&str>) -> Option<insight
     }
 }
 
-/// Whether a column name holds the word `rating`, `stars`, `nps` or `csat`
-/// (words split at anything but letters and digits: not `operating_system`).
+/// Whether a column name holds the word `rating`, `stars`, `nps` or `csat`,
+/// or asks the NPS or satisfaction question as forms write it in the header
+/// (`recommend`, `satisfied`, `satisfaction`: "How likely are you to
+/// recommend us to a friend?"); words split at anything but letters and
+/// digits, so not `operating_system`.
 fn names_a_rating(name: &str) -> bool {
     name.split(|c: char| !c.is_alphanumeric()).any(|w| {
-        ["rating", "stars", "nps", "csat"]
-            .iter()
-            .any(|r| w.eq_ignore_ascii_case(r))
+        [
+            "rating",
+            "stars",
+            "nps",
+            "csat",
+            "recommend",
+            "satisfied",
+            "satisfaction",
+        ]
+        .iter()
+        .any(|r| w.eq_ignore_ascii_case(r))
     })
 }
 
@@ -864,6 +875,12 @@ mod tests {
         assert_eq!(resolve_outcome(&segs, None).unwrap().column, "score");
         assert!(names_a_rating("Rating (1-5)") && names_a_rating("NPS"));
         assert!(!names_a_rating("operating_system") && !names_a_rating("starship"));
+        // a form's NPS and satisfaction questions, asked in the header
+        assert!(names_a_rating(
+            "How likely are you to recommend Acme to a friend?"
+        ));
+        assert!(names_a_rating("How satisfied are you with Acme overall?"));
+        assert!(!names_a_rating("What should we improve first?"));
     }
 
     #[test]
