@@ -556,6 +556,41 @@ impl Plan {
     }
 }
 
+/// A JSON:API resource object (`{"type": "customerReviews", "id": ...,
+/// "attributes": {"body": ..., "rating": 5}, "links": {...}}`, as App Store
+/// Connect and many SaaS APIs return their records) read as its attributes,
+/// beside its `type` and `id`; its `links` and `relationships` (the API's
+/// navigation between records) are left out. Any other record is returned
+/// as it is.
+fn resource_fields(obj: Object) -> Object {
+    let is_resource = obj.get("type").is_some_and(Value::is_string)
+        && obj
+            .get("id")
+            .is_some_and(|v| v.is_string() || v.is_number())
+        && obj.get("attributes").is_some_and(Value::is_object)
+        && obj.keys().all(|k| {
+            ["type", "id", "attributes", "relationships", "links", "meta"].contains(&k.as_str())
+        });
+    if !is_resource {
+        return obj;
+    }
+    let mut out = Object::new();
+    for (k, v) in obj {
+        match (k.as_str(), v) {
+            ("attributes", Value::Object(attrs)) => {
+                for (a, x) in attrs {
+                    out.entry(a).or_insert(x);
+                }
+            }
+            ("links" | "relationships", _) => {}
+            (_, v) => {
+                out.insert(k, v);
+            }
+        }
+    }
+    out
+}
+
 /// Records read so far, and the plan fixed by the first one.
 struct Reader<'a> {
     out: Parsed,
@@ -605,6 +640,7 @@ impl<'a> Reader<'a> {
                 return;
             }
         };
+        let obj = resource_fields(obj);
         let (opts, problems) = (self.opts, &mut self.out.problems);
         let plan = self
             .plan
@@ -934,6 +970,42 @@ mod tests {
             first_turns(&p),
             [(None, None, "Cracked."), (None, None, "Too loud.")]
         );
+    }
+
+    #[test]
+    fn json_api_records_are_read_from_their_attributes() {
+        // was: App Store Connect's reviews read as their `type`
+        // ("customerReviews", too short), the review and rating unread
+        let s = r#"{"data":[
+ {"type":"customerReviews","id":"r1","attributes":{"rating":1,"title":"Crashes","body":"It crashes at checkout.","territory":"USA"},
+  "relationships":{"response":{"links":{"related":"https://x/r1/response"}}},"links":{"self":"https://x/r1"}},
+ {"type":"customerReviews","id":"r2","attributes":{"rating":5,"title":"Love it","body":"Fast and fair."},"links":{"self":"https://x/r2"}}],
+ "links":{"self":"https://x"},"meta":{"paging":{"total":2}}}"#;
+        let p =
+            super::super::whisper::parse("reviews.json", s, &IngestOptions::default(), Taint::NONE);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let turns = super::super::table::tests::turn_texts(&p);
+        assert_eq!(
+            turns,
+            [
+                vec!["Crashes", "It crashes at checkout."],
+                vec!["Love it", "Fast and fair."]
+            ]
+        );
+        let meta = &p.documents[0].meta;
+        assert_eq!(meta["rating"], Value::from(1));
+        assert_eq!(meta["id"], Value::from("r1"));
+        assert!(!meta.contains_key("links") && !meta.contains_key("relationships"));
+        let t = &p.documents[0].turns[1];
+        assert_eq!(
+            &s[t.source.span[0]..t.source.span[1]],
+            "It crashes at checkout."
+        );
+        // a record with other fields beside its attributes is read as it is
+        let s = "{\"type\":\"review\",\"id\":1,\"text\":\"Slow.\",\"attributes\":{\"a\":1}}\n";
+        let p = parse("r.jsonl", s, &IngestOptions::default(), Taint::NONE);
+        assert_eq!(p.documents[0].turns[0].text, "Slow.");
+        assert_eq!(p.documents[0].meta["attributes"]["a"], Value::from(1));
     }
 
     #[test]
