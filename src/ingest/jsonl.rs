@@ -13,6 +13,7 @@ use super::{IngestOptions, Parsed, Problem, Role, Taint};
 use crate::util::field_key as norm;
 use crate::Location;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 fn scalar_string(v: &Value) -> Option<String> {
     match v {
@@ -46,6 +47,8 @@ struct Plan {
     /// Slack's export: notices left out, authors by name, markup as shown
     /// (see [`super::slack`]).
     slack: bool,
+    /// A form response whose `answers` list holds the text (Typeform's).
+    answers: bool,
 }
 
 /// Where a record keeps its conversation, as chat, support-bot and help-desk
@@ -343,6 +346,18 @@ impl Plan {
                 times,
                 messages: None,
                 slack: super::slack::is_message(obj),
+                answers: false,
+            };
+        }
+        if form_answers(obj).is_some() && pick_field(&names, None, TEXT_NAMES).is_none() {
+            return Plan {
+                text: Vec::new(),
+                speaker: None,
+                doc: None,
+                times: [None, None],
+                messages: None,
+                slack: false,
+                answers: true,
             };
         }
         let mut by_name = pick_field(&names, None, TEXT_NAMES);
@@ -364,6 +379,7 @@ impl Plan {
                     times: [None, None],
                     messages: Some(m),
                     slack: false,
+                    answers: false,
                 };
             }
         }
@@ -424,6 +440,7 @@ impl Plan {
             times,
             messages: thread,
             slack: super::slack::is_message(obj),
+            answers: false,
         }
     }
 
@@ -461,6 +478,15 @@ impl Plan {
                 _ => None,
             })
             .collect();
+        let mut answered = BTreeMap::new();
+        if self.answers {
+            let (said, values) = form_answers(obj).unwrap_or_default();
+            texts = said;
+            answered = values;
+            if texts.is_empty() {
+                return Ok(None);
+            }
+        }
         let mut speakers = Vec::new();
         let mut roles = Vec::new();
         if let Some(m) = &self.messages {
@@ -513,13 +539,14 @@ impl Plan {
             .and_then(|f| obj.get(f))
             .and_then(scalar_string);
         // Slack's `blocks` hold the text again, as rich text
-        let repeats = |k: &str| self.slack && k == "blocks";
+        let repeats = |k: &str| (self.slack && k == "blocks") || (self.answers && k == "answers");
         let meta = obj
             .iter()
             .filter(|(k, v)| {
                 !is_text(k) && Some(*k) != self.speaker.as_ref() && !v.is_null() && !repeats(k)
             })
             .map(|(k, v)| (k.clone(), v.clone()))
+            .chain(answered)
             .collect();
         // Locate the JSON-escaped text inside the record for the byte span
         // (of several texts, the record's, where each is found in turn).
@@ -589,6 +616,49 @@ fn resource_fields(obj: Object) -> Object {
         }
     }
     out
+}
+
+/// A form response's answers, as Typeform's Responses API returns them
+/// (`"answers": [{"field": {"ref": "why", "type": "long_text"}, "type":
+/// "text", "text": "..."}, {"field": {"ref": "nps"}, "type": "number",
+/// "number": 9}, ...]`): the typed answers in order, and every other answer
+/// by its field's `ref` (else `id`) for `meta` (a number, a boolean, a
+/// choice's label, the labels of several). `None` when the record holds no
+/// such list.
+fn form_answers(obj: &Object) -> Option<(Vec<String>, BTreeMap<String, Value>)> {
+    let list = obj.get("answers")?.as_array()?;
+    let answers: Vec<&Object> = list.iter().filter_map(Value::as_object).collect();
+    let is_answer = |a: &&Object| {
+        a.get("field").is_some_and(Value::is_object) && a.get("type").is_some_and(Value::is_string)
+    };
+    if answers.is_empty() || answers.len() != list.len() || !answers.iter().all(is_answer) {
+        return None;
+    }
+    let (mut said, mut values) = (Vec::new(), BTreeMap::new());
+    for a in answers {
+        let kind = a.get("type").and_then(Value::as_str).unwrap_or("");
+        let field = a.get("field").and_then(Value::as_object);
+        let name = field
+            .and_then(|f| f.get("ref").or_else(|| f.get("id")))
+            .and_then(scalar_string);
+        let value = match kind {
+            "text" => {
+                if let Some(t) = a.get("text").and_then(Value::as_str).map(str::trim) {
+                    if !t.is_empty() {
+                        said.push(t.to_string());
+                    }
+                }
+                continue;
+            }
+            "choice" => a.get("choice").and_then(|c| c.get("label")).cloned(),
+            "choices" => a.get("choices").and_then(|c| c.get("labels")).cloned(),
+            other => a.get(other).cloned(),
+        };
+        if let (Some(n), Some(v)) = (name, value) {
+            values.entry(n).or_insert(v);
+        }
+    }
+    Some((said, values))
 }
 
 /// Records read so far, and the plan fixed by the first one.
@@ -970,6 +1040,40 @@ mod tests {
             first_turns(&p),
             [(None, None, "Cracked."), (None, None, "Too loud.")]
         );
+    }
+
+    #[test]
+    fn typeform_responses_are_read_from_their_answers() {
+        // was: each response read as its longest string, a token
+        // (too_short), the answers unread in meta
+        let s = r#"{"total_items":2,"items":[
+ {"response_id":"a1","token":"21085286190ffad1248d17c4135ee56f","submitted_at":"2026-11-30T10:03:00Z","answers":[
+   {"field":{"id":"f1","type":"opinion_scale","ref":"nps"},"type":"number","number":3},
+   {"field":{"id":"f2","type":"long_text","ref":"why"},"type":"text","text":"The fee shows up at checkout."},
+   {"field":{"id":"f3","type":"multiple_choice","ref":"plan"},"type":"choice","choice":{"label":"Basic"}},
+   {"field":{"id":"f4","type":"short_text"},"type":"text","text":"Show it earlier."}]},
+ {"response_id":"a2","token":"610fc266478b41e4927945e20fe54ad2","answers":[
+   {"field":{"id":"f1","type":"opinion_scale","ref":"nps"},"type":"number","number":10}]}]}"#;
+        let p = super::super::whisper::parse(
+            "responses.json",
+            s,
+            &IngestOptions::default(),
+            Taint::NONE,
+        );
+        let turns = super::super::table::tests::turn_texts(&p);
+        assert_eq!(
+            turns,
+            [vec!["The fee shows up at checkout.", "Show it earlier."]]
+        );
+        let meta = &p.documents[0].meta;
+        assert_eq!(meta["nps"], Value::from(3));
+        assert_eq!(meta["plan"], Value::from("Basic"));
+        assert!(!meta.contains_key("answers"));
+        let t = &p.documents[0].turns[1];
+        assert_eq!(&s[t.source.span[0]..t.source.span[1]], "Show it earlier.");
+        // a respondent who typed nothing is a blank record, not a skipped one
+        assert_eq!(p.blank, 1);
+        assert!(p.problems.iter().all(|q| !q.skipped), "{:?}", p.problems);
     }
 
     #[test]
