@@ -469,6 +469,24 @@ fn qualtrics_text_entries(r: &csv::StringRecord) -> Vec<usize> {
         .collect()
 }
 
+/// SurveyMonkey names a multiple-choice question once, over its first
+/// option's column, and leaves the header of its other options empty (the
+/// second header row names the options): each unnamed column is named
+/// `question - option` (`Which features do you use? - Alerts`), so that no
+/// two columns share the empty name and one option's answer hides
+/// another's in `meta`. Named columns keep their names.
+fn name_answer_options(headers: &mut [String], options: &csv::StringRecord) {
+    let mut question = String::new();
+    for (i, h) in headers.iter_mut().enumerate() {
+        let option = options.get(i).unwrap_or("").trim();
+        if !h.is_empty() {
+            question.clone_from(h);
+        } else if !question.is_empty() && !option.is_empty() {
+            *h = format!("{question} - {option}");
+        }
+    }
+}
+
 /// Whether a row is SurveyMonkey's second header row: it names an
 /// `Open-Ended Response` or a `Response` column, and no cell is long enough
 /// to be an answer to an open question.
@@ -596,7 +614,7 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
         .flexible(true)
         .has_headers(true)
         .from_reader(body.as_bytes());
-    let headers: Vec<String> = match rdr.headers() {
+    let mut headers: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
         Err(e) => {
             out.problems.push(Problem::skip(
@@ -662,6 +680,7 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
         .first()
         .is_some_and(|(_, r)| is_surveymonkey_subheader(r))
     {
+        name_answer_options(&mut headers, &records[0].1);
         records.drain(..1);
     }
     let asked = if opts.text_fields.is_empty() {
@@ -1027,6 +1046,28 @@ pub(crate) mod tests {
         // question: the longest column is guessed as before
         let p = csv("id,Which plan?,Score?\n1,Basic plan,4\n2,Plus,5\n");
         assert_eq!(texts(&p), ["Basic plan", "Plus"]);
+    }
+
+    #[test]
+    fn surveymonkey_answer_options_without_a_header_are_named_by_their_question() {
+        // was: every option column after the first named "", so in `meta`
+        // one option's answer hid another's
+        let s = "Respondent ID,Which features do you use?,,,Why?\n\
+                 ,Search,Alerts,Other (please specify),Open-Ended Response\n\
+                 1,Search,Alerts,Export to Excel,The fee shows up too late.\n";
+        let p = csv(s);
+        assert_eq!(texts(&p), ["The fee shows up too late."]);
+        let meta = &p.documents[0].meta;
+        assert_eq!(meta["Which features do you use?"], Value::from("Search"));
+        assert_eq!(
+            meta["Which features do you use? - Alerts"],
+            Value::from("Alerts")
+        );
+        assert_eq!(
+            meta["Which features do you use? - Other (please specify)"],
+            Value::from("Export to Excel")
+        );
+        assert!(!meta.contains_key(""));
     }
 
     #[test]
