@@ -508,12 +508,8 @@ impl Plan {
             return Ok(None);
         }
         if texts.is_empty() {
-            let names: Vec<String> = self.text.iter().map(|f| format!("`{f}`")).collect();
-            return Err(format!(
-                "no text in field{} {}",
-                if names.len() == 1 { "" } else { "s" },
-                names.join(", ")
-            ));
+            let fields = super::table::named("field", self.text.iter().map(String::as_str));
+            return Err(format!("no text in {fields}"));
         }
         let is_text = |k: &str| {
             self.text.iter().any(|f| f == k || norm(f) == norm(k))
@@ -732,12 +728,7 @@ impl<'a> Reader<'a> {
     fn finish(self, path: &str, text: &str) -> Parsed {
         let mut out = self.out;
         if let (Some(first), Some(plan)) = (self.first_blank, &self.plan) {
-            let names: Vec<String> = plan.text.iter().map(|f| format!("`{f}`")).collect();
-            let fields = format!(
-                "field{} {}",
-                if names.len() == 1 { "" } else { "s" },
-                names.join(", ")
-            );
+            let fields = super::table::named("field", plan.text.iter().map(String::as_str));
             out.problems.push(if self.rows.is_empty() {
                 Problem::warn(
                     Location::file(path),

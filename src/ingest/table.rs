@@ -444,6 +444,13 @@ fn is_qualtrics_import_ids(r: &csv::StringRecord) -> bool {
     ids > 0 && ids * 2 >= filled.len()
 }
 
+/// `noun` and the names it has, quoted: "column `Q2`", "fields `a`, `b`".
+pub(super) fn named<'a>(noun: &str, names: impl IntoIterator<Item = &'a str>) -> String {
+    let names: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();
+    let s = if names.len() == 1 { "" } else { "s" };
+    format!("{noun}{s} {}", names.join(", "))
+}
+
 /// What a file's blank records are told: the first, and how many more.
 pub(super) fn blank_left_out(fields: &str, blank: u64, noun: &str) -> String {
     match blank.saturating_sub(1) {
@@ -683,11 +690,6 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
         name_answer_options(&mut headers, &records[0].1);
         records.drain(..1);
     }
-    let asked = if opts.text_fields.is_empty() {
-        open_questions(&headers, &records)
-    } else {
-        Vec::new()
-    };
     let text_cols: Vec<usize> = match pick_fields(&headers, &opts.text_fields) {
         // a Qualtrics survey's open questions, each a turn of the respondent
         _ if opts.text_fields.is_empty() && !typed_answers.is_empty() => typed_answers,
@@ -699,40 +701,40 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
             ));
             return out;
         }
-        // a form's open questions, asked in the header (Google Forms,
-        // Typeform): each a turn of the respondent (one alone is the longest
-        // column's guess below)
-        Ok(None) if asked.len() > 1 => {
-            let cols = asked;
-            let names: Vec<String> = cols.iter().map(|&c| format!("`{}`", headers[c])).collect();
-            out.problems.push(Problem::warn(
-                Location::line(path, header_line),
-                format!(
-                    "no column named like text (columns: {}): reading the open questions {}, \
-                     answered in words, each a turn of the respondent; choose others with \
-                     `[input] text_field` in whyline.toml (`whyline ingest --text-column`)",
-                    headers.join(", "),
-                    names.join(", ")
-                ),
-            ));
-            cols
-        }
         Ok(None) => {
-            let i = longest_column(&headers, &records);
-            if headers.len() > 1 && !records.is_empty() {
-                // a guess: say which column it took, so a wrong one is noticed
+            // a form's open questions, asked in the header (Google Forms,
+            // Typeform): each a turn of the respondent (one alone is the
+            // longest column's guess below)
+            let asked = open_questions(&headers, &records);
+            if asked.len() > 1 {
                 out.problems.push(Problem::warn(
                     Location::line(path, header_line),
                     format!(
-                        "no column named like text (columns: {}): reading `{}`, the one with \
-                         the longest values; choose it with `[input] text_field` in whyline.toml \
-                         (`whyline ingest --text-column`)",
+                        "no column named like text (columns: {}): reading the {}, answered in \
+                         words, each a turn of the respondent; choose others with \
+                         `[input] text_field` in whyline.toml (`whyline ingest --text-column`)",
                         headers.join(", "),
-                        headers[i]
+                        named("open question", asked.iter().map(|&c| headers[c].as_str()))
                     ),
                 ));
+                asked
+            } else {
+                let i = longest_column(&headers, &records);
+                if headers.len() > 1 && !records.is_empty() {
+                    // a guess: say which column it took, so a wrong one is noticed
+                    out.problems.push(Problem::warn(
+                        Location::line(path, header_line),
+                        format!(
+                            "no column named like text (columns: {}): reading `{}`, the one \
+                             with the longest values; choose it with `[input] text_field` in \
+                             whyline.toml (`whyline ingest --text-column`)",
+                            headers.join(", "),
+                            headers[i]
+                        ),
+                    ));
+                }
+                vec![i]
             }
-            vec![i]
         }
     };
     let speaker_col = pick_field(&headers, opts.speaker_field.as_deref(), SPEAKER_NAMES)
@@ -818,14 +820,11 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
         });
     }
     if let Some(first) = first_blank {
-        let names: Vec<String> = text_cols
-            .iter()
-            .map(|&c| format!("`{}`", headers.get(c).map(String::as_str).unwrap_or("")))
-            .collect();
-        let columns = format!(
-            "column{} {}",
-            if names.len() == 1 { "" } else { "s" },
-            names.join(", ")
+        let columns = named(
+            "column",
+            text_cols
+                .iter()
+                .map(|&c| headers.get(c).map(String::as_str).unwrap_or("")),
         );
         out.problems.push(if rows.is_empty() {
             Problem::warn(
