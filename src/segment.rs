@@ -122,6 +122,11 @@ pub struct Segment {
     pub role: Option<Role>,
     pub start_ms: Option<u64>,
     pub end_ms: Option<u64>,
+    /// The question the segment's turn answers, when its record answers
+    /// several (see [`crate::ingest::Turn::question`]); shared by the
+    /// turn's segments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<Arc<str>>,
     pub text: String,
     pub noise: Option<Noise>,
     pub meta: BTreeMap<String, serde_json::Value>,
@@ -2323,6 +2328,7 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
             continue;
         }
         let speaker: Option<Arc<str>> = turn.speaker.as_deref().map(Arc::from);
+        let question: Option<Arc<str>> = turn.question.as_deref().map(Arc::from);
         let verbatim = turn.source.span[1].saturating_sub(turn.source.span[0]) == text.len();
         // ASCII text: characters are bytes, no counting.
         let ascii = text.is_ascii();
@@ -2400,6 +2406,7 @@ fn segment_document(doc: &Document, opts: &SegmentOptions) -> DocSegments {
                     role: Some(role),
                     start_ms,
                     end_ms,
+                    question: question.clone(),
                     text: seg_text,
                     noise,
                     meta: doc.meta.clone(),
@@ -2565,6 +2572,7 @@ mod tests {
                     role: None,
                     start_ms: None,
                     end_ms: None,
+                    question: None,
                     text: t.to_string(),
                     source: crate::ingest::SourceRef {
                         path: "call.json".into(),
@@ -2576,6 +2584,30 @@ mod tests {
                 .collect(),
             meta: Default::default(),
         }
+    }
+
+    #[test]
+    fn each_segment_of_a_survey_answer_names_its_question() {
+        // was: the question a turn answered was lost between ingest and the
+        // quotes; each of the answer's sentences carries it now
+        let mut d = call(&[
+            ("R_1", "The fee doubled. Nobody told me why it did."),
+            ("R_1", "Tell me before I pay."),
+        ]);
+        d.turns[0].question = Some("Why that score?".into());
+        let segs = segment_corpus(&[d], &SegmentOptions::default());
+        let asked: Vec<(&str, Option<&str>)> = segs
+            .iter()
+            .map(|s| (s.text.as_str(), s.question.as_deref()))
+            .collect();
+        assert_eq!(
+            asked,
+            [
+                ("The fee doubled.", Some("Why that score?")),
+                ("Nobody told me why it did.", Some("Why that score?")),
+                ("Tell me before I pay.", None),
+            ]
+        );
     }
 
     #[test]

@@ -797,6 +797,7 @@ fn fixture_segments(n: usize) -> Vec<whyline::segment::Segment> {
                 role: None,
                 start_ms: None,
                 end_ms: None,
+                question: None,
                 text: v["text"].as_str().unwrap().to_string(),
                 noise: None,
                 meta: Default::default(),

@@ -49,6 +49,9 @@ struct Plan {
     slack: bool,
     /// A form response whose `answers` list holds the text (Typeform's).
     answers: bool,
+    /// Fields named by the user (`--text-column`): with several, each
+    /// answer names its field as the question it answers.
+    named: bool,
 }
 
 /// Where a record keeps its conversation, as chat, support-bot and help-desk
@@ -347,6 +350,7 @@ impl Plan {
                 messages: None,
                 slack: super::slack::is_message(obj),
                 answers: false,
+                named: true,
             };
         }
         if form_answers(obj).is_some() && pick_field(&names, None, TEXT_NAMES).is_none() {
@@ -358,6 +362,7 @@ impl Plan {
                 messages: None,
                 slack: false,
                 answers: true,
+                named: false,
             };
         }
         let mut by_name = pick_field(&names, None, TEXT_NAMES);
@@ -380,6 +385,7 @@ impl Plan {
                     messages: Some(m),
                     slack: false,
                     answers: false,
+                    named: false,
                 };
             }
         }
@@ -441,6 +447,7 @@ impl Plan {
             messages: thread,
             slack: super::slack::is_message(obj),
             answers: false,
+            named: false,
         }
     }
 
@@ -470,18 +477,23 @@ impl Plan {
             obj.get(f)
                 .or_else(|| obj.iter().find(|(k, _)| norm(k) == norm(f)).map(|(_, v)| v))
         };
-        let mut texts: Vec<String> = self
+        // several fields named: a survey's answers, each to its question
+        let several = self.named && self.text.len() > 1;
+        let (mut texts, mut questions): (Vec<String>, Vec<Option<String>>) = self
             .text
             .iter()
             .filter_map(|f| match field(f) {
-                Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+                Some(Value::String(s)) if !s.trim().is_empty() => {
+                    Some((s.trim().to_string(), several.then(|| f.clone())))
+                }
                 _ => None,
             })
-            .collect();
+            .unzip();
         let mut answered = BTreeMap::new();
         if self.answers {
             let (said, values) = form_answers(obj).unwrap_or_default();
             texts = said;
+            questions.clear();
             answered = values;
             if texts.is_empty() {
                 return Ok(None);
@@ -571,6 +583,7 @@ impl Plan {
             texts,
             speakers,
             roles,
+            questions,
             times,
             speaker,
             group,
@@ -1101,6 +1114,45 @@ mod tests {
         let p = parse("r.jsonl", s, &IngestOptions::default(), Taint::NONE);
         assert_eq!(p.documents[0].turns[0].text, "Slow.");
         assert_eq!(p.documents[0].meta["attributes"]["a"], Value::from(1));
+    }
+
+    #[test]
+    fn several_text_fields_named_each_name_their_question() {
+        // was: the answers of several named fields were turns alike
+        let s =
+            "{\"id\": 1, \"liked\": \"Fast delivery.\", \"improve\": \"The app logs me out.\"}\n\
+                 {\"id\": 2, \"improve\": \"Nothing.\"}\n";
+        let opts = IngestOptions {
+            text_fields: vec!["liked".into(), "improve".into()],
+            ..Default::default()
+        };
+        let p = parse("s.jsonl", s, &opts, Taint::NONE);
+        let questions: Vec<Vec<Option<&str>>> = p
+            .documents
+            .iter()
+            .map(|d| d.turns.iter().map(|t| t.question.as_deref()).collect())
+            .collect();
+        assert_eq!(
+            questions,
+            [vec![Some("liked"), Some("improve")], vec![Some("improve")]]
+        );
+        // one field: no question named
+        let p = parse(
+            "s.jsonl",
+            "{\"text\": \"The app logs me out.\"}\n",
+            &IngestOptions::default(),
+            Taint::NONE,
+        );
+        assert_eq!(p.documents[0].turns[0].question, None);
+        // a ticket's subject before its description: no question either
+        let p = parse(
+            "t.jsonl",
+            "{\"subject\": \"Refund\", \"description\": \"I was charged twice.\"}\n",
+            &IngestOptions::default(),
+            Taint::NONE,
+        );
+        assert_eq!(p.documents[0].turns.len(), 2);
+        assert!(p.documents[0].turns.iter().all(|t| t.question.is_none()));
     }
 
     #[test]

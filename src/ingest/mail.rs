@@ -61,6 +61,7 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<Parsed, String> {
                     role: None,
                     start_ms: None,
                     end_ms: None,
+                    question: None,
                     text: t.to_string(),
                     source: SourceRef {
                         path: path.to_string(),

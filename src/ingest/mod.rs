@@ -84,6 +84,11 @@ pub struct Turn {
     pub role: Option<Role>,
     pub start_ms: Option<u64>,
     pub end_ms: Option<u64>,
+    /// The question this turn answers, when its record answers several (a
+    /// survey's open questions: the column's header, or Qualtrics' question
+    /// text); `None` for everything else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
     pub text: String,
     pub source: SourceRef,
 }

@@ -1023,6 +1023,7 @@ pub(super) fn into_turns(path: &str, text: &str, read: Read) -> Vec<(Option<Stri
                 role: u.role,
                 start_ms: u.start_ms,
                 end_ms,
+                question: None,
                 text: u.text,
                 source: super::SourceRef {
                     path: path.to_string(),

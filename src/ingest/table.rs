@@ -264,6 +264,9 @@ pub(crate) struct Row {
     pub speakers: Vec<Option<String>>,
     /// Each text's role, where the record says it (a chat author's type).
     pub roles: Vec<Option<super::Role>>,
+    /// Each text's question, when the record answers several (see
+    /// [`super::Turn::question`]); empty: none.
+    pub questions: Vec<Option<String>>,
     pub speaker: Option<String>,
     pub group: Option<String>,
     /// Start and end in milliseconds, from the row's time columns.
@@ -309,6 +312,7 @@ pub(crate) fn rows_to_documents(path: &str, raw: &str, rows: Vec<Row>) -> Vec<Do
                     start_ms,
                     // an end before the start is no end
                     end_ms: end_ms.filter(|e| start_ms.is_none_or(|s| *e >= s)),
+                    question: r.questions.get(i).cloned().flatten(),
                     text: t.to_string(),
                     source: SourceRef {
                         path: path.to_string(),
@@ -674,11 +678,13 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
     // question texts, then `{"ImportId":"QID1"}` per column. Neither is an
     // answer; the second says which columns are typed answers.
     let mut typed_answers = Vec::new();
+    let mut question_texts: Option<csv::StringRecord> = None;
     if records
         .get(1)
         .is_some_and(|(_, r)| is_qualtrics_import_ids(r))
     {
         typed_answers = qualtrics_text_entries(&records[1].1);
+        question_texts = Some(records[0].1.clone());
         records.drain(..2);
     }
     // SurveyMonkey's: a second header row of "Response", "Open-Ended
@@ -690,9 +696,15 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
         name_answer_options(&mut headers, &records[0].1);
         records.drain(..1);
     }
+    // whether several text columns are questions a respondent answered (not
+    // a review's title before its text)
+    let mut asked = !opts.text_fields.is_empty();
     let text_cols: Vec<usize> = match pick_fields(&headers, &opts.text_fields) {
         // a Qualtrics survey's open questions, each a turn of the respondent
-        _ if opts.text_fields.is_empty() && !typed_answers.is_empty() => typed_answers,
+        _ if opts.text_fields.is_empty() && !typed_answers.is_empty() => {
+            asked = true;
+            typed_answers
+        }
         Ok(Some(cols)) => cols,
         Err(missing) => {
             out.problems.push(Problem::skip(
@@ -705,8 +717,8 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
             // a form's open questions, asked in the header (Google Forms,
             // Typeform): each a turn of the respondent (one alone is the
             // longest column's guess below)
-            let asked = open_questions(&headers, &records);
-            if asked.len() > 1 {
+            let questions = open_questions(&headers, &records);
+            if questions.len() > 1 {
                 out.problems.push(Problem::warn(
                     Location::line(path, header_line),
                     format!(
@@ -714,10 +726,14 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
                          words, each a turn of the respondent; choose others with \
                          `[input] text_field` in whyline.toml (`whyline ingest --text-column`)",
                         headers.join(", "),
-                        named("open question", asked.iter().map(|&c| headers[c].as_str()))
+                        named(
+                            "open question",
+                            questions.iter().map(|&c| headers[c].as_str())
+                        )
                     ),
                 ));
-                asked
+                asked = true;
+                questions
             } else {
                 let i = longest_column(&headers, &records);
                 if headers.len() > 1 && !records.is_empty() {
@@ -742,6 +758,22 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
     let doc_col = pick_field(&headers, opts.doc_field.as_deref(), DOC_NAMES)
         .filter(|i| !text_cols.contains(i));
     let time_cols = time_fields(&headers, &text_cols);
+    // each answer's question, as the survey asked it: Qualtrics' question
+    // text under its column id, else the column's header
+    let question_of: Vec<Option<String>> = text_cols
+        .iter()
+        .map(|&c| {
+            (asked && text_cols.len() > 1).then(|| {
+                question_texts
+                    .as_ref()
+                    .and_then(|q| q.get(c))
+                    .map(str::trim)
+                    .filter(|q| !q.is_empty())
+                    .unwrap_or_else(|| headers.get(c).map(String::as_str).unwrap_or(""))
+                    .to_string()
+            })
+        })
+        .collect();
     let mut first_blank: Option<Location> = None;
     let mut rows = Vec::with_capacity(records.len());
     for (k, (pos, r)) in records.iter().enumerate() {
@@ -772,12 +804,13 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
                 .push(Problem::skip(loc, "invalid bytes in record (--strict)"));
             continue;
         }
-        let texts: Vec<String> = text_cols
+        let (texts, questions): (Vec<String>, Vec<Option<String>>) = text_cols
             .iter()
-            .map(|&c| r.get(c).unwrap_or("").trim())
-            .filter(|t| !t.is_empty())
-            .map(str::to_string)
-            .collect();
+            .zip(&question_of)
+            .map(|(&c, q)| (r.get(c).unwrap_or("").trim(), q))
+            .filter(|(t, _)| !t.is_empty())
+            .map(|(t, q)| (t.to_string(), q.clone()))
+            .unzip();
         if texts.is_empty() {
             // a blank answer: nothing in it is wrong, and nothing to read
             out.blank += 1;
@@ -805,6 +838,7 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
             texts,
             speakers: Vec::new(),
             roles: Vec::new(),
+            questions,
             speaker: speaker_col
                 .and_then(|i| r.get(i))
                 .map(str::trim)
@@ -1045,6 +1079,72 @@ pub(crate) mod tests {
         // question: the longest column is guessed as before
         let p = csv("id,Which plan?,Score?\n1,Basic plan,4\n2,Plus,5\n");
         assert_eq!(texts(&p), ["Basic plan", "Plus"]);
+    }
+
+    #[test]
+    fn each_survey_answer_names_the_question_it_answers() {
+        // was: a respondent's answers to two open questions were turns alike,
+        // so a quote could not say which question it answered
+        let questions = |p: &Parsed| -> Vec<Vec<Option<String>>> {
+            p.documents
+                .iter()
+                .map(|d| d.turns.iter().map(|t| t.question.clone()).collect())
+                .collect()
+        };
+        let q = |s: &str| Some(s.to_string());
+        // Google Forms: the header is the question
+        let p = csv(
+            "Timestamp,How likely are you to recommend us?,\
+                     What is the main reason for your score?,What should we improve first?\n\
+                     2026/11/30 10:01:02 AM GMT,3,The fee only shows up at checkout.,\
+                     Show the fee on the product page.\n\
+                     2026/11/30 10:05:40 AM GMT,9,,Fast and friendly support team is all I want.\n",
+        );
+        assert_eq!(
+            questions(&p),
+            [
+                vec![
+                    q("What is the main reason for your score?"),
+                    q("What should we improve first?")
+                ],
+                vec![q("What should we improve first?")],
+            ]
+        );
+        // Qualtrics: the question text under the column's id
+        let id = |i: &str| format!("\"{{\"\"ImportId\"\":\"\"{i}\"\"}}\"");
+        let s = format!(
+            "ResponseId,Q1,Q2,Q4\n\
+             Response ID,How likely...?,Why that score?,Anything else?\n\
+             {},{},{},{}\n\
+             R_1,3,The fee doubled and nobody told me why.,Tell me before I pay.\n",
+            id("_recordId"),
+            id("QID1"),
+            id("QID2_TEXT"),
+            id("QID4_TEXT")
+        );
+        let p = parse("r.csv", &s, b',', &IngestOptions::default(), Taint::NONE);
+        assert_eq!(
+            questions(&p),
+            [vec![q("Why that score?"), q("Anything else?")]]
+        );
+        // columns named on the command line, by their header
+        let opts = IngestOptions {
+            text_fields: vec!["liked".into(), "improve".into()],
+            ..Default::default()
+        };
+        let p = parse(
+            "s.csv",
+            "id,liked,improve\n1,Fast delivery.,The app logs me out.\n",
+            b',',
+            &opts,
+            Taint::NONE,
+        );
+        assert_eq!(questions(&p), [vec![q("liked"), q("improve")]]);
+        // one text column, or a review's title before its text: no question
+        let p = csv("Rating,Title,Review\n1,Stopped working,The camera crashes.\n");
+        assert_eq!(questions(&p), [vec![None, None]]);
+        let p = csv("id,comment\n1,The app logs me out.\n");
+        assert_eq!(questions(&p), [vec![None]]);
     }
 
     #[test]

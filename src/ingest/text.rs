@@ -584,6 +584,7 @@ pub fn parse(path: &str, text: &str) -> Parsed {
             role: None,
             start_ms: o.ts,
             end_ms,
+            question: None,
             text: text[o.start..o.end].to_string(),
             source: SourceRef {
                 path: path.to_string(),

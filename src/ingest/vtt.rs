@@ -243,6 +243,7 @@ pub fn parse_cues(path: &str, text: &str, flavour: CueFlavour) -> Parsed {
                     role: None,
                     start_ms: times.map(|t| t.0),
                     end_ms: times.map(|t| t.1),
+                    question: None,
                     text: t,
                     source: SourceRef {
                         path: path.to_string(),

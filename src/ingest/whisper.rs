@@ -198,6 +198,7 @@ pub fn parse(path: &str, text: &str, opts: &IngestOptions, taint: Taint<'_>) -> 
             role: None,
             start_ms,
             end_ms,
+            question: None,
             text: trimmed.to_string(),
             source: SourceRef {
                 path: path.to_string(),

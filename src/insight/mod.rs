@@ -164,6 +164,10 @@ pub struct Quote {
     pub record: Option<u64>,
     pub speaker: Option<String>,
     pub start_ms: Option<u64>,
+    /// The question the quote answers, when its record answers several (a
+    /// survey's open questions); left out otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
     pub text: String,
 }
 
@@ -299,6 +303,7 @@ fn quote_of(s: &Segment, redact: bool) -> Quote {
         record: s.record,
         speaker: s.speaker.as_deref().map(str::to_string),
         start_ms: s.start_ms,
+        question: s.question.as_deref().map(str::to_string),
         text: if redact {
             redact::redact(&s.text).into_owned()
         } else {
@@ -1214,6 +1219,7 @@ mod tests {
             role: None,
             start_ms: None,
             end_ms: None,
+            question: None,
             text: text.into(),
             noise: None,
             meta,

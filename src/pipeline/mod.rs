@@ -940,6 +940,7 @@ mod tests {
                 role: None,
                 start_ms: None,
                 end_ms: None,
+                question: None,
                 // a few repeated texts: duplicates across chunk borders
                 text: format!("customer text number {}", i % 37),
                 noise: None,

@@ -21,8 +21,8 @@ pub fn insights_json(ins: &Insights) -> String {
     s
 }
 
-/// Where a quote comes from, for a person: `path:line`, `path#record`,
-/// speaker and timestamp.
+/// Where a quote comes from, for a person: `path:line`, `path record N`,
+/// speaker, timestamp and, of a survey's answers, the question answered.
 pub fn provenance(q: &Quote) -> String {
     let mut s = q.source.clone();
     if let Some(l) = q.line {
@@ -35,6 +35,9 @@ pub fn provenance(q: &Quote) -> String {
     }
     if let Some(ms) = q.start_ms {
         let _ = write!(s, " at {}", timestamp(ms));
+    }
+    if let Some(question) = &q.question {
+        let _ = write!(s, ", answering “{question}”");
     }
     s
 }
@@ -810,8 +813,38 @@ mod tests {
             record: None,
             speaker: Some("Customer".into()),
             start_ms: Some(61_000),
+            question: None,
             text: "x".into(),
         };
         assert_eq!(provenance(&q), "calls/a.txt:12, Customer at 1:01");
+    }
+
+    #[test]
+    fn a_survey_answer_quote_names_the_question_it_answers() {
+        // was: two open questions' answers quoted alike, so a reader could
+        // not tell a reason for the score from a wish for what to improve
+        let q = Quote {
+            segment: "s".into(),
+            doc: "d".into(),
+            source: "forms.csv".into(),
+            line: Some(4),
+            record: Some(3),
+            speaker: None,
+            start_ms: None,
+            question: Some("What should we improve first?".into()),
+            text: "Checkout.".into(),
+        };
+        assert_eq!(
+            provenance(&q),
+            "forms.csv:4, answering “What should we improve first?”"
+        );
+        let json = serde_json::to_string(&q).unwrap();
+        assert!(json.contains("\"question\":\"What should we improve first?\""));
+        // a quote that answers no question says nothing of one
+        let plain = Quote {
+            question: None,
+            ..q
+        };
+        assert!(!serde_json::to_string(&plain).unwrap().contains("question"));
     }
 }
