@@ -1033,3 +1033,102 @@ fn a_corpus_half_in_german_carries_a_caution_into_the_reports() {
     let run_json = read_json(&out.join("run.json"));
     assert!(run_json["warnings"].to_string().contains(caution));
 }
+
+#[test]
+fn a_surveys_insights_say_which_question_they_come_up_in() {
+    // A form with two open questions: the reasons for a score (delivery
+    // fees, support) and what to improve (crashes). Each answer keeps its
+    // question into the quotes, and each insight says where it comes up.
+    let fees = [
+        "The delivery fee only showed up at the very last step of checkout.",
+        "I was surprised by a delivery fee added right before paying.",
+        "Hidden delivery charges appeared at checkout and I almost cancelled.",
+        "The shipping fee was not shown until I entered my card details.",
+        "You add a delivery fee at the end and that feels dishonest.",
+        "Delivery costs were much higher than the product page suggested.",
+        "I only saw the shipping charge on the final payment screen.",
+        "The fee for delivery doubled my order total without warning.",
+        "Checkout suddenly added a delivery fee I had not agreed to.",
+        "A surprise delivery charge at the last step made me angry.",
+        "Delivery fees are hidden until the end of the checkout.",
+        "I hate finding the shipping fee only when I am about to pay.",
+    ];
+    let crashes = [
+        "The app crashes every time I open my order history.",
+        "Fix the app freezing when I try to log in.",
+        "Stop the app from crashing on the payment page.",
+        "The app keeps logging me out and crashing on my phone.",
+        "Please make the app stop freezing after the latest update.",
+        "The app crashes whenever I upload a photo of my receipt.",
+        "Make the app stable, it crashed three times this week.",
+        "The app freezes on the loading screen and never opens.",
+        "Fix the crashes in the app when switching accounts.",
+        "The mobile app crashes as soon as I tap on my basket.",
+        "The app shuts down by itself when I search for products.",
+        "Crashes in the app make it impossible to finish an order.",
+    ];
+    let support = [
+        "Support answered my question within minutes.",
+        "The support agent was friendly and solved my problem quickly.",
+        "Customer service fixed my refund the same day.",
+        "Your support team replied fast and was very helpful.",
+        "The chat support sorted out my missing parcel in one go.",
+        "A support agent called me back and fixed everything.",
+        "Support was patient and explained the refund clearly.",
+        "Quick and kind help from customer service every time.",
+        "The support staff resolved my billing issue right away.",
+        "Customer support responded quickly and kept me informed.",
+        "I got a helpful answer from support within an hour.",
+        "The service team was friendly and fixed my account fast.",
+    ];
+    let (reason, improve) = (
+        "What is the main reason for your score?",
+        "What should we improve first?",
+    );
+    let mut text =
+        format!("Timestamp,How likely are you to recommend us to a friend?,{reason},{improve}\n");
+    for i in 0..12 {
+        text.push_str(&format!(
+            "2026/11/30 10:{i:02}:00 AM GMT,2,\"{}\",\"{}\"\n",
+            fees[i], crashes[i]
+        ));
+        text.push_str(&format!(
+            "2026/11/30 11:{i:02}:00 AM GMT,9,\"{}\",\n",
+            support[i]
+        ));
+    }
+    let d = tempfile::tempdir().unwrap();
+    let csv = d.path().join("survey.csv");
+    std::fs::write(&csv, text).unwrap();
+    let out = d.path().join("out");
+    let s = run_default(vec![csv.display().to_string()], &out);
+    // every answer says which question it answers
+    for (_, seg) in segments_by_id(&out) {
+        let q = seg["question"].as_str().expect("a question");
+        let t = seg["text"].as_str().unwrap();
+        let asked = if crashes.iter().any(|c| c.contains(t)) {
+            improve
+        } else {
+            reason
+        };
+        assert_eq!(q, asked, "{t}");
+    }
+    // insights on the crashes come up in answers on what to improve, the
+    // others in the reasons for a score
+    let top =
+        |i: &whyline::insight::Insight| i.questions.first().map(|q| (q.question.clone(), q.share));
+    let tops: Vec<_> = s.insights.insights.iter().filter_map(top).collect();
+    assert!(
+        tops.iter().any(|(q, share)| q == improve && *share >= 0.8),
+        "{tops:?}"
+    );
+    assert!(
+        tops.iter().any(|(q, share)| q == reason && *share >= 0.8),
+        "{tops:?}"
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains(&format!("**Answers to:** “{improve}”")), "{md}");
+    assert!(md.contains(&format!("answering “{improve}”")), "{md}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<b>Answers to:</b>"));
+}

@@ -795,6 +795,7 @@ mod tests {
             emotions: vec![],
             motivations: vec![],
             topics: vec![],
+            questions: Vec::new(),
             reasons: vec![],
             reach: Reach {
                 segments: docs,

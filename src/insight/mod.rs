@@ -154,6 +154,20 @@ pub struct LabelShare {
     pub lift: f64,
 }
 
+/// A survey question a theme's segments answer (see
+/// [`crate::ingest::Turn::question`]): where a theme comes up, as the reason
+/// for a score or as a wish for what to improve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionShare {
+    pub question: String,
+    /// The theme's segments that answer it ...
+    pub segments: usize,
+    /// ... as a fraction of the theme's segments ...
+    pub share: f64,
+    /// ... and the fraction of all analysed segments that answer it.
+    pub corpus_share: f64,
+}
+
 /// A verbatim quote and where it came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Quote {
@@ -236,6 +250,10 @@ pub struct Insight {
     pub emotions: Vec<LabelShare>,
     pub motivations: Vec<LabelShare>,
     pub topics: Vec<LabelShare>,
+    /// The survey questions its segments answer, most answered first; left
+    /// out when its records answer one question each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<QuestionShare>,
     pub reasons: Vec<Reason>,
     pub reach: Reach,
     pub impact: Option<Impact>,
@@ -683,6 +701,38 @@ fn speaker_key(s: &Segment) -> String {
     }
 }
 
+/// The survey questions a theme's `members` segments answer (`answers`: the
+/// question of each member that answers one), most answered first, then by
+/// question; `asked`: the analysed segments per question, of `analysed`.
+fn question_shares<'a>(
+    answers: impl Iterator<Item = &'a str>,
+    members: usize,
+    asked: &BTreeMap<&str, usize>,
+    analysed: usize,
+) -> Vec<QuestionShare> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for q in answers {
+        *counts.entry(q).or_default() += 1;
+    }
+    let mut out: Vec<QuestionShare> = counts
+        .into_iter()
+        .map(|(q, n)| QuestionShare {
+            question: q.to_string(),
+            segments: n,
+            share: round6(n as f64 / members.max(1) as f64),
+            corpus_share: round6(
+                asked.get(q).copied().unwrap_or(0) as f64 / analysed.max(1) as f64,
+            ),
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.segments
+            .cmp(&a.segments)
+            .then(a.question.cmp(&b.question))
+    });
+    out
+}
+
 /// Build the ranked insights.
 pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
     let segs = input.segments;
@@ -700,6 +750,13 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
     let total_docs = all_docs.len();
     let total_speakers = all_speakers.len();
     let analysed = input.analysed.len();
+    // analysed segments per survey question answered
+    let mut asked: BTreeMap<&str, usize> = BTreeMap::new();
+    for &i in input.analysed {
+        if let Some(q) = segs[i].question.as_deref() {
+            *asked.entry(q).or_default() += 1;
+        }
+    }
 
     // keywords over theme classes + the outlier class
     let mut classes: Vec<Vec<&str>> = themes
@@ -764,6 +821,14 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
                 document_share: docs.len() as f64 / total_docs.max(1) as f64,
                 document_share_ci: [lo, hi],
             };
+            let questions = question_shares(
+                members
+                    .iter()
+                    .filter_map(|&m| seg_of(m).question.as_deref()),
+                members.len(),
+                &asked,
+                analysed,
+            );
             let keywords: Vec<Keyword> = kws
                 .get(t)
                 .map(|k| {
@@ -974,6 +1039,7 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
                     emotions,
                     motivations,
                     topics,
+                    questions,
                     reasons,
                     reach,
                     impact,
@@ -1598,6 +1664,36 @@ mod tests {
         let q = pick_from(&texts, &emb, &[0], 3);
         assert_eq!(q.len(), 3);
         assert_eq!(&q[..2], &[2, 3]);
+    }
+
+    #[test]
+    fn a_theme_names_the_survey_questions_its_segments_answer() {
+        // was: a theme raised as the reason for a score and one raised as a
+        // wish for what to improve read alike
+        let asked: BTreeMap<&str, usize> = [("Why that score?", 60), ("What to improve?", 30)]
+            .into_iter()
+            .collect();
+        let answers = ["What to improve?", "Why that score?", "What to improve?"];
+        let q = question_shares(answers.into_iter(), 4, &asked, 100);
+        assert_eq!(
+            q,
+            [
+                QuestionShare {
+                    question: "What to improve?".into(),
+                    segments: 2,
+                    share: 0.5,
+                    corpus_share: 0.3,
+                },
+                QuestionShare {
+                    question: "Why that score?".into(),
+                    segments: 1,
+                    share: 0.25,
+                    corpus_share: 0.6,
+                },
+            ]
+        );
+        // no segment answers a question: none named, and none written
+        assert!(question_shares(std::iter::empty(), 4, &asked, 100).is_empty());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! network) with a summary, one card per insight and its why, charts, and
 //! quotes linked to their source files.
 
-use super::{impact_line, pct_str, provenance, why_line};
+use super::{impact_line, pct_str, provenance, questions_line, why_line};
 use crate::insight::changes::Changes;
 use crate::insight::{Insight, Insights, Quote};
 use std::fmt::Write;
@@ -200,6 +200,9 @@ fn card(h: &mut String, i: &Insight, link: &dyn Fn(&Quote) -> Option<String>) {
             let _ = write!(h, " <b>Impact:</b> {}.", esc(&l));
         }
         let _ = writeln!(h, "</div>");
+    }
+    if let Some(l) = questions_line(i) {
+        let _ = writeln!(h, "<div class=\"why\"><b>Answers to:</b> {}</div>", esc(&l));
     }
     if !i.emotions.is_empty() {
         h.push_str(&emotion_chart(i));

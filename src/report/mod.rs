@@ -181,6 +181,28 @@ pub fn why_line(i: &Insight) -> String {
     parts.join("; ")
 }
 
+/// The survey questions an insight comes up in: "“What should we improve
+/// first?” 82% (34% across all answers) · “Why that score?” 18% (66%)";
+/// `None` when its records answer one question each.
+pub fn questions_line(i: &Insight) -> Option<String> {
+    let parts: Vec<String> = i
+        .questions
+        .iter()
+        .take(3)
+        .enumerate()
+        .map(|(k, q)| {
+            let all = if k == 0 { " across all answers" } else { "" };
+            format!(
+                "“{}” {} ({}{all})",
+                q.question,
+                pct(q.share),
+                pct(q.corpus_share)
+            )
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
 /// Impact in words: "rating 1.20 lower than the rest (delta -0.05, 95% CI ...)".
 pub fn impact_line(i: &Insight) -> Option<String> {
     i.impact.as_ref().map(|im| {
@@ -315,6 +337,9 @@ fn insight_md(s: &mut String, i: &Insight) {
     }
     if let Some(l) = impact_line(i) {
         let _ = writeln!(s, "**Impact:** {l}.\n");
+    }
+    if let Some(l) = questions_line(i) {
+        let _ = writeln!(s, "**Answers to:** {}\n", md_escape(&l));
     }
     let _ = writeln!(
         s,
@@ -817,6 +842,40 @@ mod tests {
             text: "x".into(),
         };
         assert_eq!(provenance(&q), "calls/a.txt:12, Customer at 1:01");
+    }
+
+    #[test]
+    fn an_insight_says_which_survey_questions_it_comes_up_in() {
+        let mut i: Insight = serde_json::from_value(serde_json::json!({
+            "rank": 1, "theme": "theme-001", "headline": "Crashes", "score": 50.0,
+            "score_parts": {"reach": 0.0, "speakers": 0.0, "share": 0.0, "intensity": 0.0,
+                            "impact": null},
+            "keywords": [], "emotions": [], "motivations": [], "topics": [], "reasons": [],
+            "reach": {"segments": 11, "documents": 11, "speakers": 11, "segment_share": 0.3,
+                      "document_share": 0.4, "document_share_ci": [0.2, 0.6]},
+            "impact": null, "significance": "", "coherence": 0.8, "quotes": [], "members": []
+        }))
+        .unwrap();
+        assert_eq!(questions_line(&i), None);
+        i.questions = vec![
+            crate::insight::QuestionShare {
+                question: "What should we improve first?".into(),
+                segments: 9,
+                share: 0.82,
+                corpus_share: 0.34,
+            },
+            crate::insight::QuestionShare {
+                question: "Why that score?".into(),
+                segments: 2,
+                share: 0.18,
+                corpus_share: 0.66,
+            },
+        ];
+        assert_eq!(
+            questions_line(&i).unwrap(),
+            "“What should we improve first?” 82.0% (34.0% across all answers) · \
+             “Why that score?” 18.0% (66.0%)"
+        );
     }
 
     #[test]
