@@ -52,6 +52,10 @@ struct Plan {
     /// Fields named by the user (`--text-column`): with several, each
     /// answer names its field as the question it answers.
     named: bool,
+    /// A Qualtrics response (see [`qualtrics_fields`]): its typed answers
+    /// (`QID2_TEXT`) are the text; `Some(true)` when the survey shows
+    /// several, so that each names its question (`QID2`).
+    typed: Option<bool>,
 }
 
 /// Where a record keeps its conversation, as chat, support-bot and help-desk
@@ -330,7 +334,13 @@ impl Messages {
 }
 
 impl Plan {
-    fn of(obj: &Object, opts: &IngestOptions, loc: &Location, problems: &mut Vec<Problem>) -> Plan {
+    fn of(
+        obj: &Object,
+        opts: &IngestOptions,
+        loc: &Location,
+        problems: &mut Vec<Problem>,
+        typed: Option<usize>,
+    ) -> Plan {
         let names: Vec<String> = obj.keys().cloned().collect();
         if !opts.text_fields.is_empty() {
             // named fields are read as named, even when this record lacks one
@@ -351,6 +361,20 @@ impl Plan {
                 slack: super::slack::is_message(obj),
                 answers: false,
                 named: true,
+                typed: None,
+            };
+        }
+        if let Some(shown) = typed {
+            return Plan {
+                text: Vec::new(),
+                speaker: None,
+                doc: None,
+                times: [None, None],
+                messages: None,
+                slack: false,
+                answers: false,
+                named: false,
+                typed: Some(shown > 1),
             };
         }
         if form_answers(obj).is_some() && pick_field(&names, None, TEXT_NAMES).is_none() {
@@ -363,6 +387,7 @@ impl Plan {
                 slack: false,
                 answers: true,
                 named: false,
+                typed: None,
             };
         }
         let mut by_name = pick_field(&names, None, TEXT_NAMES);
@@ -386,6 +411,7 @@ impl Plan {
                     slack: false,
                     answers: false,
                     named: false,
+                    typed: None,
                 };
             }
         }
@@ -448,6 +474,7 @@ impl Plan {
             slack: super::slack::is_message(obj),
             answers: false,
             named: false,
+            typed: None,
         }
     }
 
@@ -489,6 +516,19 @@ impl Plan {
                 _ => None,
             })
             .unzip();
+        if let Some(asked) = self.typed {
+            (texts, questions) = obj
+                .iter()
+                .filter_map(|(k, v)| {
+                    let question = k.strip_suffix("_TEXT")?;
+                    let t = v.as_str()?.trim();
+                    (!t.is_empty()).then(|| (t.to_string(), asked.then(|| question.to_string())))
+                })
+                .unzip();
+            if texts.is_empty() {
+                return Ok(None);
+            }
+        }
         let mut answered = BTreeMap::new();
         if self.answers {
             let (said, values) = form_answers(obj).unwrap_or_default();
@@ -524,7 +564,8 @@ impl Plan {
             return Err(format!("no text in {fields}"));
         }
         let is_text = |k: &str| {
-            self.text.iter().any(|f| f == k || norm(f) == norm(k))
+            (self.typed.is_some() && k.ends_with("_TEXT"))
+                || self.text.iter().any(|f| f == k || norm(f) == norm(k))
                 || self
                     .messages
                     .as_ref()
@@ -627,6 +668,65 @@ fn resource_fields(obj: Object) -> Object {
     out
 }
 
+/// A Qualtrics response as its response-export API and the JSON download
+/// write it (`{"responseId": "R_1", "values": {"QID1": 9, "QID2_TEXT":
+/// "...", ...}, "labels": {"QID1_NPS_GROUP": "Promoter", ...},
+/// "displayedFields": [...], "displayedValues": {...}}`) read as one flat
+/// record: its `responseId` and its `values`, each under its label where
+/// the label is words (a choice's text, "Promoter"), not a number; the
+/// other fields (the survey's layout) are left out. Returned with the
+/// number of typed answers (`_TEXT`) the survey shows, from
+/// `displayedFields` (else this response's own); `None` and the record as
+/// it is for anything else.
+fn qualtrics_fields(obj: Object) -> (Object, Option<usize>) {
+    let is_response = obj.get("responseId").is_some_and(Value::is_string)
+        && obj.get("values").is_some_and(Value::is_object)
+        && obj.keys().all(|k| {
+            [
+                "responseId",
+                "values",
+                "labels",
+                "displayedFields",
+                "displayedValues",
+            ]
+            .contains(&k.as_str())
+        });
+    if !is_response {
+        return (obj, None);
+    }
+    let mut obj = obj;
+    let labels = match obj.remove("labels") {
+        Some(Value::Object(l)) => l,
+        _ => Object::new(),
+    };
+    let shown = match obj.get("displayedFields") {
+        Some(Value::Array(f)) => f
+            .iter()
+            .filter(|f| f.as_str().is_some_and(|f| f.ends_with("_TEXT")))
+            .count(),
+        _ => 0,
+    };
+    let mut out = Object::new();
+    if let Some(id) = obj.remove("responseId") {
+        out.insert("responseId".into(), id);
+    }
+    if let Some(Value::Object(values)) = obj.remove("values") {
+        for (k, v) in values {
+            let worded = labels
+                .get(&k)
+                .and_then(Value::as_str)
+                .filter(|l| l.trim().parse::<f64>().is_err());
+            let v = match worded {
+                Some(l) if !k.ends_with("_TEXT") => Value::String(l.to_string()),
+                _ => v,
+            };
+            out.entry(k).or_insert(v);
+        }
+    }
+    let typed = out.keys().filter(|k| k.ends_with("_TEXT")).count();
+    (out, Some(shown.max(typed)))
+}
+
 /// A form response's answers, as Typeform's Responses API returns them
 /// (`"answers": [{"field": {"ref": "why", "type": "long_text"}, "type":
 /// "text", "text": "..."}, {"field": {"ref": "nps"}, "type": "number",
@@ -719,11 +819,11 @@ impl<'a> Reader<'a> {
                 return;
             }
         };
-        let obj = resource_fields(obj);
+        let (obj, typed) = qualtrics_fields(resource_fields(obj));
         let (opts, problems) = (self.opts, &mut self.out.problems);
         let plan = self
             .plan
-            .get_or_insert_with(|| Plan::of(&obj, opts, &loc, problems));
+            .get_or_insert_with(|| Plan::of(&obj, opts, &loc, problems, typed));
         if plan.slack && super::slack::left_out(&obj) {
             return;
         }
@@ -1114,6 +1214,59 @@ mod tests {
         let p = parse("r.jsonl", s, &IngestOptions::default(), Taint::NONE);
         assert_eq!(p.documents[0].turns[0].text, "Slow.");
         assert_eq!(p.documents[0].meta["attributes"]["a"], Value::from(1));
+    }
+
+    #[test]
+    fn qualtrics_json_responses_are_read_from_their_typed_answers() {
+        // was: each response's text was its `responseId` ("R_1", too short),
+        // and the answers sat unread in meta under `values`
+        let s = r#"{"responses": [
+{"responseId": "R_1", "values": {"startDate": "2026-11-01T10:00:00Z", "status": 0, "finished": 1, "QID1": 2, "QID1_NPS_GROUP": 1, "QID2_TEXT": "The delivery fee doubled and nobody told me why.", "QID3": 4, "QID4_TEXT": "Show the fee on the product page."}, "labels": {"status": "IP Address", "finished": "True", "QID1": "2", "QID1_NPS_GROUP": "Detractor", "QID3": "Other"}, "displayedFields": ["QID1", "QID2_TEXT", "QID3", "QID4_TEXT"], "displayedValues": {"QID1": [0, 1, 2]}},
+{"responseId": "R_2", "values": {"QID1": 9, "QID1_NPS_GROUP": 3, "QID2_TEXT": "Fast and friendly support team."}, "labels": {"QID1_NPS_GROUP": "Promoter"}, "displayedFields": ["QID1", "QID2_TEXT", "QID3", "QID4_TEXT"]},
+{"responseId": "R_3", "values": {"QID1": 7, "QID2_TEXT": ""}, "labels": {}, "displayedFields": ["QID1", "QID2_TEXT"]}
+]}"#;
+        let p = super::super::whisper::parse("r.json", s, &IngestOptions::default(), Taint::NONE);
+        assert!(p.problems.iter().all(|x| !x.skipped), "{:?}", p.problems);
+        let turns: Vec<Vec<(&str, Option<&str>)>> = p
+            .documents
+            .iter()
+            .map(|d| {
+                d.turns
+                    .iter()
+                    .map(|t| (t.text.as_str(), t.question.as_deref()))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            turns,
+            [
+                vec![
+                    (
+                        "The delivery fee doubled and nobody told me why.",
+                        Some("QID2")
+                    ),
+                    ("Show the fee on the product page.", Some("QID4"))
+                ],
+                vec![("Fast and friendly support team.", Some("QID2"))],
+            ]
+        );
+        assert_eq!(p.blank, 1);
+        let meta = &p.documents[0].meta;
+        assert_eq!(meta["responseId"], Value::from("R_1"));
+        // a score stays a number, a choice reads as its label
+        assert_eq!(meta["QID1"], Value::from(2));
+        assert_eq!(meta["QID1_NPS_GROUP"], Value::from("Detractor"));
+        assert_eq!(meta["QID3"], Value::from("Other"));
+        assert_eq!(meta["finished"], Value::from("True"));
+        for gone in [
+            "values",
+            "labels",
+            "displayedFields",
+            "displayedValues",
+            "QID2_TEXT",
+        ] {
+            assert!(!meta.contains_key(gone), "{gone}");
+        }
     }
 
     #[test]

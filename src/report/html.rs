@@ -2,7 +2,7 @@
 //! network) with a summary, one card per insight and its why, charts, and
 //! quotes linked to their source files.
 
-use super::{impact_line, pct_str, provenance, questions_line, why_line};
+use super::{impact_line, pct_str, questions_line, quote_source, why_line};
 use crate::insight::changes::Changes;
 use crate::insight::{Insight, Insights, Quote};
 use std::fmt::Write;
@@ -215,18 +215,18 @@ fn card(h: &mut String, i: &Insight, link: &dyn Fn(&Quote) -> Option<String>) {
     if !i.reasons.is_empty() {
         let _ = writeln!(h, "<h3>Stated reasons</h3>");
         for r in &i.reasons {
-            quote(h, &r.quote, link);
+            quote(h, &r.quote, i, link);
         }
     }
     let _ = writeln!(h, "<h3>Quotes</h3>");
     for q in &i.quotes {
-        quote(h, q, link);
+        quote(h, q, i, link);
     }
     let _ = writeln!(h, "</section>");
 }
 
-fn quote(h: &mut String, q: &Quote, link: &dyn Fn(&Quote) -> Option<String>) {
-    let src = esc(&provenance(q));
+fn quote(h: &mut String, q: &Quote, i: &Insight, link: &dyn Fn(&Quote) -> Option<String>) {
+    let src = esc(&quote_source(q, i));
     let src = match link(q) {
         Some(href) => format!("<a href=\"{}\">{src}</a>", esc(&href)),
         None => src,

@@ -42,6 +42,21 @@ pub fn provenance(q: &Quote) -> String {
     s
 }
 
+/// A quote's [`provenance`] on insight `i`'s card: the question it answers
+/// only when the insight comes up in more than one (else its "Answers to"
+/// line has named it once for all its quotes).
+pub fn quote_source(q: &Quote, i: &Insight) -> String {
+    if q.question.is_some() && i.questions.len() <= 1 {
+        let plain = Quote {
+            question: None,
+            ..q.clone()
+        };
+        provenance(&plain)
+    } else {
+        provenance(q)
+    }
+}
+
 /// `h:mm:ss` or `m:ss`.
 pub fn timestamp(ms: u64) -> String {
     let s = ms / 1000;
@@ -357,14 +372,19 @@ fn insight_md(s: &mut String, i: &Insight) {
                 s,
                 "- “{}” — {}",
                 md_escape(&r.quote.text),
-                provenance(&r.quote)
+                quote_source(&r.quote, i)
             );
         }
         let _ = writeln!(s);
     }
     let _ = writeln!(s, "**Quotes:**\n");
     for q in &i.quotes {
-        let _ = writeln!(s, "> “{}”  \n> — {}\n", md_escape(&q.text), provenance(q));
+        let _ = writeln!(
+            s,
+            "> “{}”  \n> — {}\n",
+            md_escape(&q.text),
+            quote_source(q, i)
+        );
     }
 }
 
@@ -875,6 +895,44 @@ mod tests {
             questions_line(&i).unwrap(),
             "“What should we improve first?” 82.0% (34.0% across all answers) · \
              “Why that score?” 18.0% (66.0%)"
+        );
+    }
+
+    #[test]
+    fn a_card_names_a_quotes_question_only_when_its_insight_spans_several() {
+        let q = Quote {
+            segment: "s".into(),
+            doc: "d".into(),
+            source: "forms.csv".into(),
+            line: Some(4),
+            record: Some(3),
+            speaker: None,
+            start_ms: None,
+            question: Some("Why that score?".into()),
+            text: "Fees.".into(),
+        };
+        let share = |question: &str| crate::insight::QuestionShare {
+            question: question.into(),
+            segments: 3,
+            share: 0.5,
+            corpus_share: 0.5,
+        };
+        let mut i: Insight = serde_json::from_value(serde_json::json!({
+            "rank": 1, "theme": "theme-001", "headline": "Fees", "score": 50.0,
+            "score_parts": {"reach": 0.0, "speakers": 0.0, "share": 0.0, "intensity": 0.0,
+                            "impact": null},
+            "keywords": [], "emotions": [], "motivations": [], "topics": [], "reasons": [],
+            "reach": {"segments": 6, "documents": 6, "speakers": 6, "segment_share": 0.3,
+                      "document_share": 0.4, "document_share_ci": [0.2, 0.6]},
+            "impact": null, "significance": "", "coherence": 0.8, "quotes": [], "members": []
+        }))
+        .unwrap();
+        i.questions = vec![share("Why that score?")];
+        assert_eq!(quote_source(&q, &i), "forms.csv:4");
+        i.questions.push(share("What to improve?"));
+        assert_eq!(
+            quote_source(&q, &i),
+            "forms.csv:4, answering “Why that score?”"
         );
     }
 
