@@ -498,6 +498,20 @@ fn name_answer_options(headers: &mut [String], options: &csv::StringRecord) {
     }
 }
 
+/// The columns SurveyMonkey's second header row marks as typed answers:
+/// `Open-Ended Response` (an open question) and `Other (please specify)` (the
+/// text of an "Other" choice), as Qualtrics' import ids mark `_TEXT`.
+fn surveymonkey_typed_answers(r: &csv::StringRecord) -> Vec<usize> {
+    r.iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            let c = c.trim().to_lowercase();
+            c == "open-ended response" || c.starts_with("other (please specify")
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// Whether a row is SurveyMonkey's second header row: it names an
 /// `Open-Ended Response` or a `Response` column, and no cell is long enough
 /// to be an answer to an open question.
@@ -694,13 +708,15 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
         .is_some_and(|(_, r)| is_surveymonkey_subheader(r))
     {
         name_answer_options(&mut headers, &records[0].1);
+        typed_answers = surveymonkey_typed_answers(&records[0].1);
         records.drain(..1);
     }
     // whether several text columns are questions a respondent answered (not
     // a review's title before its text)
     let mut asked = !opts.text_fields.is_empty();
     let text_cols: Vec<usize> = match pick_fields(&headers, &opts.text_fields) {
-        // a Qualtrics survey's open questions, each a turn of the respondent
+        // a Qualtrics or SurveyMonkey survey's open questions, each a turn
+        // of the respondent
         _ if opts.text_fields.is_empty() && !typed_answers.is_empty() => {
             asked = true;
             typed_answers
@@ -1082,6 +1098,52 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn surveymonkey_open_ended_answers_are_the_text_however_short() {
+        // was: the open questions found only when answered in 4 words or
+        // more on average; short answers ("Price.") left one question to the
+        // longest column's guess, with a warning, and the other unread
+        let s = "Respondent ID,How likely is it that you would recommend us?,\
+                 What is the main reason for your score?,Which features do you use?,,\
+                 What should we improve first?\n\
+                 ,Response,Open-Ended Response,Search,Other (please specify),Open-Ended Response\n\
+                 114,3,Fees.,Search,,Checkout.\n\
+                 115,9,Fast support.,,Dark mode,\n";
+        let p = csv(s);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let turns: Vec<Vec<(&str, Option<&str>)>> = p
+            .documents
+            .iter()
+            .map(|d| {
+                d.turns
+                    .iter()
+                    .map(|t| (t.text.as_str(), t.question.as_deref()))
+                    .collect()
+            })
+            .collect();
+        let why = Some("What is the main reason for your score?");
+        assert_eq!(
+            turns,
+            [
+                vec![
+                    ("Fees.", why),
+                    ("Checkout.", Some("What should we improve first?"))
+                ],
+                vec![
+                    ("Fast support.", why),
+                    (
+                        "Dark mode",
+                        Some("Which features do you use? - Other (please specify)")
+                    )
+                ],
+            ]
+        );
+        assert_eq!(
+            p.documents[0].meta["How likely is it that you would recommend us?"],
+            Value::from(3)
+        );
+    }
+
+    #[test]
     fn each_survey_answer_names_the_question_it_answers() {
         // was: a respondent's answers to two open questions were turns alike,
         // so a quote could not say which question it answered
@@ -1155,16 +1217,20 @@ pub(crate) mod tests {
                  ,Search,Alerts,Other (please specify),Open-Ended Response\n\
                  1,Search,Alerts,Export to Excel,The fee shows up too late.\n";
         let p = csv(s);
-        assert_eq!(texts(&p), ["The fee shows up too late."]);
+        // the typed "Other" answer is read, as Qualtrics' `_TEXT` of a choice
+        assert_eq!(
+            turn_texts(&p),
+            [vec!["Export to Excel", "The fee shows up too late."]]
+        );
+        assert_eq!(
+            p.documents[0].turns[0].question.as_deref(),
+            Some("Which features do you use? - Other (please specify)")
+        );
         let meta = &p.documents[0].meta;
         assert_eq!(meta["Which features do you use?"], Value::from("Search"));
         assert_eq!(
             meta["Which features do you use? - Alerts"],
             Value::from("Alerts")
-        );
-        assert_eq!(
-            meta["Which features do you use? - Other (please specify)"],
-            Value::from("Export to Excel")
         );
         assert!(!meta.contains_key(""));
     }
