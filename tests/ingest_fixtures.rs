@@ -778,3 +778,37 @@ fn fixture_zoom_chat_txt() {
         &[],
     );
 }
+
+#[test]
+fn what_a_qualtrics_column_asks_reaches_the_ingest_report() {
+    // was: read from the export's second header row, then dropped between
+    // the parser and the report, so the outcome stayed a bare `Q1`
+    let d = tempfile::tempdir().unwrap();
+    let id = |i: &str| format!("\"{{\"\"ImportId\"\":\"\"{i}\"\"}}\"");
+    let qualtrics = format!(
+        "ResponseId,Q1,Q1_NPS_GROUP,Q2\n\
+         Response ID,How likely are you to recommend us?,How likely are you to recommend us? - Group,Why?\n\
+         {},{},{},{}\n\
+         R_1,3,Detractor,The fee doubled and nobody told me why.\n",
+        id("_recordId"),
+        id("QID1"),
+        id("QID1_NPS_GROUP"),
+        id("QID2_TEXT")
+    );
+    let (a, b) = (d.path().join("a.csv"), d.path().join("b.csv"));
+    std::fs::write(&a, &qualtrics).unwrap();
+    // a second survey that asks its Q2 differently names no one Q2
+    std::fs::write(&b, qualtrics.replace("Why?", "What should we improve?")).unwrap();
+    let paths = [a.display().to_string(), b.display().to_string()];
+    let report = read_inputs(&paths, &IngestOptions::default());
+    assert_eq!(
+        report.questions.get("Q1").map(String::as_str),
+        Some("How likely are you to recommend us?")
+    );
+    assert!(
+        !report.questions.contains_key("Q2"),
+        "{:?}",
+        report.questions
+    );
+    assert!(!report.questions.contains_key("ResponseId"));
+}

@@ -334,6 +334,10 @@ pub struct IngestReport {
     /// [`Parsed::blank`]).
     #[serde(default)]
     pub blank_records: u64,
+    /// What the inputs' columns ask (see [`Parsed::questions`]), for the
+    /// columns every file that says agrees on.
+    #[serde(default)]
+    pub questions: BTreeMap<String, String>,
 }
 
 /// One file [`read_inputs`] read (`-` for standard input): `run.json` records
@@ -373,6 +377,10 @@ pub struct Parsed {
     /// questions blank, a rating without a review): left out and counted,
     /// not skipped, since nothing in them is wrong.
     pub blank: u64,
+    /// What a column asks, where the file says it beside the column's own
+    /// name (Qualtrics' second header row: `Q1` → "How likely are you to
+    /// recommend us?").
+    pub questions: BTreeMap<String, String>,
 }
 
 /// Helper passed to parsers: where the decoder replaced invalid bytes, so that
@@ -463,6 +471,7 @@ pub fn parse_bytes(path: &str, bytes: &[u8], opts: &IngestOptions) -> crate::Res
     out.documents = parsed.documents;
     out.problems.extend(parsed.problems);
     out.blank = parsed.blank;
+    out.questions = parsed.questions;
     Ok((out, replaced))
 }
 
@@ -813,10 +822,22 @@ pub fn read_inputs(paths: &[String], opts: &IngestOptions) -> IngestReport {
     let mut inputs = Vec::with_capacity(results.len());
     let mut replaced_bytes = 0;
     let mut blank_records = 0;
+    // a column two surveys ask differently names no one question
+    let mut questions: BTreeMap<String, Option<String>> = BTreeMap::new();
     for (parsed, replaced, input) in results {
         documents.extend(parsed.documents);
         problems.extend(parsed.problems);
         blank_records += parsed.blank;
+        for (column, asked) in parsed.questions {
+            questions
+                .entry(column)
+                .and_modify(|q| {
+                    if q.as_deref() != Some(asked.as_str()) {
+                        *q = None;
+                    }
+                })
+                .or_insert(Some(asked));
+        }
         replaced_bytes += replaced;
         inputs.push(input);
     }
@@ -837,6 +858,10 @@ pub fn read_inputs(paths: &[String], opts: &IngestOptions) -> IngestReport {
         ignored,
         replaced_bytes,
         blank_records,
+        questions: questions
+            .into_iter()
+            .filter_map(|(c, q)| Some((c, q?)))
+            .collect(),
     }
 }
 

@@ -160,5 +160,6 @@ pub fn parse(path: &str, bytes: &[u8], opts: &super::IngestOptions) -> Result<Pa
     out.documents = table.documents;
     out.problems.extend(table.problems);
     out.blank = table.blank;
+    out.questions = table.questions;
     Ok(out)
 }

@@ -698,6 +698,12 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
         .is_some_and(|(_, r)| is_qualtrics_import_ids(r))
     {
         typed_answers = qualtrics_text_entries(&records[1].1);
+        for (h, q) in headers.iter().zip(records[0].1.iter()) {
+            let q = q.trim();
+            if !h.is_empty() && !q.is_empty() && norm(q) != norm(h) {
+                out.questions.insert(h.clone(), q.to_string());
+            }
+        }
         question_texts = Some(records[0].1.clone());
         records.drain(..2);
     }
@@ -1267,6 +1273,10 @@ pub(crate) mod tests {
                 vec!["Fast app."],
             ]
         );
+        // what each column asks, for the reports to name the outcome by
+        assert_eq!(p.questions["Q1"], "How likely...?");
+        assert_eq!(p.questions["Q1_NPS_GROUP"], "How likely...? - Group");
+        assert!(!p.questions.contains_key("ResponseId"));
         assert_eq!(p.documents[0].meta["Q1"], Value::from(3));
         assert_eq!(p.documents[0].meta["Q3"], Value::from("Other"));
         // a column named on the command line is read as named

@@ -283,6 +283,10 @@ pub struct CorpusSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutcomeSummary {
     pub column: String,
+    /// What the column asks, where the input says it beside the column's
+    /// name (Qualtrics' `Q1`: "How likely are you to recommend us?").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
     pub documents: usize,
     pub mean: f64,
     pub sd: f64,
@@ -789,6 +793,7 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
         let var = vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (vals.len() - 1) as f64;
         Some(OutcomeSummary {
             column: o.column.clone(),
+            question: None,
             documents: vals.len(),
             mean,
             sd: var.sqrt(),

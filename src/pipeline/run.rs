@@ -49,6 +49,22 @@ impl RunSummary {
 }
 
 /// Run the main job.
+/// What the outcome column asks, where an input says it (Qualtrics'
+/// question text under `Q1`): by the column's name as configured, else as
+/// `--outcome` matches it (case, spaces and punctuation ignored).
+fn outcome_question(
+    questions: &std::collections::BTreeMap<String, String>,
+    column: &str,
+) -> Option<String> {
+    let norm = crate::util::field_key;
+    questions.get(column).cloned().or_else(|| {
+        questions
+            .iter()
+            .find(|(c, _)| norm(c) == norm(column))
+            .map(|(_, q)| q.clone())
+    })
+}
+
 pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
     let total = Instant::now();
     let cfg = &opts.config;
@@ -164,6 +180,9 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
     )?;
     timings.append(&mut a.timings_ms);
     warnings.append(&mut a.warnings);
+    if let Some(o) = a.insights.corpus.outcome.as_mut() {
+        o.question = outcome_question(&ingest.questions, &o.column);
+    }
 
     let t = Instant::now();
     progress.begin("report", 5);
@@ -387,5 +406,21 @@ mod tests {
         let r = relative(Path::new("/a/b/in/x.txt"), Path::new("/a/b/out")).unwrap();
         assert_eq!(r, PathBuf::from("../in/x.txt"));
         assert_eq!(percent_encode("a b.txt"), "a%20b.txt");
+    }
+
+    #[test]
+    fn the_outcome_is_named_by_what_its_column_asks() {
+        // was: a Qualtrics outcome named only `Q1` in both reports
+        let questions: std::collections::BTreeMap<String, String> = [(
+            "Q1".to_string(),
+            "How likely are you to recommend us?".to_string(),
+        )]
+        .into_iter()
+        .collect();
+        let asked = Some("How likely are you to recommend us?".to_string());
+        assert_eq!(outcome_question(&questions, "Q1"), asked);
+        // `--outcome q1` finds it as it finds the column
+        assert_eq!(outcome_question(&questions, "q1"), asked);
+        assert_eq!(outcome_question(&questions, "rating"), None);
     }
 }

@@ -127,6 +127,23 @@ pub fn render(
                 h,
                 "<div class=\"card\"><h2>Impact on the outcome (95% interval)</h2>"
             );
+            // the outcome by its column, and what it asks where the input says
+            if let Some(o) = &c.outcome {
+                let asks = o
+                    .question
+                    .as_ref()
+                    .map(|q| format!(" (“{}”)", esc(q)))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    h,
+                    "<p class=\"sub\">Outcome column <code>{}</code>{asks}: {} documents, mean \
+                     {:.3}, sd {:.3}.</p>",
+                    esc(&o.column),
+                    o.documents,
+                    o.mean,
+                    o.sd
+                );
+            }
             h.push_str(&impact_chart(&ins.insights));
             let _ = writeln!(h, "</div>");
         }

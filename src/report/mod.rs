@@ -280,9 +280,14 @@ pub fn markdown(
         let _ = writeln!(s, "_{l}_\n");
     }
     if let Some(o) = &c.outcome {
+        let asks = o
+            .question
+            .as_ref()
+            .map(|q| format!(" (“{}”)", md_escape(q)))
+            .unwrap_or_default();
         let _ = writeln!(
             s,
-            "Outcome column `{}`: {} documents, mean {:.3}, sd {:.3}.\n",
+            "Outcome column `{}`{asks}: {} documents, mean {:.3}, sd {:.3}.\n",
             o.column, o.documents, o.mean, o.sd
         );
     }
@@ -710,6 +715,27 @@ mod tests {
                 total: segments - analysed,
             },
         }
+    }
+
+    #[test]
+    fn the_report_says_what_the_outcome_column_asks() {
+        // was: "Outcome column `Q1`", where Qualtrics' export says what Q1 asks
+        let mut run = empty_run(4, 4, 0);
+        run.corpus.outcome = Some(crate::insight::OutcomeSummary {
+            column: "Q1".into(),
+            question: Some("How likely are you to recommend us?".into()),
+            documents: 4,
+            mean: 5.0,
+            sd: 2.0,
+        });
+        let md = markdown(&run, None, "whyline report", &[]);
+        assert!(
+            md.contains("Outcome column `Q1` (“How likely are you to recommend us?”): 4 documents"),
+            "{md}"
+        );
+        run.corpus.outcome.as_mut().unwrap().question = None;
+        let md = markdown(&run, None, "whyline report", &[]);
+        assert!(md.contains("Outcome column `Q1`: 4 documents"), "{md}");
     }
 
     #[test]
