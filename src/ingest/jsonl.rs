@@ -532,8 +532,7 @@ impl Plan {
         let mut answered = BTreeMap::new();
         if self.answers {
             let (said, values) = form_answers(obj).unwrap_or_default();
-            texts = said;
-            questions.clear();
+            (texts, questions) = said.into_iter().unzip();
             answered = values;
             if texts.is_empty() {
                 return Ok(None);
@@ -588,7 +587,10 @@ impl Plan {
             .and_then(|f| obj.get(f))
             .and_then(scalar_string);
         // Slack's `blocks` hold the text again, as rich text
-        let repeats = |k: &str| (self.slack && k == "blocks") || (self.answers && k == "answers");
+        // the form's layout, sent with each webhook response, is no answer
+        let repeats = |k: &str| {
+            (self.slack && k == "blocks") || (self.answers && (k == "answers" || k == "definition"))
+        };
         let meta = obj
             .iter()
             .filter(|(k, v)| {
@@ -727,6 +729,39 @@ fn qualtrics_fields(obj: Object) -> (Object, Option<usize>) {
     (out, Some(shown.max(typed)))
 }
 
+/// A Typeform webhook delivery (`{"event_id": ..., "event_type":
+/// "form_response", "form_response": {"token": ..., "definition": {...},
+/// "answers": [...]}}`, as a collector stores one per line) read as its
+/// response, beside its `event_id`; any other record as it is.
+fn form_response(obj: Object) -> Object {
+    let is_delivery = obj.get("event_type").and_then(Value::as_str) == Some("form_response")
+        && obj.get("form_response").is_some_and(Value::is_object)
+        && obj
+            .keys()
+            .all(|k| ["event_id", "event_type", "form_response"].contains(&k.as_str()));
+    if !is_delivery {
+        return obj;
+    }
+    let mut out = Object::new();
+    for (k, v) in obj {
+        match (k.as_str(), v) {
+            ("form_response", Value::Object(r)) => {
+                for (a, x) in r {
+                    out.entry(a).or_insert(x);
+                }
+            }
+            ("event_type", _) => {}
+            (_, v) => {
+                out.insert(k, v);
+            }
+        }
+    }
+    out
+}
+
+/// A form's typed answers, each with the question it answers where known.
+type Said = Vec<(String, Option<String>)>;
+
 /// A form response's answers, as Typeform's Responses API returns them
 /// (`"answers": [{"field": {"ref": "why", "type": "long_text"}, "type":
 /// "text", "text": "..."}, {"field": {"ref": "nps"}, "type": "number",
@@ -734,8 +769,30 @@ fn qualtrics_fields(obj: Object) -> (Object, Option<usize>) {
 /// by its field's `ref` (else `id`) for `meta` (a number, a boolean, a
 /// choice's label, the labels of several). `None` when the record holds no
 /// such list.
-fn form_answers(obj: &Object) -> Option<(Vec<String>, BTreeMap<String, Value>)> {
+fn form_answers(obj: &Object) -> Option<(Said, BTreeMap<String, Value>)> {
     let list = obj.get("answers")?.as_array()?;
+    // a webhook's response carries the form's `definition`: each field's
+    // title, the question a typed answer names when the form asks several
+    let fields: Vec<&Object> = obj
+        .get("definition")
+        .and_then(|d| d.get("fields"))
+        .and_then(Value::as_array)
+        .map(|f| f.iter().filter_map(Value::as_object).collect())
+        .unwrap_or_default();
+    let typed = |f: &&&Object| {
+        matches!(
+            f.get("type").and_then(Value::as_str),
+            Some("short_text" | "long_text")
+        )
+    };
+    let several = fields.iter().filter(typed).count() > 1;
+    let title = |id: Option<&Value>| -> Option<String> {
+        let id = id?.as_str()?;
+        let f = fields
+            .iter()
+            .find(|f| f.get("id").and_then(Value::as_str) == Some(id))?;
+        Some(f.get("title")?.as_str()?.trim().to_string()).filter(|t| !t.is_empty())
+    };
     let answers: Vec<&Object> = list.iter().filter_map(Value::as_object).collect();
     let is_answer = |a: &&Object| {
         a.get("field").is_some_and(Value::is_object) && a.get("type").is_some_and(Value::is_string)
@@ -754,7 +811,10 @@ fn form_answers(obj: &Object) -> Option<(Vec<String>, BTreeMap<String, Value>)> 
             "text" => {
                 if let Some(t) = a.get("text").and_then(Value::as_str).map(str::trim) {
                     if !t.is_empty() {
-                        said.push(t.to_string());
+                        let asked = several
+                            .then(|| title(field.and_then(|f| f.get("id"))))
+                            .flatten();
+                        said.push((t.to_string(), asked));
                     }
                 }
                 continue;
@@ -819,7 +879,7 @@ impl<'a> Reader<'a> {
                 return;
             }
         };
-        let (obj, typed) = qualtrics_fields(resource_fields(obj));
+        let (obj, typed) = qualtrics_fields(resource_fields(form_response(obj)));
         let (opts, problems) = (self.opts, &mut self.out.problems);
         let plan = self
             .plan
@@ -1214,6 +1274,40 @@ mod tests {
         let p = parse("r.jsonl", s, &IngestOptions::default(), Taint::NONE);
         assert_eq!(p.documents[0].turns[0].text, "Slow.");
         assert_eq!(p.documents[0].meta["attributes"]["a"], Value::from(1));
+    }
+
+    #[test]
+    fn typeform_webhook_deliveries_are_read_as_their_response() {
+        // was: the delivery's `event_type`, "form_response", analysed as the
+        // respondent's words, and the answers left in meta
+        let s = r#"{"event_id": "01H0", "event_type": "form_response", "form_response": {"form_id": "lT4Z3j", "token": "tok0", "submitted_at": "2026-11-30T10:03:00Z", "definition": {"id": "lT4Z3j", "title": "Feedback", "fields": [{"id": "f1", "ref": "nps", "type": "opinion_scale", "title": "How likely are you to recommend us?"}, {"id": "f2", "ref": "why", "type": "long_text", "title": "What is the main reason for your score?"}, {"id": "f4", "ref": "improve", "type": "short_text", "title": "What should we improve first?"}]}, "answers": [{"type": "number", "number": 3, "field": {"id": "f1", "type": "opinion_scale", "ref": "nps"}}, {"type": "text", "text": "The fee only shows up at checkout.", "field": {"id": "f2", "type": "long_text", "ref": "why"}}, {"type": "text", "text": "Show fees earlier.", "field": {"id": "f4", "type": "short_text", "ref": "improve"}}]}}
+"#;
+        let p = parse("hooks.jsonl", s, &IngestOptions::default(), Taint::NONE);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let turns: Vec<(&str, Option<&str>)> = p.documents[0]
+            .turns
+            .iter()
+            .map(|t| (t.text.as_str(), t.question.as_deref()))
+            .collect();
+        assert_eq!(
+            turns,
+            [
+                (
+                    "The fee only shows up at checkout.",
+                    Some("What is the main reason for your score?")
+                ),
+                ("Show fees earlier.", Some("What should we improve first?")),
+            ]
+        );
+        for t in &p.documents[0].turns {
+            assert_eq!(&s[t.source.span[0]..t.source.span[1]], t.text);
+        }
+        let meta = &p.documents[0].meta;
+        assert_eq!(meta["nps"], Value::from(3));
+        assert_eq!(meta["event_id"], Value::from("01H0"));
+        for gone in ["event_type", "form_response", "definition", "answers"] {
+            assert!(!meta.contains_key(gone), "{gone}");
+        }
     }
 
     #[test]
