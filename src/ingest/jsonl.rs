@@ -589,7 +589,8 @@ impl Plan {
         // Slack's `blocks` hold the text again, as rich text
         // the form's layout, sent with each webhook response, is no answer
         let repeats = |k: &str| {
-            (self.slack && k == "blocks") || (self.answers && (k == "answers" || k == "definition"))
+            (self.slack && k == "blocks")
+                || (self.answers && ["answers", "definition", "pages"].contains(&k))
         };
         let meta = obj
             .iter()
@@ -759,6 +760,74 @@ fn form_response(obj: Object) -> Object {
     out
 }
 
+/// A response as SurveyMonkey's API returns it (`"pages": [{"questions":
+/// [{"id": "q2", "heading": "Why?", "answers": [{"text": "..."}]}, {"id":
+/// "q1", "answers": [{"choice_id": "c3", "simple_text": "3"}]}]}]`; the
+/// `heading` and `simple_text` come with `?simple=true`): the typed answers
+/// (`text`) in order, each naming its question by heading when the response
+/// answers several, and every other answer's `simple_text` for `meta` under
+/// its question's heading (else id). `None` when the record holds no pages
+/// of questions.
+fn page_answers(obj: &Object) -> Option<(Said, BTreeMap<String, Value>)> {
+    let pages = obj.get("pages")?.as_array()?;
+    let questions: Vec<&Object> = pages
+        .iter()
+        .filter_map(|p| p.get("questions")?.as_array())
+        .flatten()
+        .filter_map(Value::as_object)
+        .collect();
+    let is_question = |q: &&Object| {
+        q.get("id").is_some_and(|i| i.is_string() || i.is_number())
+            && q.get("answers").is_some_and(Value::is_array)
+    };
+    if questions.is_empty() || !questions.iter().all(is_question) {
+        return None;
+    }
+    let answers = |q: &Object| -> Vec<Object> {
+        q.get("answers")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_object).cloned().collect())
+            .unwrap_or_default()
+    };
+    let typed = |q: &Object| {
+        answers(q)
+            .iter()
+            .any(|a| a.get("text").is_some_and(Value::is_string))
+    };
+    let several = questions.iter().filter(|q| typed(q)).count() > 1;
+    let (mut said, mut values) = (Vec::new(), BTreeMap::new());
+    for q in questions {
+        let heading = q
+            .get("heading")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(str::to_string);
+        let name = heading
+            .clone()
+            .or_else(|| q.get("id").and_then(scalar_string));
+        let mut chosen = Vec::new();
+        for a in answers(q) {
+            match a.get("text").and_then(Value::as_str).map(str::trim) {
+                Some(t) if !t.is_empty() => {
+                    said.push((t.to_string(), heading.clone().filter(|_| several)));
+                }
+                Some(_) => {}
+                None => chosen.extend(a.get("simple_text").cloned()),
+            }
+        }
+        if let (Some(n), false) = (name, chosen.is_empty()) {
+            let v = if chosen.len() == 1 {
+                chosen.remove(0)
+            } else {
+                Value::Array(chosen)
+            };
+            values.entry(n).or_insert(v);
+        }
+    }
+    Some((said, values))
+}
+
 /// A form's typed answers, each with the question it answers where known.
 type Said = Vec<(String, Option<String>)>;
 
@@ -770,6 +839,9 @@ type Said = Vec<(String, Option<String>)>;
 /// choice's label, the labels of several). `None` when the record holds no
 /// such list.
 fn form_answers(obj: &Object) -> Option<(Said, BTreeMap<String, Value>)> {
+    if let Some(read) = page_answers(obj) {
+        return Some(read);
+    }
     let list = obj.get("answers")?.as_array()?;
     // a webhook's response carries the form's `definition`: each field's
     // title, the question a typed answer names when the form asks several
@@ -1274,6 +1346,55 @@ mod tests {
         let p = parse("r.jsonl", s, &IngestOptions::default(), Taint::NONE);
         assert_eq!(p.documents[0].turns[0].text, "Slow.");
         assert_eq!(p.documents[0].meta["attributes"]["a"], Value::from(1));
+    }
+
+    #[test]
+    fn surveymonkey_api_responses_are_read_from_their_pages() {
+        // was: each response's text was its `href` (an API URL, set apart as
+        // `details`), a response without one skipped, the answers unread
+        let s = r#"{"per_page": 50, "data": [
+{"id": "114", "survey_id": "405", "href": "https://api.surveymonkey.com/v3/surveys/405/responses/114", "pages": [{"id": "p1", "questions": [
+  {"id": "q1", "heading": "How likely is it that you would recommend us?", "answers": [{"choice_id": "c3", "simple_text": "3"}]},
+  {"id": "q2", "heading": "What is the main reason for your score?", "answers": [{"text": "The fee only shows up at checkout."}]},
+  {"id": "q3", "heading": "What should we improve first?", "answers": [{"text": "Show fees earlier."}]}]}]},
+{"id": "115", "survey_id": "405", "pages": [{"id": "p1", "questions": [
+  {"id": "q1", "answers": [{"choice_id": "c9"}]},
+  {"id": "q2", "answers": [{"text": "Support fixed my refund."}]}]}]}
+]}"#;
+        let p =
+            super::super::whisper::parse("bulk.json", s, &IngestOptions::default(), Taint::NONE);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let turns: Vec<Vec<(&str, Option<&str>)>> = p
+            .documents
+            .iter()
+            .map(|d| {
+                d.turns
+                    .iter()
+                    .map(|t| (t.text.as_str(), t.question.as_deref()))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            turns,
+            [
+                vec![
+                    (
+                        "The fee only shows up at checkout.",
+                        Some("What is the main reason for your score?")
+                    ),
+                    ("Show fees earlier.", Some("What should we improve first?"))
+                ],
+                // one typed answer, and no headings without `?simple=true`
+                vec![("Support fixed my refund.", None)],
+            ]
+        );
+        let meta = &p.documents[0].meta;
+        assert_eq!(
+            meta["How likely is it that you would recommend us?"],
+            Value::from("3")
+        );
+        assert!(!meta.contains_key("pages"));
+        assert!(!p.documents[1].meta.contains_key("q1"));
     }
 
     #[test]
