@@ -1364,16 +1364,7 @@ mod tests {
         let p =
             super::super::whisper::parse("bulk.json", s, &IngestOptions::default(), Taint::NONE);
         assert!(p.problems.is_empty(), "{:?}", p.problems);
-        let turns: Vec<Vec<(&str, Option<&str>)>> = p
-            .documents
-            .iter()
-            .map(|d| {
-                d.turns
-                    .iter()
-                    .map(|t| (t.text.as_str(), t.question.as_deref()))
-                    .collect()
-            })
-            .collect();
+        let turns = super::super::table::tests::turn_questions(&p);
         assert_eq!(
             turns,
             [
@@ -1405,13 +1396,9 @@ mod tests {
 "#;
         let p = parse("hooks.jsonl", s, &IngestOptions::default(), Taint::NONE);
         assert!(p.problems.is_empty(), "{:?}", p.problems);
-        let turns: Vec<(&str, Option<&str>)> = p.documents[0]
-            .turns
-            .iter()
-            .map(|t| (t.text.as_str(), t.question.as_deref()))
-            .collect();
+        let turns = &super::super::table::tests::turn_questions(&p)[0];
         assert_eq!(
-            turns,
+            *turns,
             [
                 (
                     "The fee only shows up at checkout.",
@@ -1442,16 +1429,7 @@ mod tests {
 ]}"#;
         let p = super::super::whisper::parse("r.json", s, &IngestOptions::default(), Taint::NONE);
         assert!(p.problems.iter().all(|x| !x.skipped), "{:?}", p.problems);
-        let turns: Vec<Vec<(&str, Option<&str>)>> = p
-            .documents
-            .iter()
-            .map(|d| {
-                d.turns
-                    .iter()
-                    .map(|t| (t.text.as_str(), t.question.as_deref()))
-                    .collect()
-            })
-            .collect();
+        let turns = super::super::table::tests::turn_questions(&p);
         assert_eq!(
             turns,
             [

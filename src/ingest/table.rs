@@ -692,7 +692,6 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
     // question texts, then `{"ImportId":"QID1"}` per column. Neither is an
     // answer; the second says which columns are typed answers.
     let mut typed_answers = Vec::new();
-    let mut question_texts: Option<csv::StringRecord> = None;
     if records
         .get(1)
         .is_some_and(|(_, r)| is_qualtrics_import_ids(r))
@@ -704,7 +703,6 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
                 out.questions.insert(h.clone(), q.to_string());
             }
         }
-        question_texts = Some(records[0].1.clone());
         records.drain(..2);
     }
     // SurveyMonkey's: a second header row of "Response", "Open-Ended
@@ -786,12 +784,10 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
         .iter()
         .map(|&c| {
             (asked && text_cols.len() > 1).then(|| {
-                question_texts
-                    .as_ref()
-                    .and_then(|q| q.get(c))
-                    .map(str::trim)
-                    .filter(|q| !q.is_empty())
-                    .unwrap_or_else(|| headers.get(c).map(String::as_str).unwrap_or(""))
+                let header = headers.get(c).map(String::as_str).unwrap_or("");
+                out.questions
+                    .get(header)
+                    .map_or(header, String::as_str)
                     .to_string()
             })
         })
@@ -959,6 +955,19 @@ pub(crate) mod tests {
     }
 
     /// The texts of every document's turns.
+    /// Each document's turns as (text, the question it answers).
+    pub(crate) fn turn_questions(p: &Parsed) -> Vec<Vec<(&str, Option<&str>)>> {
+        p.documents
+            .iter()
+            .map(|d| {
+                d.turns
+                    .iter()
+                    .map(|t| (t.text.as_str(), t.question.as_deref()))
+                    .collect()
+            })
+            .collect()
+    }
+
     pub(crate) fn turn_texts(p: &Parsed) -> Vec<Vec<&str>> {
         p.documents
             .iter()
@@ -1116,16 +1125,7 @@ pub(crate) mod tests {
                  115,9,Fast support.,,Dark mode,\n";
         let p = csv(s);
         assert!(p.problems.is_empty(), "{:?}", p.problems);
-        let turns: Vec<Vec<(&str, Option<&str>)>> = p
-            .documents
-            .iter()
-            .map(|d| {
-                d.turns
-                    .iter()
-                    .map(|t| (t.text.as_str(), t.question.as_deref()))
-                    .collect()
-            })
-            .collect();
+        let turns = turn_questions(&p);
         let why = Some("What is the main reason for your score?");
         assert_eq!(
             turns,

@@ -890,18 +890,23 @@ mod tests {
         assert_eq!(provenance(&q), "calls/a.txt:12, Customer at 1:01");
     }
 
-    #[test]
-    fn an_insight_says_which_survey_questions_it_comes_up_in() {
-        let mut i: Insight = serde_json::from_value(serde_json::json!({
-            "rank": 1, "theme": "theme-001", "headline": "Crashes", "score": 50.0,
+    /// An insight with only a headline: no labels, questions, quotes or impact.
+    fn plain_insight(headline: &str) -> Insight {
+        serde_json::from_value(serde_json::json!({
+            "rank": 1, "theme": "theme-001", "headline": headline, "score": 50.0,
             "score_parts": {"reach": 0.0, "speakers": 0.0, "share": 0.0, "intensity": 0.0,
                             "impact": null},
             "keywords": [], "emotions": [], "motivations": [], "topics": [], "reasons": [],
-            "reach": {"segments": 11, "documents": 11, "speakers": 11, "segment_share": 0.3,
+            "reach": {"segments": 10, "documents": 10, "speakers": 10, "segment_share": 0.3,
                       "document_share": 0.4, "document_share_ci": [0.2, 0.6]},
             "impact": null, "significance": "", "coherence": 0.8, "quotes": [], "members": []
         }))
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn an_insight_says_which_survey_questions_it_comes_up_in() {
+        let mut i = plain_insight("Crashes");
         assert_eq!(questions_line(&i), None);
         i.questions = vec![
             crate::insight::QuestionShare {
@@ -943,16 +948,7 @@ mod tests {
             share: 0.5,
             corpus_share: 0.5,
         };
-        let mut i: Insight = serde_json::from_value(serde_json::json!({
-            "rank": 1, "theme": "theme-001", "headline": "Fees", "score": 50.0,
-            "score_parts": {"reach": 0.0, "speakers": 0.0, "share": 0.0, "intensity": 0.0,
-                            "impact": null},
-            "keywords": [], "emotions": [], "motivations": [], "topics": [], "reasons": [],
-            "reach": {"segments": 6, "documents": 6, "speakers": 6, "segment_share": 0.3,
-                      "document_share": 0.4, "document_share_ci": [0.2, 0.6]},
-            "impact": null, "significance": "", "coherence": 0.8, "quotes": [], "members": []
-        }))
-        .unwrap();
+        let mut i = plain_insight("Fees");
         i.questions = vec![share("Why that score?")];
         assert_eq!(quote_source(&q, &i), "forms.csv:4");
         i.questions.push(share("What to improve?"));
