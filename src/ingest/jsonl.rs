@@ -654,16 +654,23 @@ fn resource_fields(obj: Object) -> Object {
     if !is_resource {
         return obj;
     }
+    unwrap_envelope(obj, "attributes", &["links", "relationships"])
+}
+
+/// A record held in an envelope read as one: the fields of its object
+/// `inner`, then the envelope's other fields but those `dropped` (which win
+/// over an inner field of the same name).
+fn unwrap_envelope(obj: Object, inner: &str, dropped: &[&str]) -> Object {
     let mut out = Object::new();
     for (k, v) in obj {
-        match (k.as_str(), v) {
-            ("attributes", Value::Object(attrs)) => {
-                for (a, x) in attrs {
+        match v {
+            Value::Object(fields) if k == inner => {
+                for (a, x) in fields {
                     out.entry(a).or_insert(x);
                 }
             }
-            ("links" | "relationships", _) => {}
-            (_, v) => {
+            _ if dropped.contains(&k.as_str()) => {}
+            v => {
                 out.insert(k, v);
             }
         }
@@ -743,21 +750,7 @@ fn form_response(obj: Object) -> Object {
     if !is_delivery {
         return obj;
     }
-    let mut out = Object::new();
-    for (k, v) in obj {
-        match (k.as_str(), v) {
-            ("form_response", Value::Object(r)) => {
-                for (a, x) in r {
-                    out.entry(a).or_insert(x);
-                }
-            }
-            ("event_type", _) => {}
-            (_, v) => {
-                out.insert(k, v);
-            }
-        }
-    }
-    out
+    unwrap_envelope(obj, "form_response", &["event_type"])
 }
 
 /// A response as SurveyMonkey's API returns it (`"pages": [{"questions":

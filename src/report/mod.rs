@@ -890,6 +890,21 @@ mod tests {
         assert_eq!(provenance(&q), "calls/a.txt:12, Customer at 1:01");
     }
 
+    /// A quote of a survey answer to `question`, from forms.csv:4.
+    fn survey_quote(question: &str) -> Quote {
+        Quote {
+            segment: "s".into(),
+            doc: "d".into(),
+            source: "forms.csv".into(),
+            line: Some(4),
+            record: Some(3),
+            speaker: None,
+            start_ms: None,
+            question: Some(question.into()),
+            text: "Checkout.".into(),
+        }
+    }
+
     /// An insight with only a headline: no labels, questions, quotes or impact.
     fn plain_insight(headline: &str) -> Insight {
         serde_json::from_value(serde_json::json!({
@@ -931,17 +946,7 @@ mod tests {
 
     #[test]
     fn a_card_names_a_quotes_question_only_when_its_insight_spans_several() {
-        let q = Quote {
-            segment: "s".into(),
-            doc: "d".into(),
-            source: "forms.csv".into(),
-            line: Some(4),
-            record: Some(3),
-            speaker: None,
-            start_ms: None,
-            question: Some("Why that score?".into()),
-            text: "Fees.".into(),
-        };
+        let q = survey_quote("Why that score?");
         let share = |question: &str| crate::insight::QuestionShare {
             question: question.into(),
             segments: 3,
@@ -962,17 +967,7 @@ mod tests {
     fn a_survey_answer_quote_names_the_question_it_answers() {
         // was: two open questions' answers quoted alike, so a reader could
         // not tell a reason for the score from a wish for what to improve
-        let q = Quote {
-            segment: "s".into(),
-            doc: "d".into(),
-            source: "forms.csv".into(),
-            line: Some(4),
-            record: Some(3),
-            speaker: None,
-            start_ms: None,
-            question: Some("What should we improve first?".into()),
-            text: "Checkout.".into(),
-        };
+        let q = survey_quote("What should we improve first?");
         assert_eq!(
             provenance(&q),
             "forms.csv:4, answering “What should we improve first?”"
