@@ -28,10 +28,13 @@ Formats (detected from the extension, then the content; --format overrides):
                       Contact Lens, AssemblyAI, Deepgram, Rev.ai, Google, Speechmatics,
                       ElevenLabs Scribe, Twilio), Gong call transcripts (a document per
                       call), Fireflies and Recall.ai meeting transcripts;
-                      a list of records (a review export, a Slack channel's day) as jsonl
+                      a list of records (a review export, a Slack channel's day, survey
+                      responses from Qualtrics', SurveyMonkey's or Typeform's API) as jsonl
   csv/tsv  .csv .tsv  header row (title rows above it skipped); `,` `;` tab or `|`;
                       text, speaker, conversation and start/end time columns
-                      auto-detected; other columns kept in `meta` (numbers as numbers)
+                      auto-detected; other columns kept in `meta` (numbers as numbers);
+                      a survey's open questions (Qualtrics, SurveyMonkey, Google Forms)
+                      each a turn naming its question (`question`)
   sheet    .xlsx .xls .ods  the first sheet with data, read as csv; line = sheet row
   jsonl    .jsonl     one object per line; same fields as CSV; a record's list of
                       chat messages (`messages: [{role, content}]`) is its conversation,

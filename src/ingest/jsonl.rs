@@ -35,6 +35,7 @@ fn string_fields(obj: &Object) -> Vec<String> {
 
 /// Which fields of a record hold the text, the speaker and the conversation:
 /// fixed by the first record, so every record is read alike.
+#[derive(Default)]
 struct Plan {
     /// One field, or the several named (each a turn).
     text: Vec<String>,
@@ -366,28 +367,14 @@ impl Plan {
         }
         if let Some(shown) = typed {
             return Plan {
-                text: Vec::new(),
-                speaker: None,
-                doc: None,
-                times: [None, None],
-                messages: None,
-                slack: false,
-                answers: false,
-                named: false,
                 typed: Some(shown > 1),
+                ..Plan::default()
             };
         }
         if form_answers(obj).is_some() && pick_field(&names, None, TEXT_NAMES).is_none() {
             return Plan {
-                text: Vec::new(),
-                speaker: None,
-                doc: None,
-                times: [None, None],
-                messages: None,
-                slack: false,
                 answers: true,
-                named: false,
-                typed: None,
+                ..Plan::default()
             };
         }
         let mut by_name = pick_field(&names, None, TEXT_NAMES);
@@ -403,15 +390,9 @@ impl Plan {
                 let doc = pick_field(&names, opts.doc_field.as_deref(), DOC_NAMES)
                     .map(|i| names[i].clone());
                 return Plan {
-                    text: Vec::new(),
-                    speaker: None,
                     doc,
-                    times: [None, None],
                     messages: Some(m),
-                    slack: false,
-                    answers: false,
-                    named: false,
-                    typed: None,
+                    ..Plan::default()
                 };
             }
         }
