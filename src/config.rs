@@ -27,6 +27,13 @@ pub struct Config {
     /// question (`Q1` beside `Q1_NPS_GROUP`);
     /// `""` turns impact off.
     pub outcome: Option<String>,
+    /// Document metadata column holding each document's date, for the
+    /// insights' trends over time (`insight::trend`). Default: the first of
+    /// `insight::trend::DATE_COLUMNS` present (`date`, `date_received`,
+    /// `submitted_at`, `created_at`, `timestamp`, ..., matched with case,
+    /// spaces and punctuation ignored) whose values read as dates; `""`
+    /// turns trends off.
+    pub date: Option<String>,
     /// Results to compare with (an output folder of an earlier run), written
     /// to `changes.json` and the reports' "Since the previous run". Default:
     /// the output folder's current results, i.e. the last run into it; `""`

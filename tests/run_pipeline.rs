@@ -1034,11 +1034,9 @@ fn a_corpus_half_in_german_carries_a_caution_into_the_reports() {
     assert!(run_json["warnings"].to_string().contains(caution));
 }
 
-#[test]
-fn a_surveys_insights_say_which_question_they_come_up_in() {
-    // A form with two open questions: the reasons for a score (delivery
-    // fees, support) and what to improve (crashes). Each answer keeps its
-    // question into the quotes, and each insight says where it comes up.
+/// Three topics of twelve answers each, as customers write them: a delivery
+/// fee shown only at checkout, app crashes, and praise for support.
+fn survey_answers() -> [[&'static str; 12]; 3] {
     let fees = [
         "The delivery fee only showed up at the very last step of checkout.",
         "I was surprised by a delivery fee added right before paying.",
@@ -1081,6 +1079,15 @@ fn a_surveys_insights_say_which_question_they_come_up_in() {
         "I got a helpful answer from support within an hour.",
         "The service team was friendly and fixed my account fast.",
     ];
+    [fees, crashes, support]
+}
+
+#[test]
+fn a_surveys_insights_say_which_question_they_come_up_in() {
+    // A form with two open questions: the reasons for a score (delivery
+    // fees, support) and what to improve (crashes). Each answer keeps its
+    // question into the quotes, and each insight says where it comes up.
+    let [fees, crashes, support] = survey_answers();
     let (reason, improve) = (
         "What is the main reason for your score?",
         "What should we improve first?",
@@ -1140,4 +1147,62 @@ fn a_surveys_insights_say_which_question_they_come_up_in() {
     }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<b>Answers to:</b>"));
+}
+
+#[test]
+fn a_theme_that_grows_over_the_year_is_named_rising_and_the_others_steady() {
+    // Reviews dated over 2026: fees and support all year round, crashes only
+    // in November and December (after an update). The crashes' theme is rising in
+    // insights.json and both reports; the others are steady.
+    let [fees, crashes, support] = survey_answers();
+    let mut text = String::from("Date,Rating,Review\n");
+    for i in 0..12 {
+        text.push_str(&format!("2026-{:02}-10,2,\"{}\"\n", i + 1, fees[i]));
+        text.push_str(&format!("2026-{:02}-20,5,\"{}\"\n", i + 1, support[i]));
+        text.push_str(&format!(
+            "2026-{:02}-{:02},1,\"{}\"\n",
+            11 + i / 6,
+            1 + (i % 6) * 5,
+            crashes[i]
+        ));
+    }
+    let d = tempfile::tempdir().unwrap();
+    let csv = d.path().join("reviews.csv");
+    std::fs::write(&csv, text).unwrap();
+    let out = d.path().join("out");
+    let s = run_default(vec![csv.display().to_string()], &out);
+    let dates = s.insights.corpus.dates.as_ref().expect("the dates read");
+    assert_eq!(
+        (dates.column.as_str(), dates.documents, dates.undated),
+        ("Date", 36, 0)
+    );
+    assert_eq!(dates.unit.as_deref(), Some("month"));
+    assert_eq!(dates.periods.len(), 12);
+    let segs = segments_by_id(&out);
+    let mut rising = 0;
+    for i in s.insights.insights.iter().chain(&s.insights.weak_signals) {
+        let Some(t) = &i.trend else { continue };
+        let crash = i
+            .members
+            .iter()
+            .filter(|m| {
+                let t = segs[*m]["text"].as_str().unwrap();
+                crashes.iter().any(|c| c.contains(t))
+            })
+            .count();
+        let want = if crash * 2 > i.members.len() {
+            rising += 1;
+            "rising"
+        } else {
+            "steady"
+        };
+        assert_eq!(t.direction, want, "{}: {t:?}", i.headline);
+    }
+    assert!(rising >= 1, "no theme of crashes tested");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("counted by month"), "{md}");
+    assert!(md.contains("**Over time:** rising: "), "{md}");
+    assert!(md.contains("| rank | insight | score | documents | share | trend |"));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("aria-label=\"share of dated documents per month\""));
 }

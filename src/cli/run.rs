@@ -22,6 +22,11 @@ pub struct Args {
     /// Outcome column (rating, NPS, ...) for impact; "" turns impact off.
     #[arg(long)]
     pub outcome: Option<String>,
+    /// Date column (`date`, `created_at`, ...) for each insight's trend over
+    /// the corpus's time line; "" turns trends off. Default: the first of the
+    /// usual date columns whose values read as dates.
+    #[arg(long, value_name = "COLUMN")]
+    pub date: Option<String>,
     /// Run without the facet classifiers (emotion, motivation, topic).
     #[arg(long)]
     pub no_facets: bool,
@@ -100,6 +105,9 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
     };
     if let Some(o) = args.outcome {
         config.outcome = Some(o);
+    }
+    if let Some(d) = args.date {
+        config.date = Some(d);
     }
     if args.no_facets {
         config.facets.enabled = false;

@@ -23,6 +23,7 @@ pub mod ctfidf;
 pub mod reasons;
 pub mod redact;
 pub mod stats;
+pub mod trend;
 
 use crate::classify::{FacetPrediction, LabelMode};
 use crate::cluster::{knn::dot, Clustering};
@@ -137,6 +138,8 @@ pub struct Input<'a> {
     /// Clustering of the analysed segments (aligned with `analysed`).
     pub clustering: &'a Clustering,
     pub outcome: Option<&'a Outcome>,
+    /// The documents' dates, when the inputs carry them ([`trend`]).
+    pub dates: Option<&'a trend::Dates>,
 }
 
 /// A label that stands out in a theme: more common among its segments than
@@ -257,6 +260,11 @@ pub struct Insight {
     pub reasons: Vec<Reason>,
     pub reach: Reach,
     pub impact: Option<Impact>,
+    /// How its share of the dated documents moved over the corpus's time
+    /// line ([`trend`]); left out when the documents carry no dates, the
+    /// dates span too little, or the theme holds too few of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<trend::Trend>,
     /// Why it is (or is not) an insight.
     pub significance: String,
     pub coherence: f64,
@@ -278,6 +286,10 @@ pub struct CorpusSummary {
     pub outliers: usize,
     pub facets: Vec<String>,
     pub outcome: Option<OutcomeSummary>,
+    /// The date column and the time line trends are counted on; left out
+    /// when the documents carry no dates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dates: Option<trend::DatesSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -752,6 +764,9 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
         .map(|&i| speaker_key(&segs[i]))
         .collect();
     let total_docs = all_docs.len();
+    let timeline = input
+        .dates
+        .and_then(|d| trend::Timeline::new(d, all_docs.iter().copied()));
     let total_speakers = all_speakers.len();
     let analysed = input.analysed.len();
     // analysed segments per survey question answered
@@ -1032,6 +1047,7 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
                     lo, cfg.min_share
                 )
             };
+            let trend = timeline.as_ref().and_then(|t| t.test(docs.iter().copied()));
             let members_ids: Vec<String> = members.iter().map(|&m| seg_of(m).id.clone()).collect();
             (
                 Insight {
@@ -1048,6 +1064,7 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
                     reasons,
                     reach,
                     impact,
+                    trend,
                     significance: why,
                     coherence: round6(th.coherence as f64),
                     quotes,
@@ -1080,6 +1097,13 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
     for (i, ins) in insights.iter_mut().chain(weak.iter_mut()).enumerate() {
         ins.rank = i + 1;
     }
+    trend::correct(
+        &mut insights
+            .iter_mut()
+            .chain(weak.iter_mut())
+            .filter_map(|i| i.trend.as_mut())
+            .collect::<Vec<_>>(),
+    );
 
     let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
     for s in segs {
@@ -1105,6 +1129,7 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
                 sd: round6(o.sd),
                 ..o
             }),
+            dates: timeline.map(|t| t.summary),
         },
         insights,
         weak_signals: weak,
@@ -1342,6 +1367,7 @@ mod tests {
                 facets: &[],
                 clustering: &cl,
                 outcome: Some(&outcome),
+                dates: None,
             },
             &InsightConfig::default(),
         )
@@ -1384,6 +1410,7 @@ mod tests {
                 facets: &[],
                 clustering: &cl,
                 outcome: None,
+                dates: None,
             },
             &InsightConfig::default(),
         );

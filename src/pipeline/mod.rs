@@ -524,6 +524,22 @@ fn analyse_in_chunks(
             ));
         }
     }
+    let dates = insight::trend::resolve_dates(&segments, cfg.date.as_deref());
+    if let Some(d) = dates.as_ref().filter(|d| d.unread > 0) {
+        warnings.push(format!(
+            "date column {:?}: {} document(s) hold a value that is not a date, left out of the trends{} (first: {})",
+            d.column,
+            d.unread,
+            if d.days.is_empty() { ", which are not computed" } else { "" },
+            d.first_unread.as_deref().unwrap_or("?"),
+        ));
+    } else if let Some(col) = cfg.date.as_deref().filter(|c| !c.is_empty()) {
+        if dates.as_ref().is_none_or(|d| d.days.is_empty()) {
+            warnings.push(format!(
+                "date column {col:?} not found in any document: trends not computed"
+            ));
+        }
+    }
     let insights = insight::build(
         &insight::Input {
             segments: &segments,
@@ -532,6 +548,7 @@ fn analyse_in_chunks(
             facets: &facet_results,
             clustering: &clustering,
             outcome: outcome.as_ref().filter(|o| !o.values.is_empty()),
+            dates: dates.as_ref().filter(|d| !d.days.is_empty()),
         },
         &cfg.insight,
     );

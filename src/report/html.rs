@@ -2,8 +2,9 @@
 //! network) with a summary, one card per insight and its why, charts, and
 //! quotes linked to their source files.
 
-use super::{impact_line, pct_str, questions_line, quote_source, why_line};
+use super::{impact_line, pct_str, questions_line, quote_source, trend_line, why_line};
 use crate::insight::changes::Changes;
+use crate::insight::trend::DatesSummary;
 use crate::insight::{Insight, Insights, Quote};
 use std::fmt::Write;
 
@@ -31,6 +32,7 @@ h1{margin:0 0 4px}.sub{color:#5a6272;margin:0 0 20px}
 .caution{border-color:#d9a23b;background:#fff8e8}
 .meta{color:#5a6272;font-size:.9em;margin-bottom:10px}
 .why{background:#f1eefc;border-radius:6px;padding:8px 12px;margin:8px 0}
+.trend{margin:8px 0}
 .kw span{display:inline-block;background:#eef1f5;border-radius:12px;padding:2px 9px;margin:2px;font-size:.85em}
 blockquote{margin:8px 0;padding:4px 12px;border-left:3px solid #6b4fd8;background:#fafbfc}
 blockquote .src{display:block;color:#5a6272;font-size:.8em;margin-top:2px}
@@ -73,6 +75,9 @@ pub fn render(
     }
     if let Some(l) = super::legend(c) {
         let _ = writeln!(h, "<p class=\"sub\">{}</p>", esc(l));
+    }
+    if let Some(l) = super::dates_line(ins) {
+        let _ = writeln!(h, "<p class=\"sub\" id=\"dates\">{}</p>", esc(&l));
     }
     if let Some(why) = super::no_insights_text(ins) {
         let _ = writeln!(
@@ -149,7 +154,7 @@ pub fn render(
         }
     }
     for i in &ins.insights {
-        card(&mut h, i, link);
+        card(&mut h, i, c.dates.as_ref(), link);
     }
     if !ins.weak_signals.is_empty() {
         let _ = writeln!(
@@ -159,9 +164,10 @@ pub fn render(
         for i in &ins.weak_signals {
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{} docs</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{} docs{}</td><td>{}</td></tr>",
                 esc(&i.headline),
                 i.reach.documents,
+                super::moving(i),
                 esc(&i.significance)
             );
         }
@@ -189,7 +195,12 @@ pub fn render(
     h
 }
 
-fn card(h: &mut String, i: &Insight, link: &dyn Fn(&Quote) -> Option<String>) {
+fn card(
+    h: &mut String,
+    i: &Insight,
+    dates: Option<&DatesSummary>,
+    link: &dyn Fn(&Quote) -> Option<String>,
+) {
     let _ = writeln!(
         h,
         "<section class=\"card insight\" id=\"insight-{}\"><h2 class=\"headline\"><span class=\"rank\">#{}</span>{}</h2>",
@@ -217,6 +228,14 @@ fn card(h: &mut String, i: &Insight, link: &dyn Fn(&Quote) -> Option<String>) {
             let _ = write!(h, " <b>Impact:</b> {}.", esc(&l));
         }
         let _ = writeln!(h, "</div>");
+    }
+    if let (Some(l), Some(d)) = (trend_line(i, dates), dates) {
+        let _ = writeln!(
+            h,
+            "<div class=\"trend\"><b>Over time:</b> {}.{}</div>",
+            esc(&l),
+            trend_chart(i, d)
+        );
     }
     if let Some(l) = questions_line(i) {
         let _ = writeln!(h, "<div class=\"why\"><b>Answers to:</b> {}</div>", esc(&l));
@@ -261,6 +280,69 @@ fn short(s: &str, n: usize) -> String {
     } else {
         s.chars().take(n).collect::<String>() + "…"
     }
+}
+
+/// Small columns of an insight's share of the dated documents per period,
+/// faint where a period holds fewer than 10 documents, with a dashed line at
+/// its share over all periods; each column's title says its counts.
+fn trend_chart(i: &Insight, d: &DatesSummary) -> String {
+    let Some(t) = &i.trend else {
+        return String::new();
+    };
+    let (col, h) = (14usize, 40.0);
+    let shares: Vec<Option<f64>> = t
+        .documents
+        .iter()
+        .zip(&d.periods)
+        .map(|(&x, p)| (p.documents > 0).then(|| x as f64 / p.documents as f64))
+        .collect();
+    // scaled to the periods with 10 documents or more (one complaint of one
+    // in a sparse early year is 100% and would flatten the rest); the faint
+    // columns of sparse periods are cut at the top
+    let dense = |min: usize| {
+        shares
+            .iter()
+            .zip(&d.periods)
+            .filter(|(_, p)| p.documents >= min)
+            .filter_map(|(s, _)| *s)
+            .fold(0.0, f64::max)
+    };
+    let max = if dense(10) > 0.0 { dense(10) } else { dense(1) }.max(1e-9);
+    // wide enough for the first and last periods' names under the columns
+    let w = (col * shares.len() + 2).max(240);
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{}\" role=\"img\" aria-label=\"share of dated documents per {}\" style=\"display:block;margin:4px 0\">",
+        h + 14.0,
+        d.unit.as_deref().unwrap_or("period")
+    );
+    for (k, (share, p)) in shares.iter().zip(&d.periods).enumerate() {
+        let Some(share) = share else { continue };
+        let bh = (h * share / max).clamp(1.0, h);
+        let _ = write!(
+            s,
+            "<rect x=\"{}\" y=\"{:.1}\" width=\"{}\" height=\"{bh:.1}\" fill=\"#6b4fd8\"{}><title>{}: {} of {} documents ({})</title></rect>",
+            k * col + 1,
+            h - bh,
+            col - 3,
+            if p.documents < 10 { " fill-opacity=\"0.35\"" } else { "" },
+            esc(&p.period),
+            t.documents[k],
+            p.documents,
+            pct_str(*share)
+        );
+    }
+    let all: usize = t.documents.iter().sum();
+    let overall = all as f64 / d.documents.max(1) as f64;
+    let y = h - h * overall / max;
+    let _ = write!(
+        s,
+        "<line x1=\"0\" x2=\"{w}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#5a6272\" stroke-dasharray=\"3 3\"/><text x=\"0\" y=\"{}\">{}</text><text x=\"{w}\" y=\"{}\" text-anchor=\"end\">{}</text></svg>",
+        h + 12.0,
+        esc(d.periods.first().map_or("", |p| p.period.as_str())),
+        h + 12.0,
+        esc(d.periods.last().map_or("", |p| p.period.as_str())),
+    );
+    s
 }
 
 /// Horizontal bars: document share per insight.

@@ -10,6 +10,7 @@
 pub mod html;
 
 use crate::insight::changes::{Changes, ThemeState};
+use crate::insight::trend::DatesSummary;
 use crate::insight::{CorpusSummary, Insight, Insights, LabelShare, Quote};
 use crate::util::count;
 use std::fmt::Write;
@@ -237,6 +238,74 @@ pub fn impact_line(i: &Insight) -> Option<String> {
     })
 }
 
+/// A p-value as a reader takes it: `p = 0.003`, `p < 0.001`, `p = 1`.
+fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "p < 0.001".to_string()
+    } else if p >= 0.9995 {
+        "p = 1".to_string()
+    } else {
+        format!("p = {}", format!("{p:.3}").trim_end_matches('0'))
+    }
+}
+
+/// The corpus's dates and which insights rise or fall over them (README,
+/// "Trends over time"); None when the documents carry no dates.
+pub fn dates_line(ins: &Insights) -> Option<String> {
+    let d = ins.corpus.dates.as_ref()?;
+    let undated = if d.undated > 0 {
+        format!(" ({} without one)", d.undated)
+    } else {
+        String::new()
+    };
+    let head = format!(
+        "Dates from column \"{}\": {} from {} to {}{undated}",
+        d.column,
+        count(d.documents, "document"),
+        d.first,
+        d.last
+    );
+    let Some(unit) = &d.unit else {
+        return Some(format!(
+            "{head}, too short a span for trends (they need {} dated documents over {} periods or more).",
+            crate::insight::trend::MIN_DATED,
+            crate::insight::trend::MIN_PERIODS,
+        ));
+    };
+    let named = |dir: &str| {
+        let ranks: Vec<String> = ins
+            .insights
+            .iter()
+            .filter(|i| i.trend.as_ref().is_some_and(|t| t.direction == dir))
+            .map(|i| format!("#{}", i.rank))
+            .collect();
+        if ranks.is_empty() {
+            "none".to_string()
+        } else {
+            ranks.join(", ")
+        }
+    };
+    Some(format!(
+        "{head}, counted by {unit}. Insights rising: {}; falling: {}.",
+        named("rising"),
+        named("falling")
+    ))
+}
+
+/// How an insight's share of the dated documents moved: the earlier half of
+/// the documents (by date) against the later half, and the test's verdict.
+pub fn trend_line(i: &Insight, dates: Option<&DatesSummary>) -> Option<String> {
+    let t = i.trend.as_ref()?;
+    let split = dates.and_then(|d| d.split.as_deref())?;
+    Some(format!(
+        "{}: {} of the documents dated before {split}, {} of those from then on ({})",
+        t.direction,
+        pct_str(t.early_share),
+        pct_str(t.late_share),
+        p_text(t.p)
+    ))
+}
+
 /// What a report's summary line counts, in its order: documents, segments,
 /// analysed segments (a bare number), themes, insights, weak signals, noise
 /// segments, outliers.
@@ -266,6 +335,8 @@ pub fn markdown(
 ) -> String {
     let mut s = String::new();
     let c = &ins.corpus;
+    // a trend column where the dates span enough to test trends
+    let trends = c.dates.as_ref().is_some_and(|d| d.unit.is_some());
     let _ = writeln!(s, "# {title}\n");
     let [docs, segments, analysed, themes, insights, weak, noise, outliers] = summary_counts(ins);
     let _ = writeln!(
@@ -291,6 +362,9 @@ pub fn markdown(
             o.column, o.documents, o.mean, o.sd
         );
     }
+    if let Some(l) = dates_line(ins) {
+        let _ = writeln!(s, "{}\n", md_escape(&l));
+    }
     if let Some(c) = changes {
         let _ = writeln!(s, "## Since the previous run\n");
         s.push_str(&changes_text(c, CHANGES_TOP, true));
@@ -298,14 +372,25 @@ pub fn markdown(
     }
     if let Some(why) = no_insights_text(ins) {
         let _ = writeln!(s, "{why}\n");
+    } else if trends {
+        let _ = writeln!(s, "| rank | insight | score | documents | share | trend |");
+        let _ = writeln!(s, "| --- | --- | --- | --- | --- | --- |");
     } else {
         let _ = writeln!(s, "| rank | insight | score | documents | share |");
         let _ = writeln!(s, "| --- | --- | --- | --- | --- |");
     }
     for i in &ins.insights {
+        let trend = if trends {
+            format!(
+                " {} |",
+                i.trend.as_ref().map_or("–", |t| t.direction.as_str())
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             s,
-            "| {} | {} | {:.1} | {} | {} |",
+            "| {} | {} | {:.1} | {} | {} |{trend}",
             i.rank,
             md_escape(&i.headline),
             i.score,
@@ -315,17 +400,18 @@ pub fn markdown(
     }
     let _ = writeln!(s);
     for i in &ins.insights {
-        insight_md(&mut s, i);
+        insight_md(&mut s, i, c.dates.as_ref());
     }
     if !ins.weak_signals.is_empty() {
         let _ = writeln!(s, "## Weak signals\n");
         for i in &ins.weak_signals {
             let _ = writeln!(
                 s,
-                "- {} — {} documents, score {:.1} ({})",
+                "- {} — {} documents, score {:.1}{} ({})",
                 md_escape(&i.headline),
                 i.reach.documents,
                 i.score,
+                moving(i),
                 i.significance
             );
         }
@@ -339,7 +425,17 @@ pub fn markdown(
     s
 }
 
-fn insight_md(s: &mut String, i: &Insight) {
+/// `, rising` or `, falling` for an insight whose share moved over time;
+/// nothing for a steady one or one without a trend.
+fn moving(i: &Insight) -> String {
+    i.trend
+        .as_ref()
+        .filter(|t| t.direction != "steady")
+        .map(|t| format!(", {}", t.direction))
+        .unwrap_or_default()
+}
+
+fn insight_md(s: &mut String, i: &Insight, dates: Option<&DatesSummary>) {
     let _ = writeln!(s, "## {}. {}\n", i.rank, md_escape(&i.headline));
     let _ = writeln!(
         s,
@@ -357,6 +453,9 @@ fn insight_md(s: &mut String, i: &Insight) {
     }
     if let Some(l) = impact_line(i) {
         let _ = writeln!(s, "**Impact:** {l}.\n");
+    }
+    if let Some(l) = trend_line(i, dates) {
+        let _ = writeln!(s, "**Over time:** {l}.\n");
     }
     if let Some(l) = questions_line(i) {
         let _ = writeln!(s, "**Answers to:** {}\n", md_escape(&l));
@@ -411,9 +510,10 @@ pub fn summary(ins: &Insights, top: usize) -> String {
     for i in ins.insights.iter().take(top) {
         let _ = writeln!(s, "{:>2}. {}", i.rank, i.headline);
         let mut detail = format!(
-            "    {} documents ({}), score {:.1}",
+            "    {} documents ({}){}, score {:.1}",
             i.reach.documents,
             pct(i.reach.document_share),
+            moving(i),
             i.score
         );
         let why = why_line(i);
@@ -706,6 +806,7 @@ mod tests {
                 outliers: 0,
                 facets: vec![],
                 outcome: None,
+                dates: None,
             },
             insights: vec![],
             weak_signals: vec![],
@@ -736,6 +837,64 @@ mod tests {
         run.corpus.outcome.as_mut().unwrap().question = None;
         let md = markdown(&run, None, "whyline report", &[]);
         assert!(md.contains("Outcome column `Q1`: 4 documents"), "{md}");
+    }
+
+    #[test]
+    fn the_report_says_which_insights_rise_over_time() {
+        let mut run = empty_run(40, 40, 1);
+        run.corpus.dates = Some(crate::insight::trend::DatesSummary {
+            column: "created_at".into(),
+            documents: 40,
+            undated: 2,
+            first: "2026-01-05".into(),
+            last: "2026-03-30".into(),
+            unit: Some("month".into()),
+            periods: ["2026-01", "2026-02", "2026-03"]
+                .iter()
+                .map(|p| crate::insight::trend::Period {
+                    period: p.to_string(),
+                    documents: 13,
+                })
+                .collect(),
+            split: Some("2026-02-14".into()),
+        });
+        let mut i = plain_insight("Crashes");
+        i.trend = Some(crate::insight::trend::Trend {
+            direction: "rising".into(),
+            documents: vec![1, 3, 6],
+            early_share: 0.1,
+            late_share: 0.4,
+            z: 3.3,
+            p: 0.0021,
+        });
+        run.insights = vec![i];
+        let md = markdown(&run, None, "whyline report", &[]);
+        for want in [
+            "Dates from column \"created_at\": 40 documents from 2026-01-05 to 2026-03-30 (2 without one), counted by month. Insights rising: #1; falling: none.",
+            "| rank | insight | score | documents | share | trend |",
+            "| 1 | Crashes | 50.0 | 10 | 40.0% | rising |",
+            "**Over time:** rising: 10.0% of the documents dated before 2026-02-14, 40.0% of those from then on (p = 0.002).",
+        ] {
+            assert!(md.contains(want), "{want}\n{md}");
+        }
+        let html = html::render(&run, None, "whyline report", &[], &|_| None);
+        assert!(html.contains("<b>Over time:</b> rising: 10.0%"), "{html}");
+        // three columns, the last the tallest, each saying its counts
+        assert!(
+            html.contains("<title>2026-03: 6 of 13 documents (46.2%)</title>"),
+            "{html}"
+        );
+        // too short a span: said once, and no trend column
+        let d = run.corpus.dates.as_mut().unwrap();
+        (d.unit, d.periods, d.split) = (None, vec![], None);
+        run.insights[0].trend = None;
+        let md = markdown(&run, None, "whyline report", &[]);
+        assert!(md.contains("too short a span for trends"), "{md}");
+        assert!(
+            md.contains("| rank | insight | score | documents | share |\n"),
+            "{md}"
+        );
+        assert!(!md.contains("Over time"), "{md}");
     }
 
     #[test]
