@@ -31,8 +31,8 @@ pub struct Config {
     /// insights' trends over time (`insight::trend`). Default: the first of
     /// `insight::trend::DATE_COLUMNS` present (`date`, `date_received`,
     /// `submitted_at`, `created_at`, `timestamp`, ..., matched with case,
-    /// spaces and punctuation ignored) whose values read as dates; `""`
-    /// turns trends off.
+    /// spaces and punctuation ignored), then a column named with the word
+    /// `date`, whose values read as dates; `""` turns trends off.
     pub date: Option<String>,
     /// Results to compare with (an output folder of an earlier run), written
     /// to `changes.json` and the reports' "Since the previous run". Default:

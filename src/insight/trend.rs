@@ -23,6 +23,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// At most this many periods: the unit is the finest of day, week, month,
 /// quarter and year that spans the dates in no more.
 pub const MAX_PERIODS: i64 = 24;
+/// The time line's periods leave out this many per mille of the dates at
+/// each end (counted in the first or last period).
+pub const TAIL_PERMILLE: usize = 25;
 /// Trends are tested only with dated documents in at least this many periods
 /// ...
 pub const MIN_PERIODS: usize = 3;
@@ -384,20 +387,55 @@ pub fn dates_from_segments(segments: &[Segment], column: &str) -> Dates {
     }
 }
 
+/// Whether a column's name holds the word `date` (`Review Submit Date and
+/// Time`, App Store's `createdDate`): words split at anything but letters
+/// and digits and where a lower-case letter meets a capital.
+pub fn names_a_date(name: &str) -> bool {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() || (prev_lower && c.is_uppercase()) {
+            words.push(std::mem::take(&mut word));
+        }
+        if c.is_alphanumeric() {
+            word.extend(c.to_lowercase());
+        }
+        prev_lower = c.is_lowercase();
+    }
+    words.push(word);
+    words.iter().any(|w| w == "date")
+}
+
 /// The configured date column (`Some("")`: none), or the first of
-/// [`DATE_COLUMNS`] whose values are dates for at least [`MIN_READ`] of the
-/// documents holding it.
+/// [`DATE_COLUMNS`], then of the columns [`names_a_date`] (in name order),
+/// whose values are dates for at least [`MIN_READ`] of the documents
+/// holding it.
 pub fn resolve_dates(segments: &[Segment], column: Option<&str>) -> Option<Dates> {
     match column {
         Some("") => None,
         Some(c) => Some(dates_from_segments(segments, c)),
-        None => DATE_COLUMNS
-            .iter()
-            .map(|c| dates_from_segments(segments, c))
-            .find(|d| {
-                let held = d.days.len() + d.unread;
-                !d.days.is_empty() && d.days.len() as f64 >= MIN_READ * held as f64
-            }),
+        None => {
+            // the columns the corpus has, so that only those are read
+            let keys: BTreeSet<&str> = segments
+                .iter()
+                .flat_map(|s| s.meta.keys())
+                .map(String::as_str)
+                .collect();
+            let present: BTreeSet<String> =
+                keys.iter().map(|k| crate::util::field_key(k)).collect();
+            let named = keys.iter().copied().filter(|k| names_a_date(k));
+            DATE_COLUMNS
+                .iter()
+                .copied()
+                .filter(|c| present.contains(&crate::util::field_key(c)))
+                .chain(named)
+                .map(|c| dates_from_segments(segments, c))
+                .find(|d| {
+                    let held = d.days.len() + d.unread;
+                    !d.days.is_empty() && d.days.len() as f64 >= MIN_READ * held as f64
+                })
+        }
     }
 }
 
@@ -480,7 +518,9 @@ pub struct DatesSummary {
     /// too little for trends (fewer than [`MIN_PERIODS`] periods or
     /// [`MIN_DATED`] documents).
     pub unit: Option<String>,
-    /// Every period from the first to the last, empty ones included.
+    /// Every period from the first to the last of the central 95% of the
+    /// dates, empty ones included; the dates outside count in the first or
+    /// last (then named `up to 2018-10`, `from 2020-02`).
     pub periods: Vec<Period>,
     /// The first day of the later half of the dated documents: the earlier
     /// half is before it.
@@ -533,12 +573,18 @@ impl Timeline {
         }
         dated.sort_unstable();
         let (&(first, _), &(last, _)) = (dated.first()?, dated.last()?);
+        // the periods span the central 95% of the dates (all of them under
+        // 40 documents); the few outside count in the first or last period,
+        // so that a 1900-01-01 placeholder or a sparse early year does not
+        // stretch the time line into years of empty periods
+        let tail = dated.len() * TAIL_PERMILLE / 1000;
+        let (lo, hi) = (dated[tail].0, dated[dated.len() - 1 - tail].0);
         let unit = Unit::ALL
             .into_iter()
-            .find(|u| u.period(last) - u.period(first) < MAX_PERIODS)
+            .find(|u| u.period(hi) - u.period(lo) < MAX_PERIODS)
             .unwrap_or(Unit::Year);
-        let p0 = unit.period(first);
-        let n = (unit.period(last) - p0 + 1) as usize;
+        let p0 = unit.period(lo);
+        let n = (unit.period(hi) - p0 + 1).min(10 * MAX_PERIODS) as usize;
         let mut counts = vec![0usize; n];
         let mut doc_period = BTreeMap::new();
         let mut ties = 0.0;
@@ -553,7 +599,7 @@ impl Timeline {
             // ranks i+1 ..= i+same, averaged
             let rank = i as f64 + (t + 1.0) / 2.0;
             for &(day, d) in &dated[i..i + same] {
-                let p = (unit.period(day) - p0) as usize;
+                let p = (unit.period(day) - p0).clamp(0, n as i64 - 1) as usize;
                 counts[p] += 1;
                 doc_period.insert(d.to_string(), (p, rank));
             }
@@ -576,7 +622,15 @@ impl Timeline {
                         .iter()
                         .enumerate()
                         .map(|(i, &c)| Period {
-                            period: unit.label(p0 + i as i64),
+                            period: match i {
+                                0 if unit.period(first) < p0 => {
+                                    format!("up to {}", unit.label(p0))
+                                }
+                                _ if i == n - 1 && unit.period(last) > p0 + i as i64 => {
+                                    format!("from {}", unit.label(p0 + i as i64))
+                                }
+                                _ => unit.label(p0 + i as i64),
+                            },
                             documents: c,
                         })
                         .collect()
@@ -873,6 +927,25 @@ mod tests {
         assert_eq!(unit(d0, d0 + 30 * 365).as_deref(), Some("year"));
         // one day: no trends
         assert_eq!(unit(d0, d0), None);
+        // a placeholder date far out counts in the first period, and does
+        // not stretch the time line
+        let mut d = dates(d0, d0 + 60);
+        d.days.insert("d40".into(), days_from_civil(1900, 1, 1));
+        let tl = Timeline::new(&d, d.days.keys().map(String::as_str)).unwrap();
+        assert_eq!(tl.summary.unit.as_deref(), Some("week"));
+        assert_eq!(tl.summary.first, "1900-01-01");
+        let periods = &tl.summary.periods;
+        assert_eq!(periods.len(), 9);
+        assert_eq!(periods[0].period, "up to week of 2025-12-29");
+        assert_eq!(periods[8].period, "from week of 2026-02-23");
+        assert_eq!(
+            tl.summary
+                .periods
+                .iter()
+                .map(|p| p.documents)
+                .sum::<usize>(),
+            41
+        );
         let d = dates(d0, d0 + 60);
         let tl = Timeline::new(&d, d.days.keys().map(String::as_str)).unwrap();
         assert_eq!(tl.summary.periods[0].period, "week of 2025-12-29");
@@ -945,6 +1018,13 @@ mod tests {
             })
             .collect();
         assert!(resolve_dates(&words, None).is_none());
+        // Google Play's and App Store's names for it, by the word `date`
+        for name in ["Review Submit Date and Time", "createdDate"] {
+            let segs = [seg("d1", 2, &[(name, json!("2026-03-01T10:00:00Z"))])];
+            assert_eq!(resolve_dates(&segs, None).unwrap().column, name);
+        }
+        assert!(!names_a_date("update_count") && !names_a_date("Candidate"));
+        assert!(names_a_date("Date") && names_a_date("review_date"));
     }
 
     #[test]

@@ -509,37 +509,31 @@ fn analyse_in_chunks(
     let t = Instant::now();
     progress.begin("insights", 0);
     let outcome = resolve_outcome(&segments, cfg.outcome.as_deref());
-    if let Some(o) = outcome.as_ref().filter(|o| o.unread > 0) {
-        warnings.push(format!(
-            "outcome column {:?}: {} document(s) hold a value that is not a number, left out of the impact{} (first: {})",
-            o.column,
-            o.unread,
-            if o.values.is_empty() { ", which is not computed" } else { "" },
-            o.first_unread.as_deref().unwrap_or("?"),
-        ));
-    } else if let Some(col) = cfg.outcome.as_deref().filter(|c| !c.is_empty()) {
-        if outcome.as_ref().is_none_or(|o| o.values.is_empty()) {
-            warnings.push(format!(
-                "outcome column {col:?} not found in any document: impact not computed"
-            ));
-        }
-    }
+    warnings.extend(column_warning(
+        ("outcome", "a number", "impact", "is"),
+        outcome.as_ref().map(|o| {
+            (
+                o.column.as_str(),
+                o.unread,
+                o.values.is_empty(),
+                o.first_unread.as_deref(),
+            )
+        }),
+        cfg.outcome.as_deref(),
+    ));
     let dates = insight::trend::resolve_dates(&segments, cfg.date.as_deref());
-    if let Some(d) = dates.as_ref().filter(|d| d.unread > 0) {
-        warnings.push(format!(
-            "date column {:?}: {} document(s) hold a value that is not a date, left out of the trends{} (first: {})",
-            d.column,
-            d.unread,
-            if d.days.is_empty() { ", which are not computed" } else { "" },
-            d.first_unread.as_deref().unwrap_or("?"),
-        ));
-    } else if let Some(col) = cfg.date.as_deref().filter(|c| !c.is_empty()) {
-        if dates.as_ref().is_none_or(|d| d.days.is_empty()) {
-            warnings.push(format!(
-                "date column {col:?} not found in any document: trends not computed"
-            ));
-        }
-    }
+    warnings.extend(column_warning(
+        ("date", "a date", "trends", "are"),
+        dates.as_ref().map(|d| {
+            (
+                d.column.as_str(),
+                d.unread,
+                d.days.is_empty(),
+                d.first_unread.as_deref(),
+            )
+        }),
+        cfg.date.as_deref(),
+    ));
     let insights = insight::build(
         &insight::Input {
             segments: &segments,
@@ -567,6 +561,30 @@ fn analyse_in_chunks(
         warnings,
         cautions,
     })
+}
+
+/// The warning for a document column a run reads (the outcome, the date):
+/// values it could not read, or a column named in the configuration and found
+/// in no document. `what`: the column's role, what its values must be, what
+/// they feed and its verb ("outcome", "a number", "impact", "is"); `read`:
+/// the column as found, its unread values, whether none was read, and the
+/// first unread one.
+fn column_warning(
+    (what, kind, target, verb): (&str, &str, &str, &str),
+    read: Option<(&str, usize, bool, Option<&str>)>,
+    named: Option<&str>,
+) -> Option<String> {
+    match (read, named) {
+        (Some((column, unread, none, first)), _) if unread > 0 => Some(format!(
+            "{what} column {column:?}: {unread} document(s) hold a value that is not {kind}, left out of the {target}{} (first: {})",
+            if none { format!(", which {verb} not computed") } else { String::new() },
+            first.unwrap_or("?"),
+        )),
+        (read, Some(col)) if !col.is_empty() && read.is_none_or(|(_, _, none, _)| none) => Some(
+            format!("{what} column {col:?} not found in any document: {target} not computed"),
+        ),
+        _ => None,
+    }
 }
 
 /// At most this many distinct greetings, thanks, closings and fillers
@@ -942,6 +960,31 @@ mod tests {
         assert_eq!(small_corpus_caution(51, 9), None);
         assert_eq!(small_corpus_caution(30, 9), None);
         assert_eq!(small_corpus_caution(SMALL_CORPUS, 100), None);
+    }
+
+    #[test]
+    fn unread_or_missing_outcome_and_date_columns_are_warnings() {
+        let date = ("date", "a date", "trends", "are");
+        assert_eq!(
+            column_warning(date, Some(("Date", 2, false, Some("r.csv:3: \"soon\""))), None)
+                .as_deref(),
+            Some("date column \"Date\": 2 document(s) hold a value that is not a date, left out of the trends (first: r.csv:3: \"soon\")")
+        );
+        assert_eq!(
+            column_warning(date, Some(("Date", 2, true, None)), None).as_deref(),
+            Some("date column \"Date\": 2 document(s) hold a value that is not a date, left out of the trends, which are not computed (first: ?)")
+        );
+        assert_eq!(
+            column_warning(("outcome", "a number", "impact", "is"), None, Some("stars")).as_deref(),
+            Some("outcome column \"stars\" not found in any document: impact not computed")
+        );
+        // found and read, or turned off: nothing to say
+        assert_eq!(
+            column_warning(date, Some(("Date", 0, false, None)), Some("date")),
+            None
+        );
+        assert_eq!(column_warning(date, None, Some("")), None);
+        assert_eq!(column_warning(date, None, None), None);
     }
 
     #[test]

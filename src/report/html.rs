@@ -289,7 +289,9 @@ fn trend_chart(i: &Insight, d: &DatesSummary) -> String {
     let Some(t) = &i.trend else {
         return String::new();
     };
-    let (col, h) = (14usize, 40.0);
+    // columns at least 14 px wide, spanning at least 240 px: room for the
+    // first and last periods' names under them
+    let (col, h) = ((240 / t.documents.len().max(1)).max(14), 40.0);
     let shares: Vec<Option<f64>> = t
         .documents
         .iter()
@@ -308,8 +310,7 @@ fn trend_chart(i: &Insight, d: &DatesSummary) -> String {
             .fold(0.0, f64::max)
     };
     let max = if dense(10) > 0.0 { dense(10) } else { dense(1) }.max(1e-9);
-    // wide enough for the first and last periods' names under the columns
-    let w = (col * shares.len() + 2).max(240);
+    let w = col * shares.len() + 2;
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{}\" role=\"img\" aria-label=\"share of dated documents per {}\" style=\"display:block;margin:4px 0\">",
         h + 14.0,

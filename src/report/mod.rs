@@ -285,8 +285,21 @@ pub fn dates_line(ins: &Insights) -> Option<String> {
             ranks.join(", ")
         }
     };
+    // an emerging reason is often still a weak signal
+    let weak = |dir: &str| {
+        ins.weak_signals
+            .iter()
+            .filter(|i| i.trend.as_ref().is_some_and(|t| t.direction == dir))
+            .count()
+    };
+    let (up, down) = (weak("rising"), weak("falling"));
+    let weak = if up + down > 0 {
+        format!(" Weak signals rising: {up}; falling: {down} (marked in their list).")
+    } else {
+        String::new()
+    };
     Some(format!(
-        "{head}, counted by {unit}. Insights rising: {}; falling: {}.",
+        "{head}, counted by {unit}. Insights rising: {}; falling: {}.{weak}",
         named("rising"),
         named("falling")
     ))
@@ -868,8 +881,14 @@ mod tests {
             p: 0.0021,
         });
         run.insights = vec![i];
+        let mut weak = plain_insight("Login");
+        weak.trend = run.insights[0].trend.clone();
+        weak.trend.as_mut().unwrap().direction = "falling".into();
+        run.weak_signals = vec![weak];
         let md = markdown(&run, None, "whyline report", &[]);
         for want in [
+            "- Login — 10 documents, score 50.0, falling (",
+            "Weak signals rising: 0; falling: 1 (marked in their list).",
             "Dates from column \"created_at\": 40 documents from 2026-01-05 to 2026-03-30 (2 without one), counted by month. Insights rising: #1; falling: none.",
             "| rank | insight | score | documents | share | trend |",
             "| 1 | Crashes | 50.0 | 10 | 40.0% | rising |",
@@ -888,6 +907,7 @@ mod tests {
         let d = run.corpus.dates.as_mut().unwrap();
         (d.unit, d.periods, d.split) = (None, vec![], None);
         run.insights[0].trend = None;
+        run.weak_signals.clear();
         let md = markdown(&run, None, "whyline report", &[]);
         assert!(md.contains("too short a span for trends"), "{md}");
         assert!(
