@@ -1149,36 +1149,35 @@ fn a_surveys_insights_say_which_question_they_come_up_in() {
     assert!(html.contains("<b>Answers to:</b>"));
 }
 
-#[test]
-fn a_theme_that_grows_over_the_year_is_named_rising_and_the_others_steady() {
-    // Reviews dated over 2026: fees and support all year round, crashes only
-    // in November and December (after an update). The crashes' theme is rising in
-    // insights.json and both reports; the others are steady.
+/// Thirty-six dated answers over 2026: fees and support all year round, two
+/// a month, and crashes only in November and December (after an update), as
+/// (date, rating, text).
+fn dated_answers() -> Vec<(String, u8, &'static str)> {
     let [fees, crashes, support] = survey_answers();
-    let mut text = String::from("Date,Rating,Review\n");
+    let mut v = Vec::new();
     for i in 0..12 {
-        text.push_str(&format!("2026-{:02}-10,2,\"{}\"\n", i + 1, fees[i]));
-        text.push_str(&format!("2026-{:02}-20,5,\"{}\"\n", i + 1, support[i]));
-        text.push_str(&format!(
-            "2026-{:02}-{:02},1,\"{}\"\n",
-            11 + i / 6,
-            1 + (i % 6) * 5,
-            crashes[i]
-        ));
+        v.push((format!("2026-{:02}-10", i + 1), 2, fees[i]));
+        v.push((format!("2026-{:02}-20", i + 1), 5, support[i]));
+        let crash_day = format!("2026-{:02}-{:02}", 11 + i / 6, 1 + (i % 6) * 5);
+        v.push((crash_day, 1, crashes[i]));
     }
-    let d = tempfile::tempdir().unwrap();
-    let csv = d.path().join("reviews.csv");
-    std::fs::write(&csv, text).unwrap();
-    let out = d.path().join("out");
-    let s = run_default(vec![csv.display().to_string()], &out);
+    v
+}
+
+/// The run of [`dated_answers`] into `out` names the crashes' theme rising
+/// and every other theme steady, in insights.json and both reports, reading
+/// the dates from `column`.
+fn assert_the_crashes_rise(inputs: Vec<String>, out: &Path, column: &str) {
+    let crashes = survey_answers()[1];
+    let s = run_default(inputs, out);
     let dates = s.insights.corpus.dates.as_ref().expect("the dates read");
     assert_eq!(
         (dates.column.as_str(), dates.documents, dates.undated),
-        ("Date", 36, 0)
+        (column, 36, 0)
     );
     assert_eq!(dates.unit.as_deref(), Some("month"));
     assert_eq!(dates.periods.len(), 12);
-    let segs = segments_by_id(&out);
+    let segs = segments_by_id(out);
     let mut rising = 0;
     for i in s.insights.insights.iter().chain(&s.insights.weak_signals) {
         let Some(t) = &i.trend else { continue };
@@ -1205,4 +1204,41 @@ fn a_theme_that_grows_over_the_year_is_named_rising_and_the_others_steady() {
     assert!(md.contains("| rank | insight | score | documents | share | trend |"));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("aria-label=\"share of dated documents per month\""));
+}
+
+#[test]
+fn a_theme_that_grows_over_the_year_is_named_rising_and_the_others_steady() {
+    // reviews with a Date column
+    let mut text = String::from("Date,Rating,Review\n");
+    for (date, rating, said) in dated_answers() {
+        text.push_str(&format!("{date},{rating},\"{said}\"\n"));
+    }
+    let d = tempfile::tempdir().unwrap();
+    let csv = d.path().join("reviews.csv");
+    std::fs::write(&csv, text).unwrap();
+    assert_the_crashes_rise(
+        vec![csv.display().to_string()],
+        &d.path().join("out"),
+        "Date",
+    );
+}
+
+#[test]
+fn call_transcripts_dated_in_their_header_have_trends() {
+    // was: a transcript's `Date:` line only a turn, so calls had no trends
+    let d = tempfile::tempdir().unwrap();
+    let calls = d.path().join("calls");
+    std::fs::create_dir(&calls).unwrap();
+    for (k, (date, _, said)) in dated_answers().into_iter().enumerate() {
+        let call = format!(
+            "Date: {date}\nDuration: 4 min\n\nAgent: Thank you for calling, how can I help?\n\
+             Customer: {said}\nAgent: I am sorry to hear that, let me look into it.\n"
+        );
+        std::fs::write(calls.join(format!("call-{k:02}.txt")), call).unwrap();
+    }
+    assert_the_crashes_rise(
+        vec![calls.display().to_string()],
+        &d.path().join("out"),
+        "Date",
+    );
 }

@@ -32,7 +32,7 @@ use super::decode::lines_with_offsets;
 use super::timecode::parse_ms;
 use super::{Parsed, SourceRef, Turn};
 use regex::Regex;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 /// `parsed` with every run of spaces and tabs inside a turn's lines made one
@@ -431,6 +431,7 @@ struct Open {
 pub fn parse(path: &str, text: &str) -> Parsed {
     let lines: Vec<(u64, usize, &str)> = lines_with_offsets(text).collect();
     let mut infos: Vec<LineInfo> = lines.iter().map(|(_, _, l)| classify(l)).collect();
+    let (header_lines, header) = header_meta(&lines);
 
     // Accept untimed `Name:` prefixes only when they look like a transcript.
     let mut counts: HashMap<&str, usize> = HashMap::new();
@@ -462,7 +463,8 @@ pub fn parse(path: &str, text: &str) -> Parsed {
             }
         }
     }
-    let dense = prefixed * 2 >= nonblank;
+    // a header block (`Date: ...`) does not make a transcript less of one
+    let dense = prefixed * 2 >= nonblank.saturating_sub(header_lines);
     for (info, (_, _, line)) in infos.iter_mut().zip(&lines) {
         if let (Kind::Turn { timed: false }, Some(s)) = (info.kind, info.speaker) {
             if !dense && counts.get(s).copied().unwrap_or(0) < 2 {
@@ -596,7 +598,40 @@ pub fn parse(path: &str, text: &str) -> Parsed {
     }
     let mut out = Parsed::default();
     super::push_file_document(&mut out, path, text, turns, "no text (empty file)");
+    if let Some(d) = out.documents.last_mut() {
+        d.meta = header;
+    }
     out
+}
+
+/// The `Field: value` lines a transcript or note opens with (`Date:
+/// 2026-11-02`, `Duration: 32 min`: fields of [`HEADER_FIELDS`] but `notes`,
+/// which may hold what was said), as its document's metadata, so that a
+/// folder of call transcripts has the dates its insights' trends read. The
+/// lines stay in the text as they were. Also returns how many lines it read.
+fn header_meta(lines: &[(u64, usize, &str)]) -> (usize, BTreeMap<String, serde_json::Value>) {
+    let mut meta = BTreeMap::new();
+    let mut read = 0;
+    for (_, _, line) in lines {
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        let Some((name, value)) = t.split_once(':') else {
+            break;
+        };
+        let (name, value) = (name.trim(), value.trim());
+        let known = HEADER_FIELDS
+            .iter()
+            .any(|f| *f != "notes" && name.eq_ignore_ascii_case(f));
+        if !known || value.is_empty() {
+            break;
+        }
+        meta.entry(name.to_string())
+            .or_insert_with(|| serde_json::Value::from(value));
+        read += 1;
+    }
+    (read, meta)
 }
 
 #[cfg(test)]
@@ -609,6 +644,28 @@ mod tests {
             .iter()
             .map(|t| (t.speaker.clone(), t.start_ms, t.text.clone()))
             .collect()
+    }
+
+    #[test]
+    fn a_transcripts_header_fields_are_its_documents_metadata() {
+        // was: `Date: 2026-11-02` only a turn set apart, so calls had no date
+        let s = "Date: 2026-11-02\nDuration: 32 min\n\nAgent: Thank you for calling.\n\
+                 Customer: The fee only showed up at checkout.\nDate: never\n";
+        let d = &parse("t.txt", s).documents[0];
+        assert_eq!(d.meta["Date"], "2026-11-02");
+        assert_eq!(d.meta["Duration"], "32 min");
+        assert_eq!(d.meta.len(), 2);
+        // the turns are as they were
+        assert_eq!(d.turns.len(), 3);
+        assert_eq!(d.turns[0].text, "Date: 2026-11-02\nDuration: 32 min");
+        // only the lines the file opens with, and never `Notes:`
+        for s in [
+            "Agent: Hi.\nDate: 2026-11-02\n",
+            "Notes: the fee doubled.\n",
+            "Notes: x\nDate: 2026-11-02\n",
+        ] {
+            assert!(parse("t.txt", s).documents[0].meta.is_empty(), "{s}");
+        }
     }
 
     #[test]

@@ -62,6 +62,8 @@ pub const DATE_COLUMNS: &[&str] = &[
     "date_created",
     "start_date",
     "received_at",
+    "recorded",
+    "recorded_at",
     "sent_at",
     "datetime",
     "time",
