@@ -32,7 +32,8 @@ pub struct Config {
     /// `insight::trend::DATE_COLUMNS` present (`date`, `date_received`,
     /// `submitted_at`, `created_at`, `timestamp`, ..., matched with case,
     /// spaces and punctuation ignored), then a column named with the word
-    /// `date`, whose values read as dates; `""` turns trends off.
+    /// `date`, whose values read as dates, else the dates in the files'
+    /// paths (`calls/2026-11-02/`); `""` turns trends off.
     pub date: Option<String>,
     /// Results to compare with (an output folder of an earlier run), written
     /// to `changes.json` and the reports' "Since the previous run". Default:

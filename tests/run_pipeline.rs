@@ -1242,3 +1242,24 @@ fn call_transcripts_dated_in_their_header_have_trends() {
         "Date",
     );
 }
+
+#[test]
+fn calls_filed_in_dated_folders_have_trends() {
+    // a nightly drop: calls/2026-11-02/call-07.txt, no date inside the file
+    let d = tempfile::tempdir().unwrap();
+    let calls = d.path().join("calls");
+    for (k, (date, _, said)) in dated_answers().into_iter().enumerate() {
+        let night = calls.join(date);
+        std::fs::create_dir_all(&night).unwrap();
+        let call = format!(
+            "Agent: Thank you for calling, how can I help?\nCustomer: {said}\n\
+             Agent: I am sorry to hear that, let me look into it.\n"
+        );
+        std::fs::write(night.join(format!("call-{k:02}.txt")), call).unwrap();
+    }
+    assert_the_crashes_rise(
+        vec![calls.display().to_string()],
+        &d.path().join("out"),
+        "file path",
+    );
+}

@@ -24,7 +24,8 @@ pub struct Args {
     pub outcome: Option<String>,
     /// Date column (`date`, `created_at`, ...) for each insight's trend over
     /// the corpus's time line; "" turns trends off. Default: the first of the
-    /// usual date columns whose values read as dates.
+    /// usual date columns whose values read as dates, else the dates in the
+    /// files' paths (`calls/2026-11-02/`).
     #[arg(long, value_name = "COLUMN")]
     pub date: Option<String>,
     /// Run without the facet classifiers (emotion, motivation, topic).

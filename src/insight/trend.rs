@@ -16,9 +16,11 @@
 //! input gives the same bytes.
 
 use crate::segment::Segment;
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 /// At most this many periods: the unit is the finest of day, week, month,
 /// quarter and year that spans the dates in no more.
@@ -409,10 +411,63 @@ pub fn names_a_date(name: &str) -> bool {
     words.iter().any(|w| w == "date")
 }
 
+/// [`Dates::column`] when the dates come from the files' paths.
+pub const FROM_PATHS: &str = "file path";
+
+/// A date in a file's path, as nightly folders and recorders write it: the
+/// last `2026-11-02` (or with `_` or `.`, not inside a longer run of digits)
+/// of the path, or Zoom's `GMT20261102-140322_Recording`.
+pub fn date_in_path(path: &str) -> Option<i64> {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let r = R.get_or_init(|| {
+        Regex::new(r"(\d{4})[-_.](\d{2})[-_.](\d{2})|GMT(\d{4})(\d{2})(\d{2})")
+            .unwrap_or_else(|e| unreachable!("{e}"))
+    });
+    let digit_at = |i: usize| path.as_bytes().get(i).is_some_and(u8::is_ascii_digit);
+    r.captures_iter(path)
+        .filter_map(|c| {
+            let m = c.get(0)?;
+            if (m.start() > 0 && digit_at(m.start() - 1))
+                || (c.get(1).is_some() && digit_at(m.end()))
+            {
+                return None;
+            }
+            let n = |i: usize| {
+                c.get(i)
+                    .or_else(|| c.get(i + 3))?
+                    .as_str()
+                    .parse::<u32>()
+                    .ok()
+            };
+            civil(n(1)? as i64, n(2)?, n(3)?)
+        })
+        .last()
+}
+
+/// Each document's date from its file's path ([`date_in_path`]), when at
+/// least [`MIN_READ`] of the documents have one and not all the same.
+fn dates_from_paths(segments: &[Segment]) -> Option<Dates> {
+    let mut days = BTreeMap::new();
+    let mut docs = BTreeSet::new();
+    for s in segments {
+        if docs.insert(&*s.doc) {
+            if let Some(d) = date_in_path(&s.source) {
+                days.insert(s.doc.to_string(), d);
+            }
+        }
+    }
+    let distinct: BTreeSet<i64> = days.values().copied().collect();
+    (distinct.len() >= 2 && days.len() as f64 >= MIN_READ * docs.len() as f64).then(|| Dates {
+        column: FROM_PATHS.to_string(),
+        days,
+        ..Dates::default()
+    })
+}
+
 /// The configured date column (`Some("")`: none), or the first of
 /// [`DATE_COLUMNS`], then of the columns [`names_a_date`] (in name order),
 /// whose values are dates for at least [`MIN_READ`] of the documents
-/// holding it.
+/// holding it; else the dates in the files' paths ([`dates_from_paths`]).
 pub fn resolve_dates(segments: &[Segment], column: Option<&str>) -> Option<Dates> {
     match column {
         Some("") => None,
@@ -437,6 +492,7 @@ pub fn resolve_dates(segments: &[Segment], column: Option<&str>) -> Option<Dates
                     let held = d.days.len() + d.unread;
                     !d.days.is_empty() && d.days.len() as f64 >= MIN_READ * held as f64
                 })
+                .or_else(|| dates_from_paths(segments))
         }
     }
 }
@@ -1027,6 +1083,49 @@ mod tests {
         }
         assert!(!names_a_date("update_count") && !names_a_date("Candidate"));
         assert!(names_a_date("Date") && names_a_date("review_date"));
+    }
+
+    #[test]
+    fn dates_in_file_paths_are_read_when_no_column_holds_them() {
+        let day = |y, m, d| Some(days_from_civil(y, m, d));
+        assert_eq!(date_in_path("calls/2026-11-02/c1.txt"), day(2026, 11, 2));
+        assert_eq!(date_in_path("in/2026_11_02 call.txt"), day(2026, 11, 2));
+        // the last of several: the file's, not its folder's
+        assert_eq!(
+            date_in_path("export-2026-01-01/2026.11.03-call.txt"),
+            day(2026, 11, 3)
+        );
+        assert_eq!(
+            date_in_path("zoom/GMT20261102-140322_Recording.transcript.vtt"),
+            day(2026, 11, 2)
+        );
+        for p in [
+            "calls/call-12026-11-02.txt",
+            "ids/2026-11-021.txt",
+            "a/2026-13-02.txt",
+            "x.txt",
+        ] {
+            assert_eq!(date_in_path(p), None, "{p}");
+        }
+        // a folder of dated calls; but one shared date is no time line
+        let segs: Vec<Segment> = (1..=10)
+            .map(|i| {
+                let mut s = seg(&format!("d{i}"), 1, &[]);
+                s.source = format!("calls/2026-11-{i:02}/call.txt").into();
+                s
+            })
+            .collect();
+        let d = resolve_dates(&segs, None).expect("dates from the paths");
+        assert_eq!((d.column.as_str(), d.days.len()), (FROM_PATHS, 10));
+        assert!(resolve_dates(&segs, Some("")).is_none());
+        let same: Vec<Segment> = segs
+            .iter()
+            .map(|s| Segment {
+                source: "export-2026-11-02/calls.csv".into(),
+                ..s.clone()
+            })
+            .collect();
+        assert!(resolve_dates(&same, None).is_none());
     }
 
     #[test]

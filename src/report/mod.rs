@@ -258,9 +258,13 @@ pub fn dates_line(ins: &Insights) -> Option<String> {
     } else {
         String::new()
     };
+    let from = if d.column == crate::insight::trend::FROM_PATHS {
+        "Dates from the file paths".to_string()
+    } else {
+        format!("Dates from column \"{}\"", d.column)
+    };
     let head = format!(
-        "Dates from column \"{}\": {} from {} to {}{undated}",
-        d.column,
+        "{from}: {} from {} to {}{undated}",
         count(d.documents, "document"),
         d.first,
         d.last
