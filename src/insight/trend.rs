@@ -176,7 +176,8 @@ fn month_of(word: &str) -> Option<u32> {
 ///   `2/11/26 10:32 AM`, `02.11.2026`;
 /// - a month's name: `Nov 2, 2026`, `2 November 2026`, `02-Nov-2026`,
 ///   `Mon, 2 Nov 2026 10:03:00 +0100` (RFC 2822);
-/// - Unix time in seconds or milliseconds, as a number or a string of digits.
+/// - Unix time in seconds or milliseconds, as a number or a string of digits
+///   (seconds also with a fraction, as Slack writes `ts`).
 ///
 /// The date is taken as written, before any time zone: a day is the
 /// customer's day.
@@ -243,6 +244,12 @@ fn parse_date_str(s: &str, order: DayOrder) -> Option<i64> {
     let s = s.trim();
     if s.is_empty() || s.len() > 48 {
         return None;
+    }
+    if let Some((int, frac)) = s.split_once('.') {
+        // Unix time with a fraction, as Slack writes `ts`: 1762077780.000200
+        if int.len() >= 9 && is_num(int) && is_num(frac) {
+            return unix(s.parse::<f64>().ok()?);
+        }
     }
     if is_num(s) {
         // 20261102, else Unix seconds or milliseconds
@@ -879,6 +886,7 @@ mod tests {
             Some(want)
         );
         assert_eq!(day(&format!("{}", noon as i64)), Some(want));
+        assert_eq!(day(&format!("{}.000200", noon as i64)), Some(want));
         // day first where the column says so
         assert_eq!(
             parse_date(&json!("02.11.2026"), DayOrder::DayFirst),
@@ -906,6 +914,23 @@ mod tests {
         }
         assert_eq!(parse_date(&json!(4.5), DayOrder::MonthFirst), None);
         assert_eq!(parse_date(&json!(true), DayOrder::MonthFirst), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_read_without_panic_and_every_day_round_trips(
+            s in "\\PC{0,40}",
+            z in -25_000i64..80_000,
+        ) {
+            let _ = parse_date(&json!(s), DayOrder::MonthFirst);
+            let _ = parse_date(&json!(s), DayOrder::DayFirst);
+            let _ = day_order(&[json!(s)]);
+            let _ = date_in_path(&s);
+            let (y, m, d) = civil_from_days(z);
+            for text in [iso(z), format!("{m}/{d}/{y}"), format!("{y}{m:02}{d:02}")] {
+                proptest::prop_assert_eq!(day(&text), Some(z), "{}", text);
+            }
+        }
     }
 
     #[test]
