@@ -524,6 +524,9 @@ pub fn summary(ins: &Insights, top: usize) -> String {
         ins.noise.total - ins.noise.outliers,
         count(ins.noise.outliers, "outlier")
     );
+    if let Some(l) = dates_line(ins) {
+        let _ = writeln!(s, "{l}");
+    }
     for i in ins.insights.iter().take(top) {
         let _ = writeln!(s, "{:>2}. {}", i.rank, i.headline);
         let mut detail = format!(
@@ -902,6 +905,16 @@ mod tests {
         }
         let html = html::render(&run, None, "whyline report", &[], &|_| None);
         assert!(html.contains("<b>Over time:</b> rising: 10.0%"), "{html}");
+        // the terminal summary: the dates line, and the insight rising
+        let term = summary(&run, 5);
+        assert!(
+            term.contains("counted by month. Insights rising: #1"),
+            "{term}"
+        );
+        assert!(
+            term.contains("10 documents (40.0%), rising, score 50.0"),
+            "{term}"
+        );
         // three columns, the last the tallest, each saying its counts
         assert!(
             html.contains("<title>2026-03: 6 of 13 documents (46.2%)</title>"),
