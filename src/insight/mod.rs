@@ -1184,14 +1184,7 @@ pub fn outcome_from_segments(segments: &[Segment], column: &str) -> Outcome {
         if values.contains_key(&*s.doc) {
             continue;
         }
-        let found = match s.meta.get_key_value(column) {
-            Some(kv) => Some(kv),
-            None => s
-                .meta
-                .iter()
-                .find(|(k, _)| crate::util::field_key(k) == key),
-        };
-        let Some((name, raw)) = found else {
+        let Some((name, raw)) = meta_value(s, column, &key) else {
             continue;
         };
         spelling.get_or_insert(name);
@@ -1200,14 +1193,9 @@ pub fn outcome_from_segments(segments: &[Segment], column: &str) -> Outcome {
                 values.insert(s.doc.to_string(), v);
             }
             None if !is_blank(raw) => {
-                unread.entry(&*s.doc).or_insert_with(|| {
-                    let at = s
-                        .line
-                        .or(s.record)
-                        .map(|n| format!(":{n}"))
-                        .unwrap_or_default();
-                    format!("{}{at}: {raw}", s.source)
-                });
+                unread
+                    .entry(&*s.doc)
+                    .or_insert_with(|| format!("{}: {raw}", record_at(s)));
             }
             None => {}
         }
@@ -1218,6 +1206,30 @@ pub fn outcome_from_segments(segments: &[Segment], column: &str) -> Outcome {
         values,
         unread: unread.len(),
         first_unread: segments.iter().find_map(|s| unread.get(&*s.doc).cloned()),
+    }
+}
+
+/// A document column's value in a segment's metadata, and the column's name
+/// as the input spells it: `column` exactly, else a column whose name is the
+/// same with case, spaces and punctuation ignored (`key`, its
+/// [`crate::util::field_key`]).
+pub(crate) fn meta_value<'a>(
+    s: &'a Segment,
+    column: &str,
+    key: &str,
+) -> Option<(&'a String, &'a serde_json::Value)> {
+    s.meta.get_key_value(column).or_else(|| {
+        s.meta
+            .iter()
+            .find(|(k, _)| crate::util::field_key(k) == key)
+    })
+}
+
+/// Where a segment's record is, for a warning: `reviews.csv:7`.
+pub(crate) fn record_at(s: &Segment) -> String {
+    match s.line.or(s.record) {
+        Some(n) => format!("{}:{n}", s.source),
+        None => s.source.to_string(),
     }
 }
 

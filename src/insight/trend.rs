@@ -346,29 +346,24 @@ pub fn day_order<'a>(values: impl IntoIterator<Item = &'a Value>) -> DayOrder {
 pub fn dates_from_segments(segments: &[Segment], column: &str) -> Dates {
     let key = crate::util::field_key(column);
     let mut spelling: Option<&str> = None;
-    let mut raw: BTreeMap<&str, (&Value, &Segment)> = BTreeMap::new();
+    let mut raw: BTreeMap<&str, &Value> = BTreeMap::new();
     for s in segments {
         if raw.contains_key(&*s.doc) {
             continue;
         }
-        let found = match s.meta.get_key_value(column) {
-            Some(kv) => Some(kv),
-            None => s
-                .meta
-                .iter()
-                .find(|(k, _)| crate::util::field_key(k) == key),
+        let Some((name, v)) = super::meta_value(s, column, &key) else {
+            continue;
         };
-        let Some((name, v)) = found else { continue };
         if v.is_null() || v.as_str().is_some_and(|x| x.trim().is_empty()) {
             continue;
         }
         spelling.get_or_insert(name);
-        raw.insert(&s.doc, (v, s));
+        raw.insert(&s.doc, v);
     }
-    let order = day_order(raw.values().map(|(v, _)| *v));
+    let order = day_order(raw.values().copied());
     let mut days = BTreeMap::new();
     let mut unread: BTreeSet<&str> = BTreeSet::new();
-    for (doc, (v, _)) in &raw {
+    for (doc, v) in &raw {
         match parse_date(v, order) {
             Some(d) => {
                 days.insert(doc.to_string(), d);
@@ -379,16 +374,8 @@ pub fn dates_from_segments(segments: &[Segment], column: &str) -> Dates {
         }
     }
     let first_unread = segments.iter().find(|s| unread.contains(&*s.doc)).map(|s| {
-        let at = s
-            .line
-            .or(s.record)
-            .map(|n| format!(":{n}"))
-            .unwrap_or_default();
-        let v = raw
-            .get(&*s.doc)
-            .map(|(v, _)| v.to_string())
-            .unwrap_or_default();
-        format!("{}{at}: {v}", s.source)
+        let v = raw.get(&*s.doc).map(|v| v.to_string()).unwrap_or_default();
+        format!("{}: {v}", super::record_at(s))
     });
     Dates {
         column: spelling.unwrap_or(column).to_string(),
@@ -613,14 +600,14 @@ pub struct Trend {
 /// The documents' periods, built once per run.
 #[derive(Debug, Clone)]
 pub struct Timeline {
-    /// Period index (0-based) and mid-rank of the date (1-based, ties
-    /// averaged) per dated document.
-    doc_period: BTreeMap<String, (usize, f64)>,
+    /// Per dated document: its period (0-based), the mid-rank of its date
+    /// (1-based, ties averaged) and whether it is in the later half.
+    doc_period: BTreeMap<String, (usize, f64, bool)>,
     /// Σ (t³ − t) over the groups of t documents dated the same day: the
     /// rank-sum variance's correction for ties.
     ties: f64,
-    /// Documents in the later half.
-    late: BTreeSet<String>,
+    /// How many documents the later half holds.
+    n_late: usize,
     pub summary: DatesSummary,
 }
 
@@ -653,6 +640,7 @@ impl Timeline {
         let mut counts = vec![0usize; n];
         let mut doc_period = BTreeMap::new();
         let mut ties = 0.0;
+        let half = dated.len() / 2;
         let mut i = 0;
         while i < dated.len() {
             let same = dated[i..]
@@ -663,17 +651,15 @@ impl Timeline {
             ties += t * t * t - t;
             // ranks i+1 ..= i+same, averaged
             let rank = i as f64 + (t + 1.0) / 2.0;
-            for &(day, d) in &dated[i..i + same] {
+            for (k, &(day, d)) in dated[i..i + same].iter().enumerate() {
                 let p = (unit.period(day) - p0).clamp(0, n as i64 - 1) as usize;
                 counts[p] += 1;
-                doc_period.insert(d.to_string(), (p, rank));
+                doc_period.insert(d.to_string(), (p, rank, i + k >= half));
             }
             i += same;
         }
         let used = counts.iter().filter(|&&c| c > 0).count();
         let enough = used >= MIN_PERIODS && dated.len() >= MIN_DATED;
-        let half = dated.len() / 2;
-        let late: BTreeSet<String> = dated[half..].iter().map(|(_, d)| d.to_string()).collect();
         Some(Timeline {
             summary: DatesSummary {
                 column: dates.column.clone(),
@@ -706,7 +692,7 @@ impl Timeline {
             },
             doc_period: if enough { doc_period } else { BTreeMap::new() },
             ties,
-            late,
+            n_late: dated.len() - half,
         })
     }
 
@@ -722,10 +708,10 @@ impl Timeline {
         let (mut early, mut late) = (0usize, 0usize);
         let mut rank_sum = 0.0;
         for d in docs {
-            if let Some(&(p, rank)) = self.doc_period.get(d) {
+            if let Some(&(p, rank, in_late)) = self.doc_period.get(d) {
                 x[p] += 1;
                 rank_sum += rank;
-                if self.late.contains(d) {
+                if in_late {
                     late += 1;
                 } else {
                     early += 1;
@@ -738,7 +724,7 @@ impl Timeline {
             return None;
         }
         let z = rank_sum_z(rank_sum, inside, total, self.ties)?;
-        let n_late = self.late.len() as f64;
+        let n_late = self.n_late as f64;
         let n_early = total - n_late;
         Some(Trend {
             direction: "steady".to_string(),

@@ -309,7 +309,11 @@ fn trend_chart(i: &Insight, d: &DatesSummary) -> String {
             .filter_map(|(s, _)| *s)
             .fold(0.0, f64::max)
     };
-    let max = if dense(10) > 0.0 { dense(10) } else { dense(1) }.max(1e-9);
+    let max = [10, 1]
+        .map(dense)
+        .into_iter()
+        .find(|&m| m > 0.0)
+        .unwrap_or(1e-9);
     let w = col * shares.len() + 2;
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{}\" role=\"img\" aria-label=\"share of dated documents per {}\" style=\"display:block;margin:4px 0\">",
@@ -334,7 +338,7 @@ fn trend_chart(i: &Insight, d: &DatesSummary) -> String {
     }
     let all: usize = t.documents.iter().sum();
     let overall = all as f64 / d.documents.max(1) as f64;
-    let y = h - h * overall / max;
+    let y = (h - h * overall / max).clamp(0.0, h);
     let _ = write!(
         s,
         "<line x1=\"0\" x2=\"{w}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#5a6272\" stroke-dasharray=\"3 3\"/><text x=\"0\" y=\"{}\">{}</text><text x=\"{w}\" y=\"{}\" text-anchor=\"end\">{}</text></svg>",
