@@ -1223,19 +1223,34 @@ fn a_theme_that_grows_over_the_year_is_named_rising_and_the_others_steady() {
     );
 }
 
+/// The [`dated_answers`] as one call transcript each under `calls`: dated
+/// in the file's opening `Date:` line, or (`in_folders`) filed in a folder
+/// named by the date, as a nightly drop is (`calls/2026-11-02/call-07.txt`).
+fn write_dated_calls(calls: &Path, in_folders: bool) {
+    for (k, (date, _, said)) in dated_answers().into_iter().enumerate() {
+        let (dir, header) = if in_folders {
+            (calls.join(&date), String::new())
+        } else {
+            (
+                calls.to_path_buf(),
+                format!("Date: {date}\nDuration: 4 min\n\n"),
+            )
+        };
+        std::fs::create_dir_all(&dir).unwrap();
+        let call = format!(
+            "{header}Agent: Thank you for calling, how can I help?\nCustomer: {said}\n\
+             Agent: I am sorry to hear that, let me look into it.\n"
+        );
+        std::fs::write(dir.join(format!("call-{k:02}.txt")), call).unwrap();
+    }
+}
+
 #[test]
 fn call_transcripts_dated_in_their_header_have_trends() {
     // was: a transcript's `Date:` line only a turn, so calls had no trends
     let d = tempfile::tempdir().unwrap();
     let calls = d.path().join("calls");
-    std::fs::create_dir(&calls).unwrap();
-    for (k, (date, _, said)) in dated_answers().into_iter().enumerate() {
-        let call = format!(
-            "Date: {date}\nDuration: 4 min\n\nAgent: Thank you for calling, how can I help?\n\
-             Customer: {said}\nAgent: I am sorry to hear that, let me look into it.\n"
-        );
-        std::fs::write(calls.join(format!("call-{k:02}.txt")), call).unwrap();
-    }
+    write_dated_calls(&calls, false);
     assert_the_crashes_rise(
         vec![calls.display().to_string()],
         &d.path().join("out"),
@@ -1245,18 +1260,10 @@ fn call_transcripts_dated_in_their_header_have_trends() {
 
 #[test]
 fn calls_filed_in_dated_folders_have_trends() {
-    // a nightly drop: calls/2026-11-02/call-07.txt, no date inside the file
+    // a nightly drop, no date inside the files
     let d = tempfile::tempdir().unwrap();
     let calls = d.path().join("calls");
-    for (k, (date, _, said)) in dated_answers().into_iter().enumerate() {
-        let night = calls.join(date);
-        std::fs::create_dir_all(&night).unwrap();
-        let call = format!(
-            "Agent: Thank you for calling, how can I help?\nCustomer: {said}\n\
-             Agent: I am sorry to hear that, let me look into it.\n"
-        );
-        std::fs::write(night.join(format!("call-{k:02}.txt")), call).unwrap();
-    }
+    write_dated_calls(&calls, true);
     assert_the_crashes_rise(
         vec![calls.display().to_string()],
         &d.path().join("out"),
