@@ -35,6 +35,12 @@ pub struct Config {
     /// `date`, whose values read as dates, else the dates in the files'
     /// paths (`calls/2026-11-02/`); `""` turns trends off.
     pub date: Option<String>,
+    /// Document metadata columns to break the insights down by (`product`,
+    /// `channel`, `country`, ...: where each insight comes up most,
+    /// `insight::breakdown`): one name or a list. Default: the first of
+    /// `insight::breakdown::BY_COLUMNS` the documents carry with two values
+    /// or more of 5 documents each; `""` or `[]` turns breakdowns off.
+    pub by: Option<Fields>,
     /// Results to compare with (an output folder of an earlier run), written
     /// to `changes.json` and the reports' "Since the previous run". Default:
     /// the output folder's current results, i.e. the last run into it; `""`

@@ -1164,11 +1164,26 @@ fn dated_answers() -> Vec<(String, u8, &'static str)> {
     v
 }
 
+/// How many of an insight's segments are one of the [`survey_answers`]'
+/// crash reports (`segs`: the run's segments by id).
+fn crash_members(
+    i: &whyline::insight::Insight,
+    segs: &std::collections::BTreeMap<String, serde_json::Value>,
+) -> usize {
+    let crashes = survey_answers()[1];
+    i.members
+        .iter()
+        .filter(|m| {
+            let t = segs[*m]["text"].as_str().unwrap();
+            crashes.iter().any(|c| c.contains(t))
+        })
+        .count()
+}
+
 /// The run of [`dated_answers`] into `out` names the crashes' theme rising
 /// and every other theme steady, in insights.json and both reports, reading
 /// the dates from `column`.
 fn assert_the_crashes_rise(inputs: Vec<String>, out: &Path, column: &str) {
-    let crashes = survey_answers()[1];
     let s = run_default(inputs, out);
     let dates = s.insights.corpus.dates.as_ref().expect("the dates read");
     assert_eq!(
@@ -1181,14 +1196,7 @@ fn assert_the_crashes_rise(inputs: Vec<String>, out: &Path, column: &str) {
     let mut rising = 0;
     for i in s.insights.insights.iter().chain(&s.insights.weak_signals) {
         let Some(t) = &i.trend else { continue };
-        let crash = i
-            .members
-            .iter()
-            .filter(|m| {
-                let t = segs[*m]["text"].as_str().unwrap();
-                crashes.iter().any(|c| c.contains(t))
-            })
-            .count();
+        let crash = crash_members(i, &segs);
         let want = if crash * 2 > i.members.len() {
             rising += 1;
             "rising"
@@ -1220,6 +1228,77 @@ fn a_theme_that_grows_over_the_year_is_named_rising_and_the_others_steady() {
         vec![csv.display().to_string()],
         &d.path().join("out"),
         "Date",
+    );
+}
+
+#[test]
+fn a_theme_said_on_one_platform_names_it_and_the_others_name_none() {
+    // every crash report comes from Android; fees and support are said on
+    // iOS and the web alike
+    let [fees, crashes, support] = survey_answers();
+    let mut text = String::from("Review,Platform,Id\n");
+    let mut row = 0;
+    for (k, said) in fees.iter().chain(&support).enumerate() {
+        let platform = if k % 2 == 0 { "iOS" } else { "Web" };
+        row += 1;
+        text.push_str(&format!("\"{said}\",{platform},r{row}\n"));
+    }
+    for said in crashes {
+        row += 1;
+        text.push_str(&format!("\"{said}\",Android,r{row}\n"));
+    }
+    let d = tempfile::tempdir().unwrap();
+    let csv = d.path().join("reviews.csv");
+    std::fs::write(&csv, text).unwrap();
+    let out = d.path().join("out");
+    let s = run_default(vec![csv.display().to_string()], &out);
+    let by = &s.insights.corpus.by;
+    assert_eq!(by.len(), 1, "{by:?}");
+    assert_eq!((by[0].column.as_str(), by[0].documents), ("Platform", 36));
+    let segs = segments_by_id(&out);
+    let mut named = 0;
+    for i in s.insights.insights.iter().chain(&s.insights.weak_signals) {
+        let crash = crash_members(i, &segs);
+        let values: Vec<&str> = i.by.iter().map(|b| b.value.as_str()).collect();
+        if crash * 2 > i.members.len() && i.reach.documents >= 8 {
+            named += 1;
+            assert_eq!(values, ["Android"], "{}: {:?}", i.headline, i.by);
+        } else if crash == 0 {
+            assert!(values.is_empty(), "{}: {:?}", i.headline, i.by);
+        }
+    }
+    assert!(named >= 1, "no theme of crashes large enough to test");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("By \"Platform\" (36 documents: Android 12, Web 12, iOS 12)"),
+        "{md}"
+    );
+    assert!(md.contains("**Most in:** Platform “Android”: "), "{md}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("<b>Most in:</b> Platform “Android”"),
+        "{html}"
+    );
+    // an id column is no grouping, and a named column nobody has is said so
+    let cfg = Config {
+        by: Some(whyline::config::Fields::Many(vec![
+            "Id".into(),
+            "Store".into(),
+        ])),
+        ..Config::default()
+    };
+    let s = run_config(vec![csv.display().to_string()], &d.path().join("ids"), cfg).unwrap();
+    assert!(s.insights.corpus.by.is_empty());
+    let warned = |w: &str| s.warnings.iter().any(|x| x.contains(w));
+    assert!(
+        warned("breakdown column \"Id\" holds a different value in most documents"),
+        "{:?}",
+        s.warnings
+    );
+    assert!(
+        warned("breakdown column \"Store\" not found in any document"),
+        "{:?}",
+        s.warnings
     );
 }
 

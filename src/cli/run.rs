@@ -28,6 +28,13 @@ pub struct Args {
     /// files' paths (`calls/2026-11-02/`).
     #[arg(long, value_name = "COLUMN")]
     pub date: Option<String>,
+    /// Column to break the insights down by: which of its values (a product,
+    /// a channel, a country) each insight comes up in more than the corpus
+    /// does; repeatable; "" turns breakdowns off. Default: the first of
+    /// product, channel, category, plan, tier, platform, brand, store,
+    /// region, country, territory, market with two values or more.
+    #[arg(long, value_name = "COLUMN")]
+    pub by: Vec<String>,
     /// Run without the facet classifiers (emotion, motivation, topic).
     #[arg(long)]
     pub no_facets: bool,
@@ -109,6 +116,9 @@ pub fn run(ctx: &Ctx, args: Args) -> whyline::Result<i32> {
     }
     if let Some(d) = args.date {
         config.date = Some(d);
+    }
+    if !args.by.is_empty() {
+        config.by = Some(whyline::config::Fields::Many(args.by));
     }
     if args.no_facets {
         config.facets.enabled = false;

@@ -18,6 +18,7 @@
 //! - `impact = min(1, |mean(theme docs) - mean(other docs)| / sd(outcome))`
 //!   (only when an outcome column exists).
 
+pub mod breakdown;
 pub mod changes;
 pub mod ctfidf;
 pub mod reasons;
@@ -140,6 +141,8 @@ pub struct Input<'a> {
     pub outcome: Option<&'a Outcome>,
     /// The documents' dates, when the inputs carry them ([`trend`]).
     pub dates: Option<&'a trend::Dates>,
+    /// The document columns to break the insights down by ([`breakdown`]).
+    pub groups: &'a [breakdown::Groups],
 }
 
 /// A label that stands out in a theme: more common among its segments than
@@ -265,6 +268,10 @@ pub struct Insight {
     /// dates span too little, or the theme holds too few of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trend: Option<trend::Trend>,
+    /// The values of the breakdown columns over-represented among its
+    /// documents ([`breakdown`]); left out when none stands out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by: Vec<breakdown::Standout>,
     /// Why it is (or is not) an insight.
     pub significance: String,
     pub coherence: f64,
@@ -290,6 +297,10 @@ pub struct CorpusSummary {
     /// when the documents carry no dates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dates: Option<trend::DatesSummary>,
+    /// The columns the insights are broken down by, with their values;
+    /// left out when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by: Vec<breakdown::BreakdownSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -767,6 +778,11 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
     let timeline = input
         .dates
         .and_then(|d| trend::Timeline::new(d, all_docs.iter().copied()));
+    let tables: Vec<breakdown::Table> = input
+        .groups
+        .iter()
+        .filter_map(|g| breakdown::Table::new(g, all_docs.iter().copied()))
+        .collect();
     let total_speakers = all_speakers.len();
     let analysed = input.analysed.len();
     // analysed segments per survey question answered
@@ -1048,6 +1064,10 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
                 )
             };
             let trend = timeline.as_ref().and_then(|t| t.test(docs.iter().copied()));
+            let by = tables
+                .iter()
+                .flat_map(|t| t.test(docs.iter().copied()))
+                .collect();
             let members_ids: Vec<String> = members.iter().map(|&m| seg_of(m).id.clone()).collect();
             (
                 Insight {
@@ -1065,6 +1085,7 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
                     reach,
                     impact,
                     trend,
+                    by,
                     significance: why,
                     coherence: round6(th.coherence as f64),
                     quotes,
@@ -1104,6 +1125,13 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
             .filter_map(|i| i.trend.as_mut())
             .collect::<Vec<_>>(),
     );
+    breakdown::correct(
+        &mut insights
+            .iter_mut()
+            .chain(weak.iter_mut())
+            .map(|i| &mut i.by)
+            .collect::<Vec<_>>(),
+    );
 
     let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
     for s in segs {
@@ -1130,6 +1158,7 @@ pub fn build(input: &Input<'_>, cfg: &InsightConfig) -> Insights {
                 ..o
             }),
             dates: timeline.map(|t| t.summary),
+            by: tables.iter().map(breakdown::Table::summary).collect(),
         },
         insights,
         weak_signals: weak,
@@ -1380,6 +1409,7 @@ mod tests {
                 clustering: &cl,
                 outcome: Some(&outcome),
                 dates: None,
+                groups: &[],
             },
             &InsightConfig::default(),
         )
@@ -1423,6 +1453,7 @@ mod tests {
                 clustering: &cl,
                 outcome: None,
                 dates: None,
+                groups: &[],
             },
             &InsightConfig::default(),
         );

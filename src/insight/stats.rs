@@ -1,5 +1,6 @@
-//! Small statistics: a seeded RNG, a bootstrap interval for impact, and the
-//! Wilson interval for prevalence.
+//! Small statistics: a seeded RNG, a bootstrap interval for impact, the
+//! Wilson interval for prevalence, Holm's correction and the hypergeometric
+//! tail for the breakdowns.
 //!
 //! Why: the ranking's confidence intervals must be reproducible byte for
 //! byte, so the random source is a fixed, documented generator (SplitMix64)
@@ -78,6 +79,67 @@ pub fn wilson(k: usize, n: usize, z: f64) -> (f64, f64) {
     ((center - half).max(0.0), (center + half).min(1.0))
 }
 
+/// Holm's step-down correction of `p` (the i-th smallest of m times
+/// m − i, kept monotone, at most 1), in place.
+pub fn holm(p: &mut [f64]) {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]).then(a.cmp(&b)));
+    let mut running: f64 = 0.0;
+    for (rank, &i) in order.iter().enumerate() {
+        running = running.max(((m - rank) as f64 * p[i]).min(1.0));
+        p[i] = running;
+    }
+}
+
+/// Four significant digits, so that the JSON is short and stable: the
+/// double nearest the rounded decimal, which JSON writes as `1.727e-21`
+/// rather than `1.7270000000000002e-21`.
+pub fn sig4(p: f64) -> f64 {
+    if p <= 0.0 || !p.is_finite() {
+        return 0.0;
+    }
+    format!("{p:.3e}").parse().unwrap_or(p)
+}
+
+/// `ln(k!)` for k = 0..=n, for [`hypergeometric_upper`].
+pub fn ln_factorials(n: usize) -> Vec<f64> {
+    let mut t = Vec::with_capacity(n + 1);
+    let mut acc = 0.0;
+    t.push(0.0);
+    for k in 1..=n {
+        acc += (k as f64).ln();
+        t.push(acc);
+    }
+    t
+}
+
+/// P(X ≥ a) for X hypergeometric: `n` draws without replacement from `big_n`
+/// items of which `k` are marked (Fisher's exact test, one-sided, for a
+/// group over-represented in a sample). `lf`: [`ln_factorials`] of at least
+/// `big_n`. Summed in log space, so tails far below 1e-300 read as 0.
+pub fn hypergeometric_upper(a: usize, n: usize, k: usize, big_n: usize, lf: &[f64]) -> f64 {
+    if n > big_n || k > big_n || lf.len() <= big_n {
+        return 1.0;
+    }
+    let lo = n.saturating_sub(big_n - k);
+    let hi = n.min(k);
+    if a <= lo {
+        return 1.0;
+    }
+    if a > hi {
+        return 0.0;
+    }
+    let ln_choose = |x: usize, y: usize| lf[x] - lf[y] - lf[x - y];
+    let total = ln_choose(big_n, n);
+    let terms: Vec<f64> = (a..=hi)
+        .map(|j| ln_choose(k, j) + ln_choose(big_n - k, n - j) - total)
+        .collect();
+    let top = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let sum: f64 = terms.iter().map(|t| (t - top).exp()).sum();
+    (top + sum.ln()).exp().min(1.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +169,44 @@ mod tests {
         let (lo, hi) = wilson(10, 100, 1.96);
         assert!(lo < 0.1 && hi > 0.1);
         assert!((lo - 0.0552).abs() < 1e-3);
+    }
+
+    #[test]
+    fn holm_multiplies_by_the_hypotheses_left_and_stays_monotone() {
+        let mut p = vec![0.01, 0.04, 0.03, 0.5];
+        holm(&mut p);
+        // sorted 0.01, 0.03, 0.04, 0.5 times 4, 3, 2, 1: 0.04, 0.09, 0.08 -> 0.09, 0.5
+        let want = [0.04, 0.09, 0.09, 0.5];
+        for (g, w) in p.iter().zip(want) {
+            assert!((g - w).abs() < 1e-12, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn hypergeometric_tail_matches_the_exact_sums() {
+        let lf = ln_factorials(100);
+        // 20 items, 5 marked, 4 drawn: P(X >= 2) = 1 - [C(15,4) + 5 C(15,3)] / C(20,4)
+        let exact = 1.0 - (1365.0 + 5.0 * 455.0) / 4845.0;
+        assert!((hypergeometric_upper(2, 4, 5, 20, &lf) - exact).abs() < 1e-12);
+        // all four marked: C(5,4) / C(20,4)
+        assert!((hypergeometric_upper(4, 4, 5, 20, &lf) - 5.0 / 4845.0).abs() < 1e-12);
+        assert_eq!(hypergeometric_upper(0, 4, 5, 20, &lf), 1.0);
+        assert_eq!(hypergeometric_upper(5, 4, 5, 20, &lf), 0.0);
+        // out of range: no panic, no evidence
+        assert_eq!(hypergeometric_upper(3, 30, 5, 20, &lf), 1.0);
+        assert_eq!(hypergeometric_upper(3, 4, 5, 200, &lf), 1.0);
+    }
+
+    #[test]
+    fn p_values_keep_four_digits_and_print_short() {
+        assert_eq!(sig4(1.7270000000000002e-21), 1.727e-21);
+        assert_eq!(
+            serde_json::to_string(&sig4(1.72704e-21)).unwrap(),
+            "1.727e-21"
+        );
+        assert_eq!(sig4(0.0123456), 0.01235);
+        assert_eq!(sig4(1.0), 1.0);
+        assert_eq!(sig4(0.0), 0.0);
+        assert_eq!(sig4(f64::NAN), 0.0);
     }
 }

@@ -784,13 +784,10 @@ fn erfc(x: f64) -> f64 {
 /// direction: `rising` or `falling` where the corrected p is below [`ALPHA`]
 /// and the halves' shares differ by [`MIN_RATIO`] in the same direction.
 pub fn correct(trends: &mut [&mut Trend]) {
-    let m = trends.len();
-    let mut order: Vec<usize> = (0..m).collect();
-    order.sort_by(|&a, &b| trends[a].p.total_cmp(&trends[b].p).then(a.cmp(&b)));
-    let mut running: f64 = 0.0;
-    for (rank, &i) in order.iter().enumerate() {
-        running = running.max(((m - rank) as f64 * trends[i].p).min(1.0));
-        trends[i].p = running;
+    let mut p: Vec<f64> = trends.iter().map(|t| t.p).collect();
+    super::stats::holm(&mut p);
+    for (t, p) in trends.iter_mut().zip(p) {
+        t.p = p;
     }
     for t in trends.iter_mut() {
         let (e, l) = (t.early_share, t.late_share);
@@ -804,22 +801,7 @@ pub fn correct(trends: &mut [&mut Trend]) {
             "steady"
         }
         .to_string();
-        t.p = sig4(t.p);
-    }
-}
-
-/// Four significant digits, so that the JSON is short and stable.
-fn sig4(p: f64) -> f64 {
-    if p <= 0.0 || !p.is_finite() {
-        return 0.0;
-    }
-    let e = p.log10().floor() as i32 - 3;
-    if e < 0 {
-        let s = 10f64.powi(-e);
-        (p * s).round() / s
-    } else {
-        let s = 10f64.powi(e);
-        (p / s).round() * s
+        t.p = super::stats::sig4(t.p);
     }
 }
 

@@ -534,6 +534,15 @@ fn analyse_in_chunks(
         }),
         cfg.date.as_deref(),
     ));
+    let named_by: Option<Vec<String>> = cfg.by.as_ref().map(crate::config::Fields::names);
+    let groups = insight::breakdown::resolve_groups(&segments, named_by.as_deref());
+    let analysed_docs: std::collections::BTreeSet<&str> =
+        analysed.iter().map(|&i| &*segments[i].doc).collect();
+    warnings.extend(
+        groups
+            .iter()
+            .filter_map(|g| breakdown_warning(g, &analysed_docs)),
+    );
     let insights = insight::build(
         &insight::Input {
             segments: &segments,
@@ -543,6 +552,7 @@ fn analyse_in_chunks(
             clustering: &clustering,
             outcome: outcome.as_ref().filter(|o| !o.values.is_empty()),
             dates: dates.as_ref().filter(|d| !d.days.is_empty()),
+            groups: &groups,
         },
         &cfg.insight,
     );
@@ -585,6 +595,32 @@ fn column_warning(
         ),
         _ => None,
     }
+}
+
+/// Why a breakdown column breaks nothing down: found in no document, a
+/// different value in most documents (an id, free text), or fewer than two
+/// values held by enough documents; None when it is used.
+fn breakdown_warning(
+    g: &insight::breakdown::Groups,
+    analysed_docs: &std::collections::BTreeSet<&str>,
+) -> Option<String> {
+    use insight::breakdown::{Table, MIN_VALUE};
+    let column = &g.column;
+    if g.values.is_empty() {
+        return Some(format!(
+            "breakdown column {column:?} not found in any document: no breakdown"
+        ));
+    }
+    if g.mostly_unique() {
+        return Some(format!(
+            "breakdown column {column:?} holds a different value in most documents (an id or free text?): no breakdown"
+        ));
+    }
+    Table::new(g, analysed_docs.iter().copied()).is_none().then(|| {
+        format!(
+            "breakdown column {column:?}: fewer than two values held by {MIN_VALUE} documents or more: no breakdown"
+        )
+    })
 }
 
 /// At most this many distinct greetings, thanks, closings and fillers
@@ -960,6 +996,36 @@ mod tests {
         assert_eq!(small_corpus_caution(51, 9), None);
         assert_eq!(small_corpus_caution(30, 9), None);
         assert_eq!(small_corpus_caution(SMALL_CORPUS, 100), None);
+    }
+
+    #[test]
+    fn a_breakdown_column_that_breaks_nothing_down_is_a_warning() {
+        use insight::breakdown::Groups;
+        let docs: Vec<String> = (0..12).map(|i| format!("d{i}")).collect();
+        let analysed: std::collections::BTreeSet<&str> = docs.iter().map(String::as_str).collect();
+        let with = |f: &dyn Fn(usize) -> &'static str| Groups {
+            column: "plan".into(),
+            values: docs
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.clone(), f(i).to_string()))
+                .collect(),
+        };
+        assert_eq!(
+            breakdown_warning(&with(&|i| if i < 6 { "Free" } else { "Pro" }), &analysed),
+            None
+        );
+        assert_eq!(
+            breakdown_warning(&with(&|i| if i < 10 { "Free" } else { "Pro" }), &analysed).as_deref(),
+            Some("breakdown column \"plan\": fewer than two values held by 5 documents or more: no breakdown")
+        );
+        let none = Groups {
+            column: "plan".into(),
+            values: Default::default(),
+        };
+        assert!(breakdown_warning(&none, &analysed)
+            .unwrap()
+            .contains("not found in any document"));
     }
 
     #[test]

@@ -79,6 +79,9 @@ pub fn render(
     if let Some(l) = super::dates_line(ins) {
         let _ = writeln!(h, "<p class=\"sub\" id=\"dates\">{}</p>", esc(&l));
     }
+    if let Some(l) = super::by_line(ins) {
+        let _ = writeln!(h, "<p class=\"sub\" id=\"by\">{}</p>", esc(&l));
+    }
     if let Some(why) = super::no_insights_text(ins) {
         let _ = writeln!(
             h,
@@ -236,6 +239,9 @@ fn card(
             esc(&l),
             trend_chart(i, d)
         );
+    }
+    if let Some(l) = super::by_values_line(i) {
+        let _ = writeln!(h, "<div class=\"why\"><b>Most in:</b> {}.</div>", esc(&l));
     }
     if let Some(l) = questions_line(i) {
         let _ = writeln!(h, "<div class=\"why\"><b>Answers to:</b> {}</div>", esc(&l));

@@ -309,6 +309,82 @@ pub fn dates_line(ins: &Insights) -> Option<String> {
     ))
 }
 
+/// The columns the insights are broken down by, with their most common
+/// values and the insights in which one stands out (README, "Where an
+/// insight comes up most"); None when there are none.
+pub fn by_line(ins: &Insights) -> Option<String> {
+    let lines: Vec<String> = ins
+        .corpus
+        .by
+        .iter()
+        .map(|b| {
+            let shown: Vec<String> = b
+                .values
+                .iter()
+                .take(5)
+                .map(|v| format!("{} {}", v.value, v.documents))
+                .collect();
+            let more = b.values.len().saturating_sub(5) + b.other_values;
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            let standing: Vec<String> = ins
+                .insights
+                .iter()
+                .filter(|i| i.by.iter().any(|s| s.column == b.column))
+                .map(|i| format!("#{}", i.rank))
+                .collect();
+            let standing = match standing.split_last() {
+                None => "no insight comes up in one value more than the corpus does".to_string(),
+                Some((last, [])) => {
+                    format!("insight {last} comes up most in one value (\"Most in\" on its card)")
+                }
+                Some((last, rest)) => format!(
+                    "insights {} and {last} come up most in one value (\"Most in\" on their cards)",
+                    rest.join(", ")
+                ),
+            };
+            format!(
+                "By \"{}\" ({}: {}{more}): {standing}.",
+                b.column,
+                count(b.documents, "document"),
+                shown.join(", "),
+            )
+        })
+        .collect();
+    (!lines.is_empty()).then(|| lines.join(" "))
+}
+
+/// Where an insight comes up more than the corpus does: "product “Mortgage”:
+/// 12 of its 14 documents (86%; 30% of all, 2.9×, p < 0.001)"; None when no
+/// value stands out.
+pub fn by_values_line(i: &Insight) -> Option<String> {
+    let parts: Vec<String> =
+        i.by.iter()
+            .map(|s| {
+                let with = if s.of < i.reach.documents {
+                    format!(" with a {}", s.column)
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{} “{}”: {} of its {} documents{with} ({}; {} of all, {:.1}×, {})",
+                    s.column,
+                    s.value,
+                    s.documents,
+                    s.of,
+                    pct(s.share),
+                    pct(s.corpus_share),
+                    s.lift,
+                    p_text(s.p)
+                )
+            })
+            .collect();
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
 /// How an insight's share of the dated documents moved: the earlier half of
 /// the documents (by date) against the later half, and the test's verdict.
 pub fn trend_line(i: &Insight, dates: Option<&DatesSummary>) -> Option<String> {
@@ -380,6 +456,9 @@ pub fn markdown(
         );
     }
     if let Some(l) = dates_line(ins) {
+        let _ = writeln!(s, "{}\n", md_escape(&l));
+    }
+    if let Some(l) = by_line(ins) {
         let _ = writeln!(s, "{}\n", md_escape(&l));
     }
     if let Some(c) = changes {
@@ -474,6 +553,9 @@ fn insight_md(s: &mut String, i: &Insight, dates: Option<&DatesSummary>) {
     if let Some(l) = trend_line(i, dates) {
         let _ = writeln!(s, "**Over time:** {l}.\n");
     }
+    if let Some(l) = by_values_line(i) {
+        let _ = writeln!(s, "**Most in:** {}.\n", md_escape(&l));
+    }
     if let Some(l) = questions_line(i) {
         let _ = writeln!(s, "**Answers to:** {}\n", md_escape(&l));
     }
@@ -527,6 +609,9 @@ pub fn summary(ins: &Insights, top: usize) -> String {
     if let Some(l) = dates_line(ins) {
         let _ = writeln!(s, "{l}");
     }
+    if let Some(l) = by_line(ins) {
+        let _ = writeln!(s, "{l}");
+    }
     for i in ins.insights.iter().take(top) {
         let _ = writeln!(s, "{:>2}. {}", i.rank, i.headline);
         let mut detail = format!(
@@ -543,6 +628,9 @@ pub fn summary(ins: &Insights, top: usize) -> String {
         let _ = writeln!(s, "{detail}");
         if let Some(l) = impact_line(i) {
             let _ = writeln!(s, "    {l}");
+        }
+        if let Some(l) = by_values_line(i) {
+            let _ = writeln!(s, "    most in {l}");
         }
     }
     s
@@ -827,6 +915,7 @@ mod tests {
                 facets: vec![],
                 outcome: None,
                 dates: None,
+                by: vec![],
             },
             insights: vec![],
             weak_signals: vec![],
@@ -1113,6 +1202,80 @@ mod tests {
             "impact": null, "significance": "", "coherence": 0.8, "quotes": [], "members": []
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn an_insight_says_which_value_of_a_column_it_comes_up_in_most() {
+        let mut run = empty_run(40, 40, 2);
+        run.corpus.analysed_documents = 40;
+        run.corpus.by = vec![crate::insight::breakdown::BreakdownSummary {
+            column: "product".into(),
+            documents: 30,
+            values: [
+                "Mortgage",
+                "Credit card",
+                "Student loan",
+                "Auto",
+                "Checking",
+                "Savings",
+            ]
+            .iter()
+            .map(|v| crate::insight::breakdown::ValueCount {
+                value: v.to_string(),
+                documents: 5,
+            })
+            .collect(),
+            other_values: 1,
+            other_documents: 0,
+        }];
+        let mut a = plain_insight("Escrow, taxes");
+        a.rank = 1;
+        a.reach.documents = 8;
+        a.by = vec![crate::insight::breakdown::Standout {
+            column: "product".into(),
+            value: "Mortgage".into(),
+            documents: 5,
+            of: 6,
+            share: 0.833333,
+            corpus_share: 0.166667,
+            lift: 5.0,
+            p: 0.0004,
+        }];
+        let mut b = plain_insight("Fees");
+        b.rank = 2;
+        run.insights = vec![a.clone(), b];
+        assert_eq!(
+            by_values_line(&a).unwrap(),
+            "product “Mortgage”: 5 of its 6 documents with a product (83.3%; 16.7% of all, 5.0×, p < 0.001)"
+        );
+        assert_eq!(
+            by_line(&run).unwrap(),
+            "By \"product\" (30 documents: Mortgage 5, Credit card 5, Student loan 5, Auto 5, \
+             Checking 5 and 2 more): insight #1 comes up most in one value (\"Most in\" on its card)."
+        );
+        let md = markdown(&run, None, "whyline report", &[]);
+        assert!(
+            md.contains("**Most in:** product “Mortgage”: 5 of its 6"),
+            "{md}"
+        );
+        assert_eq!(md.matches("**Most in:**").count(), 1, "{md}");
+        let html = html::render(&run, None, "whyline report", &[], &|_| None);
+        assert!(
+            html.contains("<b>Most in:</b> product “Mortgage”"),
+            "{html}"
+        );
+        assert!(html.contains("id=\"by\""), "{html}");
+        // every document of the theme has a product: no "with a product"
+        a.reach.documents = 6;
+        assert!(by_values_line(&a)
+            .unwrap()
+            .contains("5 of its 6 documents (83.3%"));
+        run.insights.clear();
+        assert!(by_line(&run)
+            .unwrap()
+            .ends_with("no insight comes up in one value more than the corpus does."));
+        run.corpus.by.clear();
+        assert_eq!(by_line(&run), None);
     }
 
     #[test]
