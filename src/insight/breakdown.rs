@@ -296,7 +296,13 @@ impl Table {
                     share,
                     corpus_share,
                     lift: share / corpus_share,
-                    p: hypergeometric_upper(a, of, v.documents, n, &self.ln_fact),
+                    // at or below the corpus's share the tail is about a half
+                    // or more: not worth its sum, and never named
+                    p: if share > corpus_share {
+                        hypergeometric_upper(a, of, v.documents, n, &self.ln_fact)
+                    } else {
+                        1.0
+                    },
                 }
             })
             .collect()

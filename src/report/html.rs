@@ -170,7 +170,7 @@ pub fn render(
                 "<tr><td>{}</td><td>{} docs{}</td><td>{}</td></tr>",
                 esc(&i.headline),
                 i.reach.documents,
-                super::moving(i),
+                esc(&super::weak_notes(i)),
                 esc(&i.significance)
             );
         }

@@ -507,7 +507,7 @@ pub fn markdown(
                 md_escape(&i.headline),
                 i.reach.documents,
                 i.score,
-                moving(i),
+                md_escape(&weak_notes(i)),
                 i.significance
             );
         }
@@ -529,6 +529,22 @@ fn moving(i: &Insight) -> String {
         .filter(|t| t.direction != "steady")
         .map(|t| format!(", {}", t.direction))
         .unwrap_or_default()
+}
+
+/// What a weak signal's line adds after its documents: its trend
+/// ([`moving`]) and the values it comes up in most ("most in product
+/// “Mortgage” 5.0×"); weak signals are often niche reasons, concentrated in
+/// one product or channel.
+fn weak_notes(i: &Insight) -> String {
+    let mut s = moving(i);
+    if !i.by.is_empty() {
+        let v: Vec<String> =
+            i.by.iter()
+                .map(|b| format!("{} “{}” {:.1}×", b.column, b.value, b.lift))
+                .collect();
+        let _ = write!(s, ", most in {}", v.join(", "));
+    }
+    s
 }
 
 fn insight_md(s: &mut String, i: &Insight, dates: Option<&DatesSummary>) {
@@ -1274,6 +1290,16 @@ mod tests {
         assert!(by_line(&run)
             .unwrap()
             .ends_with("no insight comes up in one value more than the corpus does."));
+        let mut weak = a.clone();
+        weak.rank = 3;
+        run.weak_signals = vec![weak];
+        let md = markdown(&run, None, "whyline report", &[]);
+        assert!(md.contains(", most in product “Mortgage” 5.0× ("), "{md}");
+        let html = html::render(&run, None, "whyline report", &[], &|_| None);
+        assert!(
+            html.contains("docs, most in product “Mortgage” 5.0×</td>"),
+            "{html}"
+        );
         run.corpus.by.clear();
         assert_eq!(by_line(&run), None);
     }
