@@ -64,6 +64,8 @@ enum Command {
     /// What changed between two runs' output folders (new, grown, shrunk and gone themes;
     /// facet labels, label by label).
     Diff(cli::diff::Args),
+    /// Print the JSON Schema of an output file (insights.json, changes.json), for a dashboard.
+    Schema(cli::schema::Args),
 }
 
 fn main() {
@@ -93,6 +95,7 @@ fn main() {
         Command::Eval(a) => cli::eval::run(&ctx, a),
         Command::Run(a) => cli::run::run(&ctx, a),
         Command::Diff(a) => cli::diff::run(&ctx, a),
+        Command::Schema(a) => cli::schema::run(&ctx, a),
     };
     match res {
         Ok(code) => std::process::exit(code),

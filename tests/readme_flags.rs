@@ -16,6 +16,7 @@ const COMMANDS: &[&[&str]] = &[
     &["eval"],
     &["run"],
     &["diff"],
+    &["schema"],
 ];
 
 /// Long flags (`--name`) that start an option line of `--help`.

@@ -8,6 +8,7 @@ pub mod fit;
 pub mod ingest;
 pub mod models;
 pub mod run;
+pub mod schema;
 
 /// Write `s` to standard output. A closed pipe (`whyline run ... | head`)
 /// ends the output quietly, where `print!` would panic; the command's result

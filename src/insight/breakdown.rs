@@ -151,16 +151,19 @@ pub fn resolve_groups(segments: &[Segment], columns: Option<&[String]>) -> Vec<G
 }
 
 /// One value of a column and how many documents hold it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ValueCount {
+    /// The value, as the cell holds it (trimmed).
     pub value: String,
+    /// Documents with analysed segments holding it.
     pub documents: usize,
 }
 
 /// `corpus.by[]` in `insights.json`: a column the insights are broken down
 /// by.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BreakdownSummary {
+    /// The column as the input spells it.
     pub column: String,
     /// Documents with analysed segments and a value in the column.
     pub documents: usize,
@@ -170,14 +173,17 @@ pub struct BreakdownSummary {
     /// The values beyond those listed, and their documents.
     #[serde(default)]
     pub other_values: usize,
+    /// (see `other_values`)
     #[serde(default)]
     pub other_documents: usize,
 }
 
 /// `insight.by[]`: a value over-represented in the theme's documents.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Standout {
+    /// The breakdown column.
     pub column: String,
+    /// The value that stands out.
     pub value: String,
     /// The theme's documents holding the value ...
     pub documents: usize,

@@ -228,12 +228,17 @@ impl RunView {
 }
 
 /// A run's totals.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Totals {
+    /// Documents read.
     pub documents: usize,
+    /// Analysed segments.
     pub analysed: usize,
+    /// Themes found.
     pub themes: usize,
+    /// Insights reported.
     pub insights: usize,
+    /// Analysed segments in no theme.
     pub outliers: usize,
 }
 
@@ -249,15 +254,21 @@ fn totals(r: &RunView) -> Totals {
 }
 
 /// A theme in one run, as the comparison reports it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ThemeState {
+    /// Its theme id in that run.
     pub theme: String,
+    /// Its rank in that run.
     pub rank: usize,
     /// An insight (not a weak signal).
     pub insight: bool,
+    /// Its headline in that run.
     pub headline: String,
+    /// Its documents ...
     pub documents: usize,
+    /// ... as a share of the documents with analysed segments ...
     pub document_share: f64,
+    /// ... and its segments.
     pub segments: usize,
 }
 
@@ -274,7 +285,7 @@ fn state(i: &Insight, insights: usize) -> ThemeState {
 }
 
 /// How a current theme relates to the previous run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Matched a previous theme.
@@ -284,10 +295,13 @@ pub enum Status {
 }
 
 /// A current theme and, when matched, its previous self.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ThemeChange {
+    /// `continuing` (matched a previous theme) or `new`.
     pub status: Status,
+    /// The theme in this run ...
     pub now: ThemeState,
+    /// ... and its previous self; null when new.
     pub before: Option<ThemeState>,
     /// Segments found in both (by text and position).
     pub shared_segments: usize,
@@ -298,18 +312,22 @@ pub struct ThemeChange {
 }
 
 /// A previous theme with no current match.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GoneTheme {
+    /// The previous theme.
     pub before: ThemeState,
     /// The current theme most of its segments are in now, if any.
     pub into: Option<String>,
 }
 
 /// The content of `changes.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Changes {
+    /// `whyline.changes/1`.
     pub schema: String,
+    /// The earlier run's totals ...
     pub before: Totals,
+    /// ... and this run's.
     pub now: Totals,
     /// Every current theme, in current rank order.
     pub themes: Vec<ThemeChange>,
@@ -322,11 +340,13 @@ pub struct Changes {
 }
 
 /// One facet's labels compared over the segments both runs labelled.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FacetChange {
+    /// The facet's name.
     pub facet: String,
     /// Fingerprint of the model behind the earlier labels, when known.
     pub model_before: Option<String>,
+    /// Fingerprint of the model behind this run's labels.
     pub model_now: Option<String>,
     /// Labelled in both runs (recognised by text and position); 0 when the
     /// facet ran in only one of them.
@@ -335,6 +355,7 @@ pub struct FacetChange {
     pub unchanged: usize,
     /// Labelled by this facet in the earlier run only / in this run only.
     pub only_before: usize,
+    /// (see `only_before`)
     pub only_now: usize,
     /// Every label either run gave, largest absolute change first (ties by
     /// name).
@@ -345,6 +366,7 @@ pub struct FacetChange {
     pub moves: Vec<LabelMove>,
     /// Segments this facet labelled in each whole run (shared or not).
     pub labelled_before: usize,
+    /// (see `labelled_before`)
     pub labelled_now: usize,
     /// Each label's share of those segments in each run, largest absolute
     /// shift first (ties by name): what the corpus says differently, e.g.
@@ -353,12 +375,17 @@ pub struct FacetChange {
 }
 
 /// One label's share of a facet's labelled segments in each whole run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LabelShareChange {
+    /// The label.
     pub label: String,
+    /// Segments with it in the earlier run ...
     pub before: usize,
+    /// ... and in this run ...
     pub now: usize,
+    /// ... as a share of the segments the facet labelled then ...
     pub before_share: f64,
+    /// ... and now.
     pub now_share: f64,
 }
 
@@ -385,10 +412,13 @@ pub const SHIFT_MIN: f64 = 0.01;
 pub const SHIFT_MIN_Z: f64 = 3.29;
 
 /// One label's count over the compared segments.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LabelChange {
+    /// The label.
     pub label: String,
+    /// Compared segments with it in the earlier run ...
     pub before: usize,
+    /// ... and in this run.
     pub now: usize,
     /// `now - before`.
     pub change: i64,
@@ -397,10 +427,13 @@ pub struct LabelChange {
 }
 
 /// Segments that lost `from` and gained `to`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LabelMove {
+    /// The label lost (null: none lost).
     pub from: Option<String>,
+    /// The label gained (null: none gained).
     pub to: Option<String>,
+    /// Segments that made this move.
     pub segments: usize,
 }
 
@@ -769,6 +802,15 @@ impl FacetChange {
 /// `changes.json`: pretty JSON with a final newline.
 pub fn to_json(c: &Changes) -> String {
     let mut s = serde_json::to_string_pretty(c).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The JSON Schema (draft 2020-12) of `changes.json`, as
+/// [`super::json_schema`] gives `insights.json`'s (`whyline schema changes`,
+/// `docs/schema/changes.schema.json`).
+pub fn json_schema() -> String {
+    let mut s = serde_json::to_string_pretty(&schemars::schema_for!(Changes)).unwrap_or_default();
     s.push('\n');
     s
 }

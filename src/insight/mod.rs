@@ -147,8 +147,9 @@ pub struct Input<'a> {
 
 /// A label that stands out in a theme: more common among its segments than
 /// among all analysed segments, by more than chance explains.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LabelShare {
+    /// The label, as the facet's taxonomy names it.
     pub label: String,
     /// Fraction of the theme's segments predicted with this label.
     pub share: f64,
@@ -163,8 +164,9 @@ pub struct LabelShare {
 /// A survey question a theme's segments answer (see
 /// [`crate::ingest::Turn::question`]): where a theme comes up, as the reason
 /// for a score or as a wish for what to improve.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct QuestionShare {
+    /// The survey question, as the export writes it.
     pub question: String,
     /// The theme's segments that answer it ...
     pub segments: usize,
@@ -175,39 +177,54 @@ pub struct QuestionShare {
 }
 
 /// A verbatim quote and where it came from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Quote {
+    /// The segment id (`segments.jsonl`).
     pub segment: String,
+    /// The document id.
     pub doc: String,
+    /// The file, as given on the command line (relative when given so).
     pub source: String,
+    /// Line in the file where the segment's turn or record starts, when known.
     pub line: Option<u64>,
+    /// Record number in a table, list or JSON file, when it is one.
     pub record: Option<u64>,
+    /// Who said it, when the input names speakers.
     pub speaker: Option<String>,
+    /// Start time in the recording, milliseconds, when the input is timed.
     pub start_ms: Option<u64>,
     /// The question the quote answers, when its record answers several (a
     /// survey's open questions); left out otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question: Option<String>,
+    /// The verbatim text (personal numbers and addresses masked unless `[insight] redact = false`).
     pub text: String,
 }
 
 /// A stated reason ("because ...") inside a theme.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Reason {
+    /// The words that state the reason (`because`, `due to`, ...).
     pub marker: String,
+    /// The sentence and where it came from.
     pub quote: Quote,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Keyword {
+    /// A word or two-word phrase, as the corpus writes it mid-sentence.
     pub term: String,
+    /// Its c-TF-IDF weight in the theme.
     pub weight: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Reach {
+    /// Its analysed segments.
     pub segments: usize,
+    /// Distinct documents among them.
     pub documents: usize,
+    /// Distinct speakers among them (a document without speakers counts as one).
     pub speakers: usize,
     /// Share of the analysed segments.
     pub segment_share: f64,
@@ -219,13 +236,17 @@ pub struct Reach {
 
 /// Impact on the outcome: how the overall average moves when the theme's
 /// documents are removed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Impact {
+    /// The outcome column.
     pub column: String,
     /// Documents of the theme with an outcome value.
     pub documents: usize,
+    /// Mean outcome of the theme's documents ...
     pub mean_theme: f64,
+    /// ... of the other documents ...
     pub mean_rest: f64,
+    /// ... and of all documents with an outcome.
     pub mean_all: f64,
     /// `mean_all - mean_without_theme` (negative: the theme pulls the average down).
     pub delta: f64,
@@ -235,33 +256,53 @@ pub struct Impact {
     pub significant: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScoreParts {
+    /// ln(1 + its documents) over ln(1 + all documents with analysed
+    /// segments), at most 1.
     pub reach: f64,
+    /// The same over distinct speakers.
     pub speakers: f64,
+    /// Its segments over the largest theme's.
     pub share: f64,
+    /// Mean over its segments of their highest emotion score other than
+    /// `neutral` (0 without the emotion facet).
     pub intensity: f64,
+    /// |mean_theme − mean_rest| over the outcome's sd, at most 1; null
+    /// without an outcome.
     pub impact: Option<f64>,
 }
 
 /// One ranked theme (an insight or a weak signal).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Insight {
+    /// 1 for the best; weak signals continue after the insights.
     pub rank: usize,
+    /// The theme id (`theme-001`: themes are numbered by size), as in `segments.jsonl`.
     pub theme: String,
+    /// Two top keywords that share no word, then the most central segment that shows one.
     pub headline: String,
+    /// The ranking score, 0-100 (README, "Ranking score").
     pub score: f64,
+    /// The parts the score is built from.
     pub score_parts: ScoreParts,
+    /// c-TF-IDF uni- and bi-grams, stop words removed, highest weight first.
     pub keywords: Vec<Keyword>,
+    /// The emotion labels that stand out in the theme (at most 3).
     pub emotions: Vec<LabelShare>,
+    /// The motivation labels that stand out in the theme (at most 3).
     pub motivations: Vec<LabelShare>,
+    /// The topic labels that stand out in the theme (at most 2).
     pub topics: Vec<LabelShare>,
     /// The survey questions its segments answer, most answered first; left
     /// out when its records answer one question each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub questions: Vec<QuestionShare>,
+    /// Sentences stating a reason ("because", "due to", ...), most central first.
     pub reasons: Vec<Reason>,
+    /// How many segments, documents and speakers the theme holds.
     pub reach: Reach,
+    /// Its impact on the outcome; null without an outcome column.
     pub impact: Option<Impact>,
     /// How its share of the dated documents moved over the corpus's time
     /// line ([`trend`]); left out when the documents carry no dates, the
@@ -274,24 +315,34 @@ pub struct Insight {
     pub by: Vec<breakdown::Standout>,
     /// Why it is (or is not) an insight.
     pub significance: String,
+    /// Mean cosine of its members to their centroid.
     pub coherence: f64,
+    /// Central and diverse verbatim quotes, each with where it came from.
     pub quotes: Vec<Quote>,
+    /// Ids of its segments (`segments.jsonl`).
     pub members: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CorpusSummary {
+    /// Documents read (noise-only ones included).
     pub documents: usize,
     /// Documents with at least one analysed (non-noise) segment: the
     /// denominator of every `document_share`. 0 in files written before it
     /// was recorded.
     #[serde(default)]
     pub analysed_documents: usize,
+    /// Segments cut from them, noise included.
     pub segments: usize,
+    /// Segments analysed: embedded, labelled and clustered (not noise).
     pub analysed: usize,
+    /// Themes found among the analysed segments: insights and weak signals.
     pub themes: usize,
+    /// Analysed segments that belong to no theme.
     pub outliers: usize,
+    /// The facets that labelled the segments (`emotion`, `motivation`, `topic`); empty when run without them.
     pub facets: Vec<String>,
+    /// The outcome column impact is measured on; null when the documents carry none.
     pub outcome: Option<OutcomeSummary>,
     /// The date column and the time line trends are counted on; left out
     /// when the documents carry no dates.
@@ -303,35 +354,55 @@ pub struct CorpusSummary {
     pub by: Vec<breakdown::BreakdownSummary>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OutcomeSummary {
+    /// The column as the input spells it.
     pub column: String,
     /// What the column asks, where the input says it beside the column's
     /// name (Qualtrics' `Q1`: "How likely are you to recommend us?").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question: Option<String>,
+    /// Documents with analysed segments and a value read as a number.
     pub documents: usize,
+    /// Mean of those values.
     pub mean: f64,
+    /// Their standard deviation.
     pub sd: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NoiseSummary {
     /// Segments set apart before clustering, by reason.
     pub by_reason: BTreeMap<String, usize>,
     /// Analysed segments that belong to no theme.
     pub outliers: usize,
+    /// All segments set apart: noise by every reason plus the outliers.
     pub total: usize,
 }
 
 /// The content of `insights.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Insights {
+    /// `whyline.insights/1`.
     pub schema: String,
+    /// What was read and analysed.
     pub corpus: CorpusSummary,
+    /// The insights, best first.
     pub insights: Vec<Insight>,
+    /// Themes that did not clear the significance bar, ranked after the insights.
     pub weak_signals: Vec<Insight>,
+    /// What was set apart, and why.
     pub noise: NoiseSummary,
+}
+
+/// The JSON Schema (draft 2020-12) of `insights.json`, derived from the
+/// types that write it, their doc comments its descriptions: what a
+/// dashboard reads the file against (`whyline schema insights`,
+/// `docs/schema/insights.schema.json`).
+pub fn json_schema() -> String {
+    let mut s = serde_json::to_string_pretty(&schemars::schema_for!(Insights)).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 /// Theme id for the theme at index `t` (themes are numbered by size).

@@ -547,8 +547,9 @@ impl Unit {
 }
 
 /// One period of the corpus's time line.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Period {
+    /// Its name: `2026-11-02`, `week of 2026-11-02`, `2026-11`, `2026 Q4`, `2026`; `up to ...` / `from ...` at a trimmed end.
     pub period: String,
     /// Dated documents (with analysed segments) in it.
     pub documents: usize,
@@ -556,8 +557,9 @@ pub struct Period {
 
 /// `corpus.dates` in `insights.json`: the date column and the time line the
 /// trends are counted on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DatesSummary {
+    /// The date column, or `file path` when the dates come from the files' paths.
     pub column: String,
     /// Documents with analysed segments and a date ...
     pub documents: usize,
@@ -565,6 +567,7 @@ pub struct DatesSummary {
     pub undated: usize,
     /// First and last day, ISO (`2026-11-02`).
     pub first: String,
+    /// (see `first`)
     pub last: String,
     /// `day`, `week`, `month`, `quarter` or `year`; null when the dates span
     /// too little for trends (fewer than [`MIN_PERIODS`] periods or
@@ -580,7 +583,7 @@ pub struct DatesSummary {
 }
 
 /// A theme's course over the corpus's time line.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Trend {
     /// `rising`, `falling` or `steady`.
     pub direction: String,
