@@ -30,7 +30,19 @@ use unicode_segmentation::UnicodeSegmentation;
 /// Why a segment is not analysed. Serialised as a plain string:
 /// `filler`, `greeting`, `closing`, `boilerplate`, `duplicate`, `too_short`,
 /// `details`, `role:agent`, `role:interviewer`, `role:other`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum Noise {
     #[serde(rename = "filler")]
     Filler,
@@ -105,7 +117,7 @@ impl Noise {
 
 /// One sentence-level unit of analysis. The field names are a contract
 /// (`whyline ingest` JSONL, `segments.jsonl`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Segment {
     /// Stable, content-derived id: same source content, same id.
     pub id: String,
@@ -113,22 +125,36 @@ pub struct Segment {
     pub doc: Arc<str>,
     /// Source path as given (shared by the document's segments).
     pub source: Arc<str>,
+    /// Line in the file where the segment's turn or record starts, when
+    /// known.
     pub line: Option<u64>,
+    /// Record number in a table, list or JSON file, when it is one.
     pub record: Option<u64>,
     /// Byte span `[start, end)` in the decoded source text.
     pub span: [usize; 2],
     /// Speaker name (shared by the turn's segments).
     pub speaker: Option<Arc<str>>,
+    /// The speaker's role: `customer`, `agent`, `interviewer` or `other`,
+    /// when known.
     pub role: Option<Role>,
+    /// Start and end time in the recording, milliseconds, when the input
+    /// is timed.
     pub start_ms: Option<u64>,
+    /// (see `start_ms`)
     pub end_ms: Option<u64>,
     /// The question the segment's turn answers, when its record answers
     /// several (see [`crate::ingest::Turn::question`]); shared by the
     /// turn's segments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question: Option<Arc<str>>,
+    /// The sentence (or sentences, up to the encoder's length), verbatim.
     pub text: String,
+    /// Why it is not analysed (`filler`, `greeting`, `closing`,
+    /// `boilerplate`, `duplicate`, `too_short`, `details`, `chatter`,
+    /// `role:agent`, ...); null when it is.
     pub noise: Option<Noise>,
+    /// The document's other columns or fields (rating, date, product, ...),
+    /// as the input holds them.
     pub meta: BTreeMap<String, serde_json::Value>,
 }
 

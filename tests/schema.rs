@@ -42,13 +42,35 @@ fn the_changes_schema_in_docs_is_the_one_the_types_give() {
 }
 
 #[test]
-fn every_field_of_the_insights_schema_is_described() {
-    let schema: serde_json::Value = serde_json::from_str(&whyline::insight::json_schema()).unwrap();
+fn the_segment_schema_in_docs_is_the_one_the_types_give() {
+    check("segment");
+}
+
+#[test]
+fn every_field_of_every_schema_is_described() {
     let mut missing = Vec::new();
-    let mut defs: Vec<(String, &serde_json::Value)> = vec![("(root)".into(), &schema)];
+    for text in [
+        whyline::insight::json_schema(),
+        whyline::insight::changes::json_schema(),
+        whyline::pipeline::segment_schema(),
+    ] {
+        missing.extend(undescribed(&serde_json::from_str(&text).unwrap()));
+    }
+    assert!(
+        missing.is_empty(),
+        "fields without a doc comment: {missing:?}"
+    );
+}
+
+/// `Type.field` for each property of the schema or its definitions that has
+/// no description.
+fn undescribed(schema: &serde_json::Value) -> Vec<String> {
+    let title = schema["title"].as_str().unwrap_or("(root)").to_string();
+    let mut defs: Vec<(String, &serde_json::Value)> = vec![(title, schema)];
     if let Some(d) = schema["$defs"].as_object() {
         defs.extend(d.iter().map(|(k, v)| (k.clone(), v)));
     }
+    let mut missing = Vec::new();
     for (name, d) in defs {
         for (field, p) in d["properties"].as_object().into_iter().flatten() {
             if p.get("description").is_none() {
@@ -56,8 +78,5 @@ fn every_field_of_the_insights_schema_is_described() {
             }
         }
     }
-    assert!(
-        missing.is_empty(),
-        "fields without a doc comment: {missing:?}"
-    );
+    missing
 }

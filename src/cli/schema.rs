@@ -8,6 +8,8 @@ pub enum File {
     Insights,
     /// changes.json (schema `whyline.changes/1`)
     Changes,
+    /// a line of segments.jsonl (and, without `facets` and `theme`, of `whyline ingest`)
+    Segment,
 }
 
 #[derive(clap::Args)]
@@ -21,6 +23,7 @@ pub fn run(_ctx: &Ctx, a: Args) -> whyline::Result<i32> {
     super::out(&match a.file {
         File::Insights => whyline::insight::json_schema(),
         File::Changes => whyline::insight::changes::json_schema(),
+        File::Segment => whyline::pipeline::segment_schema(),
     });
     Ok(whyline::exit::OK)
 }

@@ -774,18 +774,43 @@ fn names_a_rating(name: &str) -> bool {
     })
 }
 
-#[derive(Serialize)]
+/// One facet's prediction for a segment.
+#[derive(Serialize, schemars::JsonSchema)]
 struct FacetOut<'a> {
+    /// The labels predicted (above their thresholds; one for a single-label
+    /// facet).
     labels: &'a [String],
+    /// Every label's score, 4 decimals.
     scores: BTreeMap<&'a str, f64>,
 }
 
-#[derive(Serialize)]
+/// A line of `segments.jsonl`: the segment as `whyline ingest` writes it,
+/// with its facets and theme.
+/// (`facets` and `theme` are always written to `segments.jsonl`; the schema
+/// leaves them optional so that it reads `whyline ingest`'s lines too.)
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(title = "Segment")]
 struct SegmentRow<'a> {
     #[serde(flatten)]
     segment: &'a Segment,
+    /// Each facet's prediction, by facet name; empty for noise segments.
+    #[serde(default)]
     facets: BTreeMap<&'a str, FacetOut<'a>>,
+    /// The theme id (`theme-001`, as in `insights.json`); null for noise and
+    /// outliers.
+    #[serde(default)]
     theme: Option<String>,
+}
+
+/// The JSON Schema (draft 2020-12) of a line of `segments.jsonl`, as
+/// [`insight::json_schema`] gives `insights.json`'s (`whyline schema
+/// segment`, `docs/schema/segment.schema.json`). A line of `whyline ingest`
+/// is the same without `facets` and `theme`.
+pub fn segment_schema() -> String {
+    let mut s = serde_json::to_string_pretty(&schemars::schema_for!(SegmentRow<'static>))
+        .unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 /// `segments.jsonl`: every segment with its facets and theme.
