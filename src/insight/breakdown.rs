@@ -134,11 +134,14 @@ pub fn resolve_groups(segments: &[Segment], columns: Option<&[String]>) -> Vec<G
             .map(|c| groups_from_segments(segments, c.trim()))
             .collect(),
         None => {
-            let present: BTreeSet<String> = segments
+            // the columns the corpus has, each name keyed once
+            let keys: BTreeSet<&str> = segments
                 .iter()
                 .flat_map(|s| s.meta.keys())
-                .map(|k| crate::util::field_key(k))
+                .map(String::as_str)
                 .collect();
+            let present: BTreeSet<String> =
+                keys.iter().map(|k| crate::util::field_key(k)).collect();
             BY_COLUMNS
                 .iter()
                 .filter(|c| present.contains(&crate::util::field_key(c)))
