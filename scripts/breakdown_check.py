@@ -51,6 +51,13 @@ def themes(ins):
     return ins["insights"] + ins["weak_signals"]
 
 
+def plurality(label, docs):
+    """The most frequent label among the documents and its count; ties go to the
+    label first in sort order, so that the figures do not depend on set order."""
+    c = collections.Counter(label.get(d, "?") for d in docs)
+    return min(c.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def channel(rnd, phone):
     u = rnd.random()
     if u < phone:
@@ -88,7 +95,7 @@ if what in ("planted", "both"):
             false = []
             for i in themes(ins):
                 docs = {seg_doc[m] for m in i["members"]}
-                top, n = collections.Counter(gold.get(d, "?") for d in docs).most_common(1)[0]
+                top, n = plurality(gold, docs)
                 for s in i.get("by", []):
                     line = (f"   {i['theme']} plurality {top} ({n} of {len(docs)}): {s['value']} {s['documents']} of {s['of']}"
                             f" ({s['share']:.2f} vs {s['corpus_share']:.2f}, {s['lift']:.2f}x, p {s['p']})")
@@ -130,8 +137,8 @@ if what in ("cfpb", "both"):
             agree = 0
             for i, s in named:
                 docs = {seg_doc[m] for m in i["members"]}
-                top, n = collections.Counter(product.get(d, "?") for d in docs).most_common(1)[0]
-                top_issue, k = collections.Counter(issue.get(d, "?") for d in docs).most_common(1)[0]
+                top, n = plurality(product, docs)
+                top_issue, k = plurality(issue, docs)
                 agree += top == s["value"]
                 print(f"   #{i['rank']} {i['headline'][:50]!r}: {s['value']} {s['documents']} of {s['of']}"
                       f" ({s['share']:.2f} vs {s['corpus_share']:.2f}, {s['lift']:.2f}x, p {s['p']});"
