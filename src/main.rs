@@ -64,7 +64,8 @@ enum Command {
     /// What changed between two runs' output folders (new, grown, shrunk and gone themes;
     /// facet labels, label by label).
     Diff(cli::diff::Args),
-    /// Print the JSON Schema of an output file (insights.json, changes.json), for a dashboard.
+    /// Print the JSON Schema of an output file (insights.json, changes.json, a line of
+    /// segments.jsonl), for a dashboard.
     Schema(cli::schema::Args),
 }
 

@@ -812,3 +812,40 @@ fn what_a_qualtrics_column_asks_reaches_the_ingest_report() {
     );
     assert!(!report.questions.contains_key("ResponseId"));
 }
+
+#[test]
+fn a_headerless_tsv_keeps_its_first_row() {
+    // was: GoEmotions' TSV (comment, label ids, comment id; no header row)
+    // lost its first comment, taken for a header whose columns were named
+    // after it (`Is this in New Orleans?? ...`, `27`, `edgurhb`)
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/goemotions/dev-head.tsv"
+    );
+    let raw = std::fs::read_to_string(path).unwrap();
+    let rows: Vec<Vec<&str>> = raw.lines().map(|l| l.split('\t').collect()).collect();
+    let report = read_inputs(&[path.to_string()], &IngestOptions::default());
+    assert_eq!(report.documents.len(), rows.len());
+    // every comment, in file order: the first on line 1, record 1
+    let first = &report.documents[0].turns[0];
+    assert_eq!(first.text, rows[0][0]);
+    assert_eq!((first.source.line, first.source.record), (Some(1), Some(1)));
+    for (d, row) in report.documents.iter().zip(&rows) {
+        let text: Vec<&str> = d.turns.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(
+            text.join(" "),
+            row[0].trim_matches('"').replace("\"\"", "\"").trim()
+        );
+        assert_eq!(d.meta["column 3"], serde_json::json!(row[2]));
+    }
+    // said once, on line 1: the row read as data, then the column guessed
+    let msgs: Vec<(Option<u64>, &str)> = report
+        .problems
+        .iter()
+        .map(|p| (p.loc.line, p.msg.as_str()))
+        .collect();
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    assert!(msgs.iter().all(|(l, _)| *l == Some(1)), "{msgs:?}");
+    assert!(msgs[0].1.starts_with("line 1 reads as data"), "{msgs:?}");
+    assert!(msgs[1].1.contains("reading `column 1`"), "{msgs:?}");
+}

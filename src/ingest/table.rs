@@ -1,5 +1,5 @@
-//! CSV and TSV with a header row: review exports, survey answers, ticket
-//! dumps, and turn-per-row transcripts.
+//! CSV and TSV, with a header row or without one: review exports, survey
+//! answers, ticket dumps, and turn-per-row transcripts.
 //!
 //! Columns: the text column (`--text-column`, else the first of `text`,
 //! `review`, `body`, `comment`, `narrative`, `utterance`, ... then the column
@@ -688,6 +688,31 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
             }
         }
     }
+    // a headerless export (GoEmotions' TSV, a script's dump): its first row
+    // is the first record, and its columns are `column 1`, `column 2`, ...
+    if first_row_is_data(&headers, &records, opts, lay.delim) {
+        let row = csv::StringRecord::from(headers.clone());
+        let mut pos = csv::Position::new();
+        let blank = blank_lines_at(body, 0);
+        pos.set_byte(blank + skip_bytes)
+            .set_line(header_line)
+            .set_record(1);
+        for (p, _) in &mut records {
+            p.set_record(p.record() + 1);
+        }
+        records.insert(0, (pos, row));
+        headers = (1..=headers.len()).map(|i| format!("column {i}")).collect();
+        out.problems.push(Problem::warn(
+            Location::line(path, header_line),
+            format!(
+                "line {header_line} reads as data, not as a header row (its cells are like the \
+                 values below them): it is the first record, and the columns are named \
+                 `column 1` to `column {}`; to read it as the header, name one of its cells in \
+                 `[input] text_field` (`whyline ingest --text-column`)",
+                headers.len()
+            ),
+        ));
+    }
     // Qualtrics exports put two more header rows under the first: the
     // question texts, then `{"ImportId":"QID1"}` per column. Neither is an
     // answer; the second says which columns are typed answers.
@@ -895,6 +920,99 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
     out
 }
 
+/// Whether a table's first row is data, not a header (a headerless export):
+/// none of its cells names a column whyline knows or one named in `opts`, no
+/// column tells it apart from the values below (a name above numbers, above
+/// codes of one length), and at least one column says it is one of them (a
+/// number above numbers, a code as long as the codes below it, or a value the
+/// column holds again). Python's `csv.Sniffer.has_header` weighs the same
+/// clues; this reads a row as data only when no column votes for a header,
+/// so a table with one is never read without it. Rows equal to the first (a
+/// header repeated where exports were joined) are not counted.
+fn first_row_is_data(
+    headers: &[String],
+    records: &[(csv::Position, csv::StringRecord)],
+    opts: &IngestOptions,
+    delim: u8,
+) -> bool {
+    let named: Vec<&str> = opts
+        .text_fields
+        .iter()
+        .chain(&opts.speaker_field)
+        .chain(&opts.doc_field)
+        .map(String::as_str)
+        .collect();
+    let known = [
+        TEXT_NAMES,
+        TITLE_NAMES,
+        SPEAKER_NAMES,
+        DOC_NAMES,
+        START_NAMES,
+        END_NAMES,
+    ];
+    if headers.iter().any(|h| {
+        named.iter().any(|n| h == n || norm(h) == norm(n))
+            || known.iter().any(|names| names.contains(&norm(h).as_str()))
+    }) {
+        return false;
+    }
+    let rows: Vec<&csv::StringRecord> = records
+        .iter()
+        .map(|(_, r)| r)
+        .filter(|r| {
+            r.len() == headers.len()
+                && !r
+                    .iter()
+                    .map(str::trim)
+                    .eq(headers.iter().map(String::as_str))
+        })
+        .take(50)
+        .collect();
+    if rows.len() < 3 {
+        return false;
+    }
+    let number = |v: &str| {
+        let v = if delim == b';' {
+            decimal_comma(v)
+        } else {
+            std::borrow::Cow::Borrowed(v)
+        };
+        v.trim().parse::<f64>().is_ok_and(f64::is_finite)
+    };
+    let (mut header, mut data) = (0, 0);
+    for (c, h) in headers.iter().enumerate() {
+        let h = h.as_str();
+        if h.is_empty() {
+            continue;
+        }
+        let values: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.get(c))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect();
+        if values.len() < 3 {
+            continue;
+        }
+        let len = |v: &str| v.chars().count();
+        let vote = if values.iter().all(|v| number(v)) {
+            Some(number(h))
+        } else if values.contains(&h) {
+            Some(true)
+        } else if values.iter().all(|v| len(v) == len(values[0])) {
+            Some(len(h) == len(values[0]))
+        } else {
+            None
+        };
+        match vote {
+            Some(true) => data += 1,
+            Some(false) => header += 1,
+            None => {}
+        }
+    }
+    header == 0 && data > 0
+}
+
 /// The columns a form asks an open question in: the header is a question
 /// (it holds a `?`) and the answers are words, not numbers, dates or
 /// choices: over the first 200 rows, the filled cells hold on average at
@@ -994,6 +1112,60 @@ pub(crate) mod tests {
             .iter()
             .map(|d| d.turns[0].text.as_str())
             .collect()
+    }
+
+    #[test]
+    fn a_first_row_like_the_rows_below_it_is_a_record_not_a_header() {
+        // a number above numbers, a code as long as the codes below it
+        let p = csv("The fee doubled,2,A001\nCalled twice,1,A002\nNo answer,1,A003\nFine,5,A004\n");
+        assert_eq!(
+            texts(&p),
+            ["The fee doubled", "Called twice", "No answer", "Fine"]
+        );
+        let first = &p.documents[0];
+        assert_eq!(first.turns[0].source.line, Some(1));
+        assert_eq!(first.turns[0].source.record, Some(1));
+        assert_eq!(p.documents[3].turns[0].source.record, Some(4));
+        assert_eq!(first.meta["column 2"], serde_json::json!(2));
+        assert_eq!(first.meta["column 3"], serde_json::json!("A001"));
+        assert!(p.problems[0].msg.starts_with("line 1 reads as data"));
+        // the first record's span starts at the file's first byte
+        assert_eq!(first.turns[0].source.span[0], 0);
+    }
+
+    #[test]
+    fn a_header_any_column_tells_apart_stays_a_header() {
+        // `ref` is as long as its codes, but `stars` is a word above numbers
+        let p = csv("ref,words,stars\nA12,Too loud,1\nB07,Lovely staff,5\nC33,Slow,2\n");
+        assert_eq!(texts(&p), ["Too loud", "Lovely staff", "Slow"]);
+        assert_eq!(p.documents[0].meta["ref"], serde_json::json!("A12"));
+        assert!(p.problems.iter().all(|q| !q.msg.contains("reads as data")));
+        // a known column name, or one named in the options, is a header
+        let p = csv("text,n\nToo loud,1\nn,2\nSlow,3\nOk,4\n");
+        assert_eq!(texts(&p), ["Too loud", "n", "Slow", "Ok"]);
+        let named = IngestOptions {
+            text_fields: vec!["Is it 7".into()],
+            ..IngestOptions::default()
+        };
+        let p = parse(
+            "r.csv",
+            "Is it 7,7\nToo loud,1\nSlow,3\nOk,4\n",
+            b',',
+            &named,
+            Taint::NONE,
+        );
+        assert_eq!(texts(&p), ["Too loud", "Slow", "Ok"]);
+        let unnamed = csv("Is it 7,7\nToo loud,1\nSlow,3\nOk,4\n");
+        assert_eq!(texts(&unnamed), ["Is it 7", "Too loud", "Slow", "Ok"]);
+    }
+
+    #[test]
+    fn a_header_repeated_where_exports_were_joined_is_no_sign_of_data() {
+        // each column holds its header's name again, but only in the row
+        // that repeats the header: the first row is still the header
+        let p = csv("colour,remark\nred,Too loud at night\ncolour,remark\nblue,Slow\ngreen,Rude\nred,Fine\n");
+        assert_eq!(p.documents[0].meta["colour"], serde_json::json!("red"));
+        assert!(p.problems.iter().all(|q| !q.msg.contains("reads as data")));
     }
 
     #[test]
