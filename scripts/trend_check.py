@@ -72,6 +72,13 @@ def iso(d):
     return (datetime.date(1970, 1, 1) + datetime.timedelta(days=d)).isoformat()
 
 
+def plurality(label, docs):
+    """The most frequent label among the documents and its count; ties go to the
+    label first in sort order, so that the figures do not depend on set order."""
+    c = collections.Counter(label.get(d, "?") for d in docs)
+    return min(c.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def run(path, out):
     subprocess.run([binary, "run", path, "--out", out, "--no-facets", "-q"], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -115,8 +122,7 @@ for seed in range(1, 6) if what in ("planted", "both") else []:
                 continue
             tested += 1
             docs = {seg_doc[m] for m in i["members"]}
-            c = collections.Counter(gold.get(d, "?") for d in docs)
-            top, n = c.most_common(1)[0]
+            top, n = plurality(gold, docs)
             if t["direction"] != "steady":
                 named.append((i["theme"], t["direction"], top, n, len(docs), t["early_share"], t["late_share"], t["p"]))
         found = {d for (_, d, top, *_rest) in named if (d == "rising" and top == rising) or (d == "falling" and top == falling)}
@@ -192,8 +198,8 @@ if cfpb:
         if not t or t["direction"] == "steady":
             continue
         docs = {seg_doc[m] for m in i["members"]}
-        top, k = collections.Counter(issue.get(d, "?") for d in docs).most_common(1)[0]
-        co, kc = collections.Counter(company.get(d, "?") for d in docs).most_common(1)[0]
+        top, k = plurality(issue, docs)
+        co, kc = plurality(company, docs)
         print(f"   {i['theme']} {i['headline'][:50]!r} {t['direction']} (p {t['p']}, shares {t['early_share']:.3f} -> {t['late_share']:.3f}):"
               f" plurality issue {top} ({k} of {len(docs)}; gold {moving.get(top, 'steady')}),"
               f" company {co} ({kc}; gold {moving_co.get(co, 'steady')})")
