@@ -781,6 +781,23 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
                 questions
             } else {
                 let i = longest_column(&headers, &records);
+                if let Some(code) = only_codes(&records, i) {
+                    // nothing to read: an export without its text column
+                    // (a nightly run would otherwise end with no themes and
+                    // exit 0), or a table of labels and ids
+                    out.problems.push(Problem::skip(
+                        Location::line(path, header_line),
+                        format!(
+                            "no column holds text (columns: {}): the longest values, in `{}`, \
+                             are codes and numbers (`{code}`), not words; name the text column \
+                             with `[input] text_field` in whyline.toml (`whyline ingest \
+                             --text-column`)",
+                            headers.join(", "),
+                            headers[i]
+                        ),
+                    ));
+                    return out;
+                }
                 if headers.len() > 1 && !records.is_empty() {
                     // a guess: say which column it took, so a wrong one is noticed
                     out.problems.push(Problem::warn(
@@ -1059,6 +1076,27 @@ fn longest_column(headers: &[String], records: &[(csv::Position, csv::StringReco
     best.0
 }
 
+/// The first value of column `i` when, over the first 200 rows, it holds
+/// codes and numbers, not words: no filled cell has a space in it, and at
+/// least 90% hold a digit (`A01002`, `0`, `2026-11-02`). A column of one-word
+/// answers (`Great`, `Slow`) holds words.
+fn only_codes(records: &[(csv::Position, csv::StringRecord)], i: usize) -> Option<String> {
+    let cells: Vec<&str> = records
+        .iter()
+        .take(200)
+        .filter_map(|(_, r)| r.get(i))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    let spaced = cells.iter().any(|v| v.contains(char::is_whitespace));
+    let digits = cells
+        .iter()
+        .filter(|v| v.chars().any(|c| c.is_ascii_digit()))
+        .count();
+    (!cells.is_empty() && !spaced && digits * 10 >= cells.len() * 9)
+        .then(|| cells[0].chars().take(40).collect())
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -1112,6 +1150,34 @@ pub(crate) mod tests {
             .iter()
             .map(|d| d.turns[0].text.as_str())
             .collect()
+    }
+
+    #[test]
+    fn a_table_of_codes_and_numbers_is_skipped_not_read_as_text() {
+        // was: Touché's labels-training.tsv (an argument id and a 0/1 per
+        // value) read its ids as 5,393 texts, every one too short: a run
+        // ended with no themes and exit 0
+        let p = parse(
+            "labels.tsv",
+            "Argument ID\tAchievement\tFace\nA01002\t0\t1\nA01005\t1\t0\nA01006\t0\t0\n",
+            b'\t',
+            &IngestOptions::default(),
+            Taint::NONE,
+        );
+        assert!(p.documents.is_empty());
+        assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
+        assert!(p.problems[0].skipped);
+        assert_eq!(p.problems[0].loc.line, Some(1));
+        let msg = &p.problems[0].msg;
+        assert!(msg.starts_with("no column holds text"), "{msg}");
+        assert!(
+            msg.contains("`Argument ID`") && msg.contains("`A01002`"),
+            "{msg}"
+        );
+        // one-word answers are words: read, with the column guessed
+        let p = csv("id,q5\n1,Great\n2,Slow\n3,Fine\n");
+        assert_eq!(texts(&p), ["Great", "Slow", "Fine"]);
+        assert_one_guess(&p, "q5");
     }
 
     #[test]
