@@ -3,6 +3,7 @@
 
   scripts/breakdown_check.py WORKDIR [BINARY] [planted|cfpb|both]   (default: both)
   PER=100 scripts/breakdown_check.py ...                             (messages per intent)
+  TAGS=1 scripts/breakdown_check.py WORKDIR BINARY planted            (a list column)
 
 Planted (README, "Where an insight comes up most"): for seeds 1-5, 20 Banking77 intents x
 PER messages (default 40; intents and messages drawn with the seed), each message one
@@ -14,6 +15,9 @@ are drawn. `whyline run FILE --out DIR --no-facets --by channel`; then, for ever
 its plurality intent by documents. Counts how many planted intents were found (a theme
 whose plurality is the intent names `phone`), and how many values were named for themes
 whose plurality intent was not planted (false alarms; in the null runs, every named value).
+With TAGS=1 the channel is one of a list, `tags`: [channel] plus each of `vip`, `returning`
+and `promo` with probability 0.3, drawn independently of the intent (broken down with
+`--by tags`; a list's values are each tested).
 
 Real (`cfpb`): the 1,226 CFPB complaints of ../shared/data/cfpb_complaints with their
 `product`, broken down by it; prints each named value beside the theme's plurality product
@@ -32,6 +36,7 @@ work = sys.argv[1]
 binary = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), "..", "target", "release", "whyline")
 what = sys.argv[3] if len(sys.argv) > 3 else "both"
 PER = int(os.environ.get("PER", "40"))
+TAGS = os.environ.get("TAGS", "") not in ("", "0")
 os.makedirs(work, exist_ok=True)
 
 
@@ -80,7 +85,7 @@ if what in ("planted", "both"):
         for kind in ("planted", "null"):
             rd = random.Random(seed * 100 + (kind == "null"))
             gold = {}
-            path = os.path.join(work, f"b77_{PER}_{kind}_{seed}.jsonl")
+            path = os.path.join(work, f"b77_{PER}_{kind}_{seed}{'_tags' if TAGS else ''}.jsonl")
             with open(path, "w") as f:
                 for k, r in msgs:
                     phone = 0.2
@@ -88,9 +93,13 @@ if what in ("planted", "both"):
                         phone = 0.6
                     if kind == "planted" and k == mild:
                         phone = 0.4
-                    f.write(json.dumps({"id": r["id"], "text": r["text"], "channel": channel(rd, phone)}) + "\n")
+                    row = {"id": r["id"], "text": r["text"], "channel": channel(rd, phone)}
+                    if TAGS:
+                        row["tags"] = [row.pop("channel")] + [t for t in ("vip", "returning", "promo") if rd.random() < 0.3]
+                    f.write(json.dumps(row) + "\n")
                     gold[r["id"]] = k
-            ins, seg_doc = run(path, os.path.join(work, f"out_{PER}_{kind}_{seed}"), "channel")
+            ins, seg_doc = run(path, os.path.join(work, f"out_{PER}_{kind}_{seed}{'_tags' if TAGS else ''}"),
+                               "tags" if TAGS else "channel")
             found = set()
             false = []
             for i in themes(ins):
@@ -112,7 +121,7 @@ if what in ("planted", "both"):
                 totals["mild_found"] += mild in found
             print(f"seed {seed} {kind}: {len(themes(ins))} themes; strong={strong} mild={mild}"
                   f" found {sorted(found)}; false alarms {len(false)}")
-    print(f"planted, {PER} per intent: strong (3x) found {totals['strong_found']} of 5, mild (2x)"
+    print(f"planted{' (tags)' if TAGS else ''}, {PER} per intent: strong (3x) found {totals['strong_found']} of 5, mild (2x)"
           f" {totals['mild_found']} of 5; false alarms {totals['planted_false']} over {totals['planted_themes']} themes;"
           f" null runs: {totals['null_false']} over {totals['null_themes']} themes")
 

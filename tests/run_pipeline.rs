@@ -1302,6 +1302,61 @@ fn a_theme_said_on_one_platform_names_it_and_the_others_name_none() {
     );
 }
 
+#[test]
+fn a_tag_list_names_the_tag_a_theme_comes_up_in() {
+    // tickets tagged as help desks export them: every crash report is
+    // tagged `android`, fees and support `ios` or `web`, and a third of all
+    // tickets, whatever they say, `beta` too
+    let [fees, crashes, support] = survey_answers();
+    let mut text = String::new();
+    let said = fees
+        .iter()
+        .chain(&support)
+        .enumerate()
+        .map(|(k, s)| (s, if k % 2 == 0 { "ios" } else { "web" }))
+        .chain(crashes.iter().map(|s| (s, "android")));
+    for (row, (s, platform)) in said.enumerate() {
+        let mut tags = vec![platform];
+        if row % 3 == 0 {
+            tags.push("beta");
+        }
+        let line = serde_json::json!({"text": s, "tags": tags, "id": format!("t{row}")});
+        text.push_str(&format!("{line}\n"));
+    }
+    let d = tempfile::tempdir().unwrap();
+    let jsonl = d.path().join("tickets.jsonl");
+    std::fs::write(&jsonl, text).unwrap();
+    let out = d.path().join("out");
+    let s = run_default(vec![jsonl.display().to_string()], &out);
+    let by = &s.insights.corpus.by;
+    assert_eq!(by.len(), 1, "{by:?}");
+    assert_eq!((by[0].column.as_str(), by[0].documents), ("tags", 36));
+    let counts: Vec<(&str, usize)> = by[0]
+        .values
+        .iter()
+        .map(|v| (v.value.as_str(), v.documents))
+        .collect();
+    assert_eq!(
+        counts,
+        [("android", 12), ("beta", 12), ("ios", 12), ("web", 12)]
+    );
+    let segs = segments_by_id(&out);
+    let mut named = 0;
+    for i in s.insights.insights.iter().chain(&s.insights.weak_signals) {
+        let crash = crash_members(i, &segs);
+        let values: Vec<&str> = i.by.iter().map(|b| b.value.as_str()).collect();
+        if crash * 2 > i.members.len() && i.reach.documents >= 8 {
+            named += 1;
+            assert_eq!(values, ["android"], "{}: {:?}", i.headline, i.by);
+        } else if crash == 0 {
+            assert!(values.is_empty(), "{}: {:?}", i.headline, i.by);
+        }
+    }
+    assert!(named >= 1, "no theme of crashes large enough to test");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("**Most in:** tags “android”: "), "{md}");
+}
+
 /// The [`dated_answers`] as one call transcript each under `calls`: dated
 /// in the file's opening `Date:` line, or (`in_folders`) filed in a folder
 /// named by the date, as a nightly drop is (`calls/2026-11-02/call-07.txt`).

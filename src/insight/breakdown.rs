@@ -13,6 +13,10 @@
 //! [`ALPHA`] and the theme's share is at least [`MIN_LIFT`] times the
 //! corpus's: a theme that merely follows the corpus's mix names nothing.
 //!
+//! A column may hold a list (a ticket's `"tags": ["billing", "refund"]`): a
+//! document then holds each of its values, and each value is tested as any
+//! other (the document holds it or not).
+//!
 //! Only documents with analysed segments count, as in every `document_share`.
 
 use super::stats::{holm, hypergeometric_upper, ln_factorials, sig4};
@@ -36,6 +40,7 @@ pub const BY_COLUMNS: &[&str] = &[
     "country",
     "territory",
     "market",
+    "tags",
 ];
 
 /// A value is tested only when at least this many documents hold it.
@@ -54,13 +59,14 @@ pub const MAX_NAMED: usize = 3;
 /// the rest are counted together.
 pub const MAX_LISTED: usize = 30;
 
-/// One column's value per document, read from the segments' metadata.
+/// One column's values per document, read from the segments' metadata.
 #[derive(Debug, Clone, Default)]
 pub struct Groups {
     /// The column as the input spells it.
     pub column: String,
-    /// Document id -> value (trimmed text; numbers and booleans as written).
-    pub values: BTreeMap<String, String>,
+    /// Document id -> its values, sorted and distinct: one for a cell, each
+    /// of a list's (trimmed text; numbers and booleans as written).
+    pub values: BTreeMap<String, Vec<String>>,
 }
 
 /// A cell's value as text: strings trimmed, numbers and booleans as JSON
@@ -74,6 +80,44 @@ fn as_text(v: &serde_json::Value) -> Option<String> {
         _ => return None,
     };
     (!t.is_empty()).then_some(t)
+}
+
+/// A cell's values: the cell's own, or each of a list's (a tag object's
+/// `name` or `tag`, as help desks list them: `{"id": 7, "name": "billing"}`),
+/// sorted and distinct; empty for an empty cell or an object.
+fn as_texts(v: &serde_json::Value) -> Vec<String> {
+    let mut out: Vec<String> = match v {
+        serde_json::Value::Array(items) => items
+            .iter()
+            .filter_map(|x| {
+                as_text(x).or_else(|| {
+                    ["name", "tag"]
+                        .iter()
+                        .find_map(|k| x.get(k).and_then(as_text))
+                })
+            })
+            .collect(),
+        _ => as_text(v).into_iter().collect(),
+    };
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// How many documents hold each value.
+fn value_counts<'a>(held: impl IntoIterator<Item = &'a Vec<String>>) -> BTreeMap<&'a str, usize> {
+    let mut n: BTreeMap<&str, usize> = BTreeMap::new();
+    for v in held.into_iter().flatten() {
+        *n.entry(v).or_default() += 1;
+    }
+    n
+}
+
+/// Whether most of the values documents hold are held by no other document:
+/// an id, a name or free text, not a grouping.
+fn mostly_unique(n: &BTreeMap<&str, usize>) -> bool {
+    let single = n.values().filter(|&&c| c == 1).count();
+    2 * single > n.values().sum::<usize>()
 }
 
 /// Read each document's value in `column` (its first segment that holds
@@ -90,7 +134,8 @@ pub fn groups_from_segments(segments: &[Segment], column: &str) -> Groups {
         let Some((name, v)) = super::meta_value(s, column, &key) else {
             continue;
         };
-        if let Some(t) = as_text(v) {
+        let t = as_texts(v);
+        if !t.is_empty() {
             spelling.get_or_insert(name);
             values.insert(s.doc.to_string(), t);
         }
@@ -104,22 +149,16 @@ pub fn groups_from_segments(segments: &[Segment], column: &str) -> Groups {
 impl Groups {
     /// How many values [`MIN_VALUE`] documents or more hold.
     fn testable_values(&self) -> usize {
-        let mut n: BTreeMap<&str, usize> = BTreeMap::new();
-        for v in self.values.values() {
-            *n.entry(v).or_default() += 1;
-        }
-        n.values().filter(|&&c| c >= MIN_VALUE).count()
+        value_counts(self.values.values())
+            .values()
+            .filter(|&&c| c >= MIN_VALUE)
+            .count()
     }
 
     /// Whether most documents hold a value no other document holds: an id,
     /// a name or free text, not a grouping.
     pub fn mostly_unique(&self) -> bool {
-        let mut n: BTreeMap<&str, usize> = BTreeMap::new();
-        for v in self.values.values() {
-            *n.entry(v).or_default() += 1;
-        }
-        let single = n.values().filter(|&&c| c == 1).count();
-        2 * single > self.values.len()
+        mostly_unique(&value_counts(self.values.values()))
     }
 }
 
@@ -156,7 +195,7 @@ pub fn resolve_groups(segments: &[Segment], columns: Option<&[String]>) -> Vec<G
 /// One value of a column and how many documents hold it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ValueCount {
-    /// The value, as the cell holds it (trimmed).
+    /// The value, as the cell holds it (trimmed), or one of a list's.
     pub value: String,
     /// Documents with analysed segments holding it.
     pub documents: usize,
@@ -168,7 +207,9 @@ pub struct ValueCount {
 pub struct BreakdownSummary {
     /// The column as the input spells it.
     pub column: String,
-    /// Documents with analysed segments and a value in the column.
+    /// Documents with analysed segments and a value in the column (a
+    /// document with a list of values counts once here, and once under
+    /// each of its values).
     pub documents: usize,
     /// The most frequent values (at most [`MAX_LISTED`]), most documents
     /// first, then by value.
@@ -208,8 +249,8 @@ pub struct Standout {
 #[derive(Debug, Clone)]
 pub struct Table {
     column: String,
-    /// Document -> index into `values`.
-    doc_value: BTreeMap<String, usize>,
+    /// Document -> its values, as indexes into `values`.
+    doc_value: BTreeMap<String, Vec<usize>>,
     /// Every value and its documents, most documents first.
     values: Vec<ValueCount>,
     ln_fact: Vec<f64>,
@@ -220,16 +261,12 @@ impl Table {
     /// segments); None when fewer than two values hold [`MIN_VALUE`]
     /// documents there, or when the column is mostly unique values.
     pub fn new<'a>(groups: &Groups, docs: impl IntoIterator<Item = &'a str>) -> Option<Table> {
-        let mut count: BTreeMap<&str, usize> = BTreeMap::new();
-        let mut held = Vec::new();
-        for d in docs {
-            if let Some(v) = groups.values.get(d) {
-                *count.entry(v).or_default() += 1;
-                held.push((d, v.as_str()));
-            }
-        }
-        let singles = count.values().filter(|&&c| c == 1).count();
-        if 2 * singles > held.len() || count.values().filter(|&&c| c >= MIN_VALUE).count() < 2 {
+        let held: Vec<(&str, &Vec<String>)> = docs
+            .into_iter()
+            .filter_map(|d| Some((d, groups.values.get(d)?)))
+            .collect();
+        let count = value_counts(held.iter().map(|(_, v)| *v));
+        if mostly_unique(&count) || count.values().filter(|&&c| c >= MIN_VALUE).count() < 2 {
             return None;
         }
         let mut values: Vec<ValueCount> = count
@@ -245,13 +282,14 @@ impl Table {
             .enumerate()
             .map(|(i, v)| (v.value.as_str(), i))
             .collect();
+        let ln_fact = ln_factorials(held.len());
         let doc_value = held
             .into_iter()
-            .map(|(d, v)| (d.to_string(), index[v]))
+            .map(|(d, v)| (d.to_string(), v.iter().map(|v| index[v.as_str()]).collect()))
             .collect();
         Some(Table {
             column: groups.column.clone(),
-            ln_fact: ln_factorials(count.values().sum()),
+            ln_fact,
             doc_value,
             values,
         })
@@ -281,8 +319,10 @@ impl Table {
         let mut hits = vec![0usize; self.values.len()];
         let mut of = 0;
         for d in docs {
-            if let Some(&v) = self.doc_value.get(d) {
-                hits[v] += 1;
+            if let Some(vs) = self.doc_value.get(d) {
+                for &v in vs {
+                    hits[v] += 1;
+                }
                 of += 1;
             }
         }
@@ -403,7 +443,7 @@ mod tests {
                     60..90 => "app",
                     _ => "phone",
                 };
-                (format!("d{i:03}"), v.to_string())
+                (format!("d{i:03}"), vec![v.to_string()])
             })
             .collect();
         Groups {
@@ -452,17 +492,62 @@ mod tests {
         // one value of 4 documents beside the rest: only the large ones are tested
         let mut g2 = channels();
         for i in 96..100 {
-            g2.values.insert(format!("d{i:03}"), "fax".into());
+            g2.values.insert(format!("d{i:03}"), vec!["fax".into()]);
         }
         let t2 = Table::new(&g2, all.iter().map(String::as_str)).unwrap();
         let tested = t2.test(docs(90..100).iter().map(String::as_str));
         assert!(tested.iter().all(|s| s.value != "fax"), "{tested:?}");
         let ids = Groups {
             column: "complaint_id".into(),
-            values: all.iter().map(|d| (d.clone(), d.clone())).collect(),
+            values: all.iter().map(|d| (d.clone(), vec![d.clone()])).collect(),
         };
         assert!(ids.mostly_unique());
         assert!(Table::new(&ids, all.iter().map(String::as_str)).is_none());
+    }
+
+    #[test]
+    fn a_list_column_counts_each_of_a_documents_values() {
+        // a ticket's tags: each document holds each of its values
+        let tags = |i: usize| match i {
+            0..10 => json!(["refund", "billing", "refund"]),
+            10..20 => json!([{"id": 1, "name": "billing"}]),
+            20..30 => json!(["login"]),
+            30..35 => json!(["login", " refund "]),
+            _ => json!(["login", 7]),
+        };
+        let segs: Vec<Segment> = (0..40)
+            .map(|i| seg(&format!("d{i:03}"), json!({ "Tags": tags(i) })))
+            .collect();
+        let g = resolve_groups(&segs, None);
+        assert_eq!(g.len(), 1, "`tags` is a default column");
+        assert_eq!(g[0].column, "Tags");
+        assert_eq!(g[0].values["d000"], ["billing", "refund"]);
+        assert_eq!(g[0].values["d010"], ["billing"]);
+        assert_eq!(g[0].values["d039"], ["7", "login"]);
+        let all = docs(0..40);
+        let t = Table::new(&g[0], all.iter().map(String::as_str)).unwrap();
+        let s = t.summary();
+        assert_eq!(s.documents, 40, "documents, not document-value pairs");
+        let listed: Vec<(&str, usize)> = s
+            .values
+            .iter()
+            .map(|v| (v.value.as_str(), v.documents))
+            .collect();
+        assert_eq!(
+            listed,
+            [("billing", 20), ("login", 20), ("refund", 15), ("7", 5)]
+        );
+        // the first ten tickets hold both `billing` and `refund`
+        let mut tested = t.test(docs(0..10).iter().map(String::as_str));
+        assert!(tested.iter().all(|x| x.of == 10), "{tested:?}");
+        correct(&mut [&mut tested]);
+        let named: Vec<(&str, usize)> = tested
+            .iter()
+            .map(|x| (x.value.as_str(), x.documents))
+            .collect();
+        assert_eq!(named, [("refund", 10), ("billing", 10)]);
+        assert!((tested[0].corpus_share - 0.375).abs() < 1e-9);
+        assert!((tested[1].lift - 2.0).abs() < 1e-9);
     }
 
     #[test]
@@ -479,7 +564,7 @@ mod tests {
         let g = resolve_groups(&segs, None);
         assert_eq!(g.len(), 1);
         assert_eq!(g[0].column, "Product");
-        assert_eq!(g[0].values["d0"], "Mortgage");
+        assert_eq!(g[0].values["d0"], ["Mortgage"]);
         // named: read as named, even a column the default would skip
         let named = resolve_groups(&segs, Some(&["country".to_string()]));
         assert_eq!(named[0].column, "Country");

@@ -1033,7 +1033,7 @@ mod tests {
             values: docs
                 .iter()
                 .enumerate()
-                .map(|(i, d)| (d.clone(), f(i).to_string()))
+                .map(|(i, d)| (d.clone(), vec![f(i).to_string()]))
                 .collect(),
         };
         assert_eq!(

@@ -365,7 +365,9 @@ pub fn by_values_line(i: &Insight) -> Option<String> {
         i.by.iter()
             .map(|s| {
                 let with = if s.of < i.reach.documents {
-                    format!(" with a {}", s.column)
+                    // a list's column is named in the plural: "with tags"
+                    let a = if s.column.ends_with('s') { "" } else { "a " };
+                    format!(" with {a}{}", s.column)
                 } else {
                     String::new()
                 };
@@ -1281,6 +1283,12 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("id=\"by\""), "{html}");
+        // a list's column, in the plural: "with tags"
+        let mut tagged = a.clone();
+        tagged.by[0].column = "tags".into();
+        assert!(by_values_line(&tagged)
+            .unwrap()
+            .contains("5 of its 6 documents with tags ("));
         // every document of the theme has a product: no "with a product"
         a.reach.documents = 6;
         assert!(by_values_line(&a)
