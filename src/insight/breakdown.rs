@@ -176,7 +176,7 @@ pub fn resolve_groups(segments: &[Segment], columns: Option<&[String]>) -> Vec<G
             // the columns the corpus has, each name keyed once
             let keys: BTreeSet<&str> = segments
                 .iter()
-                .flat_map(|s| s.meta.keys())
+                .flat_map(|s| super::meta_columns(s))
                 .map(String::as_str)
                 .collect();
             let present: BTreeSet<String> =
@@ -548,6 +548,23 @@ mod tests {
         assert_eq!(named, [("refund", 10), ("billing", 10)]);
         assert!((tested[0].corpus_share - 0.375).abs() < 1e-9);
         assert!((tested[1].lift - 2.0).abs() < 1e-9);
+        // a record that nests its fields (a Zendesk ticket's `ticket`): found
+        // one level down, by default and by name; a top-level field first
+        let nested: Vec<Segment> = (0..40)
+            .map(|i| {
+                let meta = json!({ "ticket": { "id": i, "tags": tags(i) } });
+                seg(&format!("d{i:03}"), meta)
+            })
+            .collect();
+        let g = resolve_groups(&nested, None);
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].column, "tags");
+        assert_eq!(g[0].values["d000"], ["billing", "refund"]);
+        let named = resolve_groups(&nested, Some(&["Tags".to_string()]));
+        assert_eq!(named[0].values.len(), 40);
+        let mut both = nested.clone();
+        both[0].meta.insert("tags".into(), json!("top"));
+        assert_eq!(resolve_groups(&both, None)[0].values["d000"], ["top"]);
     }
 
     #[test]

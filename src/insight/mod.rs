@@ -1312,16 +1312,42 @@ pub fn outcome_from_segments(segments: &[Segment], column: &str) -> Outcome {
 /// A document column's value in a segment's metadata, and the column's name
 /// as the input spells it: `column` exactly, else a column whose name is the
 /// same with case, spaces and punctuation ignored (`key`, its
-/// [`crate::util::field_key`]).
+/// [`crate::util::field_key`]); else the same one level down, in an object
+/// the record nests its fields in (a Zendesk ticket's `{"ticket": {"tags":
+/// [...], "created_at": ...}, "comments": [...]}`), the first such object by
+/// name.
 pub(crate) fn meta_value<'a>(
     s: &'a Segment,
     column: &str,
     key: &str,
 ) -> Option<(&'a String, &'a serde_json::Value)> {
-    s.meta.get_key_value(column).or_else(|| {
+    fn find<'a, I>(
+        fields: I,
+        column: &str,
+        key: &str,
+    ) -> Option<(&'a String, &'a serde_json::Value)>
+    where
+        I: Iterator<Item = (&'a String, &'a serde_json::Value)> + Clone,
+    {
+        fields.clone().find(|(k, _)| *k == column).or_else(|| {
+            fields
+                .into_iter()
+                .find(|(k, _)| crate::util::field_key(k) == key)
+        })
+    }
+    find(s.meta.iter(), column, key).or_else(|| {
         s.meta
-            .iter()
-            .find(|(k, _)| crate::util::field_key(k) == key)
+            .values()
+            .filter_map(serde_json::Value::as_object)
+            .find_map(|o| find(o.iter(), column, key))
+    })
+}
+
+/// The names of a segment's metadata columns, those one level down in an
+/// object included (see [`meta_value`]).
+pub(crate) fn meta_columns(s: &Segment) -> impl Iterator<Item = &String> {
+    s.meta.iter().flat_map(|(k, v)| {
+        std::iter::once(k).chain(v.as_object().into_iter().flat_map(|o| o.keys()))
     })
 }
 
