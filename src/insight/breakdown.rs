@@ -176,7 +176,7 @@ pub fn resolve_groups(segments: &[Segment], columns: Option<&[String]>) -> Vec<G
             // the columns the corpus has, each name keyed once
             let keys: BTreeSet<&str> = segments
                 .iter()
-                .flat_map(|s| super::meta_columns(s))
+                .flat_map(super::meta_columns)
                 .map(String::as_str)
                 .collect();
             let present: BTreeSet<String> =

@@ -470,7 +470,7 @@ pub fn resolve_dates(segments: &[Segment], column: Option<&str>) -> Option<Dates
             // the columns the corpus has, so that only those are read
             let keys: BTreeSet<&str> = segments
                 .iter()
-                .flat_map(|s| super::meta_columns(s))
+                .flat_map(super::meta_columns)
                 .map(String::as_str)
                 .collect();
             let present: BTreeSet<String> =
