@@ -30,7 +30,7 @@ pub struct Args {
     pub date: Option<String>,
     /// Column to break the insights down by: which of its values (a product,
     /// a channel, a country) each insight comes up in more than the corpus
-    /// does (a JSON list, such as a ticket's tags, gives each of its values);
+    /// does (a JSON list, or a CSV `tags` cell, gives each of its values);
     /// repeatable; "" turns breakdowns off. Default: the first of product,
     /// channel, category, plan, tier, platform, brand, store, region,
     /// country, territory, market, tags with two values or more.

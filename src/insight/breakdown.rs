@@ -104,6 +104,28 @@ fn as_texts(v: &serde_json::Value) -> Vec<String> {
     out
 }
 
+/// A `tags` cell of a CSV export as its tags, sorted and distinct: split at
+/// commas, semicolons or bars where it has any (Freshdesk: `billing,
+/// refund`), else at spaces (Zendesk, whose tags hold none: `billing
+/// refund_request`).
+fn split_tags(cell: &str) -> Vec<String> {
+    let seps: &[char] = &[',', ';', '|'];
+    let parts: Vec<&str> = if cell.contains(seps) {
+        cell.split(seps).collect()
+    } else {
+        cell.split_whitespace().collect()
+    };
+    let mut out: Vec<String> = parts
+        .into_iter()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// How many documents hold each value.
 fn value_counts<'a>(held: impl IntoIterator<Item = &'a Vec<String>>) -> BTreeMap<&'a str, usize> {
     let mut n: BTreeMap<&str, usize> = BTreeMap::new();
@@ -134,7 +156,10 @@ pub fn groups_from_segments(segments: &[Segment], column: &str) -> Groups {
         let Some((name, v)) = super::meta_value(s, column, &key) else {
             continue;
         };
-        let t = as_texts(v);
+        let t = match v.as_str() {
+            Some(cell) if crate::util::field_key(name) == "tags" => split_tags(cell),
+            _ => as_texts(v),
+        };
         if !t.is_empty() {
             spelling.get_or_insert(name);
             values.insert(s.doc.to_string(), t);
@@ -560,6 +585,36 @@ mod tests {
         assert_eq!(g.len(), 1);
         assert_eq!(g[0].column, "tags");
         assert_eq!(g[0].values["d000"], ["billing", "refund"]);
+        // a CSV export's tags cell: Freshdesk's commas, Zendesk's spaces
+        let cells = [
+            " billing, refund ",
+            "refund_request  billing",
+            "vip",
+            "a;b|a",
+            " ",
+        ];
+        let split: Vec<Vec<String>> = cells.iter().map(|c| split_tags(c)).collect();
+        assert_eq!(
+            split,
+            [
+                vec!["billing", "refund"],
+                vec!["billing", "refund_request"],
+                vec!["vip"],
+                vec!["a", "b"],
+                vec![],
+            ]
+        );
+        let csv: Vec<Segment> = (0..10)
+            .map(|i| {
+                seg(
+                    &format!("d{i}"),
+                    json!({ "Tags": "billing refund", "Channel": "a b" }),
+                )
+            })
+            .collect();
+        let g = resolve_groups(&csv, Some(&["tags".to_string(), "channel".to_string()]));
+        assert_eq!(g[0].values["d0"], ["billing", "refund"]);
+        assert_eq!(g[1].values["d0"], ["a b"], "only a tags column is split");
         let named = resolve_groups(&nested, Some(&["Tags".to_string()]));
         assert_eq!(named[0].values.len(), 40);
         let mut both = nested.clone();
