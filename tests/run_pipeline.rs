@@ -1231,6 +1231,24 @@ fn a_theme_that_grows_over_the_year_is_named_rising_and_the_others_steady() {
     );
 }
 
+/// Every theme mostly of crash reports (8 documents or more, one at least)
+/// names `value`, and every theme without one names nothing.
+fn assert_the_crashes_name(ins: &whyline::insight::Insights, out: &Path, value: &str) {
+    let segs = segments_by_id(out);
+    let mut named = 0;
+    for i in ins.insights.iter().chain(&ins.weak_signals) {
+        let crash = crash_members(i, &segs);
+        let values: Vec<&str> = i.by.iter().map(|b| b.value.as_str()).collect();
+        if crash * 2 > i.members.len() && i.reach.documents >= 8 {
+            named += 1;
+            assert_eq!(values, [value], "{}: {:?}", i.headline, i.by);
+        } else if crash == 0 {
+            assert!(values.is_empty(), "{}: {:?}", i.headline, i.by);
+        }
+    }
+    assert!(named >= 1, "no theme of crashes large enough to test");
+}
+
 #[test]
 fn a_theme_said_on_one_platform_names_it_and_the_others_name_none() {
     // every crash report comes from Android; fees and support are said on
@@ -1255,19 +1273,7 @@ fn a_theme_said_on_one_platform_names_it_and_the_others_name_none() {
     let by = &s.insights.corpus.by;
     assert_eq!(by.len(), 1, "{by:?}");
     assert_eq!((by[0].column.as_str(), by[0].documents), ("Platform", 36));
-    let segs = segments_by_id(&out);
-    let mut named = 0;
-    for i in s.insights.insights.iter().chain(&s.insights.weak_signals) {
-        let crash = crash_members(i, &segs);
-        let values: Vec<&str> = i.by.iter().map(|b| b.value.as_str()).collect();
-        if crash * 2 > i.members.len() && i.reach.documents >= 8 {
-            named += 1;
-            assert_eq!(values, ["Android"], "{}: {:?}", i.headline, i.by);
-        } else if crash == 0 {
-            assert!(values.is_empty(), "{}: {:?}", i.headline, i.by);
-        }
-    }
-    assert!(named >= 1, "no theme of crashes large enough to test");
+    assert_the_crashes_name(&s.insights, &out, "Android");
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
         md.contains("By \"Platform\" (36 documents: Android 12, Web 12, iOS 12)"),
@@ -1340,19 +1346,7 @@ fn a_tag_list_names_the_tag_a_theme_comes_up_in() {
         counts,
         [("android", 12), ("beta", 12), ("ios", 12), ("web", 12)]
     );
-    let segs = segments_by_id(&out);
-    let mut named = 0;
-    for i in s.insights.insights.iter().chain(&s.insights.weak_signals) {
-        let crash = crash_members(i, &segs);
-        let values: Vec<&str> = i.by.iter().map(|b| b.value.as_str()).collect();
-        if crash * 2 > i.members.len() && i.reach.documents >= 8 {
-            named += 1;
-            assert_eq!(values, ["android"], "{}: {:?}", i.headline, i.by);
-        } else if crash == 0 {
-            assert!(values.is_empty(), "{}: {:?}", i.headline, i.by);
-        }
-    }
-    assert!(named >= 1, "no theme of crashes large enough to test");
+    assert_the_crashes_name(&s.insights, &out, "android");
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("**Most in:** tags “android”: "), "{md}");
 }
