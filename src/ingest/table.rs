@@ -688,9 +688,41 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
             }
         }
     }
+    // Qualtrics exports put two more header rows under the first: the
+    // question texts, then `{"ImportId":"QID1"}` per column. Neither is an
+    // answer; the second says which columns are typed answers.
+    let mut typed_answers = Vec::new();
+    let mut survey_rows = false;
+    if records
+        .get(1)
+        .is_some_and(|(_, r)| is_qualtrics_import_ids(r))
+    {
+        survey_rows = true;
+        typed_answers = qualtrics_text_entries(&records[1].1);
+        for (h, q) in headers.iter().zip(records[0].1.iter()) {
+            let q = q.trim();
+            if !h.is_empty() && !q.is_empty() && norm(q) != norm(h) {
+                out.questions.insert(h.clone(), q.to_string());
+            }
+        }
+        records.drain(..2);
+    }
+    // SurveyMonkey's: a second header row of "Response", "Open-Ended
+    // Response" and the answer options of each question
+    if records
+        .first()
+        .is_some_and(|(_, r)| is_surveymonkey_subheader(r))
+    {
+        survey_rows = true;
+        name_answer_options(&mut headers, &records[0].1);
+        typed_answers = surveymonkey_typed_answers(&records[0].1);
+        records.drain(..1);
+    }
     // a headerless export (GoEmotions' TSV, a script's dump): its first row
     // is the first record, and its columns are `column 1`, `column 2`, ...
-    if first_row_is_data(&headers, &records, opts, lay.delim) {
+    // (not where a survey's second header row, above, says the first is a
+    // header: Qualtrics' repeats some of its names, `Finished` over `Finished`)
+    if !survey_rows && first_row_is_data(&headers, &records, opts, lay.delim) {
         let row = csv::StringRecord::from(headers.clone());
         let mut pos = csv::Position::new();
         let blank = blank_lines_at(body, 0);
@@ -712,33 +744,6 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
                 headers.len()
             ),
         ));
-    }
-    // Qualtrics exports put two more header rows under the first: the
-    // question texts, then `{"ImportId":"QID1"}` per column. Neither is an
-    // answer; the second says which columns are typed answers.
-    let mut typed_answers = Vec::new();
-    if records
-        .get(1)
-        .is_some_and(|(_, r)| is_qualtrics_import_ids(r))
-    {
-        typed_answers = qualtrics_text_entries(&records[1].1);
-        for (h, q) in headers.iter().zip(records[0].1.iter()) {
-            let q = q.trim();
-            if !h.is_empty() && !q.is_empty() && norm(q) != norm(h) {
-                out.questions.insert(h.clone(), q.to_string());
-            }
-        }
-        records.drain(..2);
-    }
-    // SurveyMonkey's: a second header row of "Response", "Open-Ended
-    // Response" and the answer options of each question
-    if records
-        .first()
-        .is_some_and(|(_, r)| is_surveymonkey_subheader(r))
-    {
-        name_answer_options(&mut headers, &records[0].1);
-        typed_answers = surveymonkey_typed_answers(&records[0].1);
-        records.drain(..1);
     }
     // whether several text columns are questions a respondent answered (not
     // a review's title before its text)
@@ -942,7 +947,8 @@ pub fn parse(path: &str, text: &str, delim: u8, opts: &IngestOptions, taint: Tai
 /// column tells it apart from the values below (a name above numbers, above
 /// codes of one length), and at least one column says it is one of them (a
 /// number above numbers, a code as long as the codes below it, or a value the
-/// column holds again). Python's `csv.Sniffer.has_header` weighs the same
+/// column holds again, below its second row: a second header row may repeat
+/// names of the first). Python's `csv.Sniffer.has_header` weighs the same
 /// clues; this reads a row as data only when no column votes for a header,
 /// so a table with one is never read without it. Rows equal to the first (a
 /// header repeated where exports were joined) are not counted.
@@ -1014,7 +1020,7 @@ fn first_row_is_data(
         let len = |v: &str| v.chars().count();
         let vote = if values.iter().all(|v| number(v)) {
             Some(number(h))
-        } else if values.contains(&h) {
+        } else if values.iter().skip(1).any(|v| *v == h) {
             Some(true)
         } else if values.iter().all(|v| len(v) == len(values[0])) {
             Some(len(h) == len(values[0]))
@@ -1223,6 +1229,29 @@ pub(crate) mod tests {
         assert_eq!(texts(&p), ["Too loud", "Slow", "Ok"]);
         let unnamed = csv("Is it 7,7\nToo loud,1\nSlow,3\nOk,4\n");
         assert_eq!(texts(&unnamed), ["Is it 7", "Too loud", "Slow", "Ok"]);
+    }
+
+    #[test]
+    fn a_survey_export_whose_second_row_repeats_header_names_keeps_its_header() {
+        // Qualtrics: `Finished` and `Progress` over the same words, then
+        // import ids; and an older export with the question row alone
+        let id = |i: &str| format!("\"{{\"\"ImportId\"\":\"\"{i}\"\"}}\"");
+        let mut s = format!(
+            "Progress,Finished,Q2\nProgress,Finished,Why?\n{},{},{}\n",
+            id("progress"),
+            id("finished"),
+            id("QID2_TEXT")
+        );
+        for k in 0..6 {
+            s += &format!("100,1,Reason number {k} is the fee.\n");
+        }
+        let p = csv(&s);
+        assert_eq!(p.documents.len(), 6);
+        assert!(p.problems.iter().all(|q| !q.msg.contains("reads as data")));
+        let older = "Progress,Finished,Q2\nProgress,Finished,Why?\n100,1,The fee.\n100,1,Slow.\n100,1,Rude.\n";
+        let p = csv(older);
+        assert_eq!(p.documents[1].meta["Progress"], serde_json::json!(100));
+        assert!(p.problems.iter().all(|q| !q.msg.contains("reads as data")));
     }
 
     #[test]
