@@ -29,8 +29,11 @@ pub fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Word tokens in their original case.
+/// Word tokens in their original case; a redaction placeholder (`[NAME]`,
+/// [`crate::util::placeholders_as`]) is a mask, `XXXX`, as CFPB writes it:
+/// never a term, and no bigram spans it.
 fn tokens_cased(text: &str) -> Vec<String> {
+    let text = crate::util::placeholders_as(text, " XXXX ");
     let mut out = Vec::new();
     let mut cur = String::new();
     let flush = |cur: &mut String, out: &mut Vec<String>| {
@@ -289,6 +292,9 @@ mod tests {
         assert!(!t
             .iter()
             .any(|x| x.contains("xxxx") || x == "i'm" || x == "my"));
+        // a placeholder is a mask: no term, no bigram across it
+        let t = terms("Loved [NAME] songs, [NAME]'s best", &stop);
+        assert_eq!(t, ["loved", "songs", "best"]);
     }
 
     #[test]
