@@ -86,7 +86,7 @@ fn as_text(v: &serde_json::Value) -> Option<String> {
 /// `name` or `tag`, as help desks list them: `{"id": 7, "name": "billing"}`),
 /// sorted and distinct; empty for an empty cell or an object.
 fn as_texts(v: &serde_json::Value) -> Vec<String> {
-    let mut out: Vec<String> = match v {
+    distinct(match v {
         serde_json::Value::Array(items) => items
             .iter()
             .filter_map(|x| {
@@ -98,10 +98,14 @@ fn as_texts(v: &serde_json::Value) -> Vec<String> {
             })
             .collect(),
         _ => as_text(v).into_iter().collect(),
-    };
-    out.sort();
-    out.dedup();
-    out
+    })
+}
+
+/// `values` sorted, each once.
+fn distinct(mut values: Vec<String>) -> Vec<String> {
+    values.sort();
+    values.dedup();
+    values
 }
 
 /// A `tags` cell of a CSV export as its tags, sorted and distinct: split at
@@ -115,15 +119,14 @@ fn split_tags(cell: &str) -> Vec<String> {
     } else {
         cell.split_whitespace().collect()
     };
-    let mut out: Vec<String> = parts
-        .into_iter()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect();
-    out.sort();
-    out.dedup();
-    out
+    distinct(
+        parts
+            .into_iter()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect(),
+    )
 }
 
 /// How many documents hold each value.
