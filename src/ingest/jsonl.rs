@@ -57,6 +57,10 @@ struct Plan {
     /// (`QID2_TEXT`) are the text; `Some(true)` when the survey shows
     /// several, so that each names its question (`QID2`).
     typed: Option<bool>,
+    /// The field read as text for want of one named like text (the first
+    /// record's longest string), with every field's name: a file whose
+    /// texts there are all codes has none (see [`Reader::finish`]).
+    guessed: Option<(String, Vec<String>)>,
 }
 
 /// Where a record keeps its conversation, as chat, support-bot and help-desk
@@ -363,6 +367,7 @@ impl Plan {
                 answers: false,
                 named: true,
                 typed: None,
+                guessed: None,
             };
         }
         if let Some(shown) = typed {
@@ -433,6 +438,7 @@ impl Plan {
                 Some((*k).clone())
             })
             .unwrap_or_else(|| "text".to_string());
+        let guessed = by_name.is_none().then(|| (text.clone(), names.clone()));
         let speaker = pick_field(&names, opts.speaker_field.as_deref(), SPEAKER_NAMES)
             .map(|i| names[i].clone())
             .filter(|s| *s != text);
@@ -456,6 +462,7 @@ impl Plan {
             answers: false,
             named: false,
             typed: None,
+            guessed,
         }
     }
 
@@ -946,6 +953,26 @@ impl<'a> Reader<'a> {
 
     fn finish(self, path: &str, text: &str) -> Parsed {
         let mut out = self.out;
+        // no field named like text, and the one guessed holds codes (an id):
+        // nothing to read, as an export without its text field would be
+        let codes = self.plan.as_ref().and_then(|p| {
+            let (field, names) = p.guessed.as_ref()?;
+            let cells = self.rows.iter().take(200).flat_map(|r| &r.texts);
+            let code = super::table::codes_only(cells.map(String::as_str))?;
+            Some((field, names, code))
+        });
+        if let Some((field, names, code)) = codes {
+            out.problems.push(Problem::skip(
+                Location::file(path),
+                format!(
+                    "no field holds text (fields: {}): the longest string, `{field}`, holds \
+                     codes and numbers (`{code}`), not words; name the text field with \
+                     `[input] text_field` in whyline.toml (`whyline ingest --text-column`)",
+                    names.join(", ")
+                ),
+            ));
+            return out;
+        }
         if let (Some(first), Some(plan)) = (self.first_blank, &self.plan) {
             let fields = super::table::named("field", plan.text.iter().map(String::as_str));
             out.problems.push(if self.rows.is_empty() {
@@ -1142,6 +1169,31 @@ mod tests {
             times,
             [(Some(500), Some(2250)), (Some(3000), None), (None, None)]
         );
+    }
+
+    #[test]
+    fn records_with_only_codes_are_skipped_not_read_as_text() {
+        // was: an export without its text field read its ids as texts,
+        // silently (the only string): a run ended with no themes and exit 0
+        let s = "{\"id\": \"A01002\", \"label\": 1}\n{\"id\": \"A01003\", \"label\": 0}\n";
+        let p = parse("l.jsonl", s, &IngestOptions::default(), Taint::NONE);
+        assert!(p.documents.is_empty());
+        assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
+        assert!(p.problems[0].skipped);
+        let msg = &p.problems[0].msg;
+        assert!(
+            msg.starts_with("no field holds text (fields: id, label)"),
+            "{msg}"
+        );
+        assert!(msg.contains("`id`") && msg.contains("`A01002`"), "{msg}");
+        // words in the field guessed are read, with the guess said
+        let s = "{\"id\": 1, \"note\": \"Too slow\"}\n{\"id\": 2, \"note\": \"Great\"}\n";
+        let p = parse("n.jsonl", s, &IngestOptions::default(), Taint::NONE);
+        assert_eq!(p.documents.len(), 2);
+        // a field named like text is never second-guessed
+        let s = "{\"text\": \"A1\"}\n{\"text\": \"B2\"}\n";
+        let p = parse("t.jsonl", s, &IngestOptions::default(), Taint::NONE);
+        assert_eq!(p.documents.len(), 2);
     }
 
     #[test]
@@ -1525,6 +1577,8 @@ mod tests {
             "{:?}",
             p.problems
         );
+        // and, since that string is a code, nothing is read
+        assert!(p.documents.is_empty());
         // beside numbers alone, the only string is read in silence
         let p = parse(
             "t.jsonl",

@@ -1087,13 +1087,14 @@ fn longest_column(headers: &[String], records: &[(csv::Position, csv::StringReco
 /// least 90% hold a digit (`A01002`, `0`, `2026-11-02`). A column of one-word
 /// answers (`Great`, `Slow`) holds words.
 fn only_codes(records: &[(csv::Position, csv::StringRecord)], i: usize) -> Option<String> {
-    let cells: Vec<&str> = records
-        .iter()
-        .take(200)
-        .filter_map(|(_, r)| r.get(i))
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .collect();
+    codes_only(records.iter().take(200).filter_map(|(_, r)| r.get(i)))
+}
+
+/// The first of `cells` when they are codes and numbers, not words: no
+/// filled one has a space in it, and at least 90% hold a digit (see
+/// [`only_codes`]); None when they hold words or nothing.
+pub(super) fn codes_only<'a>(cells: impl Iterator<Item = &'a str>) -> Option<String> {
+    let cells: Vec<&str> = cells.map(str::trim).filter(|v| !v.is_empty()).collect();
     let spaced = cells.iter().any(|v| v.contains(char::is_whitespace));
     let digits = cells
         .iter()
