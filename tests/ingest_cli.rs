@@ -138,6 +138,95 @@ fn files_of_unknown_extension_are_named_not_dropped_silently() {
     assert!(String::from_utf8(out.stderr).unwrap().contains("1 file,"));
 }
 
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// A nightly export compressed with gzip is read as the file it holds, found
+/// in a folder by the extension before `.gz`; one cut short is skipped with
+/// its name and why, and the rest of the folder is still read.
+#[test]
+fn gzip_exports_are_read_as_the_file_they_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "id,text,rating\n\
+a1,\"The fee was too high, so I closed the account.\",2\n\
+a2,Support never called me back about the refund.,1\n";
+    let plain = dir.path().join("plain");
+    std::fs::create_dir(&plain).unwrap();
+    std::fs::write(plain.join("reviews.csv"), csv).unwrap();
+    let packed = dir.path().join("packed");
+    std::fs::create_dir(&packed).unwrap();
+    std::fs::write(packed.join("reviews.csv.gz"), gz(csv.as_bytes())).unwrap();
+    let jsonl = "{\"text\": \"The app logs me out every time I switch screens.\"}\n".repeat(40);
+    let whole = gz(jsonl.as_bytes());
+    std::fs::write(packed.join("chats.jsonl.gz"), &whole[..whole.len() / 2]).unwrap();
+    std::fs::write(packed.join("calls.zip"), "PK\u{3}\u{4}").unwrap();
+
+    let read = |p: &std::path::Path| {
+        let out = whyline(&["ingest", p.to_str().unwrap()]);
+        let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        (
+            out.status.code(),
+            rows,
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, want, _) = read(&plain);
+    assert_eq!(code, Some(0));
+    let (code, got, err) = read(&packed);
+    assert_eq!(code, Some(3), "the cut-short file is skipped: {err}");
+    assert!(
+        err.contains("chats.jsonl.gz:1: gzip file cut short"),
+        "{err}"
+    );
+    assert!(
+        err.contains("not read (") && err.contains("calls.zip"),
+        "{err}"
+    );
+    assert_eq!(got.len(), 2, "{got:?}");
+    for (g, w) in got.iter().zip(&want) {
+        for k in ["text", "line", "record", "span", "meta", "noise"] {
+            assert_eq!(g[k], w[k], "{k}");
+        }
+        assert!(g["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("packed/reviews.csv.gz"));
+    }
+    // with no name to tell (`zcat`-less standard input), the content says
+    // gzip, then CSV
+    let mut child = Command::new(env!("CARGO_BIN_EXE_whyline"))
+        .args(["ingest", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&gz(csv.as_bytes())).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let piped: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(piped.len(), 2);
+    for (g, w) in piped.iter().zip(&want) {
+        assert_eq!(
+            (&g["text"], &g["record"], &g["meta"]),
+            (&w["text"], &w["record"], &w["meta"])
+        );
+    }
+}
+
 #[test]
 fn word_transcripts_are_read_and_a_broken_one_is_skipped_with_its_reason() {
     let dir = tempfile::tempdir().unwrap();

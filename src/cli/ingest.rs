@@ -42,6 +42,8 @@ Formats (detected from the extension, then the content; --format overrides):
                       Freshdesk ticket threads (internal notes left out)
   email    .eml .mbox e-mails: subject and the sender's own words (no quoted thread,
                       no signature), one document per message; sender = speaker
+Gzip files (`calls.csv.gz`, or any file or standard input starting with gzip's bytes)
+are read as the file they hold, its format from the name without `.gz`.
 Record text holding HTML (`<br>`, `&amp;`) is read as a browser shows it. A file with
 no UTF-8 character in it that is not UTF-8 (nor UTF-16 with a BOM) is read as
 Windows-1252 (Excel on Windows), with a warning.

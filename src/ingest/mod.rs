@@ -19,6 +19,7 @@
 pub mod decode;
 pub mod docx;
 pub mod email;
+pub mod gzip;
 pub mod jsonl;
 pub mod mail;
 pub mod markdown;
@@ -188,8 +189,10 @@ impl Format {
 
     /// The format an extension names, if any (`txt`, `text`, `transcript`, `md`, `markdown`,
     /// `docx`, `vtt`, `srt`, `json`, `csv`, `tsv`, `tab`, `jsonl`, `ndjson`, `xlsx`, `xlsm`,
-    /// `xlsb`, `xls`, `ods`, `eml`, `mbox`).
+    /// `xlsb`, `xls`, `ods`, `eml`, `mbox`); for a gzip file, the extension before `.gz`
+    /// (`calls.csv.gz` is a CSV).
     pub fn from_extension(path: &str) -> Option<Format> {
+        let path = gzip::inner_name(path);
         let ext = Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "txt" | "text" | "transcript" => Some(Format::Text),
@@ -209,7 +212,8 @@ impl Format {
 
     /// Sniff the format of decoded text: `WEBVTT` header, an SRT index + timing
     /// line, a JSON object/array (JSONL when the first two non-empty lines are
-    /// objects), a tab-separated header; plain text otherwise.
+    /// objects), a tab-separated header, a comma- or semicolon-separated header
+    /// with rows as wide below it; plain text otherwise.
     pub fn sniff(text: &str) -> Format {
         let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
         let first = lines.next().unwrap_or("");
@@ -227,11 +231,20 @@ impl Format {
         {
             return Format::Jsonl;
         }
-        if first.starts_with('{') || first.starts_with('[') {
+        // a JSON list opens on a value (`[{`, `["`, `[[`, `[]`) or alone on
+        // its line; a transcript's line opens on a time or a name in
+        // brackets (`[00:00:01] Maya: ...`, `[Music]`)
+        let list = first.strip_prefix('[').is_some_and(|rest| {
+            rest.trim_start().is_empty() || rest.trim_start().starts_with(['{', '[', '"', ']'])
+        });
+        if first.starts_with('{') || list {
             return Format::Whisper;
         }
         if first.contains('\t') && second.contains('\t') {
             return Format::Tsv;
+        }
+        if table::looks_like_csv(text.trim_start()) {
+            return Format::Csv;
         }
         Format::Text
     }
@@ -308,6 +321,9 @@ pub fn unread_advice(path: &str) -> Option<&'static str> {
         "pdf" | "doc" | "rtf" | "odt" | "pages" | "numbers" | "html" | "htm" | "msg" => {
             Some("documents are read as text, CSV or JSON Lines: export them to one of those")
         }
+        "zip" | "tar" | "tgz" | "7z" | "rar" | "bz2" | "xz" | "zst" => Some(
+            "archives are not unpacked: unpack them and give whyline the folder (gzip files, .gz, are read as they are)",
+        ),
         _ => None,
     }
 }
@@ -424,7 +440,22 @@ impl Taint<'_> {
 /// Parse the bytes of one input. Never panics; a file that cannot be read at
 /// all is returned as `Err` with its position, problems inside it (bad
 /// records, bad timestamps, replaced bytes) come back in [`Parsed::problems`].
+/// A gzip file is read as the file it holds (see [`gzip`]).
 pub fn parse_bytes(path: &str, bytes: &[u8], opts: &IngestOptions) -> crate::Result<(Parsed, u64)> {
+    if gzip::is_gzip(bytes) {
+        let inner = gzip::gunzip(bytes)
+            // the whole file: its first line, as for a binary file
+            .map_err(|msg| crate::Error::input(Location::line(path, 1), msg))?;
+        return parse_uncompressed(path, &inner, opts);
+    }
+    parse_uncompressed(path, bytes, opts)
+}
+
+fn parse_uncompressed(
+    path: &str,
+    bytes: &[u8],
+    opts: &IngestOptions,
+) -> crate::Result<(Parsed, u64)> {
     // a Word document is a zip archive: its text is extracted, not decoded
     if opts.format.or_else(|| Format::from_extension(path)) == Some(Format::Docx) {
         let parsed = docx::parse(path, bytes)

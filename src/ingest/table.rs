@@ -565,6 +565,47 @@ pub fn csv_delimiter(head: &str) -> u8 {
     layout(head, CSV_DELIMITERS).delim
 }
 
+/// Whether text with no telling name (standard input, `export.gz`) is a
+/// comma- or semicolon-separated table: a header of two or more named cells,
+/// none starting with a space (prose has one after each comma: `Hello, how
+/// are you?`) or longer than a question, and at least one row below, 90% of
+/// them as wide, among the first 64 KiB; below up to
+/// [`MAX_PREAMBLE_LINES`] title lines of one cell each (`Survey export;;;`).
+pub(super) fn looks_like_csv(text: &str) -> bool {
+    let mut end = text.len().min(64 << 10);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = end < text.len();
+    let head = &text[..end];
+    [b',', b';'].into_iter().any(|delim| {
+        let mut body = head;
+        for _ in 0..=MAX_PREAMBLE_LINES {
+            let line = body.lines().next().unwrap_or("");
+            let mut rdr = csv::ReaderBuilder::new()
+                .delimiter(delim)
+                .flexible(true)
+                .has_headers(false)
+                .from_reader(line.as_bytes());
+            let Some(Ok(cells)) = rdr.records().next() else {
+                return false;
+            };
+            let named = cells.iter().filter(|c| !c.trim().is_empty()).count();
+            if named >= 2 {
+                let header_like = cells
+                    .iter()
+                    .all(|c| !c.starts_with(char::is_whitespace) && c.chars().count() <= 200);
+                return header_like && fits(body, delim, cut).is_some_and(|rows| rows > 0);
+            }
+            match body.find('\n') {
+                Some(i) if named == 1 && cells.len() >= 2 => body = &body[i + 1..],
+                _ => return false,
+            }
+        }
+        false
+    })
+}
+
 /// Whether `body` reads as a table separated by `delim`: a header of two or
 /// more named fields, and at least 90% of (up to 50) rows as wide (all but one
 /// in a file of ten rows or fewer); if so, the
@@ -1157,6 +1198,37 @@ pub(crate) mod tests {
             .iter()
             .map(|d| d.turns[0].text.as_str())
             .collect()
+    }
+
+    #[test]
+    fn a_table_with_no_telling_name_is_sniffed_and_a_transcript_is_not() {
+        use super::super::Format;
+        let csv = "id,text,rating\n1,\"Too slow, and it crashed.\",2\n2,Great support.,5\n";
+        assert_eq!(Format::sniff(csv), Format::Csv);
+        let semi = "id;text;rating\n1;Zu langsam;2\n2;Super;5\n";
+        assert_eq!(Format::sniff(semi), Format::Csv);
+        let titled = format!("Kundenumfrage November 2026;;\n{semi}");
+        assert_eq!(Format::sniff(&titled), Format::Csv);
+        let survey = "Response ID,What should we improve first?\nR_1,The app\nR_2,Prices\n";
+        assert_eq!(Format::sniff(survey), Format::Csv);
+        for json in [
+            "[\n  {\"text\": \"a\"}\n]\n",
+            "[{\"text\": \"a\"}]",
+            "[ \"a\", \"b\" ]",
+        ] {
+            assert_eq!(Format::sniff(json), Format::Whisper, "{json:?}");
+        }
+        for text in [
+            "Agent: Hello, how are you?\nCustomer: Fine, thanks.\n",
+            "Hi, I called about my bill, twice.\nNobody, it seems, answered.\n",
+            "The fee was too high.\nI closed the account.\n",
+            "Maya,Sam\n",
+            "a,b\n1,2,3,4\n5,6,7\n",
+            "[00:00:01] Maya: Thanks, Leo.\n[00:00:06] Leo: Sure, go on.\n",
+            "[Music]\nWelcome back.\n",
+        ] {
+            assert_eq!(Format::sniff(text), Format::Text, "{text:?}");
+        }
     }
 
     #[test]
