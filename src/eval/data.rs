@@ -4,6 +4,7 @@
 //! Also the deterministic splits used by `fit` and `eval`.
 
 use crate::error::{Error, Location, Result};
+use crate::ingest::gzip;
 use crate::util::stable_id;
 use std::path::Path;
 
@@ -84,17 +85,17 @@ impl LabelledSet {
     /// text column) or no record can.
     pub fn read_skipping(path: &Path, cols: &ColumnSpec) -> Result<(Self, Vec<Skipped>)> {
         let p = path.display().to_string();
-        let lower = p.to_ascii_lowercase();
+        let bytes = read_bytes(path, &p)?;
+        let lower = gzip::inner_name(&p).to_ascii_lowercase();
         let (set, skipped) = if lower.ends_with(".tsv") {
-            read_delimited(path, &p, b'\t', cols)?
+            read_delimited(&bytes, &p, b'\t', cols)?
         } else if lower.ends_with(".csv") {
             // `;` from a European Excel, as `whyline run` reads it
-            let head = read_head(path, 64 << 10)
-                .map_err(|e| Error::input(Location::file(&p), e.to_string()))?;
-            let delim = crate::ingest::table::csv_delimiter(&String::from_utf8_lossy(&head));
-            read_delimited(path, &p, delim, cols)?
+            let head = &bytes[..bytes.len().min(64 << 10)];
+            let delim = crate::ingest::table::csv_delimiter(&String::from_utf8_lossy(head));
+            read_delimited(&bytes, &p, delim, cols)?
         } else {
-            read_jsonl(path, &p, cols)?
+            read_jsonl(&bytes, &p, cols)?
         };
         if set.examples.is_empty() {
             let why = match skipped.first() {
@@ -206,8 +207,25 @@ pub fn fold_of(e: &Example, k: u64) -> usize {
     (split_hash(e.split_key(), 2) % k.max(1)) as usize
 }
 
-fn read_jsonl(path: &Path, p: &str, cols: &ColumnSpec) -> Result<(LabelledSet, Vec<Skipped>)> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+/// A labelled file's bytes; a gzip file's content (`banking77.jsonl.gz`), as
+/// `whyline run` reads one.
+fn read_bytes(path: &Path, p: &str) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    if gzip::is_gzip(&bytes) {
+        return gzip::gunzip(&bytes).map_err(|msg| Error::input(Location::file(p), msg));
+    }
+    Ok(bytes)
+}
+
+fn read_jsonl(bytes: &[u8], p: &str, cols: &ColumnSpec) -> Result<(LabelledSet, Vec<Skipped>)> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        Error::input(
+            Location::file(p),
+            format!("not UTF-8 ({e}): save it as UTF-8"),
+        )
+    })?;
+    // a byte-order mark, as Windows tools write one
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut examples = Vec::new();
     let mut skipped = Vec::new();
     let mut multi = false;
@@ -312,16 +330,8 @@ fn jsonl_example(
     Ok((example, multi))
 }
 
-/// Up to the first `n` bytes of a file.
-fn read_head(path: &Path, n: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut head = Vec::new();
-    std::fs::File::open(path)?.take(n).read_to_end(&mut head)?;
-    Ok(head)
-}
-
 fn read_delimited(
-    path: &Path,
+    bytes: &[u8],
     p: &str,
     delim: u8,
     cols: &ColumnSpec,
@@ -329,8 +339,7 @@ fn read_delimited(
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
         .flexible(false)
-        .from_path(path)
-        .map_err(|e| Error::input(Location::file(p), e.to_string()))?;
+        .from_reader(bytes);
     let headers = rdr
         .headers()
         .map_err(|e| Error::input(Location::line(p, 1), e.to_string()))?
@@ -443,6 +452,47 @@ mod tests {
         .unwrap();
         let e = LabelledSet::read(&p, &ColumnSpec::default()).unwrap_err();
         assert!(e.to_string().contains("a.jsonl:2"), "{e}");
+    }
+
+    #[test]
+    fn a_gzip_labelled_set_reads_as_the_file_it_holds() {
+        use std::io::Write;
+        let gz = |data: &[u8]| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(data).unwrap();
+            e.finish().unwrap()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let jsonl = "\u{feff}{\"text\":\"card lost\",\"label\":\"lost_card\"}\n{\"text\":\"fee?\",\"label\":\"fee\"}\n";
+        let csv = "text;label\ncard lost;lost_card\nfee?;fee\n";
+        for (name, data) in [("b.jsonl.gz", jsonl), ("b.csv.gz", csv), ("b.jsonl", jsonl)] {
+            let p = dir.path().join(name);
+            let bytes = if name.ends_with(".gz") {
+                gz(data.as_bytes())
+            } else {
+                data.as_bytes().to_vec()
+            };
+            std::fs::write(&p, bytes).unwrap();
+            let s = LabelledSet::read(&p, &ColumnSpec::default()).unwrap();
+            let got: Vec<(&str, &str, u64)> = s
+                .examples
+                .iter()
+                .map(|e| (e.text.as_str(), e.labels[0].as_str(), e.record))
+                .collect();
+            assert_eq!(
+                got,
+                [("card lost", "lost_card", 1), ("fee?", "fee", 2)],
+                "{name}"
+            );
+        }
+        let cut = gz(jsonl.repeat(50).as_bytes());
+        let p = dir.path().join("cut.jsonl.gz");
+        std::fs::write(&p, &cut[..cut.len() / 2]).unwrap();
+        let e = LabelledSet::read(&p, &ColumnSpec::default()).unwrap_err();
+        assert!(
+            e.to_string().contains("cut.jsonl.gz: gzip file cut short"),
+            "{e}"
+        );
     }
 
     #[test]
