@@ -162,7 +162,7 @@ a2,Support never called me back about the refund.,1\n";
     let jsonl = "{\"text\": \"The app logs me out every time I switch screens.\"}\n".repeat(40);
     let whole = gz(jsonl.as_bytes());
     std::fs::write(packed.join("chats.jsonl.gz"), &whole[..whole.len() / 2]).unwrap();
-    std::fs::write(packed.join("calls.zip"), "PK\u{3}\u{4}").unwrap();
+    std::fs::write(packed.join("calls.7z"), "7z\u{bc}\u{af}").unwrap();
 
     let read = |p: &std::path::Path| {
         let out = whyline(&["ingest", p.to_str().unwrap()]);
@@ -186,7 +186,7 @@ a2,Support never called me back about the refund.,1\n";
         "{err}"
     );
     assert!(
-        err.contains("not read (") && err.contains("calls.zip"),
+        err.contains("not read (") && err.contains("calls.7z"),
         "{err}"
     );
     assert_eq!(got.len(), 2, "{got:?}");
@@ -225,6 +225,88 @@ a2,Support never called me back about the refund.,1\n";
             (&w["text"], &w["record"], &w["meta"])
         );
     }
+}
+
+/// A zip archive is read as the folder it holds, without unpacking it: the
+/// same segments, each naming the archive and the file inside it; an archive
+/// that cannot be opened is skipped with its reason.
+#[test]
+fn a_zip_archive_is_read_as_the_folder_it_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let call = "Agent: Thanks for calling, how can I help?\n\
+Kim: My card was charged twice for the same order.\n\
+Kim: I want the second charge refunded, because I never got a second parcel.\n";
+    let csv = "id,text\nr1,The app logs me out every time I switch screens.\nr2,Delivery took three weeks.\n";
+    let files: [(&str, Vec<u8>); 4] = [
+        ("calls/kim.txt", call.as_bytes().to_vec()),
+        ("reviews.csv.gz", gz(csv.as_bytes())),
+        ("README.md", b"# Export of week 48\n".to_vec()),
+        ("scan.pdf", b"%PDF-1.7".to_vec()),
+    ];
+    let folder = dir.path().join("export");
+    std::fs::create_dir_all(folder.join("calls")).unwrap();
+    for (name, data) in &files {
+        std::fs::write(folder.join(name), data).unwrap();
+    }
+    let zip_path = dir.path().join("export.zip");
+    let mut w = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default();
+    w.add_directory("export/calls/", opts).unwrap();
+    for (name, data) in &files {
+        w.start_file(format!("export/{name}"), opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.start_file("__MACOSX/export/._reviews.csv.gz", opts)
+        .unwrap();
+    w.write_all(b"\0\x05\x16\x07").unwrap();
+    w.finish().unwrap();
+
+    let read = |p: &std::path::Path| {
+        let out = whyline(&["ingest", p.to_str().unwrap()]);
+        let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        (
+            out.status.code(),
+            rows,
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, want, _) = read(&folder);
+    assert_eq!(code, Some(0));
+    let (code, got, err) = read(&zip_path);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("export.zip/export/README.md") && err.contains("export.zip/export/scan.pdf"),
+        "the entries not read are named: {err}"
+    );
+    assert_eq!(got.len(), want.len());
+    assert_eq!(got.len(), 5, "3 turns and 2 reviews");
+    let zip_name = zip_path.to_str().unwrap();
+    for (g, w) in got.iter().zip(&want) {
+        for k in [
+            "text", "line", "record", "span", "speaker", "role", "noise", "meta",
+        ] {
+            assert_eq!(g[k], w[k], "{k}");
+        }
+        let inner = w["source"]
+            .as_str()
+            .unwrap()
+            .strip_prefix(folder.to_str().unwrap())
+            .unwrap();
+        assert_eq!(g["source"], format!("{zip_name}/export{inner}"));
+    }
+
+    let broken = dir.path().join("broken.zip");
+    std::fs::write(&broken, "PK\u{3}\u{4}").unwrap();
+    let (code, rows, err) = read(&broken);
+    assert_eq!((code, rows.len()), (Some(3), 0), "{err}");
+    assert!(
+        err.contains("broken.zip: not a readable zip archive"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -16,6 +16,7 @@
 //! Byte spans ([`SourceRef::span`]) index the *decoded* text: UTF-8, BOM
 //! removed, line endings normalised to `\n`.
 
+pub mod archive;
 pub mod decode;
 pub mod docx;
 pub mod email;
@@ -321,8 +322,8 @@ pub fn unread_advice(path: &str) -> Option<&'static str> {
         "pdf" | "doc" | "rtf" | "odt" | "pages" | "numbers" | "html" | "htm" | "msg" => {
             Some("documents are read as text, CSV or JSON Lines: export them to one of those")
         }
-        "zip" | "tar" | "tgz" | "7z" | "rar" | "bz2" | "xz" | "zst" => Some(
-            "archives are not unpacked: unpack them and give whyline the folder (gzip files, .gz, are read as they are)",
+        "tar" | "tgz" | "7z" | "rar" | "bz2" | "xz" | "zst" => Some(
+            "archives other than zip and gzip are not unpacked: unpack them and give whyline the folder",
         ),
         _ => None,
     }
@@ -617,6 +618,8 @@ pub fn expand_paths(paths: &[String], forced: bool) -> (Vec<String>, Vec<String>
         let path = Path::new(p);
         if path.is_dir() {
             walk_dir(path, forced, &mut files, &mut ignored, &mut problems);
+        } else if path.is_file() && archive::is_zip(path) {
+            unzip(p, forced, &mut files, &mut ignored, &mut problems);
         } else if path.exists() {
             files.push(p.clone());
         } else if p.contains(['*', '?', '[']) {
@@ -625,6 +628,12 @@ pub fn expand_paths(paths: &[String], forced: bool) -> (Vec<String>, Vec<String>
                     let mut found: Vec<String> = Vec::new();
                     for entry in paths {
                         match entry {
+                            Ok(pb) if pb.is_file() && archive::is_zip(&pb) => {
+                                let mut sub = Vec::new();
+                                let a = pb.to_string_lossy();
+                                unzip(&a, forced, &mut sub, &mut ignored, &mut problems);
+                                found.extend(sub);
+                            }
                             Ok(pb) if pb.is_file() => found.push(pb.to_string_lossy().into_owned()),
                             Ok(pb) if pb.is_dir() && !is_whyline_output(&pb) => {
                                 let mut sub = Vec::new();
@@ -752,6 +761,8 @@ fn walk(
             if !is_whyline_output(&p) {
                 walk(&p, forced, files, ignored, problems, above);
             }
+        } else if p.is_file() && archive::is_zip(&p) {
+            unzip(&p.to_string_lossy(), forced, files, ignored, problems);
         } else if p.is_file() {
             let s = p.to_string_lossy().into_owned();
             if !is_folder_documentation(name) && (forced || Format::from_extension(&s).is_some()) {
@@ -766,10 +777,43 @@ fn walk(
     }
 }
 
+/// A zip archive's entries, chosen as a folder's files are (see [`archive`]):
+/// those read to `files`, the others to `ignored`, as `archive.zip/entry`.
+fn unzip(
+    path: &str,
+    forced: bool,
+    files: &mut Vec<String>,
+    ignored: &mut Vec<String>,
+    problems: &mut Vec<Problem>,
+) {
+    match archive::entries(path) {
+        Ok(entries) => {
+            for (inner, name) in entries {
+                let file_name = name.rsplit('/').next().unwrap_or(&name);
+                let known = forced || Format::from_extension(&name).is_some();
+                if known
+                    && !is_folder_documentation(file_name)
+                    && !archive::is_zip(Path::new(&name))
+                {
+                    files.push(inner);
+                } else {
+                    ignored.push(inner);
+                }
+            }
+        }
+        Err(msg) => problems.push(Problem::skip(Location::file(path), msg)),
+    }
+}
+
 fn read_one(path: &str, opts: &IngestOptions) -> (Parsed, u64, InputFile) {
     let read = if path == "-" {
         let mut buf = Vec::new();
         std::io::stdin().lock().read_to_end(&mut buf).map(|_| buf)
+    } else if let Some((zip, entry)) = (!Path::new(path).exists())
+        .then(|| archive::split(path))
+        .flatten()
+    {
+        archive::read_entry(zip, entry).map_err(std::io::Error::other)
     } else {
         std::fs::read(path)
     };
@@ -822,9 +866,16 @@ fn read_one(path: &str, opts: &IngestOptions) -> (Parsed, u64, InputFile) {
 /// paths given; each other one gets a warning. `files` is sorted and stays so.
 fn read_once(files: Vec<String>, problems: &mut Vec<Problem>) -> Vec<String> {
     // a path that cannot be resolved is kept: reading it says why it fails
+    // an archive's entry is its archive's resolved path joined with its name
+    let resolve = |f: &str| match archive::split(f) {
+        Some((zip, entry)) if !Path::new(f).exists() => {
+            std::fs::canonicalize(zip).ok().map(|z| z.join(entry))
+        }
+        _ => std::fs::canonicalize(f).ok(),
+    };
     let real: Vec<Option<std::path::PathBuf>> = files
         .par_iter()
-        .map(|f| (f != "-").then(|| std::fs::canonicalize(f).ok()).flatten())
+        .map(|f| (f != "-").then(|| resolve(f)).flatten())
         .collect();
     let mut chosen: std::collections::HashMap<&Path, &str> = std::collections::HashMap::new();
     for (f, r) in files.iter().zip(&real) {

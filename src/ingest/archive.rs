@@ -1,0 +1,160 @@
+//! Zip archives of transcripts and exports (`calls.zip`), as bulk exports
+//! arrive: a transcription service's "export all", a help desk's nightly
+//! dump, a folder zipped to be sent. An archive is read as the folder it
+//! holds, without unpacking it to disk: each entry is an input of its own,
+//! named `calls.zip/2026-11/a.vtt` (the archive's path, then the entry's), so
+//! every segment traces back to the archive and the file inside it. Entries
+//! are chosen as a folder's files are (known extensions, no hidden entries,
+//! no folder documentation, no macOS `__MACOSX` resource forks) and read in
+//! the order of their names; a gzip entry is read as the file it holds, an
+//! archive inside the archive is not opened.
+//!
+//! Only a `.zip` is opened (a `.docx` or `.xlsx`, zip archives too, is a
+//! document read as such); its entries may be stored or deflated, as every
+//! zip tool writes them by default.
+
+use std::io::Read;
+use std::path::Path;
+
+/// The most bytes read from one entry (as for a gzip file, 4 GiB): a small
+/// archive whose entry expands past it is refused entry by entry.
+const MAX_ENTRY: u64 = super::gzip::MAX_EXPANDED;
+
+/// Whether a path names a zip archive by its extension.
+pub fn is_zip(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+}
+
+/// An entry a folder walk would not read whatever its extension: a folder,
+/// anything under a hidden folder or itself hidden, macOS's `__MACOSX`
+/// resource forks.
+fn left_out(name: &str) -> bool {
+    name.ends_with('/')
+        || name
+            .split('/')
+            .any(|part| part.starts_with('.') || part == "__MACOSX")
+}
+
+/// The entries of an archive as input paths (`calls.zip/inner/a.vtt`),
+/// sorted, each with the entry's own name; or why the archive cannot be read.
+pub fn entries(archive: &str) -> Result<Vec<(String, String)>, String> {
+    let file = std::fs::File::open(archive).map_err(|e| e.to_string())?;
+    let zip = zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map_err(|e| format!("not a readable zip archive ({e})"))?;
+    let mut out: Vec<(String, String)> = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .filter(|n| !left_out(n))
+        .map(|n| {
+            (
+                format!("{archive}/{}", n.trim_start_matches('/')),
+                n.to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// The archive and the entry an input path names (`calls.zip/inner/a.vtt`
+/// -> `calls.zip`, `inner/a.vtt`), when the archive is a file; `None` for any
+/// other path.
+pub fn split(path: &str) -> Option<(&str, &str)> {
+    let lower = path.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(".zip/") {
+        let end = from + i + ".zip".len();
+        if Path::new(&path[..end]).is_file() {
+            return Some((&path[..end], &path[end + 1..]));
+        }
+        from = end;
+    }
+    None
+}
+
+/// The bytes of one entry of an archive; or why they cannot be read
+/// (encrypted, compressed by a method not read here, cut short, larger than
+/// 4 GiB).
+pub fn read_entry(archive: &str, entry: &str) -> Result<Vec<u8>, String> {
+    let file = std::fs::File::open(archive).map_err(|e| e.to_string())?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map_err(|e| format!("not a readable zip archive ({e})"))?;
+    let index = (0..zip.len())
+        .find(|&i| {
+            zip.name_for_index(i)
+                .and_then(Result::ok)
+                .is_some_and(|n| n.trim_start_matches('/') == entry)
+        })
+        .ok_or_else(|| format!("no entry {entry:?} in {archive}"))?;
+    let f = zip
+        .by_index(index)
+        .map_err(|e| format!("entry not readable ({e})"))?;
+    let mut out = Vec::with_capacity(f.size().min(MAX_ENTRY) as usize);
+    f.take(MAX_ENTRY + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("entry not readable ({e})"))?;
+    if out.len() as u64 > MAX_ENTRY {
+        return Err(format!(
+            "entry expands to more than {MAX_ENTRY} bytes: unpack the archive and split it"
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn write_zip(path: &Path, files: &[(&str, &[u8])]) {
+        let mut w = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+        for (name, data) in files {
+            if name.ends_with('/') {
+                w.add_directory(*name, zip::write::SimpleFileOptions::default())
+                    .unwrap();
+            } else {
+                w.start_file(*name, zip::write::SimpleFileOptions::default())
+                    .unwrap();
+                w.write_all(data).unwrap();
+            }
+        }
+        w.finish().unwrap();
+    }
+
+    #[test]
+    fn entries_are_listed_as_paths_inside_the_archive() {
+        let dir = tempfile::tempdir().unwrap();
+        let z = dir.path().join("Calls.ZIP");
+        write_zip(
+            &z,
+            &[
+                ("week 48/", b""),
+                ("week 48/b.vtt", b"WEBVTT\n"),
+                ("a.txt", b"Kim: The fee was too high.\n"),
+                ("__MACOSX/week 48/._b.vtt", b"\0\0"),
+                (".DS_Store", b"\0"),
+            ],
+        );
+        assert!(is_zip(&z));
+        let a = z.to_str().unwrap();
+        let got = entries(a).unwrap();
+        let names: Vec<&str> = got.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(names, ["a.txt", "week 48/b.vtt"]);
+        let inner = &got[1].0;
+        assert_eq!(split(inner), Some((a, "week 48/b.vtt")));
+        assert_eq!(read_entry(a, "week 48/b.vtt").unwrap(), b"WEBVTT\n");
+        assert!(read_entry(a, "c.txt").unwrap_err().contains("no entry"));
+        assert_eq!(split(&format!("{}/x.txt", dir.path().display())), None);
+    }
+
+    #[test]
+    fn a_file_that_is_no_archive_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let z = dir.path().join("calls.zip");
+        std::fs::write(&z, "PK\u{3}\u{4}").unwrap();
+        let err = entries(z.to_str().unwrap()).unwrap_err();
+        assert!(err.contains("not a readable zip archive"), "{err}");
+    }
+}
