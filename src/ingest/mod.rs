@@ -805,7 +805,7 @@ fn unzip(
     }
 }
 
-fn read_one(path: &str, opts: &IngestOptions) -> (Parsed, u64, InputFile) {
+fn read_one(path: &str, opts: &IngestOptions, zips: &archive::Pool) -> (Parsed, u64, InputFile) {
     let read = if path == "-" {
         let mut buf = Vec::new();
         std::io::stdin().lock().read_to_end(&mut buf).map(|_| buf)
@@ -813,7 +813,7 @@ fn read_one(path: &str, opts: &IngestOptions) -> (Parsed, u64, InputFile) {
         .then(|| archive::split(path))
         .flatten()
     {
-        archive::read_entry(zip, entry).map_err(std::io::Error::other)
+        zips.read_entry(zip, entry).map_err(std::io::Error::other)
     } else {
         std::fs::read(path)
     };
@@ -910,8 +910,10 @@ pub fn read_inputs(paths: &[String], opts: &IngestOptions) -> IngestReport {
     let files = read_once(files, &mut problems);
     ignored.sort();
     ignored.dedup();
+    let zips = archive::Pool::default();
     let results: Vec<(Parsed, u64, InputFile)> =
-        files.par_iter().map(|p| read_one(p, opts)).collect();
+        files.par_iter().map(|p| read_one(p, opts, &zips)).collect();
+    drop(zips);
     let mut documents = Vec::new();
     let mut inputs = Vec::with_capacity(results.len());
     let mut replaced_bytes = 0;
