@@ -215,23 +215,7 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
     )?;
     progress.advance(3);
     let out_abs = absolute(&opts.out);
-    let link = |q: &Quote| -> Option<String> {
-        if q.source == "-" {
-            return None;
-        }
-        let src = absolute(Path::new(&q.source));
-        let rel = relative(&src, &out_abs)?;
-        let mut href: String = rel
-            .to_string_lossy()
-            .split('/')
-            .map(percent_encode)
-            .collect::<Vec<_>>()
-            .join("/");
-        if let Some(l) = q.line {
-            href.push_str(&format!("#L{l}"));
-        }
-        Some(href)
-    };
+    let link = |q: &Quote| quote_href(&q.source, q.line, &out_abs);
     staging.write(
         "report.html",
         report::html::render(
@@ -345,6 +329,30 @@ fn compare_with_previous(
     }
 }
 
+/// Where a quote's source is, relative to the report's folder, with its line
+/// (`../calls/a.txt#L12`); an archive's entry links to the archive. `None`
+/// for standard input or a source on another root.
+fn quote_href(source: &str, line: Option<u64>, out_abs: &Path) -> Option<String> {
+    if source == "-" {
+        return None;
+    }
+    let (file, inside) = match crate::ingest::archive::split(source) {
+        Some((zip, _)) => (zip, true),
+        None => (source, false),
+    };
+    let rel = relative(&absolute(Path::new(file)), out_abs)?;
+    let mut href: String = rel
+        .to_string_lossy()
+        .split('/')
+        .map(percent_encode)
+        .collect::<Vec<_>>()
+        .join("/");
+    if let Some(l) = line.filter(|_| !inside) {
+        href.push_str(&format!("#L{l}"));
+    }
+    Some(href)
+}
+
 fn absolute(p: &Path) -> PathBuf {
     let abs = if p.is_absolute() {
         p.to_path_buf()
@@ -406,6 +414,26 @@ mod tests {
         let r = relative(Path::new("/a/b/in/x.txt"), Path::new("/a/b/out")).unwrap();
         assert_eq!(r, PathBuf::from("../in/x.txt"));
         assert_eq!(percent_encode("a b.txt"), "a%20b.txt");
+    }
+
+    #[test]
+    fn a_quote_from_an_archive_links_to_the_archive() {
+        // was: `export.zip/calls/kim.txt#L3`, a link to nothing
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("export.zip"), b"PK").unwrap();
+        let out = dir.path().join("out");
+        let entry = dir.path().join("export.zip/calls/kim.txt");
+        let entry = entry.to_str().unwrap();
+        assert_eq!(
+            quote_href(entry, Some(3), &out).as_deref(),
+            Some("../export.zip")
+        );
+        let file = dir.path().join("calls/a b.txt");
+        assert_eq!(
+            quote_href(file.to_str().unwrap(), Some(3), &out).as_deref(),
+            Some("../calls/a%20b.txt#L3")
+        );
+        assert_eq!(quote_href("-", Some(3), &out), None);
     }
 
     #[test]
