@@ -83,6 +83,13 @@ pub fn decode(path: &str, bytes: &[u8]) -> Result<Decoded> {
         return Ok(decode_utf16(rest, true));
     }
     let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    if bytes.starts_with(b"PK\x03\x04") {
+        // a zip archive is opened by its name (`export.zip`), not decoded
+        return Err(Error::input(
+            Location::line(path, 1),
+            "a zip archive, not text: a Word document (.docx), a workbook (.xlsx, .ods) or an archive of files (.zip) is read when its name says which it is",
+        ));
+    }
     if let Some(i) = memchr::memchr(0, body) {
         let line = 1 + memchr::memchr_iter(b'\n', &body[..i]).count() as u64;
         return Err(Error::input(
@@ -222,6 +229,21 @@ pub fn lines_with_offsets(text: &str) -> impl Iterator<Item = (u64, usize, &str)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_zip_archive_piped_in_or_misnamed_says_what_it_is() {
+        // was: "binary file (NUL byte at offset 5)"
+        let e = decode("-", b"PK\x03\x04\x14\x00\x00\x00").unwrap_err();
+        assert!(
+            e.to_string().contains("-:1: a zip archive, not text"),
+            "{e}"
+        );
+        let e = decode("x.txt", b"a\0b").unwrap_err();
+        assert!(
+            e.to_string().contains("binary file (NUL byte at offset 1)"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn crlf_and_cr_become_lf() {
