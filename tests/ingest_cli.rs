@@ -309,6 +309,50 @@ Kim: I want the second charge refunded, because I never got a second parcel.\n";
     );
 }
 
+/// A file saved twice (`export (1).csv`) is read once, with a warning naming
+/// both, whatever order the paths come in; files too small to tell a copy
+/// from two people saying the same thing are both read.
+#[test]
+fn a_copy_of_a_file_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,text\n");
+    for i in 0..8 {
+        csv += &format!("r{i},The delivery of order {i} was late and nobody told me why.\n");
+    }
+    std::fs::write(dir.path().join("export.csv"), &csv).unwrap();
+    std::fs::write(dir.path().join("export (1).csv"), &csv).unwrap();
+    std::fs::write(dir.path().join("a.txt"), "Great app, love it.\n").unwrap();
+    std::fs::write(dir.path().join("b.txt"), "Great app, love it.\n").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = whyline(&["ingest", d]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!(
+            "warning: {d}/export (1).csv: the same bytes as {d}/export.csv, which is read instead"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("10 documents"),
+        "8 rows and 2 small files: {err}"
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !stdout.contains("export (1).csv"),
+        "the copy gave no segment"
+    );
+    // listed the other way round, the same file is read
+    let again = whyline(&[
+        "ingest",
+        &format!("{d}/export.csv"),
+        &format!("{d}/b.txt"),
+        &format!("{d}/export (1).csv"),
+        &format!("{d}/a.txt"),
+    ]);
+    assert_eq!(String::from_utf8(again.stdout).unwrap(), stdout);
+}
+
 #[test]
 fn word_transcripts_are_read_and_a_broken_one_is_skipped_with_its_reason() {
     let dir = tempfile::tempdir().unwrap();

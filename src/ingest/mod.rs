@@ -38,7 +38,7 @@ pub mod whisper;
 use crate::error::Location;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::Path;
 
@@ -899,6 +899,43 @@ fn read_once(files: Vec<String>, problems: &mut Vec<Problem>) -> Vec<String> {
     kept
 }
 
+/// Files this small may be equal without being copies (two one-line
+/// reviews, each its own file, that say the same thing).
+const MIN_COPY_BYTES: u64 = 256;
+
+/// The inputs that are byte-for-byte copies of another (a download saved
+/// twice, `export (1).csv`; an archive's file beside its unpacked folder), by
+/// index, each with the path of the one read instead: of each set of copies,
+/// the shortest path (then the first in byte order), as for a file named
+/// twice, so the choice does not depend on the order of the paths given.
+/// Files under [`MIN_COPY_BYTES`] are never copies.
+fn copies_of(results: &[(Parsed, u64, InputFile)]) -> HashMap<usize, String> {
+    fn hash(input: &InputFile) -> Option<&str> {
+        input
+            .sha256
+            .as_deref()
+            .filter(|_| input.bytes >= MIN_COPY_BYTES)
+    }
+    let mut kept: HashMap<&str, &str> = HashMap::new();
+    for (_, _, input) in results {
+        if let Some(h) = hash(input) {
+            let best = kept.entry(h).or_insert(input.path.as_str());
+            if (input.path.len(), input.path.as_str()) < (best.len(), *best) {
+                *best = input.path.as_str();
+            }
+        }
+    }
+    let mut copies = HashMap::new();
+    for (i, (_, _, input)) in results.iter().enumerate() {
+        if let Some(h) = hash(input) {
+            if kept[h] != input.path {
+                copies.insert(i, kept[h].to_string());
+            }
+        }
+    }
+    copies
+}
+
 /// Read every input (files, directories, globs, `-` for standard input).
 /// Files are parsed in parallel on rayon's global pool; the result is sorted
 /// (documents by source path then position, problems by location) so it is
@@ -914,13 +951,25 @@ pub fn read_inputs(paths: &[String], opts: &IngestOptions) -> IngestReport {
     let results: Vec<(Parsed, u64, InputFile)> =
         files.par_iter().map(|p| read_one(p, opts, &zips)).collect();
     drop(zips);
+    let copies = copies_of(&results);
     let mut documents = Vec::new();
     let mut inputs = Vec::with_capacity(results.len());
     let mut replaced_bytes = 0;
     let mut blank_records = 0;
     // a column two surveys ask differently names no one question
     let mut questions: BTreeMap<String, Option<String>> = BTreeMap::new();
-    for (parsed, replaced, input) in results {
+    for (i, (parsed, replaced, mut input)) in results.into_iter().enumerate() {
+        if let Some(first) = copies.get(&i) {
+            problems.push(Problem::warn(
+                Location::file(input.path.as_str()),
+                format!(
+                    "the same bytes as {first}, which is read instead (a copy is read once, so that its documents do not count twice)"
+                ),
+            ));
+            input.documents = 0;
+            inputs.push(input);
+            continue;
+        }
         documents.extend(parsed.documents);
         problems.extend(parsed.problems);
         blank_records += parsed.blank;
