@@ -663,21 +663,25 @@ impl Embedder for CachedEmbedder {
 /// errors naming the file and line, because row *i* of the output must be
 /// record *i* of the input.
 pub fn read_texts(path: &str, field: Option<&str>) -> Result<Vec<String>> {
-    let text = if path == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .map_err(|e| Error::io("-", e))?;
-        s
+    let mut bytes = if path == "-" {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut b).map_err(|e| Error::io("-", e))?;
+        b
     } else {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        String::from_utf8(bytes).map_err(|e| {
-            let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count() as u64;
-            Error::input(crate::Location::line(path, line), "not valid UTF-8")
-        })?
+        std::fs::read(path).map_err(|e| Error::io(path, e))?
     };
+    // gzip-compressed texts (`texts.jsonl.gz`), as `run` reads them
+    if crate::ingest::gzip::is_gzip(&bytes) {
+        bytes = crate::ingest::gzip::gunzip(&bytes)
+            .map_err(|msg| Error::input(crate::Location::file(path), msg))?;
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        Error::input(crate::Location::line(path, line), "not valid UTF-8")
+    })?;
     let body = text.strip_suffix('\n').unwrap_or(&text);
     if body.is_empty() && text.is_empty() {
         return Ok(vec![]);
@@ -966,6 +970,13 @@ mod tests {
         std::fs::write(&j, "{\"t\":\"x\"}\n{\"u\":1}\n").unwrap();
         let e = read_texts(j.to_str().unwrap(), Some("t")).unwrap_err();
         assert!(e.to_string().contains("in.jsonl:2"), "{e}");
+        // gzip-compressed, as `run` reads them
+        let g = dir.path().join("in.txt.gz");
+        std::fs::write(&g, crate::ingest::gzip::gz(b"a\r\n\nb\n")).unwrap();
+        assert_eq!(
+            read_texts(g.to_str().unwrap(), None).unwrap(),
+            ["a", "", "b"]
+        );
     }
 
     #[test]

@@ -138,6 +138,21 @@ fn files_of_unknown_extension_are_named_not_dropped_silently() {
     assert!(String::from_utf8(out.stderr).unwrap().contains("1 file,"));
 }
 
+/// `whyline ingest PATH`: its exit code, segments and stderr.
+fn ingest_rows(p: &std::path::Path) -> (Option<i32>, Vec<serde_json::Value>, String) {
+    let out = whyline(&["ingest", p.to_str().unwrap()]);
+    let rows = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (
+        out.status.code(),
+        rows,
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
 fn gz(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(data).unwrap();
@@ -164,22 +179,9 @@ a2,Support never called me back about the refund.,1\n";
     std::fs::write(packed.join("chats.jsonl.gz"), &whole[..whole.len() / 2]).unwrap();
     std::fs::write(packed.join("calls.7z"), "7z\u{bc}\u{af}").unwrap();
 
-    let read = |p: &std::path::Path| {
-        let out = whyline(&["ingest", p.to_str().unwrap()]);
-        let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        (
-            out.status.code(),
-            rows,
-            String::from_utf8(out.stderr).unwrap(),
-        )
-    };
-    let (code, want, _) = read(&plain);
+    let (code, want, _) = ingest_rows(&plain);
     assert_eq!(code, Some(0));
-    let (code, got, err) = read(&packed);
+    let (code, got, err) = ingest_rows(&packed);
     assert_eq!(code, Some(3), "the cut-short file is skipped: {err}");
     assert!(
         err.contains("chats.jsonl.gz:1: gzip file cut short"),
@@ -261,22 +263,9 @@ Kim: I want the second charge refunded, because I never got a second parcel.\n";
     w.write_all(b"\0\x05\x16\x07").unwrap();
     w.finish().unwrap();
 
-    let read = |p: &std::path::Path| {
-        let out = whyline(&["ingest", p.to_str().unwrap()]);
-        let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        (
-            out.status.code(),
-            rows,
-            String::from_utf8(out.stderr).unwrap(),
-        )
-    };
-    let (code, want, _) = read(&folder);
+    let (code, want, _) = ingest_rows(&folder);
     assert_eq!(code, Some(0));
-    let (code, got, err) = read(&zip_path);
+    let (code, got, err) = ingest_rows(&zip_path);
     assert_eq!(code, Some(0), "{err}");
     assert!(
         err.contains("export.zip/export/README.md") && err.contains("export.zip/export/scan.pdf"),
@@ -301,7 +290,7 @@ Kim: I want the second charge refunded, because I never got a second parcel.\n";
 
     let broken = dir.path().join("broken.zip");
     std::fs::write(&broken, "PK\u{3}\u{4}").unwrap();
-    let (code, rows, err) = read(&broken);
+    let (code, rows, err) = ingest_rows(&broken);
     assert_eq!((code, rows.len()), (Some(3), 0), "{err}");
     assert!(
         err.contains("broken.zip: not a readable zip archive"),

@@ -15,7 +15,8 @@ enum Format {
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Input: one text per line, or JSON Lines with --text-field (`-` = stdin).
+    /// Input: one text per line, or JSON Lines with --text-field (`-` = stdin; gzip-compressed
+    /// input is read as the file it holds).
     #[arg(long)]
     input: String,
     /// Take the text from this string field of each JSON Lines record.

@@ -456,12 +456,7 @@ mod tests {
 
     #[test]
     fn a_gzip_labelled_set_reads_as_the_file_it_holds() {
-        use std::io::Write;
-        let gz = |data: &[u8]| {
-            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            e.write_all(data).unwrap();
-            e.finish().unwrap()
-        };
+        use crate::ingest::gzip::gz;
         let dir = tempfile::tempdir().unwrap();
         let jsonl = "\u{feff}{\"text\":\"card lost\",\"label\":\"lost_card\"}\n{\"text\":\"fee?\",\"label\":\"fee\"}\n";
         let csv = "text;label\ncard lost;lost_card\nfee?;fee\n";
