@@ -90,6 +90,13 @@ pub fn decode(path: &str, bytes: &[u8]) -> Result<Decoded> {
             "a zip archive, not text: a Word document (.docx), a workbook (.xlsx, .ods) or an archive of files (.zip) is read when its name says which it is",
         ));
     }
+    if bytes.get(257..262) == Some(b"ustar") {
+        // a tar archive (`calls.tar`, or the content of `calls.tar.gz`)
+        return Err(Error::input(
+            Location::line(path, 1),
+            "a tar archive, not text: unpack it and give whyline the folder (zip archives and gzip files are read as they are)",
+        ));
+    }
     if let Some(i) = memchr::memchr(0, body) {
         let line = 1 + memchr::memchr_iter(b'\n', &body[..i]).count() as u64;
         return Err(Error::input(
@@ -231,11 +238,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_zip_archive_piped_in_or_misnamed_says_what_it_is() {
+    fn an_archive_piped_in_or_misnamed_says_what_it_is() {
         // was: "binary file (NUL byte at offset 5)"
         let e = decode("-", b"PK\x03\x04\x14\x00\x00\x00").unwrap_err();
         assert!(
             e.to_string().contains("-:1: a zip archive, not text"),
+            "{e}"
+        );
+        let mut tar = vec![0u8; 512];
+        tar[..9].copy_from_slice(b"calls.txt");
+        tar[257..263].copy_from_slice(b"ustar\0");
+        let e = decode("calls.tar.gz", &tar).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("calls.tar.gz:1: a tar archive, not text"),
             "{e}"
         );
         let e = decode("x.txt", b"a\0b").unwrap_err();

@@ -313,6 +313,8 @@ impl std::fmt::Display for Problem {
 /// is a recording or a document that holds what customers said: `None` for
 /// anything else (source code, images, a README without an extension).
 pub fn unread_advice(path: &str) -> Option<&'static str> {
+    // `calls.tar.gz`, `scan.pdf.gz`: what the gzip file holds
+    let path = gzip::inner_name(path);
     let ext = Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
     match ext.as_str() {
         "mp3" | "wav" | "m4a" | "ogg" | "opus" | "flac" | "aac" | "wma" | "mp4" | "mov"
@@ -1026,4 +1028,20 @@ pub fn doc_sort_key(d: &Document) -> (&str, u64, u64, usize, &str) {
         first.map(|s| s.span[0]).unwrap_or(0),
         d.id.as_str(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gzipped_archive_or_document_gets_the_advice_its_content_needs() {
+        // was: no advice for `calls.tar.gz`, its extension being `gz`
+        let archives = unread_advice("calls.tar").unwrap();
+        assert_eq!(unread_advice("exports/calls.tar.gz"), Some(archives));
+        assert_eq!(unread_advice("calls.TGZ"), Some(archives));
+        assert_eq!(unread_advice("scan.pdf.gz"), unread_advice("scan.pdf"));
+        assert_eq!(unread_advice("notes.gz"), None);
+        assert_eq!(unread_advice("calls.csv.gz"), None);
+    }
 }
