@@ -229,11 +229,11 @@ a2,Support never called me back about the refund.,1\n";
     }
 }
 
-/// A zip archive is read as the folder it holds, without unpacking it: the
+/// A zip or tar archive is read as the folder it holds, without unpacking it: the
 /// same segments, each naming the archive and the file inside it; an archive
 /// that cannot be opened is skipped with its reason.
 #[test]
-fn a_zip_archive_is_read_as_the_folder_it_holds() {
+fn a_zip_or_tar_archive_is_read_as_the_folder_it_holds() {
     let dir = tempfile::tempdir().unwrap();
     let call = "Agent: Thanks for calling, how can I help?\n\
 Kim: My card was charged twice for the same order.\n\
@@ -263,29 +263,41 @@ Kim: I want the second charge refunded, because I never got a second parcel.\n";
     w.write_all(b"\0\x05\x16\x07").unwrap();
     w.finish().unwrap();
 
+    // the same folder as a gzipped tar, as `tar czf export.tgz export` writes it
+    let tgz_path = dir.path().join("export.tgz");
+    let mut t = tar::Builder::new(flate2::write::GzEncoder::new(
+        std::fs::File::create(&tgz_path).unwrap(),
+        flate2::Compression::default(),
+    ));
+    t.append_dir_all("export", &folder).unwrap();
+    t.into_inner().unwrap().finish().unwrap();
+
     let (code, want, _) = ingest_rows(&folder);
     assert_eq!(code, Some(0));
-    let (code, got, err) = ingest_rows(&zip_path);
-    assert_eq!(code, Some(0), "{err}");
-    assert!(
-        err.contains("export.zip/export/README.md") && err.contains("export.zip/export/scan.pdf"),
-        "the entries not read are named: {err}"
-    );
-    assert_eq!(got.len(), want.len());
-    assert_eq!(got.len(), 5, "3 turns and 2 reviews");
-    let zip_name = zip_path.to_str().unwrap();
-    for (g, w) in got.iter().zip(&want) {
-        for k in [
-            "text", "line", "record", "span", "speaker", "role", "noise", "meta",
-        ] {
-            assert_eq!(g[k], w[k], "{k}");
+    for archive in [&zip_path, &tgz_path] {
+        let (code, got, err) = ingest_rows(archive);
+        assert_eq!(code, Some(0), "{err}");
+        let name = archive.to_str().unwrap();
+        assert!(
+            err.contains(&format!("{name}/export/README.md"))
+                && err.contains(&format!("{name}/export/scan.pdf")),
+            "the entries not read are named: {err}"
+        );
+        assert_eq!(got.len(), want.len());
+        assert_eq!(got.len(), 5, "3 turns and 2 reviews");
+        for (g, w) in got.iter().zip(&want) {
+            for k in [
+                "text", "line", "record", "span", "speaker", "role", "noise", "meta",
+            ] {
+                assert_eq!(g[k], w[k], "{k}");
+            }
+            let inner = w["source"]
+                .as_str()
+                .unwrap()
+                .strip_prefix(folder.to_str().unwrap())
+                .unwrap();
+            assert_eq!(g["source"], format!("{name}/export{inner}"));
         }
-        let inner = w["source"]
-            .as_str()
-            .unwrap()
-            .strip_prefix(folder.to_str().unwrap())
-            .unwrap();
-        assert_eq!(g["source"], format!("{zip_name}/export{inner}"));
     }
 
     let broken = dir.path().join("broken.zip");

@@ -43,8 +43,9 @@ Formats (detected from the extension, then the content; --format overrides):
   email    .eml .mbox e-mails: subject and the sender's own words (no quoted thread,
                       no signature), one document per message; sender = speaker
 Gzip files (`calls.csv.gz`, or any file or standard input starting with gzip's bytes)
-are read as the file they hold, its format from the name without `.gz`; a zip archive
-as the folder it holds, each entry named `export.zip/calls/kim.txt`.
+are read as the file they hold, its format from the name without `.gz`; a zip or tar
+archive (.zip, .tar, .tar.gz, .tgz) as the folder it holds, each entry named
+`export.zip/calls/kim.txt`.
 Record text holding HTML (`<br>`, `&amp;`) is read as a browser shows it. A file with
 no UTF-8 character in it that is not UTF-8 (nor UTF-16 with a BOM) is read as
 Windows-1252 (Excel on Windows), with a warning.
@@ -54,7 +55,7 @@ too_short, details, role:agent, role:interviewer, role:other (null = analysed).
 
 Exit codes: 0 ok, 2 error, 3 completed but some files or records were skipped.")]
 pub struct Args {
-    /// Files, directories (recursive), zip archives, globs, or `-` for standard input.
+    /// Files, directories (recursive), zip or tar archives, globs, or `-` for standard input.
     #[arg(required = true)]
     paths: Vec<String>,
     /// Input format for every file: text, markdown, docx, vtt, srt, whisper, csv, tsv, jsonl,

@@ -12,7 +12,7 @@ pub struct Args {
     /// Input files, folders or globs (text, Markdown and Word transcripts and
     /// notes, subtitles, Whisper and speech-to-text services' JSON, CSV/TSV,
     /// Excel/ODS workbooks, JSON Lines and JSON lists of records, e-mails;
-    /// gzip files and zip archives of any of them). Default: `inputs` from the config.
+    /// gzip files, zip and tar archives of any of them). Default: `inputs` from the config.
     pub paths: Vec<String>,
     /// Output folder (replaced atomically when the run completes).
     #[arg(long, short)]

@@ -1,17 +1,21 @@
-//! Zip archives of transcripts and exports (`calls.zip`), as bulk exports
-//! arrive: a transcription service's "export all", a help desk's nightly
-//! dump, a folder zipped to be sent. An archive is read as the folder it
-//! holds, without unpacking it to disk: each entry is an input of its own,
-//! named `calls.zip/2026-11/a.vtt` (the archive's path, then the entry's), so
-//! every segment traces back to the archive and the file inside it. Entries
-//! are chosen as a folder's files are (known extensions, no hidden entries,
-//! no folder documentation, no macOS `__MACOSX` resource forks) and read in
-//! the order of their names; a gzip entry is read as the file it holds, an
+//! Archives of transcripts and exports, as bulk exports arrive: a
+//! transcription service's "export all", a help desk's nightly dump, a
+//! folder zipped or tarred to be sent. A zip (`calls.zip`) or tar archive
+//! (`calls.tar`, `calls.tar.gz`, `calls.tgz`) is read as the folder it holds,
+//! without unpacking it to disk: each entry is an input of its own, named
+//! `calls.zip/2026-11/a.vtt` (the archive's path, then the entry's), so every
+//! segment traces back to the archive and the file inside it. Entries are
+//! chosen as a folder's files are (known extensions, no hidden entries, no
+//! folder documentation, no macOS `__MACOSX` resource forks) and read in the
+//! order of their names; a gzip entry is read as the file it holds, an
 //! archive inside the archive is not opened.
 //!
-//! Only a `.zip` is opened (a `.docx` or `.xlsx`, zip archives too, is a
-//! document read as such); its entries may be stored or deflated, as every
-//! zip tool writes them by default.
+//! Only archives named so are opened (a `.docx` or `.xlsx`, zip archives too,
+//! is a document read as such). A zip's entries may be stored or deflated, as
+//! every zip tool writes them by default; a tar's regular files are read
+//! (ustar, GNU long names and pax headers), links and devices left out. A
+//! tar has no directory to look an entry up in, so it is read (and, gzipped,
+//! decompressed) once per set of inputs and its files cut from it.
 
 use std::io::Read;
 use std::path::Path;
@@ -20,11 +24,34 @@ use std::path::Path;
 /// archive whose entry expands past it is refused entry by entry.
 const MAX_ENTRY: u64 = super::gzip::MAX_EXPANDED;
 
-/// Whether a path names a zip archive by its extension.
-pub fn is_zip(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+/// The kinds of archive read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Zip,
+    /// A tar archive, gzipped or not (its bytes say which).
+    Tar,
+}
+
+/// The kind of archive a path names by its extension: `.zip`; `.tar`,
+/// `.tar.gz`, `.tgz`.
+fn kind(path: &str) -> Option<Kind> {
+    let lower = path.to_ascii_lowercase();
+    if lower.ends_with(".zip") {
+        Some(Kind::Zip)
+    } else if [".tar", ".tar.gz", ".tgz"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
+        Some(Kind::Tar)
+    } else {
+        None
+    }
+}
+
+/// Whether a path names an archive read as a folder (zip or tar) by its
+/// extension.
+pub fn is_archive(path: &Path) -> bool {
+    path.to_str().and_then(kind).is_some()
 }
 
 /// An entry a folder walk would not read whatever its extension: a folder,
@@ -40,36 +67,83 @@ fn left_out(name: &str) -> bool {
 /// The entries of an archive as input paths (`calls.zip/inner/a.vtt`),
 /// sorted, each with the entry's own name; or why the archive cannot be read.
 pub fn entries(archive: &str) -> Result<Vec<(String, String)>, String> {
-    let zip = open(archive)?;
-    let mut out: Vec<(String, String)> = zip
-        .file_names()
-        .filter_map(Result::ok)
+    let names: Vec<String> = match kind(archive) {
+        Some(Kind::Tar) => TarIndex::read(archive)?.files.into_keys().collect(),
+        _ => open(archive)?
+            .file_names()
+            .filter_map(Result::ok)
+            .map(|n| n.into_owned())
+            .collect(),
+    };
+    let mut out: Vec<(String, String)> = names
+        .into_iter()
         .filter(|n| !left_out(n))
-        .map(|n| {
-            (
-                format!("{archive}/{}", n.trim_start_matches('/')),
-                n.to_string(),
-            )
-        })
+        .map(|n| (format!("{archive}/{}", n.trim_start_matches('/')), n))
         .collect();
     out.sort();
     Ok(out)
+}
+
+/// A tar archive's bytes (decompressed when gzipped) and where each regular
+/// file's bytes lie in them, by name (`./` left off, as `tar czf x.tgz .`
+/// writes it).
+struct TarIndex {
+    bytes: Vec<u8>,
+    files: std::collections::BTreeMap<String, std::ops::Range<usize>>,
+}
+
+impl TarIndex {
+    fn read(archive: &str) -> Result<TarIndex, String> {
+        let mut bytes = std::fs::read(archive).map_err(|e| e.to_string())?;
+        if super::gzip::is_gzip(&bytes) {
+            bytes = super::gzip::gunzip(&bytes)?;
+        }
+        let mut files = std::collections::BTreeMap::new();
+        let mut tar = tar::Archive::new(bytes.as_slice());
+        let entries = tar
+            .entries()
+            .map_err(|e| format!("not a readable tar archive ({e})"))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("not a readable tar archive ({e})"))?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let name = entry
+                .path()
+                .map_err(|e| format!("not a readable tar archive ({e})"))?
+                .to_string_lossy()
+                .trim_start_matches("./")
+                .to_string();
+            let start = entry.raw_file_position() as usize;
+            let end = start.saturating_add(entry.size() as usize);
+            if end > bytes.len() {
+                return Err(format!(
+                    "tar archive cut short inside {name:?} (was it still being copied?)"
+                ));
+            }
+            files.insert(name, start..end);
+        }
+        Ok(TarIndex { bytes, files })
+    }
+
+    fn entry(&self, archive: &str, entry: &str) -> Result<Vec<u8>, String> {
+        let range = self
+            .files
+            .get(entry)
+            .or_else(|| self.files.get(&format!("/{entry}")))
+            .ok_or_else(|| format!("no entry {entry:?} in {archive}"))?;
+        Ok(self.bytes[range.clone()].to_vec())
+    }
 }
 
 /// The archive and the entry an input path names (`calls.zip/inner/a.vtt`
 /// -> `calls.zip`, `inner/a.vtt`), when the archive is a file; `None` for any
 /// other path.
 pub fn split(path: &str) -> Option<(&str, &str)> {
-    let lower = path.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(i) = lower[from..].find(".zip/") {
-        let end = from + i + ".zip".len();
-        if Path::new(&path[..end]).is_file() {
-            return Some((&path[..end], &path[end + 1..]));
-        }
-        from = end;
-    }
-    None
+    path.match_indices('/')
+        .map(|(i, _)| i)
+        .find(|&i| kind(&path[..i]).is_some() && Path::new(&path[..i]).is_file())
+        .map(|i| (&path[..i], &path[i + 1..]))
 }
 
 type Archive = zip::ZipArchive<std::io::BufReader<std::fs::File>>;
@@ -88,6 +162,10 @@ fn open(archive: &str) -> Result<Archive, String> {
 #[derive(Default)]
 pub struct Pool {
     idle: std::sync::Mutex<Vec<(String, Archive)>>,
+    /// Tar archives read, by path (or why one cannot be).
+    tars: std::sync::Mutex<
+        std::collections::HashMap<String, Result<std::sync::Arc<TarIndex>, String>>,
+    >,
     /// How many times an archive was opened.
     opened: std::sync::atomic::AtomicUsize,
 }
@@ -97,6 +175,20 @@ impl Pool {
     /// (encrypted, compressed by a method not read here, cut short, larger
     /// than 4 GiB).
     pub fn read_entry(&self, archive: &str, entry: &str) -> Result<Vec<u8>, String> {
+        if kind(archive) == Some(Kind::Tar) {
+            // read once, under the lock, so that no two threads decompress it
+            let tar = {
+                let mut tars = self.tars.lock().unwrap_or_else(|e| e.into_inner());
+                tars.entry(archive.to_string())
+                    .or_insert_with(|| {
+                        self.opened
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        TarIndex::read(archive).map(std::sync::Arc::new)
+                    })
+                    .clone()?
+            };
+            return tar.entry(archive, entry);
+        }
         let taken = {
             let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
             idle.iter()
@@ -122,7 +214,10 @@ impl Pool {
 
 /// The bytes of one entry of an archive, opened for it alone (see [`Pool`]).
 pub fn read_entry(archive: &str, entry: &str) -> Result<Vec<u8>, String> {
-    entry_bytes(&mut open(archive)?, archive, entry)
+    match kind(archive) {
+        Some(Kind::Tar) => TarIndex::read(archive)?.entry(archive, entry),
+        _ => entry_bytes(&mut open(archive)?, archive, entry),
+    }
 }
 
 fn entry_bytes(zip: &mut Archive, archive: &str, entry: &str) -> Result<Vec<u8>, String> {
@@ -175,6 +270,7 @@ mod tests {
     fn entries_are_listed_as_paths_inside_the_archive() {
         let dir = tempfile::tempdir().unwrap();
         let z = dir.path().join("Calls.ZIP");
+        assert!(!is_archive(Path::new("calls.zip.txt")));
         write_zip(
             &z,
             &[
@@ -185,7 +281,7 @@ mod tests {
                 (".DS_Store", b"\0"),
             ],
         );
-        assert!(is_zip(&z));
+        assert!(is_archive(&z));
         let a = z.to_str().unwrap();
         let got = entries(a).unwrap();
         let names: Vec<&str> = got.iter().map(|(_, n)| n.as_str()).collect();
@@ -216,6 +312,62 @@ mod tests {
             .unwrap_err()
             .contains("no entry"));
         assert_eq!(pool.opened.load(std::sync::atomic::Ordering::Relaxed), 1);
+    }
+
+    fn tar_bytes(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            // `append_data` writes a GNU long-name entry for names over 100 bytes
+            b.append_data(&mut h, name, *data).unwrap();
+        }
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Symlink);
+        h.set_size(0);
+        b.append_link(&mut h, "./link.txt", "a.txt").unwrap();
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn a_tar_archive_gzipped_or_not_is_read_as_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let long = format!("./{}/c.vtt", "a-long-folder-name".repeat(8));
+        let files: [(&str, &[u8]); 3] = [
+            ("./a.txt", b"Kim: The fee was too high.\n"),
+            ("./.hidden/b.txt", b"x"),
+            (&long, b"WEBVTT\n"),
+        ];
+        let tar = tar_bytes(&files);
+        let plain = dir.path().join("calls.tar");
+        std::fs::write(&plain, &tar).unwrap();
+        let zipped = dir.path().join("calls.TGZ");
+        std::fs::write(&zipped, crate::ingest::gzip::gz(&tar)).unwrap();
+        for t in [&plain, &zipped] {
+            assert!(is_archive(t));
+            let a = t.to_str().unwrap();
+            let got = entries(a).unwrap();
+            let names: Vec<&str> = got.iter().map(|(_, n)| n.as_str()).collect();
+            assert_eq!(names, [&long[2..], "a.txt"], "no hidden entry, no link");
+            assert_eq!(split(&got[0].0), Some((a, &long[2..])));
+            let pool = Pool::default();
+            assert_eq!(pool.read_entry(a, "a.txt").unwrap(), files[0].1);
+            assert_eq!(pool.read_entry(a, &long[2..]).unwrap(), b"WEBVTT\n");
+            assert!(pool
+                .read_entry(a, "none.txt")
+                .unwrap_err()
+                .contains("no entry"));
+            assert_eq!(pool.opened.load(std::sync::atomic::Ordering::Relaxed), 1);
+            assert_eq!(read_entry(a, "a.txt").unwrap(), files[0].1);
+        }
+        let cut = dir.path().join("cut.tar");
+        std::fs::write(&cut, &tar[..600]).unwrap();
+        let err = entries(cut.to_str().unwrap()).unwrap_err();
+        assert!(
+            err.contains("cut short") || err.contains("not a readable tar"),
+            "{err}"
+        );
     }
 
     #[test]

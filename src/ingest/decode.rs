@@ -94,7 +94,7 @@ pub fn decode(path: &str, bytes: &[u8]) -> Result<Decoded> {
         // a tar archive (`calls.tar`, or the content of `calls.tar.gz`)
         return Err(Error::input(
             Location::line(path, 1),
-            "a tar archive, not text: unpack it and give whyline the folder (zip archives and gzip files are read as they are)",
+            "a tar archive, not text: name it .tar (.tar.gz or .tgz when gzipped), which is read as the folder it holds",
         ));
     }
     if let Some(i) = memchr::memchr(0, body) {
@@ -248,10 +248,10 @@ mod tests {
         let mut tar = vec![0u8; 512];
         tar[..9].copy_from_slice(b"calls.txt");
         tar[257..263].copy_from_slice(b"ustar\0");
-        let e = decode("calls.tar.gz", &tar).unwrap_err();
+        let e = decode("export.dat", &tar).unwrap_err();
         assert!(
             e.to_string()
-                .contains("calls.tar.gz:1: a tar archive, not text"),
+                .contains("export.dat:1: a tar archive, not text"),
             "{e}"
         );
         let e = decode("x.txt", b"a\0b").unwrap_err();

@@ -324,8 +324,8 @@ pub fn unread_advice(path: &str) -> Option<&'static str> {
         "pdf" | "doc" | "rtf" | "odt" | "pages" | "numbers" | "html" | "htm" | "msg" => {
             Some("documents are read as text, CSV or JSON Lines: export them to one of those")
         }
-        "tar" | "tgz" | "7z" | "rar" | "bz2" | "xz" | "zst" => Some(
-            "archives other than zip and gzip are not unpacked: unpack them and give whyline the folder",
+        "7z" | "rar" | "bz2" | "xz" | "zst" => Some(
+            "archives other than zip, tar and gzip are not unpacked: unpack them and give whyline the folder",
         ),
         _ => None,
     }
@@ -620,8 +620,8 @@ pub fn expand_paths(paths: &[String], forced: bool) -> (Vec<String>, Vec<String>
         let path = Path::new(p);
         if path.is_dir() {
             walk_dir(path, forced, &mut files, &mut ignored, &mut problems);
-        } else if path.is_file() && archive::is_zip(path) {
-            unzip(p, forced, &mut files, &mut ignored, &mut problems);
+        } else if path.is_file() && archive::is_archive(path) {
+            archive_entries(p, forced, &mut files, &mut ignored, &mut problems);
         } else if path.exists() {
             files.push(p.clone());
         } else if p.contains(['*', '?', '[']) {
@@ -630,10 +630,10 @@ pub fn expand_paths(paths: &[String], forced: bool) -> (Vec<String>, Vec<String>
                     let mut found: Vec<String> = Vec::new();
                     for entry in paths {
                         match entry {
-                            Ok(pb) if pb.is_file() && archive::is_zip(&pb) => {
+                            Ok(pb) if pb.is_file() && archive::is_archive(&pb) => {
                                 let mut sub = Vec::new();
                                 let a = pb.to_string_lossy();
-                                unzip(&a, forced, &mut sub, &mut ignored, &mut problems);
+                                archive_entries(&a, forced, &mut sub, &mut ignored, &mut problems);
                                 found.extend(sub);
                             }
                             Ok(pb) if pb.is_file() => found.push(pb.to_string_lossy().into_owned()),
@@ -763,8 +763,8 @@ fn walk(
             if !is_whyline_output(&p) {
                 walk(&p, forced, files, ignored, problems, above);
             }
-        } else if p.is_file() && archive::is_zip(&p) {
-            unzip(&p.to_string_lossy(), forced, files, ignored, problems);
+        } else if p.is_file() && archive::is_archive(&p) {
+            archive_entries(&p.to_string_lossy(), forced, files, ignored, problems);
         } else if p.is_file() {
             let s = p.to_string_lossy().into_owned();
             if !is_folder_documentation(name) && (forced || Format::from_extension(&s).is_some()) {
@@ -779,9 +779,9 @@ fn walk(
     }
 }
 
-/// A zip archive's entries, chosen as a folder's files are (see [`archive`]):
+/// An archive's entries, chosen as a folder's files are (see [`archive`]):
 /// those read to `files`, the others to `ignored`, as `archive.zip/entry`.
-fn unzip(
+fn archive_entries(
     path: &str,
     forced: bool,
     files: &mut Vec<String>,
@@ -795,7 +795,7 @@ fn unzip(
                 let known = forced || Format::from_extension(&name).is_some();
                 if known
                     && !is_folder_documentation(file_name)
-                    && !archive::is_zip(Path::new(&name))
+                    && !archive::is_archive(Path::new(&name))
                 {
                     files.push(inner);
                 } else {
@@ -1036,11 +1036,16 @@ mod tests {
 
     #[test]
     fn a_gzipped_archive_or_document_gets_the_advice_its_content_needs() {
-        // was: no advice for `calls.tar.gz`, its extension being `gz`
-        let archives = unread_advice("calls.tar").unwrap();
-        assert_eq!(unread_advice("exports/calls.tar.gz"), Some(archives));
-        assert_eq!(unread_advice("calls.TGZ"), Some(archives));
+        // was: no advice for `calls.7z.gz` or `scan.pdf.gz`, their extension
+        // being `gz`
+        let archives = unread_advice("calls.7z").unwrap();
+        assert_eq!(unread_advice("exports/calls.7z.gz"), Some(archives));
+        assert_eq!(unread_advice("calls.tar.XZ"), Some(archives));
         assert_eq!(unread_advice("scan.pdf.gz"), unread_advice("scan.pdf"));
+        assert!(unread_advice("scan.pdf").is_some());
+        // read as folders, not advised against
+        assert_eq!(unread_advice("calls.tar.gz"), None);
+        assert_eq!(unread_advice("calls.tgz"), None);
         assert_eq!(unread_advice("notes.gz"), None);
         assert_eq!(unread_advice("calls.csv.gz"), None);
     }
