@@ -14,6 +14,21 @@ fn whyline(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `whyline ingest -` with `input` on its standard input.
+fn ingest_stdin(input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_whyline"))
+        .args(["ingest", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn jsonl_has_the_contract_fields_in_order() {
     let out = whyline(&["ingest", &format!("{FIX}/ingest/call.vtt")]);
@@ -65,20 +80,9 @@ fn bad_format_flag_is_a_usage_error() {
 
 #[test]
 fn standard_input_with_sniffed_format() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_whyline"))
-        .args(["ingest", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Kim>The invoice total is wrong.\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = ingest_stdin(
+        b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Kim>The invoice total is wrong.\n",
+    );
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["source"], "-");
@@ -203,17 +207,7 @@ a2,Support never called me back about the refund.,1\n";
     }
     // with no name to tell (`zcat`-less standard input), the content says
     // gzip, then CSV
-    let mut child = Command::new(env!("CARGO_BIN_EXE_whyline"))
-        .args(["ingest", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(&gz(csv.as_bytes())).unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
+    let out = ingest_stdin(&gz(csv.as_bytes()));
     assert_eq!(out.status.code(), Some(0));
     let piped: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
