@@ -421,6 +421,37 @@ fn output_is_byte_identical_whatever_path_order_and_thread_count() {
     assert_eq!(base, run("1", &rev), "reversed paths, 1 thread");
 }
 
+/// A folder of files whyline does not read (PDFs, recordings) fails the run
+/// with each kind named and what to do, not a bare "no documents".
+#[test]
+fn a_run_with_only_unread_files_says_what_to_do_with_them() {
+    let d = tempfile::tempdir().unwrap();
+    let inputs = d.path().join("in");
+    std::fs::create_dir_all(&inputs).unwrap();
+    std::fs::write(inputs.join("survey.pdf"), "%PDF-1.7").unwrap();
+    std::fs::write(inputs.join("call.mp3"), "ID3").unwrap();
+    std::fs::write(inputs.join("notes.xyz"), "x").unwrap();
+    let o = whyline(&[
+        "--quiet",
+        "run",
+        inputs.to_str().unwrap(),
+        "--out",
+        d.path().join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    for want in [
+        "no documents could be read from ",
+        "not read: 1 file: ",
+        "survey.pdf (documents are read as text, CSV or JSON Lines",
+        "call.mp3 (recordings are not transcribed here",
+        "not read (unknown extension, or a README or LICENSE of the folder): 1 file: ",
+        "notes.xyz",
+    ] {
+        assert!(err.contains(want), "{want:?} in {err}");
+    }
+}
+
 #[test]
 fn a_run_with_nothing_readable_names_the_input_and_keeps_earlier_results() {
     let d = tempfile::tempdir().unwrap();

@@ -331,6 +331,33 @@ pub fn unread_advice(path: &str) -> Option<&'static str> {
     }
 }
 
+/// The files not read, said as a run warns about them: one line per kind
+/// that holds what customers said in a form not read here, with what to do
+/// (`not read: 2 files: a.pdf, b.pdf (documents are read as text, ...)`);
+/// with `all`, the rest too, in one line (`not read (unknown extension, or
+/// a README or LICENSE of the folder): ...`).
+pub fn unread_lines(ignored: &[String], all: bool) -> Vec<String> {
+    let mut advised: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut rest = Vec::new();
+    for path in ignored {
+        match unread_advice(path) {
+            Some(advice) => advised.entry(advice).or_default().push(path.clone()),
+            None => rest.push(path.clone()),
+        }
+    }
+    let mut lines: Vec<String> = advised
+        .into_iter()
+        .map(|(advice, paths)| format!("not read: {} ({advice})", count_and_names(&paths, 5)))
+        .collect();
+    if all && !rest.is_empty() {
+        lines.push(format!(
+            "not read (unknown extension, or a README or LICENSE of the folder): {}",
+            count_and_names(&rest, 5)
+        ));
+    }
+    lines
+}
+
 /// "3 files: a.docx, b.pdf, c.png" for a list of paths, naming at most
 /// `names` of them ("... and 7 more").
 pub fn count_and_names(paths: &[String], names: usize) -> String {

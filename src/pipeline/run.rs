@@ -81,10 +81,12 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
     progress.end();
     timings.insert("ingest".to_string(), t.elapsed().as_millis() as u64);
     if ingest.documents.is_empty() {
+        // a folder of PDFs or recordings says so, with what to do
         let why = ingest
             .problems
             .iter()
             .map(|p| p.to_string())
+            .chain(crate::ingest::unread_lines(&ingest.ignored, true))
             .collect::<Vec<_>>()
             .join("; ");
         return Err(Error::Other(format!(
@@ -118,18 +120,7 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary> {
     let mut warnings = Vec::new();
     // a recording or a PDF dropped into the folder must not vanish
     // silently (run.json lists every file not read, whatever its kind)
-    let mut unread: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
-    for path in &ingest.ignored {
-        if let Some(advice) = crate::ingest::unread_advice(path) {
-            unread.entry(advice).or_default().push(path.clone());
-        }
-    }
-    for (advice, paths) in unread {
-        warnings.push(format!(
-            "not read: {} ({advice})",
-            crate::ingest::count_and_names(&paths, 5)
-        ));
-    }
+    warnings.extend(crate::ingest::unread_lines(&ingest.ignored, false));
     let mut facet_cache = None;
     let embedder: Arc<dyn Embedder> = if cfg.model.cache {
         match crate::embed::EmbeddingCache::open_default() {
