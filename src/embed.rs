@@ -663,7 +663,7 @@ impl Embedder for CachedEmbedder {
 /// errors naming the file and line, because row *i* of the output must be
 /// record *i* of the input.
 pub fn read_texts(path: &str, field: Option<&str>) -> Result<Vec<String>> {
-    let mut bytes = if path == "-" {
+    let bytes = if path == "-" {
         let mut b = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut b).map_err(|e| Error::io("-", e))?;
         b
@@ -671,10 +671,8 @@ pub fn read_texts(path: &str, field: Option<&str>) -> Result<Vec<String>> {
         std::fs::read(path).map_err(|e| Error::io(path, e))?
     };
     // gzip-compressed texts (`texts.jsonl.gz`), as `run` reads them
-    if crate::ingest::gzip::is_gzip(&bytes) {
-        bytes = crate::ingest::gzip::gunzip(&bytes)
-            .map_err(|msg| Error::input(crate::Location::file(path), msg))?;
-    }
+    let bytes = crate::ingest::gzip::content(bytes)
+        .map_err(|msg| Error::input(crate::Location::file(path), msg))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
             .iter()

@@ -211,10 +211,7 @@ pub fn fold_of(e: &Example, k: u64) -> usize {
 /// `whyline run` reads one.
 fn read_bytes(path: &Path, p: &str) -> Result<Vec<u8>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    if gzip::is_gzip(&bytes) {
-        return gzip::gunzip(&bytes).map_err(|msg| Error::input(Location::file(p), msg));
-    }
-    Ok(bytes)
+    gzip::content(bytes).map_err(|msg| Error::input(Location::file(p), msg))
 }
 
 fn read_jsonl(bytes: &[u8], p: &str, cols: &ColumnSpec) -> Result<(LabelledSet, Vec<Skipped>)> {

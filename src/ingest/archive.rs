@@ -94,10 +94,7 @@ struct TarIndex {
 
 impl TarIndex {
     fn read(archive: &str) -> Result<TarIndex, String> {
-        let mut bytes = std::fs::read(archive).map_err(|e| e.to_string())?;
-        if super::gzip::is_gzip(&bytes) {
-            bytes = super::gzip::gunzip(&bytes)?;
-        }
+        let bytes = super::gzip::content(std::fs::read(archive).map_err(|e| e.to_string())?)?;
         let mut files = std::collections::BTreeMap::new();
         let mut tar = tar::Archive::new(bytes.as_slice());
         let entries = tar
@@ -212,14 +209,6 @@ impl Pool {
     }
 }
 
-/// The bytes of one entry of an archive, opened for it alone (see [`Pool`]).
-pub fn read_entry(archive: &str, entry: &str) -> Result<Vec<u8>, String> {
-    match kind(archive) {
-        Some(Kind::Tar) => TarIndex::read(archive)?.entry(archive, entry),
-        _ => entry_bytes(&mut open(archive)?, archive, entry),
-    }
-}
-
 fn entry_bytes(zip: &mut Archive, archive: &str, entry: &str) -> Result<Vec<u8>, String> {
     let index = zip
         .index_for_name(entry)
@@ -288,8 +277,12 @@ mod tests {
         assert_eq!(names, ["a.txt", "week 48/b.vtt"]);
         let inner = &got[1].0;
         assert_eq!(split(inner), Some((a, "week 48/b.vtt")));
-        assert_eq!(read_entry(a, "week 48/b.vtt").unwrap(), b"WEBVTT\n");
-        assert!(read_entry(a, "c.txt").unwrap_err().contains("no entry"));
+        let pool = Pool::default();
+        assert_eq!(pool.read_entry(a, "week 48/b.vtt").unwrap(), b"WEBVTT\n");
+        assert!(pool
+            .read_entry(a, "c.txt")
+            .unwrap_err()
+            .contains("no entry"));
         assert_eq!(split(&format!("{}/x.txt", dir.path().display())), None);
     }
 
@@ -359,7 +352,7 @@ mod tests {
                 .unwrap_err()
                 .contains("no entry"));
             assert_eq!(pool.opened.load(std::sync::atomic::Ordering::Relaxed), 1);
-            assert_eq!(read_entry(a, "a.txt").unwrap(), files[0].1);
+            assert_eq!(Pool::default().read_entry(a, "a.txt").unwrap(), files[0].1);
         }
         let cut = dir.path().join("cut.tar");
         std::fs::write(&cut, &tar[..600]).unwrap();

@@ -41,6 +41,16 @@ pub fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
     gunzip_at_most(bytes, MAX_EXPANDED)
 }
 
+/// A file's content: its bytes as they are, or decompressed when they are
+/// gzip (see [`gunzip`] for why that can fail).
+pub fn content(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+    if is_gzip(&bytes) {
+        gunzip(&bytes)
+    } else {
+        Ok(bytes)
+    }
+}
+
 fn gunzip_at_most(bytes: &[u8], max: u64) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(bytes.len().saturating_mul(4));
     let mut dec = flate2::read::MultiGzDecoder::new(bytes).take(max + 1);
@@ -86,6 +96,8 @@ mod tests {
 
     #[test]
     fn members_joined_are_read_whole() {
+        assert_eq!(content(gz(b"a\n")).unwrap(), b"a\n");
+        assert_eq!(content(b"a\n".to_vec()).unwrap(), b"a\n");
         let mut both = gz(b"text\nfirst\n");
         both.extend(gz(b"second\n"));
         assert!(is_gzip(&both));
